@@ -1,0 +1,173 @@
+/* fastact/_vmath.h -- vectorisable building blocks (exp, expm1) for the scalar math in _scalar.pxd.
+ *
+ * Why our own exp instead of libm: a loop that calls libm's expf/exp stays scalar (GCC only vectorises
+ * it against libmvec, which needs -ffast-math, and -ffast-math breaks NaN/inf semantics and sets FTZ for
+ * the whole process).  These functions are straight-line, branch-free C ("static inline", bit tricks via
+ * memcpy, selects instead of branches), so GCC inlines them into the Cython prange loops and vectorises
+ * the loop for whatever ISA the translation unit is compiled for (baseline SSE2, AVX2+FMA, AVX-512).
+ *
+ * Two precisions:
+ *   *_lp  used by the float32 kernels, which compute in double: relative error < 2e-9, so that the
+ *         final rounding to float32 stays within 0.51 ULP.
+ *   *_hp  used by the float64 kernels: relative error about 1 double ULP.
+ * Callers clamp the argument (NaN-preserving) to the range documented per function.
+ */
+#ifndef FASTACT_VMATH_H
+#define FASTACT_VMATH_H
+
+#include <stdint.h>
+#include <string.h>
+
+static inline double fa_bits_to_double(uint64_t u) { double d; memcpy(&d, &u, sizeof d); return d; }
+static inline uint64_t fa_double_to_bits(double d) { uint64_t u; memcpy(&u, &d, sizeof u); return u; }
+
+#define FA_LOG2E    1.4426950408889634074
+/* ln 2 split (fdlibm): LN2_HI has 32 significant bits, so k * LN2_HI is exact for |k| < 2^21. */
+#define FA_LN2_HI   6.93147180369123816490e-01
+#define FA_LN2_LO   1.90821492927058770002e-10
+/* Adding 1.5 * 2^52 rounds to an integer k held in the low mantissa bits: no float->int conversion
+ * instruction is needed (AVX2 has none for 64-bit integers). */
+#define FA_SHIFT    6755399441055744.0
+
+/* 2^k for k + 1023 in [1, 2046], from the low bits of kbits (see FA_SHIFT). */
+static inline double fa_pow2(uint64_t kbits)
+{
+    return fa_bits_to_double((kbits + 1023u) << 52);
+}
+
+/* expm1(r) - r - r^2/2 for |r| <= ln2/2, as r^3 * Q(r), Taylor coefficients 1/n! up to r^13
+ * (truncation < 5e-18 relative): the float64 kernels' polynomial. */
+static inline double fa_tail_hp(double r)
+{
+    double q = 1.0 / 6227020800.0;
+    q = q * r + 1.0 / 479001600.0;
+    q = q * r + 1.0 / 39916800.0;
+    q = q * r + 1.0 / 3628800.0;
+    q = q * r + 1.0 / 362880.0;
+    q = q * r + 1.0 / 40320.0;
+    q = q * r + 1.0 / 5040.0;
+    q = q * r + 1.0 / 720.0;
+    q = q * r + 1.0 / 120.0;
+    q = q * r + 1.0 / 24.0;
+    q = q * r + 1.0 / 6.0;
+    return r * r * r * q;
+}
+
+/* The float32 kernels only need ~2^-29 relative accuracy (then the final rounding to float32 stays within
+ * 0.503 ULP), so they use short minimax polynomials (fitted for relative error on |r| <= ln2/2; the fit
+ * is reproduced by benchmarks/fit_polynomials.py) and a one-constant reduction: the error of k * ln2 in
+ * double (< 1e-13 for |k| < 300) is far below that. */
+static inline double fa_reduce_lp(double x, uint64_t *kbits)
+{
+    double t = x * FA_LOG2E + FA_SHIFT;
+    *kbits = fa_double_to_bits(t);
+    return x - (t - FA_SHIFT) * 0.6931471805599453094;
+}
+
+/* exp(x) for the float32 kernels: relative error < 2e-9.  Caller guarantees x in [-700, 700] or NaN. */
+static inline double fa_exp_lp(double x)
+{
+    uint64_t kb;
+    double r = fa_reduce_lp(x, &kb);
+    double p = 0.0013836831544905624;
+    p = p * r + 0.008374824033960615;
+    p = p * r + 0.041668226264332336;
+    p = p * r + 0.16666420072367577;
+    p = p * r + 0.499999920747556;
+    p = p * r + 1.000000036344642;
+    p = p * r + 1.0000000005546295;
+    return p * fa_pow2(kb);
+}
+
+/* expm1(x) for the float32 kernels: 2^k p + (2^k - 1) with p = r + r^2 Q(r); relative error < 1e-9, and
+ * full relative accuracy as x -> 0 (k == 0 then, and the result is p).  x in [-700, 700] or NaN. */
+static inline double fa_expm1_lp(double x)
+{
+    uint64_t kb;
+    double r = fa_reduce_lp(x, &kb);
+    double q = 0.00019857798489559495;
+    q = q * r + 0.0013933606525287927;
+    q = q * r + 0.008333360731929081;
+    q = q * r + 0.0416664654472509;
+    q = q * r + 0.16666666532267116;
+    q = q * r + 0.5000000013387544;
+    double p = r + r * r * q;
+    double s = fa_pow2(kb);
+    return s * p + (s - 1.0);
+}
+
+/* ---- float64: double-double ("hi + lo") results, so that sigmoid and tanh can be rounded once ---- */
+
+/* s + *err == a + b exactly (Knuth's TwoSum, no branches, any magnitudes). */
+static inline double fa_two_sum(double a, double b, double *err)
+{
+    double s = a + b, bb = s - a;
+    *err = (a - (s - bb)) + (b - bb);
+    return s;
+}
+
+/* (n_hi + n_lo) / (d_hi + d_lo) rounded nearly correctly: a double division and its exact residual
+ * (FMA, or Dekker's product where the ISA has no FMA) corrected by the low parts. */
+static inline double fa_div_dd(double n_hi, double n_lo, double d_hi, double d_lo)
+{
+    double q = n_hi / d_hi;
+#ifdef __FMA__
+    double rho = __builtin_fma(-q, d_hi, n_hi);
+#else
+    const double split = 134217729.0;   /* 2^27 + 1 */
+    double p = q * d_hi;
+    double tq = split * q, qh = tq - (tq - q), ql = q - qh;
+    double td = split * d_hi, dh = td - (td - d_hi), dl = d_hi - dh;
+    double perr = ((qh * dh - p) + qh * dl + ql * dh) + ql * dl;   /* q * d_hi - p exactly */
+    double rho = (n_hi - p) - perr;
+#endif
+    return q + ((rho + n_lo) - q * d_lo) / d_hi;
+}
+
+/* expm1 of the reduced argument as p_hi + p_lo, |x| <= 746 or NaN; returns p_hi, sets k's bits. */
+static inline double fa_expm1_reduced_dd(double x, uint64_t *kbits, double *p_lo)
+{
+    double t = x * FA_LOG2E + FA_SHIFT;
+    *kbits = fa_double_to_bits(t);
+    double k = t - FA_SHIFT;
+    double r1 = x - k * FA_LN2_HI;            /* exact */
+    double r2 = k * FA_LN2_LO;
+    double r_hi = r1 - r2;
+    double r_lo = (r1 - r_hi) - r2;            /* Fast2Sum: |r1| >= |r2| */
+    double tail = 0.5 * r_hi * r_hi + fa_tail_hp(r_hi);
+    double e;
+    double p_hi = fa_two_sum(r_hi, tail, &e);
+    *p_lo = e + (r_lo + r_lo * r_hi);          /* first-order effect of r_lo on the tail */
+    return p_hi;
+}
+
+/* exp(x) = z_hi + z_lo for the float64 kernels, x in [-746, 0] or NaN.  The scale 2^k is applied as
+ * two powers of two so results in the subnormal range are rounded once. */
+static inline double fa_exp_dd(double x, double *z_lo)
+{
+    uint64_t kb;
+    double p_lo, e;
+    double p_hi = fa_expm1_reduced_dd(x, &kb, &p_lo);
+    double h = fa_two_sum(1.0, p_hi, &e);
+    double kd = fa_bits_to_double(kb) - FA_SHIFT;
+    double t1 = kd * 0.5 + FA_SHIFT;
+    double t2 = (kd - (t1 - FA_SHIFT)) + FA_SHIFT;
+    double s1 = fa_pow2(fa_double_to_bits(t1)), s2 = fa_pow2(fa_double_to_bits(t2));
+    *z_lo = ((e + p_lo) * s1) * s2;
+    return (h * s1) * s2;
+}
+
+/* expm1(x) = t_hi + t_lo for the float64 kernels, x in [0, 60] or NaN:
+ * 2^k (1 + p) - 1 = 2^k p + (2^k - 1), summed without losing the low part. */
+static inline double fa_expm1_dd(double x, double *t_lo)
+{
+    uint64_t kb;
+    double p_lo, e;
+    double p_hi = fa_expm1_reduced_dd(x, &kb, &p_lo);
+    double s = fa_pow2(kb);
+    double t_hi = fa_two_sum(s * p_hi, s - 1.0, &e);
+    *t_lo = e + s * p_lo;
+    return t_hi;
+}
+
+#endif
