@@ -1,0 +1,13 @@
+"""fastact: fast, accurate CPU activation functions, forward and backward, for NumPy arrays.
+
+Every function takes any array-like, ``out=`` and ``n_threads=``; see ``fastact.show_config()`` and the
+README's API table.
+"""
+from fastact._version import __version__
+from fastact._threads import get_num_threads, set_num_threads
+from fastact._config import show_config
+from fastact._api import FUNCTIONS as _FUNCTIONS
+
+globals().update(_FUNCTIONS)  # sigmoid, sigmoid_backward, tanh, ... one pair per table row
+
+__all__ = ["__version__", "show_config", "get_num_threads", "set_num_threads", *_FUNCTIONS]

@@ -1,0 +1,80 @@
+"""The public NumPy-level functions, generated from the activation table (``_table.py``).
+
+Each row gives ``NAME(x, *params, out=None, n_threads=None)`` and
+``NAME_backward(grad, saved, *params, out=None, n_threads=None)`` with real signatures (so ``help()`` and
+editors show the parameters) and docstrings.  They are generated as source, the way ``dataclasses`` does,
+so that a call costs no more than a hand-written wrapper.
+"""
+from fastact import _core
+from fastact._table import ACTIVATIONS
+
+_COMMON_DOC = """
+    out : ndarray, optional
+        Where to write the result: the result's shape and dtype, any strides; may be {inplace}.
+    n_threads : int, optional
+        OpenMP threads for this call (default: ``fastact.get_num_threads()``); small arrays use one.
+
+    Returns
+    -------
+    ndarray
+        {what}, with {shape_of}'s shape; float16/bfloat16 are computed in float32, bool and integer
+        inputs give float64.  Results are identical for every thread count.
+"""
+
+
+def _accuracy(row):
+    if row.float32_ulp == 0:
+        return "Exact (piecewise linear)."
+    return (f"Accuracy: float32 <= {row.float32_ulp:g} ULP, float64 <= {row.float64_ulp:g} ULP "
+            f"(tests/test_accuracy.py).")
+
+
+def _param_doc(row):
+    lines = []
+    for p in row.params:
+        default = "None" if p.default is None else repr(p.default)
+        lines.append(f"    {p.name} : float{' or None' if p.allow_none else ''}, default {default}\n"
+                     f"        {p.doc[:1].upper() + p.doc[1:]}.")
+    return ("\n" + "\n".join(lines)) if lines else ""
+
+
+def _docs(row):
+    params = _param_doc(row)
+    fwd = (f"{row.summary}\n\n    y = {row.formula}\n\n    {_accuracy(row)}\n\n"
+           f"    Parameters\n    ----------\n    x : array_like\n        Input.{params}"
+           + _COMMON_DOC.format(inplace="``x`` itself (in place)", what="y", shape_of="x")
+           + f"\n    Examples\n    --------\n    >>> import numpy as np, fastact\n"
+             f"    >>> y = fastact.{row.name}(np.linspace(-3, 3, 7, dtype=np.float32))\n")
+    bwd = (f"Gradient of ``{row.name}``: dx = {row.derivative}.\n\n"
+           f"    Parameters\n    ----------\n    grad : array_like\n        Gradient with respect to the "
+           f"output y.\n    {row.saved} : array_like\n        The {'input x' if row.saved == 'x' else 'output y'}"
+           f" of the forward pass; same shape as grad.{params}"
+           + _COMMON_DOC.format(inplace=f"``grad`` or ``{row.saved}``", what="dx, in grad's dtype",
+                                shape_of="grad")
+           + f"\n    Examples\n    --------\n    >>> import numpy as np, fastact\n"
+             f"    >>> x = np.linspace(-3, 3, 7)\n"
+             f"    >>> {'y' if row.saved == 'y' else 'x'} = "
+             f"{'fastact.' + row.name + '(x)' if row.saved == 'y' else 'x'}\n"
+             f"    >>> dx = fastact.{row.name}_backward(np.ones_like(x), {row.saved})\n")
+    return fwd, bwd
+
+
+def _make(kid, row):
+    sig = "".join(f", {p.name}={p.default!r}" for p in row.params)
+    args = "(" + "".join(f"{p.name}, " for p in row.params) + ")"
+    src = (f"def {row.name}(x{sig}, out=None, n_threads=None):\n"
+           f"    return _forward({kid}, _ROW, x, {args}, out, n_threads)\n"
+           f"def {row.name}_backward(grad, {row.saved}{sig}, out=None, n_threads=None):\n"
+           f"    return _backward({kid}, _ROW, grad, {row.saved}, {args}, out, n_threads)\n")
+    namespace = {"_forward": _core.forward, "_backward": _core.backward, "_ROW": row}
+    exec(compile(src, f"<fastact.{row.name}>", "exec"), namespace)
+    fwd, bwd = namespace[row.name], namespace[row.name + "_backward"]
+    fwd.__doc__, bwd.__doc__ = _docs(row)
+    for f in (fwd, bwd):
+        f.__module__ = "fastact"
+    return fwd, bwd
+
+
+FUNCTIONS = {}
+for _kid, _row in enumerate(ACTIVATIONS):
+    FUNCTIONS[_row.name], FUNCTIONS[_row.name + "_backward"] = _make(_kid, _row)

@@ -1,0 +1,149 @@
+"""NumPy-facing argument handling, done once for every function, and the call into the kernels.
+
+Dtype rules, array-likes, ``out=`` checks, layouts (C, Fortran, strided, negative strides, 0-d, empty),
+overlap between ``out`` and the inputs, and the thread count.  The kernels only ever see 1-D C-contiguous
+float32 or float64 buffers: contiguous arrays (C or Fortran order) are passed as flat views; anything else
+is gathered into a contiguous copy first and scattered back into ``out`` afterwards.
+"""
+import math
+import numbers
+
+import numpy as np
+
+from fastact import _dispatch, _threads
+
+_F32 = np.dtype(np.float32)
+_F64 = np.dtype(np.float64)
+_SUPPORTED = "float16, bfloat16, float32, float64, or bool/integer (computed as float64)"
+_dtype_cache = {}
+
+
+def dtypes_for(dtype, name):
+    """(result dtype, compute dtype) for an input of ``dtype``; TypeError naming ``name`` if unsupported."""
+    try:
+        return _dtype_cache[dtype]
+    except KeyError:
+        pass
+    if not dtype.isnative:  # byte-swapped input: native result, converted on the way in
+        result = dtypes_for(dtype.newbyteorder("="), name)
+    elif dtype == _F32 or dtype == _F64:
+        result = (dtype, dtype)
+    elif dtype.kind == "f" and dtype.itemsize == 2 or dtype.name == "bfloat16":
+        result = (dtype, _F32)
+    elif dtype.kind in "biu":
+        result = (_F64, _F64)
+    else:
+        raise TypeError(f"{name} has dtype {dtype}, which fastact does not support; "
+                        f"use {_SUPPORTED}")
+    _dtype_cache[dtype] = result
+    return result
+
+
+def as_array(x, name):
+    """``np.asarray(x)``, with conversion failures reported against the argument's name."""
+    if type(x) is np.ndarray:
+        return x
+    try:
+        return np.asarray(x)
+    except (TypeError, ValueError) as exc:
+        raise TypeError(f"{name} could not be converted to a numeric array: {exc}") from None
+
+
+def pack_params(row, values):
+    """Validate a row's scalar parameters and return the three kernel slots (None -> +inf)."""
+    slots = [0.0, 0.0, 0.0]
+    for i, (param, value) in enumerate(zip(row.params, values)):
+        if value is None and param.allow_none:
+            slots[i] = math.inf
+            continue
+        if isinstance(value, np.ndarray) and value.ndim == 0:
+            value = value[()]
+        if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Real):
+            kinds = "a real number or None" if param.allow_none else "a real number"
+            raise TypeError(f"{param.name} of {row.name} must be {kinds}, got {value!r} "
+                            f"({type(value).__name__})")
+        value = float(value)
+        if not math.isfinite(value):
+            raise ValueError(f"{param.name} of {row.name} must be finite, got {value!r}")
+        if param.minimum is not None and value < param.minimum:
+            raise ValueError(f"{param.name} of {row.name} cannot be less than {param.minimum}, "
+                             f"got {param.name}={value!r}")
+        slots[i] = value
+    return slots
+
+
+def _check_out(out, shape, dtype):
+    if not isinstance(out, np.ndarray):
+        raise TypeError(f"out must be a numpy.ndarray, got {type(out).__name__}")
+    if out.dtype != dtype:
+        raise TypeError(f"out has dtype {out.dtype}, but the result has dtype {dtype}")
+    if out.shape != shape:
+        raise ValueError(f"out has shape {out.shape}, but the result has shape {shape}")
+    if not out.flags.writeable:
+        raise ValueError("out is read-only")
+
+
+def _prepare_out(out, like, result_dtype, compute_dtype):
+    """Return (out, work, order, scatter): ``work`` is the flat C-contiguous compute-dtype buffer the
+    kernel writes; a view of ``out`` when possible, else a temporary (``scatter``) copied back after."""
+    if out is None:
+        order = "F" if like.flags.f_contiguous and not like.flags.c_contiguous else "C"
+        out = np.empty(like.shape, result_dtype, order=order)
+    else:
+        _check_out(out, like.shape, result_dtype)
+        order = "C" if out.flags.c_contiguous else "F" if out.flags.f_contiguous else None
+    if order is not None and result_dtype == compute_dtype and out.flags.aligned:
+        return out, out.reshape(-1, order=order), order, False
+    if order is None:
+        order = "F" if like.flags.f_contiguous and not like.flags.c_contiguous else "C"
+    return out, np.empty(out.size, compute_dtype), order, True
+
+
+def _flat_input(a, compute_dtype, order, work):
+    """A flat C-contiguous compute-dtype view (or copy) of ``a`` in ``order``, never partially
+    overlapping ``work``: exact aliasing (in-place) is fine for elementwise kernels, partial is not."""
+    flat = np.ravel(a, order=order)
+    if flat.dtype != compute_dtype or not flat.flags.aligned:
+        return flat.astype(compute_dtype)  # always a new (aligned, native) array
+    if np.may_share_memory(flat, work) and (
+            flat.__array_interface__["data"][0] != work.__array_interface__["data"][0]):
+        return flat.copy()
+    return flat
+
+
+def _finish(out, work, order, scatter):
+    if scatter:
+        out[...] = work.reshape(out.shape, order=order)
+    return out
+
+
+def forward(kid, row, x, params, out, n_threads):
+    """y = row(x) with every SPEC section-1 rule; ``params`` are the row's raw parameter values."""
+    slots = pack_params(row, params) if row.params else (0.0, 0.0, 0.0)
+    xa = as_array(x, "x")
+    result_dtype, compute_dtype = dtypes_for(xa.dtype, "x")
+    nt = _threads.threads_for(n_threads, xa.size, row.serial_below)
+    out, work, order, scatter = _prepare_out(out, xa, result_dtype, compute_dtype)
+    if work.size:
+        xin = _flat_input(xa, compute_dtype, order, work)
+        _dispatch.kernels.forward(kid, xin, work, slots[0], slots[1], slots[2], nt)
+    return _finish(out, work, order, scatter)
+
+
+def backward(kid, row, grad, saved, params, out, n_threads):
+    """dx = row'(grad, saved); the result has grad's dtype, ``saved`` is cast to it."""
+    slots = pack_params(row, params) if row.params else (0.0, 0.0, 0.0)
+    ga = as_array(grad, "grad")
+    sa = as_array(saved, row.saved)
+    result_dtype, compute_dtype = dtypes_for(ga.dtype, "grad")
+    dtypes_for(sa.dtype, row.saved)
+    if ga.shape != sa.shape:
+        raise ValueError(f"grad and {row.saved} must have the same shape, got grad.shape={ga.shape} "
+                         f"and {row.saved}.shape={sa.shape}")
+    nt = _threads.threads_for(n_threads, ga.size, row.serial_below)
+    out, work, order, scatter = _prepare_out(out, ga, result_dtype, compute_dtype)
+    if work.size:
+        gin = _flat_input(ga, compute_dtype, order, work)
+        sin = _flat_input(sa, compute_dtype, order, work)
+        _dispatch.kernels.backward(kid, gin, sin, work, slots[0], slots[1], slots[2], nt)
+    return _finish(out, work, order, scatter)

@@ -1,0 +1,80 @@
+"""Helpers shared by the test suite and the benchmarks: ULP measurement against the reference and a
+generator of array layouts.  Not part of the public API."""
+import numpy as np
+
+from fastact import _reference
+from fastact._table import ACTIVATIONS
+
+ROWS = {row.name: row for row in ACTIVATIONS}
+
+
+def default_params(row):
+    return tuple(p.default for p in row.params)
+
+
+def ulp_errors(actual, exact, dtype):
+    """Error of ``actual`` against ``exact`` (longdouble) in ULPs of ``dtype``, where |exact| >= tiny.
+
+    Returns (ulps, subnormal_abs_error): the second array holds |actual - exact| where |exact| < tiny,
+    which SPEC requires to be < tiny.  NaN/inf agreement is checked separately (``assert_special_match``).
+    """
+    finfo = np.finfo(dtype)
+    exact = np.asarray(exact, np.longdouble)
+    actual = np.asarray(actual).astype(np.longdouble)
+    finite = np.isfinite(exact) & np.isfinite(actual)
+    exact, actual = exact[finite], actual[finite]
+    mag = np.abs(exact)
+    normal = mag >= finfo.tiny
+    _, e = np.frexp(mag[normal])
+    ulp = np.ldexp(np.longdouble(1), e.astype(np.int64) - finfo.nmant - 1)
+    return np.abs(actual[normal] - exact[normal]) / ulp, np.abs(actual[~normal] - exact[~normal])
+
+
+def assert_special_match(actual, expected):
+    """NaN exactly where expected is NaN, infinities equal."""
+    actual, expected = np.asarray(actual), np.asarray(expected)
+    np.testing.assert_array_equal(np.isnan(actual), np.isnan(expected), err_msg="NaN positions differ")
+    inf = np.isinf(expected)
+    np.testing.assert_array_equal(actual[inf], expected[inf].astype(actual.dtype), err_msg="inf differ")
+
+
+def assert_matches_reference(actual, exact, dtype, max_ulp):
+    """``actual`` (dtype) equals the reference within ``max_ulp`` (0: bit-exact incl. NaN positions)."""
+    dtype = np.dtype(dtype)
+    assert actual.dtype == dtype, (actual.dtype, dtype)
+    if max_ulp == 0:
+        np.testing.assert_array_equal(actual, np.asarray(exact).astype(dtype))
+        return
+    assert_special_match(actual, exact)
+    ulps, sub = ulp_errors(actual, exact, dtype)
+    worst = float(ulps.max()) if ulps.size else 0.0
+    assert worst <= max_ulp, f"max error {worst:.3f} ULP > {max_ulp} ULP"
+    if sub.size:
+        assert float(sub.max()) < np.finfo(dtype).tiny, "absolute error >= tiny below the normal range"
+
+
+def reference(name, *args, **kwargs):
+    # signalling-NaN bit patterns raise "invalid" when NumPy converts them; that is not an error here
+    with np.errstate(invalid="ignore", over="ignore"):
+        return getattr(_reference, name)(*args, **kwargs)
+
+
+def layouts(base):
+    """(label, array) pairs holding ``base``'s values (a 2-D or higher array) in many memory layouts."""
+    base = np.asarray(base)
+    out = [("C", np.ascontiguousarray(base)), ("F", np.asfortranarray(base))]
+    big = np.zeros(tuple(2 * s + 1 for s in base.shape), base.dtype)
+    view = big[tuple(slice(1, None, 2) for _ in base.shape)]
+    view[...] = base
+    out.append(("strided", view))
+    rev = np.ascontiguousarray(base[(slice(None, None, -1),) * base.ndim])[(slice(None, None, -1),) * base.ndim]
+    out.append(("negative-strides", rev))
+    out.append(("transposed", np.ascontiguousarray(base.T).T))
+    ro = base.copy()
+    ro.flags.writeable = False
+    out.append(("read-only", ro))
+    raw = np.zeros(base.nbytes + base.itemsize, np.uint8)[1:1 + base.nbytes]
+    unaligned = raw.view(base.dtype).reshape(base.shape)
+    unaligned[...] = base
+    out.append(("unaligned", unaligned))
+    return out

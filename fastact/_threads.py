@@ -1,0 +1,53 @@
+"""Thread count: the one place that decides how many OpenMP threads a call uses.
+
+Order of precedence: the call's ``n_threads`` > ``set_num_threads`` > the default, which is
+``omp_get_max_threads()`` (so ``OMP_NUM_THREADS`` and threadpoolctl limits are honoured) capped at the
+CPUs this process may run on unless ``OMP_NUM_THREADS`` asks for more (as scikit-learn does).
+"""
+import numbers
+import os
+
+from fastact import _openmp_helpers
+
+_user_default = None  # set by set_num_threads
+
+
+def _cpu_count():
+    try:
+        return len(os.sched_getaffinity(0))
+    except (AttributeError, OSError):
+        return os.cpu_count() or 1
+
+
+def check_n_threads(n_threads, name="n_threads"):
+    """Validate a thread count: an integer >= 1 (bool is not a count)."""
+    if isinstance(n_threads, bool) or not isinstance(n_threads, numbers.Integral):
+        raise TypeError(f"{name} must be an integer >= 1 or None, got {n_threads!r} "
+                        f"({type(n_threads).__name__})")
+    if n_threads < 1:
+        raise ValueError(f"{name} must be >= 1, got {n_threads!r}")
+    return int(n_threads)
+
+
+def set_num_threads(n_threads):
+    """Set the default thread count for every later call (``None`` restores the automatic default)."""
+    global _user_default
+    _user_default = None if n_threads is None else check_n_threads(n_threads)
+
+
+def get_num_threads():
+    """The number of threads a large call uses when it is not given ``n_threads``."""
+    if _user_default is not None:
+        return _user_default
+    omp_max = _openmp_helpers.max_threads()
+    if "OMP_NUM_THREADS" in os.environ:
+        return omp_max
+    return max(1, min(omp_max, _cpu_count()))
+
+
+def threads_for(n_threads, n_elements, serial_below):
+    """Threads for one call over ``n_elements``: 1 below the kernel's measured serial cut-off."""
+    n = get_num_threads() if n_threads is None else check_n_threads(n_threads)
+    if n_elements < serial_below:
+        return 1
+    return n
