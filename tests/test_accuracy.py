@@ -1,0 +1,47 @@
+"""Accuracy against the extended-precision reference (SPEC: float32 <= 1 ULP, float64 <= 1 ULP).
+
+The full sweep over all 2^32 float32 inputs is benchmarks' job; here a strided subset of every bit
+pattern (about a million inputs, every sign and exponent) catches regressions in seconds.
+"""
+import numpy as np
+import pytest
+
+import fastact
+from fastact._table import ACTIVATIONS
+from fastact._testing import assert_matches_reference, default_params, reference
+
+NAMES = [row.name for row in ACTIVATIONS]
+ROWS = {row.name: row for row in ACTIVATIONS}
+
+
+def all_float32_strided(step=4093, offset=0):
+    bits = np.arange(offset, 2**32, step, dtype=np.uint64).astype(np.uint32)
+    return bits.view(np.float32)
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_float32_bit_pattern_sweep(name, simd_level):
+    row = ROWS[name]
+    x = all_float32_strided()
+    params = default_params(row)
+    assert_matches_reference(getattr(fastact, name)(x, *params), reference(name, x, *params),
+                             np.float32, row.float32_ulp)
+
+
+@pytest.mark.parametrize("name", ["sigmoid", "tanh"])
+def test_float32_dense_around_hard_spots(name):
+    # where the polynomial, the reduction boundaries and the saturation points are
+    centres = [0.0, 0.34657, 0.5026, 1.0, 9.0109, 17.32868, -16.98, -87.33, -103.97]
+    x = np.concatenate([np.float32(c) + np.arange(-20000, 20000, dtype=np.float32) * np.float32(1e-5)
+                        for c in centres]).astype(np.float32)
+    x = np.concatenate([x, -x])
+    assert_matches_reference(getattr(fastact, name)(x), reference(name, x), np.float32, 1.0)
+
+
+@pytest.mark.parametrize("name", ["sigmoid", "tanh"])
+def test_float64_wide_random(name, simd_level):
+    rng = np.random.default_rng(99)
+    n = 400_000
+    x = np.concatenate([rng.standard_normal(n) * s for s in (1e-8, 0.1, 1, 5, 30, 300)]
+                       + [np.exp(rng.uniform(-740, 6.6, n)) * rng.choice([-1, 1], n)])
+    assert_matches_reference(getattr(fastact, name)(x), reference(name, x), np.float64, 1.0)

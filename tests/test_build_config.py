@@ -1,0 +1,91 @@
+"""The build: show_config, SIMD dispatch and its environment switch, the serial (no-OpenMP) build."""
+import os
+import shutil
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+import fastact
+from fastact import _dispatch
+from fastact._table import ACTIVATIONS
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+def run_python(code, **env):
+    e = dict(os.environ)
+    e.update(env)
+    return subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=e, cwd="/",
+                          timeout=300)
+
+
+def test_show_config(capsys):
+    fastact.show_config()
+    out = capsys.readouterr().out
+    assert f"fastact {fastact.__version__}" in out
+    assert "OpenMP:" in out and "threads:" in out
+    assert f"SIMD level:   {_dispatch.current_level()}" in out
+
+
+def test_best_level_is_default():
+    r = run_python("from fastact import _dispatch; print(_dispatch.current_level(), _dispatch.available_levels()[-1])",
+                   FASTACT_SIMD="")
+    assert r.returncode == 0, r.stderr
+    level, best = r.stdout.split()
+    assert level == best
+
+
+@pytest.mark.parametrize("level", _dispatch.available_levels())
+def test_fastact_simd_env_caps_level(level):
+    r = run_python("import fastact; fastact.show_config()", FASTACT_SIMD=level)
+    assert r.returncode == 0, r.stderr
+    assert f"SIMD level:   {level}" in r.stdout
+
+
+def test_fastact_simd_env_rejects_unknown():
+    r = run_python("import fastact", FASTACT_SIMD="sse9")
+    assert r.returncode != 0
+    assert "FASTACT_SIMD must be one of baseline, avx2, avx512; got 'sse9'" in r.stderr
+
+
+def test_x86_builds_every_level():
+    import platform
+    if platform.machine().lower() not in ("x86_64", "amd64"):
+        pytest.skip("SIMD levels are built on x86-64 only")
+    for level in _dispatch.LEVELS:
+        assert _dispatch._built(level)
+
+
+def test_every_row_has_kernels_reference_and_docs():
+    from fastact import _reference
+    for row in ACTIVATIONS:
+        for name in (row.name, row.name + "_backward"):
+            assert callable(getattr(fastact, name))
+            assert callable(getattr(_reference, name))
+            assert getattr(fastact, name).__doc__
+        assert row.name in _dispatch.kernels.KERNEL_NAMES
+    assert list(_dispatch.kernels.KERNEL_NAMES) == [row.name for row in ACTIVATIONS]
+
+
+@pytest.mark.slow
+def test_serial_build_without_openmp(tmp_path):
+    """FASTACT_NO_OPENMP=1 builds a serial fastact that works and says so."""
+    pytest.importorskip("Cython")
+    src = tmp_path / "src"
+    shutil.copytree(ROOT, src, ignore=shutil.ignore_patterns(".venv", "build", "*.so", "*.c", ".git",
+                                                              "_kernels_*.pyx", "__pycache__"))
+    env = dict(os.environ, FASTACT_NO_OPENMP="1")
+    r = subprocess.run([sys.executable, "setup.py", "-q", "build_ext", "--inplace"], cwd=src, env=env,
+                       capture_output=True, text=True, timeout=900)
+    assert r.returncode == 0, r.stdout[-3000:] + r.stderr[-3000:]
+    code = ("import numpy as np, fastact; from fastact import _openmp_helpers as o; "
+            "print(o.openmp_enabled(), fastact.get_num_threads()); fastact.show_config(); "
+            "x = np.linspace(-5, 5, 100001); "
+            "np.testing.assert_allclose(fastact.sigmoid(x, n_threads=4), 1/(1+np.exp(-x)), rtol=1e-15)")
+    r = subprocess.run([sys.executable, "-c", code], cwd=src, capture_output=True, text=True, timeout=120,
+                       env=dict(os.environ, PYTHONPATH=str(src)))
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.startswith("False 1")
+    assert "DISABLED (serial build)" in r.stdout

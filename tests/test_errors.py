@@ -1,0 +1,120 @@
+"""Bad arguments: exact exception types, and messages that name the argument and the value."""
+import numpy as np
+import pytest
+
+import fastact
+from fastact._table import ACTIVATIONS
+
+NAMES = [row.name for row in ACTIVATIONS]
+SAVED = {row.name: row.saved for row in ACTIVATIONS}
+
+
+@pytest.mark.parametrize("name", NAMES)
+@pytest.mark.parametrize("bad, dtype_word", [
+    (np.array([1 + 2j]), "complex128"), (np.array(["a"]), "<U1"), (np.array([object()]), "object"),
+    (np.array([1], np.longdouble), "float128"), (np.array(["2020-01-01"], "datetime64[D]"), "datetime64"),
+])
+def test_unsupported_dtypes(name, bad, dtype_word):
+    with pytest.raises(TypeError, match=r"^x has dtype .*" + dtype_word[:5]):
+        getattr(fastact, name)(bad)
+    with pytest.raises(TypeError, match=r"^grad has dtype"):
+        getattr(fastact, name + "_backward")(bad, np.ones(1))
+    with pytest.raises(TypeError, match=rf"^{SAVED[name]} has dtype"):
+        getattr(fastact, name + "_backward")(np.ones(1), bad)
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_unconvertible_input(name):
+    with pytest.raises(TypeError, match=r"^x "):
+        getattr(fastact, name)([[1.0], [1.0, 2.0]])
+    with pytest.raises(TypeError, match="x has dtype"):
+        getattr(fastact, name)({"a": 1})
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_out_errors(name):
+    f = getattr(fastact, name)
+    x = np.ones((3, 4), np.float32)
+    with pytest.raises(TypeError, match=r"out must be a numpy.ndarray, got list"):
+        f(x, out=[0.0] * 12)
+    with pytest.raises(TypeError, match=r"out has dtype float64, but the result has dtype float32"):
+        f(x, out=np.empty((3, 4)))
+    with pytest.raises(ValueError, match=r"out has shape \(4, 3\), but the result has shape \(3, 4\)"):
+        f(x, out=np.empty((4, 3), np.float32))
+    with pytest.raises(ValueError, match=r"out has shape \(12,\)"):
+        f(x, out=np.empty(12, np.float32))
+    ro = np.empty((3, 4), np.float32)
+    ro.flags.writeable = False
+    with pytest.raises(ValueError, match="out is read-only"):
+        f(x, out=ro)
+    with pytest.raises(TypeError, match="out has dtype float32, but the result has dtype float64"):
+        f(np.ones(3, np.int32), out=np.empty(3, np.float32))  # ints give float64
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_backward_shape_mismatch(name):
+    b = getattr(fastact, name + "_backward")
+    s = SAVED[name]
+    with pytest.raises(ValueError, match=rf"grad and {s} must have the same shape, got grad.shape=\(3,\) "
+                                         rf"and {s}.shape=\(4,\)"):
+        b(np.ones(3), np.ones(4))
+    with pytest.raises(ValueError, match="same shape"):
+        b(np.ones((2, 3)), np.ones((3, 2)))
+    with pytest.raises(ValueError, match="same shape"):
+        b(np.ones((1, 3)), np.ones(3))  # no broadcasting
+
+
+@pytest.mark.parametrize("name", NAMES)
+@pytest.mark.parametrize("bad, exc, msg", [
+    (0, ValueError, r"n_threads must be >= 1, got 0"),
+    (-2, ValueError, r"n_threads must be >= 1, got -2"),
+    (1.5, TypeError, r"n_threads must be an integer >= 1 or None, got 1.5 \(float\)"),
+    ("2", TypeError, r"n_threads must be an integer >= 1 or None, got '2' \(str\)"),
+    (True, TypeError, r"n_threads must be an integer >= 1 or None, got True \(bool\)"),
+])
+def test_bad_n_threads(name, bad, exc, msg):
+    with pytest.raises(exc, match=msg):
+        getattr(fastact, name)(np.ones(3), n_threads=bad)
+    with pytest.raises(exc, match=msg):
+        getattr(fastact, name + "_backward")(np.ones(3), np.ones(3), n_threads=bad)
+
+
+def test_set_num_threads_errors():
+    with pytest.raises(ValueError, match=r"n_threads must be >= 1, got 0"):
+        fastact.set_num_threads(0)
+    with pytest.raises(TypeError, match=r"n_threads must be an integer"):
+        fastact.set_num_threads(2.0)
+
+
+@pytest.mark.parametrize("kwargs, exc, msg", [
+    (dict(max_value=-1.0), ValueError, r"max_value of relu cannot be less than 0.0, got max_value=-1.0"),
+    (dict(max_value=float("nan")), ValueError, r"max_value of relu must be finite, got nan"),
+    (dict(negative_slope=float("inf")), ValueError, r"negative_slope of relu must be finite, got inf"),
+    (dict(threshold="1"), TypeError, r"threshold of relu must be a real number, got '1' \(str\)"),
+    (dict(negative_slope=None), TypeError, r"negative_slope of relu must be a real number, got None"),
+    (dict(max_value=[6.0]), TypeError, r"max_value of relu must be a real number or None, got \[6.0\]"),
+    (dict(threshold=np.array([1.0, 2.0])), TypeError, r"threshold of relu must be a real number"),
+])
+def test_relu_param_errors(kwargs, exc, msg):
+    with pytest.raises(exc, match=msg):
+        fastact.relu(np.ones(3), **kwargs)
+    with pytest.raises(exc, match=msg):
+        fastact.relu_backward(np.ones(3), np.ones(3), **kwargs)
+
+
+def test_params_accept_numpy_scalars():
+    x = np.linspace(-2, 8, 11)
+    np.testing.assert_array_equal(fastact.relu(x, np.float32(0.5), np.array(6.0), np.int64(1)),
+                                  fastact.relu(x, 0.5, 6.0, 1.0))
+
+
+def test_leaky_relu_param_errors():
+    with pytest.raises(TypeError, match=r"alpha of leaky_relu must be a real number, got None"):
+        fastact.leaky_relu(np.ones(3), alpha=None)
+    with pytest.raises(ValueError, match=r"alpha of leaky_relu must be finite, got nan"):
+        fastact.leaky_relu(np.ones(3), float("nan"))
+
+
+def test_unknown_keyword():
+    with pytest.raises(TypeError, match="unexpected keyword argument 'slope'"):
+        fastact.leaky_relu(np.ones(3), slope=0.2)

@@ -1,0 +1,193 @@
+"""SPEC section 1: dtypes, shapes, array-likes and ``out=`` for every function."""
+import numpy as np
+import pytest
+
+import fastact
+from fastact._table import ACTIVATIONS
+
+NAMES = [row.name for row in ACTIVATIONS]
+SAVED = {row.name: row.saved for row in ACTIVATIONS}
+
+
+def fwd(name):
+    return getattr(fastact, name)
+
+
+def bwd(name):
+    return getattr(fastact, name + "_backward")
+
+
+@pytest.mark.parametrize("name", NAMES)
+@pytest.mark.parametrize("dtype, result", [
+    (np.float32, np.float32), (np.float64, np.float64), (np.float16, np.float16),
+    (np.int8, np.float64), (np.int64, np.float64), (np.uint16, np.float64), (np.bool_, np.float64),
+])
+def test_result_dtype(name, dtype, result):
+    x = np.array([[-2, -1, 0], [1, 2, 3]]).astype(dtype)
+    y = fwd(name)(x)
+    assert y.dtype == result and y.shape == x.shape
+    dx = bwd(name)(x, x)
+    assert dx.dtype == result
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_float16_computed_in_float32(name):
+    x = np.linspace(-8, 8, 1001).astype(np.float16)
+    y = fwd(name)(x)
+    assert y.dtype == np.float16
+    np.testing.assert_array_equal(y, fwd(name)(x.astype(np.float32)).astype(np.float16))
+    g = np.linspace(-1, 1, 1001).astype(np.float16)
+    np.testing.assert_array_equal(bwd(name)(g, x),
+                                  bwd(name)(g.astype(np.float32), x.astype(np.float32)).astype(np.float16))
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_bfloat16_when_available(name):
+    ml_dtypes = pytest.importorskip("ml_dtypes")
+    x = np.linspace(-8, 8, 101).astype(ml_dtypes.bfloat16)
+    y = fwd(name)(x)
+    assert y.dtype == ml_dtypes.bfloat16
+    np.testing.assert_array_equal(y.astype(np.float32),
+                                  fwd(name)(x.astype(np.float32)).astype(ml_dtypes.bfloat16).astype(np.float32))
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_byte_swapped_input(name):
+    x = np.linspace(-5, 5, 50)
+    y = fwd(name)(x.astype(">f8"))
+    assert y.dtype == np.float64
+    np.testing.assert_array_equal(y, fwd(name)(x))
+
+
+@pytest.mark.parametrize("name", NAMES)
+@pytest.mark.parametrize("shape", [(), (0,), (3, 0, 2), (1,), (7,), (2, 3, 4, 5)])
+def test_shapes(name, shape):
+    x = np.random.default_rng(0).standard_normal(shape)
+    y = fwd(name)(x)
+    assert isinstance(y, np.ndarray) and y.shape == shape and y.dtype == np.float64
+    dx = bwd(name)(np.ones(shape), x)
+    assert dx.shape == shape
+    if x.size:
+        np.testing.assert_array_equal(y.ravel(), fwd(name)(x.ravel()))
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_array_likes(name):
+    assert fwd(name)([[-1.0, 2.0]]).shape == (1, 2)
+    assert fwd(name)(3).shape == ()
+    assert fwd(name)(2.5).dtype == np.float64
+    np.testing.assert_array_equal(fwd(name)((1, -1)), fwd(name)(np.array([1.0, -1.0])))
+    np.testing.assert_array_equal(bwd(name)([1.0, 1.0], [0.5, -0.5]),
+                                  bwd(name)(np.array([1.0, 1.0]), np.array([0.5, -0.5])))
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_fortran_order_is_kept(name):
+    x = np.asfortranarray(np.random.default_rng(0).standard_normal((40, 30)))
+    y = fwd(name)(x)
+    assert y.flags.f_contiguous
+    np.testing.assert_array_equal(y, fwd(name)(np.ascontiguousarray(x)))
+
+
+@pytest.mark.parametrize("name", NAMES)
+@pytest.mark.parametrize("out_layout", ["C", "F", "strided", "reversed"])
+def test_out_any_strides(name, out_layout):
+    x = np.random.default_rng(1).standard_normal((20, 31)).astype(np.float32)
+    expected = fwd(name)(x)
+    if out_layout == "C":
+        out = np.empty_like(x)
+    elif out_layout == "F":
+        out = np.empty_like(x, order="F")
+    elif out_layout == "strided":
+        out = np.empty((40, 62), np.float32)[::2, ::2]
+    else:
+        out = np.empty_like(x)[::-1, ::-1]
+    result = fwd(name)(x, out=out)
+    assert result is out
+    np.testing.assert_array_equal(out, expected)
+    g = np.ones_like(x)
+    assert bwd(name)(g, x, out=out) is out
+    np.testing.assert_array_equal(out, bwd(name)(g, x))
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_in_place(name):
+    x = np.random.default_rng(2).standard_normal((50, 17)) * 4
+    expected = fwd(name)(x)
+    x2 = x.copy()
+    assert fwd(name)(x2, out=x2) is x2
+    np.testing.assert_array_equal(x2, expected)
+    # in place on a non-contiguous view
+    big = np.zeros((100, 34))
+    view = big[::2, ::2]
+    view[...] = x
+    fwd(name)(view, out=view)
+    np.testing.assert_array_equal(view, expected)
+    assert not big[1::2].any()  # nothing outside the view was touched
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_backward_out_aliasing_grad_and_saved(name):
+    rng = np.random.default_rng(3)
+    x = rng.standard_normal(1000) * 3
+    saved = fwd(name)(x) if SAVED[name] == "y" else x
+    g = rng.standard_normal(1000)
+    expected = bwd(name)(g, saved)
+    g2 = g.copy()
+    assert bwd(name)(g2, saved, out=g2) is g2
+    np.testing.assert_array_equal(g2, expected)
+    s2 = saved.copy()
+    assert bwd(name)(g, s2, out=s2) is s2
+    np.testing.assert_array_equal(s2, expected)
+
+
+@pytest.mark.parametrize("name", NAMES)
+@pytest.mark.parametrize("shift", [1, 5, -3])
+def test_partial_overlap_is_correct(name, shift):
+    buf = np.random.default_rng(4).standard_normal(200_000) * 3
+    n = 150_000
+    x = buf[10:10 + n]
+    expected = fwd(name)(x.copy())
+    out = buf[10 + shift:10 + shift + n]
+    fwd(name)(x, out=out)
+    np.testing.assert_array_equal(out, expected)
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_inputs_not_modified(name):
+    x = np.random.default_rng(5).standard_normal(1000)
+    x.flags.writeable = False
+    g = np.ones(1000)
+    g.flags.writeable = False
+    fwd(name)(x)
+    bwd(name)(g, x)
+    np.testing.assert_array_equal(g, 1.0)
+
+
+def test_special_values():
+    x = np.array([np.nan, np.inf, -np.inf, 0.0, -0.0, 1e300, -1e300], np.float64)
+    for dtype in (np.float32, np.float64):
+        xs = x.astype(dtype) if dtype == np.float64 else np.array([np.nan, np.inf, -np.inf, 0, -0.0, 3e38, -3e38], dtype)
+        with np.errstate(all="raise"):
+            s = fastact.sigmoid(xs)
+            t = fastact.tanh(xs)
+            r = fastact.relu(xs)
+            lr = fastact.leaky_relu(xs)
+        np.testing.assert_array_equal(s, np.array([np.nan, 1, 0, 0.5, 0.5, 1, 0], dtype))
+        np.testing.assert_array_equal(t, np.array([np.nan, 1, -1, 0, -0.0, 1, -1], dtype))
+        assert np.signbit(t[4])  # tanh(-0) = -0
+        np.testing.assert_array_equal(r, np.array([np.nan, np.inf, 0, 0, 0, xs[5], 0], dtype))
+        np.testing.assert_array_equal(lr[:3], np.array([np.nan, np.inf, -np.inf], dtype))
+    # Keras options keep NaN and the limits
+    r = fastact.relu(np.array([np.nan, np.inf, -np.inf]), negative_slope=0.1, max_value=6.0, threshold=1.0)
+    np.testing.assert_array_equal(r, [np.nan, 6.0, -np.inf])
+    assert fastact.relu(np.array([-np.inf]), max_value=6.0)[0] == 0.0
+
+
+def test_sigmoid_exact_limits_float32():
+    x = np.array([17.32868, 17.4, 50, 88.8, -100.0, -104.5, -150, -1e38], np.float32)
+    s = fastact.sigmoid(x)
+    np.testing.assert_array_equal(s[:4], 1.0)
+    np.testing.assert_array_equal(s[5:], 0.0)
+    assert 0 < s[4] < np.finfo(np.float32).tiny  # subnormal, not flushed
+    assert fastact.tanh(np.float32(9.02)) == 1.0

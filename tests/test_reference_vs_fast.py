@@ -1,0 +1,103 @@
+"""Fast kernels against the pure-NumPy reference: function x dtype x layout x threads x SIMD level."""
+import numpy as np
+import pytest
+
+import fastact
+from fastact._table import ACTIVATIONS
+from fastact._testing import assert_matches_reference, default_params, layouts, reference
+
+NAMES = [row.name for row in ACTIVATIONS]
+ROWS = {row.name: row for row in ACTIVATIONS}
+PARAMS = {  # extra parameter sets beyond the defaults
+    "relu": [(0.0, None, 0.0), (0.1, None, 0.0), (0.0, 6.0, 0.0), (0.2, 3.0, 0.5), (0.3, None, -1.0),
+             (0.05, 2.0, -0.5)],
+    "leaky_relu": [(0.01,), (0.3,), (0.0,), (-0.5,)],
+}
+
+
+def special_values(dtype):
+    f = np.finfo(dtype)
+    return np.array([0.0, -0.0, 1.0, -1.0, np.nan, -np.nan, np.inf, -np.inf, f.max, -f.max, f.tiny,
+                     -f.tiny, f.smallest_subnormal, -f.smallest_subnormal, 0.5, 1e-3, -1e-3, 3.0, 6.0,
+                     6.000001, 8.9, 9.02, 17.33, -17.33, 30.0, -30.0, 88.0, -88.0, 87.3, -87.4, 104.0,
+                     -104.0, 200.0, -200.0, 709.0, -709.0, 746.0, -746.0, 1e30, -1e30], dtype=dtype)
+
+
+def sample(dtype, rng, n=5000):
+    x = np.concatenate([rng.standard_normal(n) * 4, rng.standard_normal(n) * 40,
+                        special_values(np.float64)])
+    with np.errstate(over="ignore"):  # float64 specials beyond float32's range become +-inf
+        return x.astype(dtype)
+
+
+def tol(row, dtype):
+    return {np.float32: row.float32_ulp, np.float64: row.float64_ulp}[np.dtype(dtype).type]
+
+
+@pytest.mark.parametrize("name", NAMES)
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_forward_matches_reference(name, dtype, simd_level, rng):
+    row = ROWS[name]
+    x = sample(dtype, rng)
+    for params in PARAMS.get(name, [default_params(row)]):
+        y = getattr(fastact, name)(x, *params)
+        assert_matches_reference(y, reference(name, x, *params), dtype, tol(row, dtype))
+
+
+@pytest.mark.parametrize("name", NAMES)
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_backward_matches_reference(name, dtype, simd_level, rng):
+    row = ROWS[name]
+    x = sample(dtype, rng)
+    g = rng.standard_normal(x.shape).astype(dtype)
+    for params in PARAMS.get(name, [default_params(row)]):
+        saved = getattr(fastact, name)(x, *params) if row.saved == "y" else x
+        dx = getattr(fastact, name + "_backward")(g, saved, *params)
+        exact = reference(name + "_backward", g, saved, *params)
+        # backward = the formula on the given saved tensor, computed in double: float32 is rounded once
+        # (<= 1 ULP); float64 rounds two or three products (<= 2 ULP); the ReLU family is exact.
+        bound = 0 if row.float32_ulp == 0 else {np.float32: 1.0, np.float64: 2.0}[np.dtype(dtype).type]
+        assert_matches_reference(dx, exact, dtype, bound)
+
+
+@pytest.mark.parametrize("name", NAMES)
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_layouts_give_identical_results(name, dtype, rng):
+    row = ROWS[name]
+    base = (rng.standard_normal((33, 70)) * 5).astype(dtype)
+    expected = getattr(fastact, name)(np.ascontiguousarray(base))
+    g = rng.standard_normal(base.shape).astype(dtype)
+    expected_dx = getattr(fastact, name + "_backward")(g, base)
+    for label, x in layouts(base):
+        y = getattr(fastact, name)(x)
+        assert y.shape == base.shape
+        np.testing.assert_array_equal(y, expected, err_msg=label)
+        for glabel, gl in layouts(g):
+            dx = getattr(fastact, name + "_backward")(gl, x)
+            np.testing.assert_array_equal(dx, expected_dx, err_msg=f"{label}/{glabel}")
+
+
+@pytest.mark.parametrize("name", NAMES)
+@pytest.mark.parametrize("n_threads", [1, 2, 3, 4, 7])
+def test_bitwise_identical_for_any_thread_count(name, n_threads, rng):
+    x = (rng.standard_normal(300_007) * 6).astype(np.float32)
+    g = rng.standard_normal(x.shape).astype(np.float32)
+    f, b = getattr(fastact, name), getattr(fastact, name + "_backward")
+    np.testing.assert_array_equal(f(x, n_threads=n_threads), f(x, n_threads=1))
+    np.testing.assert_array_equal(b(g, x, n_threads=n_threads), b(g, x, n_threads=1))
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_simd_levels_agree_within_accuracy(name, rng):
+    from fastact import _dispatch
+    row = ROWS[name]
+    x = sample(np.float32, rng)
+    results = {}
+    for level in _dispatch.available_levels():
+        previous = _dispatch.set_level(level)
+        try:
+            results[level] = getattr(fastact, name)(x)
+        finally:
+            _dispatch.set_level(previous)
+    for level, y in results.items():
+        assert_matches_reference(y, reference(name, x), np.float32, row.float32_ulp)
