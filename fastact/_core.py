@@ -49,8 +49,23 @@ def as_array(x, name):
         raise TypeError(f"{name} could not be converted to a numeric array: {exc}") from None
 
 
+_packed_cache = {}
+
+
 def pack_params(row, values):
-    """Validate a row's scalar parameters and return the three kernel slots (None -> +inf)."""
+    """Validate a row's scalar parameters and return the three kernel slots (None -> +inf).
+    Validated plain-float parameter sets are cached (a call with the defaults costs a dict lookup)."""
+    try:
+        return _packed_cache[row.name, values]
+    except (KeyError, TypeError):  # TypeError: an unhashable value such as an array
+        pass
+    slots = _validate_params(row, values)
+    if len(_packed_cache) < 1024 and all(type(v) in (float, int, type(None)) for v in values):
+        _packed_cache[row.name, values] = slots
+    return slots
+
+
+def _validate_params(row, values):
     slots = [0.0, 0.0, 0.0]
     for i, (param, value) in enumerate(zip(row.params, values)):
         if value is None and param.allow_none:
@@ -69,7 +84,7 @@ def pack_params(row, values):
             raise ValueError(f"{param.name} of {row.name} cannot be less than {param.minimum}, "
                              f"got {param.name}={value!r}")
         slots[i] = value
-    return slots
+    return tuple(slots)
 
 
 def _check_out(out, shape, dtype):
@@ -99,13 +114,13 @@ def _prepare_out(out, like, result_dtype, compute_dtype):
     return out, np.empty(out.size, compute_dtype), order, True
 
 
-def _flat_input(a, compute_dtype, order, work):
-    """A flat C-contiguous compute-dtype view (or copy) of ``a`` in ``order``, never partially
-    overlapping ``work``: exact aliasing (in-place) is fine for elementwise kernels, partial is not."""
+def _flat_input(a, compute_dtype, order, work, user_out):
+    """A flat C-contiguous compute-dtype view (or copy) of ``a`` in ``order``; when the caller gave
+    ``out``, never partially overlapping it: exact aliasing (in place) is fine elementwise, partial is not."""
     flat = np.ravel(a, order=order)
     if flat.dtype != compute_dtype or not flat.flags.aligned:
         return flat.astype(compute_dtype)  # always a new (aligned, native) array
-    if np.may_share_memory(flat, work) and (
+    if user_out and np.may_share_memory(flat, work) and (
             flat.__array_interface__["data"][0] != work.__array_interface__["data"][0]):
         return flat.copy()
     return flat
@@ -123,9 +138,10 @@ def forward(kid, row, x, params, out, n_threads):
     xa = as_array(x, "x")
     result_dtype, compute_dtype = dtypes_for(xa.dtype, "x")
     nt = _threads.threads_for(n_threads, xa.size, row.serial_below)
+    user_out = out is not None
     out, work, order, scatter = _prepare_out(out, xa, result_dtype, compute_dtype)
     if work.size:
-        xin = _flat_input(xa, compute_dtype, order, work)
+        xin = _flat_input(xa, compute_dtype, order, work, user_out)
         _dispatch.kernels.forward(kid, xin, work, slots[0], slots[1], slots[2], nt)
     return _finish(out, work, order, scatter)
 
@@ -141,9 +157,10 @@ def backward(kid, row, grad, saved, params, out, n_threads):
         raise ValueError(f"grad and {row.saved} must have the same shape, got grad.shape={ga.shape} "
                          f"and {row.saved}.shape={sa.shape}")
     nt = _threads.threads_for(n_threads, ga.size, row.serial_below)
+    user_out = out is not None
     out, work, order, scatter = _prepare_out(out, ga, result_dtype, compute_dtype)
     if work.size:
-        gin = _flat_input(ga, compute_dtype, order, work)
-        sin = _flat_input(sa, compute_dtype, order, work)
+        gin = _flat_input(ga, compute_dtype, order, work, user_out)
+        sin = _flat_input(sa, compute_dtype, order, work, user_out)
         _dispatch.kernels.backward(kid, gin, sin, work, slots[0], slots[1], slots[2], nt)
     return _finish(out, work, order, scatter)

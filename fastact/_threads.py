@@ -19,6 +19,11 @@ def _cpu_count():
         return os.cpu_count() or 1
 
 
+# Read once: the OpenMP runtime reads OMP_NUM_THREADS once, at its start, too.
+_OMP_ENV_SET = "OMP_NUM_THREADS" in os.environ
+_CPUS = _cpu_count()
+
+
 def check_n_threads(n_threads, name="n_threads"):
     """Validate a thread count: an integer >= 1 (bool is not a count)."""
     if isinstance(n_threads, bool) or not isinstance(n_threads, numbers.Integral):
@@ -40,14 +45,15 @@ def get_num_threads():
     if _user_default is not None:
         return _user_default
     omp_max = _openmp_helpers.max_threads()
-    if "OMP_NUM_THREADS" in os.environ:
+    if _OMP_ENV_SET:
         return omp_max
-    return max(1, min(omp_max, _cpu_count()))
+    return max(1, min(omp_max, _CPUS))
 
 
 def threads_for(n_threads, n_elements, serial_below):
     """Threads for one call over ``n_elements``: 1 below the kernel's measured serial cut-off."""
-    n = get_num_threads() if n_threads is None else check_n_threads(n_threads)
+    if n_threads is not None:
+        n_threads = check_n_threads(n_threads)
     if n_elements < serial_below:
         return 1
-    return n
+    return get_num_threads() if n_threads is None else n_threads
