@@ -1,0 +1,89 @@
+"""``make demo``: what fastact is on this machine, how exact it is, and how fast.
+
+1. ``fastact.show_config()``.
+2. Correctness: every function, forward and backward, float32 and float64, against the pure-NumPy
+   extended-precision reference on a wide sample (and special values): max error in ULP.
+3. Speed: fastact against NumPy/SciPy (and PyTorch/TensorFlow when installed), forward and backward,
+   1e3 ... 1.6e7 elements (benchmarks/speed.py; run it directly for more options).
+
+    python benchmarks/demo.py [--quick]
+"""
+import argparse
+import os
+import sys
+
+import numpy as np
+
+import fastact
+from fastact._table import ACTIVATIONS
+from fastact._testing import default_params, reference, ulp_errors
+
+sys.path.append(os.path.dirname(os.path.abspath(__file__)))  # appended: the installed fastact wins
+import speed  # noqa: E402
+
+
+def sample(dtype, n, seed=0):
+    rng = np.random.default_rng(seed)
+    f = np.finfo(dtype)
+    parts = [rng.standard_normal(n) * s for s in (1e-3, 1, 4, 30)]
+    parts.append(np.exp(rng.uniform(np.log(f.tiny), np.log(f.max) * 0.99, n)) * rng.choice([-1, 1], n))
+    special = [0.0, -0.0, np.nan, np.inf, -np.inf, f.max, -f.max, f.tiny, -f.tiny]
+    return np.concatenate(parts + [special]).astype(dtype)
+
+
+def error_of(actual, exact, dtype):
+    """Max ULP error (normal range) and whether NaN/inf/subnormal behaviour matches."""
+    ulps, sub = ulp_errors(actual, exact, dtype)
+    exact = np.asarray(exact)
+    special_ok = (np.array_equal(np.isnan(actual), np.isnan(exact))
+                  and (sub.size == 0 or float(sub.max()) < np.finfo(dtype).tiny))
+    return (float(ulps.max()) if ulps.size else 0.0), special_ok
+
+
+def correctness(n):
+    print(f"\n## Correctness against the extended-precision reference ({5 * n:,} inputs per dtype)\n")
+    print("| function | dtype | forward max ULP | backward max ULP | NaN/inf/subnormal | promised |")
+    print("|---|---|---:|---:|---|---|")
+    all_ok = True
+    for row in ACTIVATIONS:
+        params = default_params(row)
+        f, b = getattr(fastact, row.name), getattr(fastact, row.name + "_backward")
+        for dtype in (np.float32, np.float64):
+            x = sample(dtype, n)
+            g = np.random.default_rng(1).standard_normal(x.shape).astype(dtype)
+            y = f(x, *params)
+            fwd, ok1 = error_of(y, reference(row.name, x, *params), dtype)
+            saved = y if row.saved == "y" else x
+            dx = b(g, saved, *params)
+            bwd, ok2 = error_of(dx, reference(row.name + "_backward", g, saved, *params), dtype)
+            bound = row.float32_ulp if dtype == np.float32 else row.float64_ulp
+            ok = ok1 and ok2 and fwd <= bound
+            all_ok &= ok
+            promised = "exact" if bound == 0 else f"<= {bound:g} ULP"
+            print(f"| {row.name} | {np.dtype(dtype).name} | {fwd:.3f} | {bwd:.3f} | "
+                  f"{'ok' if ok1 and ok2 else 'MISMATCH'} | {promised}{'' if ok else '  <-- FAILS'} |")
+    return all_ok
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--quick", action="store_true", help="small sample, sizes up to 1e6, 3 rounds")
+    args = ap.parse_args()
+
+    print("# fastact demo\n")
+    fastact.show_config()
+    ok = correctness(20_000 if args.quick else 200_000)
+
+    threads = fastact.get_num_threads()
+    sizes = speed.QUICK_SIZES if args.quick else (1_000, 10_000, 100_000, 1_000_000, 16_000_000)
+    print(f"\n## Speed ({threads} threads; progress on stderr)\n")
+    if "torch" not in {p.name for p in speed.available_peers()}:
+        print("(PyTorch is not installed here: `pip install 'fastact[bench]'` adds it to the table)\n")
+    results = speed.run(sizes=sizes, threads=threads, repeats=3 if args.quick else 5)
+    print(speed.markdown_table(results, speed.metadata(threads)))
+    if not ok:
+        sys.exit("correctness check FAILED")
+
+
+if __name__ == "__main__":
+    main()

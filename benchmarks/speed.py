@@ -1,0 +1,483 @@
+"""Speed of every fastact kernel, forward and backward, against NumPy/SciPy, PyTorch and TensorFlow.
+
+    python benchmarks/speed.py                 # float32, sizes 1e3..1.6e7, 7 rounds (about a minute)
+    python benchmarks/speed.py --quick         # sizes 1e3,1e5,1e6, 3 rounds
+    python benchmarks/speed.py --dtypes float32,float64 --out --threads 4 --kernels sigmoid,relu
+
+Each peer is used only if it imports (TensorFlow is skipped silently when it does not).  ``copy`` is
+``np.copyto(o, x)`` on one thread: not an activation, but the memory-bandwidth reference that a
+memory-bound kernel cannot beat by much.
+
+Timing is interleaved: for one (kernel, size) every candidate is warmed up once, then the candidates take
+turns for ``--repeats`` rounds, each round timing a batch of calls that lasts at least ~20 ms (one call
+for large arrays).  The table shows the median per-call time; the JSON file (``--json``) keeps the
+minimum, the median and every sample, with the machine and library metadata.
+
+Data: x = 4 * standard normal, grad = standard normal (seeded); backward gets y = fastact's forward output
+for sigmoid/tanh and x for the ReLUs.  Each peer's result is compared with fastact's once per case (the
+error goes to the JSON); torch's must agree to 1e-5 relative in float32, else a warning is printed.
+
+Progress goes to stderr, the markdown table to stdout.  Importable: ``run()``, ``metadata()`` and
+``markdown_table()``.
+"""
+import argparse
+import datetime
+import gc
+import json
+import math
+import os
+import platform
+import statistics
+import sys
+import time
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+from typing import Callable, Dict, Optional, Tuple
+
+import numpy as np
+
+import fastact
+from fastact._config import config as fastact_config
+from fastact._table import ACTIVATIONS
+
+DEFAULT_SIZES = (1_000, 10_000, 100_000, 1_000_000, 16_000_000)
+QUICK_SIZES = (1_000, 100_000, 1_000_000)
+DEFAULT_REPEATS = 7
+QUICK_REPEATS = 3
+TARGET_BATCH_S = 0.02
+DIRECTIONS = ("forward", "backward")
+# A peer must agree with fastact to this relative tolerance, or a warning is printed.
+RTOL = {"float32": 1e-5, "float64": 1e-12}
+DEFAULT_JSON = Path(__file__).resolve().parent / "results" / "speed.json"
+ALPHA = 0.01  # leaky_relu slope, fastact's default
+
+
+# --------------------------------------------------------------------------------------------- peers
+
+@dataclass
+class Peer:
+    """A library compared against fastact.
+
+    ``ops`` maps (kernel, direction) to (allocating, preallocated) callables; each takes the inputs
+    (x, or grad and the saved tensor) already passed through ``convert``, and the preallocated one also
+    the output buffer; it is None where the library has no out= form.
+    """
+    name: str
+    versions: Dict[str, str]     # of the libraries it stands for
+    convert: Callable            # NumPy array -> the library's array, done once outside the timing
+    to_numpy: Callable
+    ops: Dict[Tuple[str, str], Tuple[Callable, Optional[Callable]]]
+    set_threads: Optional[Callable[[int], Optional[int]]] = None   # returns the previous count, if any
+    # Warn when it disagrees with fastact beyond RTOL.  Off for peers computing g * (1 - y*y) naively:
+    # near |y| = 1 that loses up to ~1e-4 relative in float32 to cancellation, so they would always warn.
+    strict: bool = False
+
+
+def _numpy_peer():
+    import scipy
+    from scipy.special import expit
+
+    # The out= forms of the backward formulas are the in-place ufunc chains a NumPy user would write.
+    def sigmoid_bwd_out(g, y, o):
+        np.subtract(1, y, out=o)
+        o *= y
+        o *= g
+        return o
+
+    def tanh_bwd_out(g, y, o):
+        np.multiply(y, y, out=o)
+        np.subtract(1, o, out=o)
+        o *= g
+        return o
+
+    ops = {
+        ("sigmoid", "forward"): (expit, lambda x, o: expit(x, out=o)),
+        ("tanh", "forward"): (np.tanh, lambda x, o: np.tanh(x, out=o)),
+        ("relu", "forward"): (lambda x: np.maximum(x, 0), lambda x, o: np.maximum(x, 0, out=o)),
+        ("leaky_relu", "forward"): (lambda x: np.where(x >= 0, x, ALPHA * x), None),  # np.where: no out=
+        ("sigmoid", "backward"): (lambda g, y: g * y * (1 - y), sigmoid_bwd_out),
+        ("tanh", "backward"): (lambda g, y: g * (1 - y * y), tanh_bwd_out),
+        ("relu", "backward"): (lambda g, x: np.where(x > 0, g, 0), None),
+        ("leaky_relu", "backward"): (lambda g, x: np.where(x > 0, g, ALPHA * g), None),
+    }
+    return Peer("numpy", {"numpy": np.__version__, "scipy": scipy.__version__},
+                lambda a: a, lambda a: a, ops)
+
+
+def _torch_peer():
+    import torch
+    import torch.nn.functional as F
+
+    aten = torch.ops.aten
+    ops = {
+        ("sigmoid", "forward"): (torch.sigmoid, lambda t, o: torch.sigmoid(t, out=o)),
+        ("tanh", "forward"): (torch.tanh, lambda t, o: torch.tanh(t, out=o)),
+        ("relu", "forward"): (torch.relu, lambda t, o: aten.relu.out(t, out=o)),
+        ("leaky_relu", "forward"): (lambda t: F.leaky_relu(t, ALPHA),
+                                    lambda t, o: aten.leaky_relu.out(t, ALPHA, out=o)),
+        ("sigmoid", "backward"): (aten.sigmoid_backward,
+                                  lambda g, y, o: aten.sigmoid_backward.grad_input(g, y, grad_input=o)),
+        ("tanh", "backward"): (aten.tanh_backward,
+                               lambda g, y, o: aten.tanh_backward.grad_input(g, y, grad_input=o)),
+        ("relu", "backward"): (lambda g, x: aten.threshold_backward(g, x, 0),
+                               lambda g, x, o: aten.threshold_backward.grad_input(g, x, 0, grad_input=o)),
+        ("leaky_relu", "backward"): (
+            lambda g, x: aten.leaky_relu_backward(g, x, ALPHA, False),
+            lambda g, x, o: aten.leaky_relu_backward.grad_input(g, x, ALPHA, False, grad_input=o)),
+    }
+
+    def set_threads(n):
+        previous = torch.get_num_threads()
+        torch.set_num_threads(n)
+        return previous
+
+    return Peer("torch", {"torch": torch.__version__}, torch.from_numpy, lambda t: t.numpy(), ops,
+                set_threads, strict=True)
+
+
+def _tensorflow_peer():
+    import tensorflow as tf
+
+    try:
+        tf.config.set_visible_devices([], "GPU")   # a CPU library is compared with CPU kernels
+    except RuntimeError:                            # TF already initialised by the caller: leave it be
+        pass
+    raw = tf.raw_ops
+    ops = {
+        ("sigmoid", "forward"): (tf.math.sigmoid, None),
+        ("tanh", "forward"): (tf.math.tanh, None),
+        ("relu", "forward"): (tf.nn.relu, None),
+        ("leaky_relu", "forward"): (lambda x: tf.nn.leaky_relu(x, alpha=ALPHA), None),
+        ("sigmoid", "backward"): (lambda g, y: raw.SigmoidGrad(y=y, dy=g), None),
+        ("tanh", "backward"): (lambda g, y: raw.TanhGrad(y=y, dy=g), None),
+        ("relu", "backward"): (lambda g, x: raw.ReluGrad(gradients=g, features=x), None),
+        ("leaky_relu", "backward"): (lambda g, x: raw.LeakyReluGrad(gradients=g, features=x, alpha=ALPHA),
+                                     None),
+    }
+
+    def set_threads(n):
+        # TF's thread pools are fixed once its runtime starts, and cannot be restored afterwards.
+        try:
+            tf.config.threading.set_intra_op_parallelism_threads(n)
+        except RuntimeError:
+            pass
+        return None
+
+    return Peer("tensorflow", {"tensorflow": tf.__version__}, tf.constant, lambda t: t.numpy(), ops,
+                set_threads)
+
+
+@lru_cache(maxsize=None)
+def available_peers():
+    """The peers that import here, in table order."""
+    peers = []
+    for make in (_numpy_peer, _torch_peer, _tensorflow_peer):
+        try:
+            peers.append(make())
+        except ImportError:
+            pass
+    return tuple(peers)
+
+
+# ------------------------------------------------------------------------------------------- timing
+
+def _time_batch(fn, calls):
+    start = time.perf_counter()
+    for _ in range(calls):
+        fn()
+    return time.perf_counter() - start
+
+
+def _calls_per_batch(fn, target_s):
+    """How many calls make a batch last about ``target_s`` (at least one)."""
+    calls = 1
+    elapsed = _time_batch(fn, calls)
+    while elapsed < target_s / 10:
+        calls *= 2
+        elapsed = _time_batch(fn, calls)
+    if elapsed < target_s:
+        # A stall (the thread preempted) during the one measurement would make every batch too short.
+        elapsed = min(elapsed, _time_batch(fn, calls), _time_batch(fn, calls))
+    return max(1, math.ceil(calls * target_s / elapsed))
+
+
+def _max_rel_err(got, ref):
+    """Largest |got - ref| / |ref| (where ref is 0, got must be 0 too: any difference is huge)."""
+    diff = np.abs(got.astype(np.float64) - ref)
+    scale = np.maximum(np.abs(ref), np.finfo(np.float64).tiny)
+    return float(np.max(diff / scale)) if diff.size else 0.0
+
+
+def _bench_case(candidates, repeats, target_s, rtol, label):
+    """Time the candidates of one case, interleaved.
+
+    ``candidates[name] = (fn, peer or None)``.  The first candidate is fastact: the warm-up call of every
+    peer is checked against its result.
+    """
+    stats = {}
+    ref = None
+    for name, (fn, peer) in candidates.items():
+        result = fn()                                   # warm-up, and the result to check
+        stats[name] = {"max_rel_err": None}
+        if ref is None:
+            ref = np.array(result, dtype=np.float64)    # a copy: out= candidates share one buffer
+        elif peer is not None:
+            err = _max_rel_err(peer.to_numpy(result), ref)
+            stats[name]["max_rel_err"] = err
+            if peer.strict and not err <= rtol:
+                print(f"WARNING: {label}: {name} differs from fastact by {err:.3g} relative"
+                      f" (tolerance {rtol:g})", file=sys.stderr)
+
+    calls = {name: _calls_per_batch(fn, target_s) for name, (fn, _) in candidates.items()}
+    samples = {name: [] for name in candidates}
+    names = list(candidates)
+    for r in range(repeats):
+        # Rotate who goes first, so no candidate always runs right after the same neighbour.
+        for name in names[r % len(names):] + names[:r % len(names)]:
+            samples[name].append(_time_batch(candidates[name][0], calls[name]) / calls[name])
+
+    for name in names:
+        stats[name].update(median_s=statistics.median(samples[name]), min_s=min(samples[name]),
+                           samples_s=samples[name], calls_per_batch=calls[name])
+    return stats
+
+
+def _candidates(row, direction, variant, inputs, buf, threads, peers):
+    """name -> (zero-argument callable returning the result, the Peer to check it with or None)."""
+    fa = getattr(fastact, row.name if direction == "forward" else f"{row.name}_backward")
+    if variant == "out":
+        cands = {"fastact": (lambda: fa(*inputs, out=buf, n_threads=threads), None)}
+    else:
+        cands = {"fastact": (lambda: fa(*inputs, n_threads=threads), None)}
+
+    for peer in peers:
+        alloc_fn, out_fn = peer.ops.get((row.name, direction), (None, None))
+        fn = out_fn if variant == "out" else alloc_fn
+        if fn is None:
+            continue
+        args = [peer.convert(a) for a in inputs]
+        if variant == "out":
+            peer_buf = peer.convert(buf)
+            cands[peer.name] = (lambda fn=fn, args=args, o=peer_buf: fn(*args, o), peer)
+        else:
+            cands[peer.name] = (lambda fn=fn, args=args: fn(*args), peer)
+
+    first = inputs[0]     # the memory reference moves one array's worth: read x (or grad), write buf
+    cands["copy"] = (lambda: np.copyto(buf, first), None)
+    return cands
+
+
+def run(kernels=None, sizes=None, dtypes=("float32",), threads=None, repeats=None, out_variant=False,
+        quick=False, seed=0, target_s=TARGET_BATCH_S, progress=True):
+    """Benchmark fastact against the available peers; returns one dict per case.
+
+    kernels: activation names (default: every row of the table), each timed forward and backward.
+    sizes/repeats: default DEFAULT_SIZES and DEFAULT_REPEATS, or QUICK_SIZES and QUICK_REPEATS when
+    ``quick``; explicit values win.  threads: fastact's ``n_threads=`` and torch's thread count
+    (default fastact.get_num_threads()).  out_variant: also time with a preallocated output.
+
+    A case is {"kernel", "direction", "dtype", "size", "variant": "alloc"|"out", "candidates": {name:
+    {"median_s", "min_s", "samples_s", "calls_per_batch", "max_rel_err"}}}; times are per call, in
+    seconds; max_rel_err is against fastact (None where not checked).
+    """
+    rows = [r for r in ACTIVATIONS if kernels is None or r.name in kernels]
+    if kernels is not None and len(rows) != len(set(kernels)):
+        known = ", ".join(r.name for r in ACTIVATIONS)
+        raise ValueError(f"unknown kernel in {list(kernels)}; known: {known}")
+    dtypes = [np.dtype(d).name for d in dtypes]
+    if not set(dtypes) <= set(RTOL):
+        raise ValueError(f"dtypes must be among {', '.join(RTOL)}; got {dtypes}")
+    sizes = tuple(sizes or (QUICK_SIZES if quick else DEFAULT_SIZES))
+    repeats = repeats or (QUICK_REPEATS if quick else DEFAULT_REPEATS)
+    threads = threads or fastact.get_num_threads()
+    variants = ("alloc", "out") if out_variant else ("alloc",)
+    peers = available_peers()
+
+    total = len(dtypes) * len(sizes) * len(rows) * len(DIRECTIONS) * len(variants)
+    results = []
+    previous_threads = {p.name: p.set_threads(threads) for p in peers if p.set_threads}
+    gc_was_enabled = gc.isenabled()
+    gc.disable()    # as timeit does: a collection inside a batch would be charged to one candidate
+    try:
+        for dtype in dtypes:
+            for size in sizes:
+                # Data generated per (dtype, size) from the seed, so it does not depend on the other options.
+                rng = np.random.default_rng(seed)
+                x = rng.standard_normal(size, dtype=dtype)
+                x *= 4
+                grad = rng.standard_normal(size, dtype=dtype)
+                buf = np.empty_like(x)
+                for row in rows:
+                    for direction in DIRECTIONS:
+                        if direction == "forward":
+                            inputs = (x,)
+                        elif row.saved == "y":
+                            inputs = (grad, getattr(fastact, row.name)(x, n_threads=threads))
+                        else:
+                            inputs = (grad, x)
+                        for variant in variants:
+                            label = f"{row.name} {direction} {dtype} n={size} {variant}"
+                            cands = _candidates(row, direction, variant, inputs, buf, threads, peers)
+                            stats = _bench_case(cands, repeats, target_s, RTOL[dtype], label)
+                            results.append({"kernel": row.name, "direction": direction,
+                                            "dtype": dtype, "size": size,
+                                            "variant": variant, "candidates": stats})
+                            if progress:
+                                print(f"[{len(results)}/{total}] {label}: " + _progress_summary(stats),
+                                      file=sys.stderr, flush=True)
+    finally:
+        if gc_was_enabled:
+            gc.enable()
+        for peer in peers:
+            if previous_threads.get(peer.name) is not None:
+                peer.set_threads(previous_threads[peer.name])
+    return results
+
+
+def _progress_summary(stats):
+    fa = stats["fastact"]["median_s"]
+    parts = [f"fastact {_fmt_us(fa)} us"]
+    parts += [f"{name} x{s['median_s'] / fa:.2f}" for name, s in stats.items() if name != "fastact"]
+    return ", ".join(parts)
+
+
+# ------------------------------------------------------------------------------------------- report
+
+def _cpu_model():
+    try:
+        with open("/proc/cpuinfo") as f:
+            for line in f:
+                if line.startswith("model name"):
+                    return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or platform.machine() or "unknown CPU"
+
+
+def metadata(threads=None):
+    """The machine, thread count, fastact build and library versions, for the report and the JSON."""
+    return {
+        "date": datetime.datetime.now().isoformat(timespec="seconds"),
+        "cpu": _cpu_model(),
+        "logical_cpus": os.cpu_count(),
+        "threads": threads or fastact.get_num_threads(),
+        "fastact": fastact_config(),
+        "versions": {"python": platform.python_version(), "fastact": fastact.__version__,
+                     **{k: v for p in available_peers() for k, v in p.versions.items()}},
+        "copy": "np.copyto(o, x), single-threaded: memory-bandwidth reference",
+        "target_batch_s": TARGET_BATCH_S,
+    }
+
+
+def _fmt_us(seconds):
+    us = seconds * 1e6
+    return f"{us:.2f}" if us < 10 else f"{us:.1f}" if us < 1000 else f"{us:,.0f}"
+
+
+def _fmt_size(n):
+    """1000 -> 1e3, 16000000 -> 1.6e7; other numbers as they are."""
+    exp = int(math.floor(math.log10(n))) if n > 0 else 0
+    mantissa = n / 10 ** exp
+    return f"{mantissa:g}e{exp}" if exp >= 3 and round(mantissa, 3) * 10 ** exp == n else str(n)
+
+
+def markdown_table(results, meta):
+    """A header describing the machine and libraries, then one table row per case."""
+    fa = meta["fastact"]
+    versions = ", ".join(f"{k} {v}" for k, v in meta["versions"].items())
+    repeats = {len(c["candidates"]["fastact"]["samples_s"]) for c in results}
+    peer_names = [p.name for p in available_peers()] + ["copy"]
+    peer_names = [n for n in peer_names if any(n in c["candidates"] for c in results)]
+    show_variant = any(c["variant"] == "out" for c in results)
+
+    lines = [
+        f"CPU: {meta['cpu']} ({meta['logical_cpus']} logical CPUs) | threads: {meta['threads']}"
+        f" | fastact SIMD: {fa['simd_level']} | OpenMP: {'on' if fa['openmp'] else 'off'}",
+        f"Versions: {versions}",
+        f"Median time per call over {'/'.join(map(str, sorted(repeats)))} interleaved rounds;"
+        f" ratio = peer time / fastact time (>1: fastact faster). numpy = NumPy/SciPy, single-threaded;"
+        f" copy = {meta['copy']}.",
+        "",
+    ]
+    head = ["kernel", "direction"] + (["variant"] if show_variant else []) + [
+        "dtype", "size", "fastact µs", "fastact Gelem/s"]
+    for name in peer_names:
+        head += [f"{name} µs", f"{name} ratio"]
+    lines.append("| " + " | ".join(head) + " |")
+    n_text = head.index("size")     # text columns left-aligned, numbers right-aligned
+    lines.append("|" + "|".join(["---"] * n_text + ["---:"] * (len(head) - n_text)) + "|")
+
+    order = {r.name: i for i, r in enumerate(ACTIVATIONS)}
+    key = lambda c: (order[c["kernel"]], DIRECTIONS.index(c["direction"]), c["dtype"], c["size"],
+                     c["variant"])
+    for case in sorted(results, key=key):
+        cands = case["candidates"]
+        t = cands["fastact"]["median_s"]
+        cells = [case["kernel"], case["direction"]] + ([case["variant"]] if show_variant else []) + [
+            case["dtype"], _fmt_size(case["size"]), _fmt_us(t), f"{case['size'] / t / 1e9:.2f}"]
+        for name in peer_names:
+            if name in cands:
+                cells += [_fmt_us(cands[name]["median_s"]), f"{cands[name]['median_s'] / t:.2f}"]
+            else:
+                cells += ["—", "—"]
+        lines.append("| " + " | ".join(cells) + " |")
+    return "\n".join(lines)
+
+
+def write_json(path, results, meta):
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps({"meta": meta, "results": results}, indent=1))
+
+
+# ---------------------------------------------------------------------------------------------- CLI
+
+def _csv(convert):
+    return lambda text: [convert(item.strip()) for item in text.split(",") if item.strip()]
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--kernels", type=_csv(str), default=None,
+                        help="activations to time, comma-separated (default: all); each forward and backward")
+    parser.add_argument("--sizes", type=_csv(lambda s: int(float(s))), default=None,
+                        help="element counts, e.g. 1e3,1.6e7 (default: 1e3,1e4,1e5,1e6,1.6e7)")
+    parser.add_argument("--dtypes", type=_csv(str), default=["float32"],
+                        help="float32 and/or float64 (default: float32)")
+    parser.add_argument("--threads", type=int, default=None,
+                        help="threads for fastact and torch (default: fastact.get_num_threads())")
+    parser.add_argument("--repeats", type=int, default=None,
+                        help=f"interleaved rounds (default {DEFAULT_REPEATS}; {QUICK_REPEATS} with --quick)")
+    parser.add_argument("--out", action="store_true",
+                        help="also time with a preallocated output (out=), where the library has one")
+    parser.add_argument("--quick", action="store_true",
+                        help="sizes 1e3,1e5,1e6 and 3 rounds (explicit --sizes/--repeats win)")
+    parser.add_argument("--json", default=str(DEFAULT_JSON),
+                        help="where to write every timing and the metadata (default: %(default)s)")
+    args = parser.parse_args(argv)
+
+    for dtype in args.dtypes:
+        if dtype not in RTOL:
+            parser.error(f"--dtypes: {dtype!r} is not one of {', '.join(RTOL)}")
+    known = {r.name for r in ACTIVATIONS}
+    for name in args.kernels or ():
+        if name not in known:
+            parser.error(f"--kernels: {name!r} is not one of {', '.join(sorted(known))}")
+    if args.threads is not None and args.threads < 1:
+        parser.error("--threads must be at least 1")
+    if args.repeats is not None and args.repeats < 1:
+        parser.error("--repeats must be at least 1")
+
+    threads = args.threads or fastact.get_num_threads()
+    results = run(kernels=args.kernels, sizes=args.sizes, dtypes=args.dtypes, threads=threads,
+                  repeats=args.repeats, out_variant=args.out, quick=args.quick)
+    meta = metadata(threads)
+    print(markdown_table(results, meta))
+    write_json(args.json, results, meta)
+    print(f"wrote {args.json}", file=sys.stderr)
+
+
+if __name__ == "__main__":
+    main()
