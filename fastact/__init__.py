@@ -9,5 +9,9 @@ from fastact._config import show_config
 from fastact._api import FUNCTIONS as _FUNCTIONS
 
 globals().update(_FUNCTIONS)  # sigmoid, sigmoid_backward, tanh, ... one pair per table row
+from fastact._prelu import prelu, prelu_backward
+from fastact._maxout import maxout, maxout_backward
+from fastact._dead_units import DeadUnitCounter
 
-__all__ = ["__version__", "show_config", "get_num_threads", "set_num_threads", *_FUNCTIONS]
+__all__ = ["__version__", "show_config", "get_num_threads", "set_num_threads", *_FUNCTIONS,
+           "prelu", "prelu_backward", "maxout", "maxout_backward", "DeadUnitCounter"]

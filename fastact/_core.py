@@ -98,19 +98,21 @@ def _check_out(out, shape, dtype):
         raise ValueError("out is read-only")
 
 
-def _prepare_out(out, like, result_dtype, compute_dtype):
+def _prepare_out(out, like, result_dtype, compute_dtype, c_order=False):
     """Return (out, work, order, scatter): ``work`` is the flat C-contiguous compute-dtype buffer the
-    kernel writes; a view of ``out`` when possible, else a temporary (``scatter``) copied back after."""
+    kernel writes; a view of ``out`` when possible, else a temporary (``scatter``) copied back after.
+    ``c_order``: the kernel needs C order (row-wise kernels), whatever the layouts."""
+    shape = like if isinstance(like, tuple) else like.shape
     if out is None:
-        order = "F" if like.flags.f_contiguous and not like.flags.c_contiguous else "C"
-        out = np.empty(like.shape, result_dtype, order=order)
+        order = "F" if (not c_order and like.flags.f_contiguous and not like.flags.c_contiguous) else "C"
+        out = np.empty(shape, result_dtype, order=order)
     else:
-        _check_out(out, like.shape, result_dtype)
-        order = "C" if out.flags.c_contiguous else "F" if out.flags.f_contiguous else None
+        _check_out(out, shape, result_dtype)
+        order = "C" if out.flags.c_contiguous else None if c_order else "F" if out.flags.f_contiguous else None
     if order is not None and result_dtype == compute_dtype and out.flags.aligned:
         return out, out.reshape(-1, order=order), order, False
     if order is None:
-        order = "F" if like.flags.f_contiguous and not like.flags.c_contiguous else "C"
+        order = "F" if (not c_order and like.flags.f_contiguous and not like.flags.c_contiguous) else "C"
     return out, np.empty(out.size, compute_dtype), order, True
 
 
@@ -164,3 +166,43 @@ def backward(kid, row, grad, saved, params, out, n_threads):
         sin = _flat_input(sa, compute_dtype, order, work, user_out)
         _dispatch.kernels.backward(kid, gin, sin, work, slots[0], slots[1], slots[2], nt)
     return _finish(out, work, order, scatter)
+
+
+def unit_layout(shape, param_shape, name):
+    """Reduce "``shape``, with a parameter of ``param_shape`` broadcast onto it" to the (P, K, Q) form of
+    the row-wise kernels: the parameter varies along the middle axis, K = the product of the axes from
+    its first to its last non-1 axis.  Returns (P, K, Q, v0, v1, padded_param_shape); the span is
+    ``shape[v0:v1]``.  A parameter that would enlarge ``shape`` is a ValueError naming ``name``."""
+    nd = len(shape)
+    if len(param_shape) > nd:
+        raise ValueError(f"{name} with shape {tuple(param_shape)} has more dimensions than x "
+                         f"with shape {tuple(shape)}")
+    padded = (1,) * (nd - len(param_shape)) + tuple(param_shape)
+    for s, p in zip(shape, padded):
+        if p != 1 and p != s:
+            raise ValueError(f"{name} with shape {tuple(param_shape)} does not broadcast to x's shape "
+                             f"{tuple(shape)}")
+    varying = [i for i, p in enumerate(padded) if p != 1]
+    v0, v1 = (varying[0], varying[-1] + 1) if varying else (0, 0)  # scalar: P = K = 1, Q = size
+    P, K, Q = math.prod(shape[:v0]), math.prod(shape[v0:v1]), math.prod(shape[v1:])
+    return P, K, Q, v0, v1, padded
+
+
+def rows_form(P, K, Q):
+    """How a row-wise kernel walks (P, K, Q): (vector, rows, L, repeat).  Vector form (Q == 1, or Q < 64
+    with the parameter repeated Q times so rows stay long enough to vectorise): rows of length L along
+    which the parameter varies.  Row form: rows of length Q with one parameter each."""
+    if Q == 1:
+        return True, P, K, 1
+    if Q < 64:
+        return True, P, K * Q, Q
+    return False, P * K, Q, 1
+
+
+def reduction_split(rows, L):
+    """Fixed work split of a column reduction over ``rows`` rows of length L (never the thread count, so
+    sums add up in the same order everywhere): (block_rows, col_chunk, partial_size)."""
+    if L >= 4096:
+        return 0, 1024, L
+    block_rows = max(1, 65536 // max(L, 1))
+    return block_rows, 0, -(-rows // block_rows) * L

@@ -73,3 +73,54 @@ def leaky_relu_backward(grad, x, alpha=0.01):
     x = x.astype(grad.dtype)
     neg = np.zeros_like(grad) if a == 0 else a * grad
     return np.where(np.isnan(x), x, np.where(x > 0, grad, neg))
+
+
+def prelu(x, alpha):
+    """y = x if x > 0 else alpha * x (alpha broadcast, cast to x's dtype; alpha == 0 gives 0, not NaN,
+    at x = -inf, as leaky_relu)."""
+    x = np.asarray(x)
+    a = np.broadcast_to(np.asarray(alpha).astype(x.dtype), x.shape)
+    neg = np.where(a == 0, x.dtype.type(0), a * x)
+    return np.where((x > 0) | np.isnan(x), x, neg)
+
+
+def prelu_backward(grad, x, alpha):
+    """(dx, dalpha): dalpha sums grad * x over x <= 0 along alpha's broadcast axes, in longdouble."""
+    grad, x = np.asarray(grad), np.asarray(x).astype(np.asarray(grad).dtype)
+    alpha = np.asarray(alpha)
+    a = np.broadcast_to(alpha.astype(grad.dtype), x.shape)
+    dx = np.where(np.isnan(x), x, np.where(x > 0, grad, np.where(a == 0, grad.dtype.type(0), a * grad)))
+    contrib = np.where(x > 0, 0, grad.astype(_LD) * x.astype(_LD))
+    padded = (1,) * (x.ndim - alpha.ndim) + alpha.shape
+    axes = tuple(i for i, p in enumerate(padded) if p == 1)
+    dalpha = contrib.sum(axis=axes, keepdims=True).reshape(alpha.shape)
+    return dx, dalpha
+
+
+def _maxout_groups(x, num_units, axis):
+    x = np.asarray(x)
+    ax = axis % x.ndim
+    k = x.shape[ax] // num_units
+    return x.reshape(x.shape[:ax] + (k, num_units) + x.shape[ax + 1:]), ax
+
+
+def maxout(x, num_units, axis=-1):
+    """tfa.layers.Maxout: reshape the axis into (k, num_units) and take the max over k (NaN wins)."""
+    g, ax = _maxout_groups(x, num_units, axis)
+    return np.max(g, axis=ax)
+
+
+def maxout_backward(grad, x, num_units, axis=-1):
+    """Gradient to the first maximum of each group (np.argmax: first occurrence, NaN counts as max)."""
+    g, ax = _maxout_groups(x, num_units, axis)
+    grad = np.asarray(grad)
+    first = np.expand_dims(np.argmax(g, axis=ax), ax)
+    onehot = np.arange(g.shape[ax]).reshape((-1,) + (1,) * (g.ndim - ax - 1)) == first
+    return np.where(onehot, np.expand_dims(grad, ax), grad.dtype.type(0)).reshape(np.shape(x))
+
+
+def positive_counts(x, unit_axes):
+    """How often each unit (indexed by unit_axes) is > 0 over all other axes."""
+    x = np.asarray(x)
+    unit_axes = tuple(a % x.ndim for a in unit_axes)
+    return np.sum(x > 0, axis=tuple(i for i in range(x.ndim) if i not in unit_axes))

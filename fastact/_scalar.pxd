@@ -77,3 +77,14 @@ cdef inline floating leaky_relu_fwd(floating x, floating a, floating b, floating
 cdef inline floating leaky_relu_bwd(floating g, floating x, floating a, floating b, floating c) noexcept nogil:
     cdef floating r = g if x > 0 else (0 if a == 0 else a * g)
     return x if x != x else r
+
+
+# ---- prelu: the forward/backward math is leaky_relu's with a per-element alpha; its alpha gradient: ----
+cdef inline double prelu_alpha_grad(floating g, floating x) noexcept nogil:
+    # d(alpha * x)/d(alpha) = x where the unit is on its negative side; NaN x propagates
+    return 0.0 if x > 0 else <double>g * <double>x
+
+
+# ---- maxout: does v replace the running maximum b?  NaN wins (and stays); ties keep the first ----
+cdef inline bint maxout_takes(floating v, floating b) noexcept nogil:
+    return (v > b) | ((v != v) & (b == b))

@@ -1,0 +1,65 @@
+"""Maxout: tfa grouping on every axis, ties, NaN, indices, layouts, errors."""
+import numpy as np
+import pytest
+
+import fastact
+from fastact import _reference as R
+
+CASES = [((6, 8), 2, -1), ((6, 8), 4, -1), ((6, 8), 8, 1), ((6, 8), 1, -1), ((4, 6, 5), 3, 1),
+         ((4, 6, 5), 2, 0), ((2, 3, 4, 10), 5, -1), ((2, 12, 7, 7), 4, 1), ((3000, 4), 2, 0),
+         ((2, 2048, 3), 512, 1), ((40,), 5, 0)]
+
+
+@pytest.mark.parametrize("shape, units, axis", CASES)
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_matches_reference(shape, units, axis, dtype, simd_level):
+    rng = np.random.default_rng(0)
+    x = rng.standard_normal(shape).astype(dtype)
+    y = fastact.maxout(x, units, axis)
+    ref = R.maxout(x, units, axis)
+    assert y.shape == ref.shape and y.dtype == dtype
+    np.testing.assert_array_equal(y, ref)
+    g = rng.standard_normal(y.shape).astype(dtype)
+    np.testing.assert_array_equal(fastact.maxout_backward(g, x, units, axis), R.maxout_backward(g, x, units, axis))
+
+
+def test_ties_go_to_the_first_maximum_and_nan_propagates():
+    x = np.array([[1.0, 2.0, 1.0, 2.0, 0.0, 2.0],     # groups (units=2): {1,1,0} {2,2,2}
+                  [np.nan, 0.0, 5.0, np.nan, 5.0, 1.0]])
+    y = fastact.maxout(x, 2)
+    np.testing.assert_array_equal(y, [[1.0, 2.0], [np.nan, np.nan]])
+    dx = fastact.maxout_backward(np.ones((2, 2)), x, 2)
+    np.testing.assert_array_equal(dx, [[1, 1, 0, 0, 0, 0], [1, 0, 0, 1, 0, 0]])
+    np.testing.assert_array_equal(dx, R.maxout_backward(np.ones((2, 2)), x, 2))
+
+
+def test_threads_layouts_and_out():
+    x = np.random.default_rng(3).standard_normal((300, 64, 6)).astype(np.float32)
+    y1 = fastact.maxout(x, 16, axis=1, n_threads=1)
+    for nt in (2, 3, 5):
+        np.testing.assert_array_equal(fastact.maxout(x, 16, axis=1, n_threads=nt), y1)
+    np.testing.assert_array_equal(fastact.maxout(np.asfortranarray(x), 16, axis=1), y1)
+    np.testing.assert_array_equal(fastact.maxout(x[::-1], 16, axis=1), y1[::-1])
+    out = np.empty((300, 16, 6), np.float32, order="F")
+    assert fastact.maxout(x, 16, axis=1, out=out) is out
+    np.testing.assert_array_equal(out, y1)
+    assert fastact.maxout(np.empty((0, 8)), 4).shape == (0, 4)
+    assert fastact.maxout([[1, 2, 3, 4]], 2).dtype == np.float64
+
+
+def test_errors():
+    x = np.ones((3, 10))
+    with pytest.raises(ValueError, match=r"x.shape\[-1\] = 10 is not a multiple of num_units = 3"):
+        fastact.maxout(x, 3)
+    with pytest.raises(ValueError, match=r"num_units must be >= 1, got num_units=0"):
+        fastact.maxout(x, 0)
+    with pytest.raises(TypeError, match=r"num_units must be an integer, got 2.0"):
+        fastact.maxout(x, 2.0)
+    with pytest.raises(ValueError, match=r"axis 2 is out of bounds"):
+        fastact.maxout(x, 2, axis=2)
+    with pytest.raises(ValueError, match="0-d"):
+        fastact.maxout(np.float64(1.0), 1)
+    with pytest.raises(ValueError, match=r"grad must have maxout's output shape \(3, 5\)"):
+        fastact.maxout_backward(np.ones((3, 10)), x, 5)
+    with pytest.raises(TypeError, match="x has dtype complex128"):
+        fastact.maxout(np.ones(4, complex), 2)
