@@ -3,8 +3,10 @@
 1. ``fastact.show_config()``.
 2. Correctness: every function, forward and backward, float32 and float64, against the pure-NumPy
    extended-precision reference on a wide sample (and special values): max error in ULP.
+   PReLU, Maxout and the dead-unit counter against their references.
 3. Speed: fastact against NumPy/SciPy (and PyTorch/TensorFlow when installed), forward and backward,
-   1e3 ... 1.6e7 elements (benchmarks/speed.py; run it directly for more options).
+   1e3 ... 1.6e7 elements (benchmarks/speed.py), and PReLU/Maxout against PyTorch/TensorFlow when
+   installed (benchmarks/units.py).
 
     python benchmarks/demo.py [--quick]
 """
@@ -20,6 +22,7 @@ from fastact._testing import default_params, reference, ulp_errors
 
 sys.path.append(os.path.dirname(os.path.abspath(__file__)))  # appended: the installed fastact wins
 import speed  # noqa: E402
+import units  # noqa: E402
 
 
 def sample(dtype, n, seed=0):
@@ -65,6 +68,35 @@ def correctness(n):
     return all_ok
 
 
+def units_correctness():
+    """PReLU (several alpha layouts), Maxout and the dead-unit counter against the reference."""
+    from fastact import _reference as R
+    rng = np.random.default_rng(2)
+    x = rng.standard_normal((64, 12, 10, 8)).astype(np.float32)
+    g = rng.standard_normal(x.shape).astype(np.float32)
+    print("\n| check | result |\n|---|---|")
+    ok = True
+    for alpha_shape in [(), (8,), (12, 1, 1), (12, 10, 8), (1, 1, 8)]:
+        alpha = rng.uniform(0.05, 0.3, alpha_shape).astype(np.float32)
+        dx, dalpha = fastact.prelu_backward(g, x, alpha)
+        rdx, rdalpha = R.prelu_backward(g, x, alpha)
+        exact = (np.array_equal(fastact.prelu(x, alpha), R.prelu(x, alpha)) and np.array_equal(dx, rdx))
+        rel = float(np.max(np.abs(dalpha - rdalpha) / np.maximum(np.abs(rdalpha), 1e-30)))
+        ok &= exact and rel < 1e-6
+        print(f"| prelu alpha {alpha_shape}: y, dx exact; dalpha max rel. error | {exact}; {rel:.1e} |")
+    for units_, axis in [(4, -1), (6, 1)]:
+        same = (np.array_equal(fastact.maxout(x, units_, axis), R.maxout(x, units_, axis)) and np.array_equal(
+            fastact.maxout_backward(fastact.maxout(x, units_, axis), x, units_, axis),
+            R.maxout_backward(R.maxout(x, units_, axis), x, units_, axis)))
+        ok &= same
+        print(f"| maxout num_units={units_}, axis={axis}: forward and backward exact | {same} |")
+    counter = fastact.DeadUnitCounter(axis=-1).update(x - 3)
+    same = np.array_equal(counter.counts, R.positive_counts(x - 3, (-1,)))
+    ok &= same
+    print(f"| DeadUnitCounter counts exact (dead fraction {counter.dead_fraction:.3f}) | {same} |")
+    return ok
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--quick", action="store_true", help="small sample, sizes up to 1e6, 3 rounds")
@@ -73,6 +105,7 @@ def main():
     print("# fastact demo\n")
     fastact.show_config()
     ok = correctness(20_000 if args.quick else 200_000)
+    ok &= units_correctness()
 
     threads = fastact.get_num_threads()
     sizes = speed.QUICK_SIZES if args.quick else (1_000, 10_000, 100_000, 1_000_000, 16_000_000)
@@ -81,6 +114,9 @@ def main():
         print("(PyTorch is not installed here: `pip install 'fastact[bench]'` adds it to the table)\n")
     results = speed.run(sizes=sizes, threads=threads, repeats=3 if args.quick else 5)
     print(speed.markdown_table(results, speed.metadata(threads)))
+    print("\n## PReLU and Maxout\n")
+    sys.stdout.flush()
+    units.main(["--sizes", "1e6" if args.quick else "1e6,1.6e7", "--repeats", "3" if args.quick else "5"])
     if not ok:
         sys.exit("correctness check FAILED")
 

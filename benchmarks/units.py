@@ -89,13 +89,13 @@ def tf_cases(x, alpha, g, gm, units):
             "maxout forward": lambda: maxout(tx), "maxout backward": lambda: maxout_bwd(tx, tgm)}
 
 
-def main():
+def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--sizes", default="1e6,1.6e7")
     ap.add_argument("--channels", type=int, default=64)
     ap.add_argument("--threads", type=int, default=fastact.get_num_threads())
     ap.add_argument("--repeats", type=int, default=7)
-    args = ap.parse_args()
+    args = ap.parse_args(argv)
     c, units, nt = args.channels, args.channels // 2, args.threads
     peers = {}
     try:

@@ -28,7 +28,7 @@ class DeadUnitCounter:
     --------
     >>> import numpy as np, fastact
     >>> counter = fastact.DeadUnitCounter(axis=-1)
-    >>> counter.update(np.array([[0.0, 1.0, 0.0], [0.0, 2.0, -1.0]]))
+    >>> _ = counter.update(np.array([[0.0, 1.0, 0.0], [0.0, 2.0, -1.0]]))
     >>> counter.dead_fraction, counter.dead.tolist()
     (0.6666666666666666, [True, False, True])
     """
