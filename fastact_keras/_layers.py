@@ -1,0 +1,100 @@
+"""Keras 3 layers on fastact's kernels.
+
+``ReLU``, ``LeakyReLU`` and ``PReLU`` subclass Keras's own layers and replace only ``call``: the
+constructor, its defaults and validation messages, ``build``, ``get_config`` keys, masking and
+``compute_output_shape`` are Keras's, so they are drop-ins by construction.  ``Maxout`` reproduces
+tfa.layers.Maxout (which left with TensorFlow Addons); ``Activation`` takes any fastact activation by name.
+"""
+import inspect
+
+import keras
+
+from fastact_keras import _ops, activations
+
+_register = keras.saving.register_keras_serializable(package="fastact")
+
+
+@_register
+class ReLU(keras.layers.ReLU):
+    """``keras.layers.ReLU`` (same arguments, defaults, errors and config) computed by fastact."""
+
+    def call(self, inputs):
+        return _ops.activation("relu", inputs, (self.negative_slope, self.max_value, self.threshold),
+                               tap=id(self))
+
+
+@_register
+class LeakyReLU(keras.layers.LeakyReLU):
+    """``keras.layers.LeakyReLU`` (``negative_slope=0.3``) computed by fastact."""
+
+    def call(self, inputs):
+        return _ops.activation("leaky_relu", inputs, (self.negative_slope,), tap=id(self))
+
+
+@_register
+class PReLU(keras.layers.PReLU):
+    """``keras.layers.PReLU`` (``alpha_initializer="Zeros"``, regularizer, constraint, ``shared_axes``);
+    forward ``fastact.prelu``, gradients for the input and for alpha from ``fastact.prelu_backward``."""
+
+    def call(self, inputs):
+        return _ops.prelu(inputs, self.alpha, tap=id(self))
+
+
+@_register
+class Maxout(keras.layers.Layer):
+    """Maxout as tfa.layers.Maxout: ``num_units`` outputs along ``axis``, output j the maximum of the
+    inputs i * num_units + j.  ``inputs.shape[axis]`` must be a multiple of ``num_units``.
+
+    Args:
+        num_units: Int, the number of units (outputs along ``axis``).
+        axis: Int, the axis along which to pool.  Defaults to -1.
+        **kwargs: Base layer keyword arguments, such as ``name`` and ``dtype``.
+    """
+
+    def __init__(self, num_units, axis=-1, **kwargs):
+        super().__init__(**kwargs)
+        self.num_units = num_units
+        self.axis = axis
+        self.supports_masking = False
+
+    def build(self, input_shape):
+        channels = input_shape[self.axis]
+        if channels is not None and channels % self.num_units:
+            raise ValueError(f"number of features({channels}) is not a multiple of "
+                             f"num_units({self.num_units})")
+
+    def call(self, inputs):
+        return _ops.maxout(inputs, self.num_units, self.axis, tap=id(self))
+
+    def compute_output_shape(self, input_shape):
+        return tuple(_ops.maxout_shape(input_shape, self.num_units, self.axis))
+
+    def get_config(self):
+        return {**super().get_config(), "num_units": self.num_units, "axis": self.axis}
+
+
+@_register
+class Activation(keras.layers.Layer):
+    """A fastact activation by name (``"sigmoid"``, ``"tanh"``, ``"relu"``, ``"leaky_relu"``, ...) or a
+    function from ``fastact_keras.activations``; like ``keras.layers.Activation``.
+
+    Args:
+        activation: The activation's name, or the function.
+        **kwargs: Base layer keyword arguments, such as ``name`` and ``dtype``.
+    """
+
+    def __init__(self, activation, **kwargs):
+        super().__init__(**kwargs)
+        self.supports_masking = True
+        self.activation = activations.get(activation)
+        # the function's own (Keras) defaults, e.g. leaky_relu's negative_slope=0.2
+        self._params = tuple(p.default for p in list(inspect.signature(self.activation).parameters.values())[1:])
+
+    def call(self, inputs):
+        return _ops.activation(self.activation.__name__, inputs, self._params, tap=id(self))
+
+    def compute_output_shape(self, input_shape):
+        return input_shape
+
+    def get_config(self):
+        return {**super().get_config(), "activation": self.activation.__name__}

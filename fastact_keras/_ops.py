@@ -1,0 +1,178 @@
+"""The bridge: TensorFlow ops whose forward and backward call fastact through ``tf.numpy_function``,
+wrapped in ``tf.custom_gradient``, with a pure-TF twin for the places Python cannot run.
+
+* Static shapes: ``numpy_function`` forgets them; every result gets its input's shape back.
+* Dtypes: the kernels take float16/bfloat16/float32/float64 as they come (mixed_float16 stays float16).
+* XLA (``jit_compile=True``) and SavedModel tracing (``model.export``, ``tf.saved_model.save``) cannot
+  hold a Python callback: there the ops build the equivalent TF graph instead, so an exported model runs
+  where fastact is not installed.  TensorFlow says when it is tracing for either.
+"""
+import tensorflow as tf
+
+import fastact
+from fastact._table import ACTIVATIONS
+
+SAVED = {row.name: row.saved for row in ACTIVATIONS}
+
+# Layers that want to watch activations (DeadUnitMonitor) register a callback here; called with the
+# NumPy output of the forward pass, keyed by the op's ``tap`` name.
+_taps = {}
+
+
+def pure_tf():
+    """True where the graph being built cannot call back into Python (XLA, SavedModel export)."""
+    try:
+        from tensorflow.python.saved_model import save_context
+        if save_context.in_save_context():
+            return True
+    except ImportError:  # pragma: no cover - internal module moved
+        pass
+    if tf.executing_eagerly():
+        return False
+    try:
+        from tensorflow.python.framework import ops
+        from tensorflow.python.ops import control_flow_util
+        return bool(control_flow_util.GraphOrParentsInXlaContext(ops.get_default_graph()))
+    except ImportError:  # pragma: no cover
+        return False
+
+
+def _numpy(fn, inputs, dtype, shape, name):
+    out = tf.numpy_function(fn, inputs, dtype, stateful=False, name=name)
+    out.set_shape(shape)
+    return out
+
+
+def _tapped(fn, tap):
+    if tap is None:
+        return fn
+
+    def forward(*arrays):
+        y = fn(*arrays)
+        callback = _taps.get(tap)
+        if callback is not None:
+            callback(y)
+        return y
+    return forward
+
+
+# ---- elementwise activations ----------------------------------------------------------------------
+
+def _tf_relu(x, negative_slope, max_value, threshold):
+    dt = x.dtype
+    pos = x if max_value is None else tf.clip_by_value(x, tf.cast(0, dt), tf.cast(max_value, dt))
+    neg = tf.zeros_like(x) if negative_slope == 0 else tf.cast(negative_slope, dt) * (x - tf.cast(threshold, dt))
+    return tf.where(tf.math.is_nan(x), x, tf.where(x > tf.cast(threshold, dt), pos, neg))
+
+
+def _tf_leaky_relu(x, alpha):
+    neg = tf.zeros_like(x) if alpha == 0 else tf.cast(alpha, x.dtype) * x
+    return tf.where((x >= 0) | tf.math.is_nan(x), x, neg)
+
+
+PURE_TF = {
+    "sigmoid": lambda x: tf.math.sigmoid(x),
+    "tanh": lambda x: tf.math.tanh(x),
+    "relu": _tf_relu,
+    "leaky_relu": _tf_leaky_relu,
+}
+
+
+def activation(name, x, params=(), tap=None):
+    """fastact.NAME on a tensor, with fastact.NAME_backward as its gradient."""
+    x = tf.convert_to_tensor(x)
+    if pure_tf():
+        return PURE_TF[name](x, *params)
+    fwd, bwd = getattr(fastact, name), getattr(fastact, name + "_backward")
+    saved_is_y = SAVED[name] == "y"
+
+    @tf.custom_gradient
+    def op(x):
+        y = _numpy(_tapped(lambda a: fwd(a, *params), tap), [x], x.dtype, x.shape, f"fastact_{name}")
+
+        def grad(dy):
+            if pure_tf():  # differentiated inside an XLA or save trace
+                with tf.GradientTape() as tape:
+                    tape.watch(x)
+                    ref = PURE_TF[name](x, *params)
+                return tape.gradient(ref, x, output_gradients=dy)
+            saved = y if saved_is_y else x
+            return _numpy(lambda g, s: bwd(g, s, *params), [dy, saved], x.dtype, x.shape,
+                          f"fastact_{name}_backward")
+        return y, grad
+
+    return op(x)
+
+
+# ---- PReLU: alpha is an input, so its gradient comes from prelu_backward ----------------------------
+
+def _tf_prelu(x, alpha):
+    return tf.where(x > 0, x, tf.where(alpha == 0, tf.zeros_like(x), alpha * x))
+
+
+def prelu(x, alpha, tap=None):
+    x = tf.convert_to_tensor(x)
+    alpha = tf.cast(alpha, x.dtype)
+    if pure_tf():
+        return _tf_prelu(x, alpha)
+
+    @tf.custom_gradient
+    def op(x, alpha):
+        y = _numpy(_tapped(fastact.prelu, tap), [x, alpha], x.dtype, x.shape, "fastact_prelu")
+
+        def grad(dy):
+            if pure_tf():
+                with tf.GradientTape() as tape:
+                    tape.watch([x, alpha])
+                    ref = _tf_prelu(x, alpha)
+                return tape.gradient(ref, [x, alpha], output_gradients=dy)
+            dx, dalpha = tf.numpy_function(fastact.prelu_backward, [dy, x, alpha], [x.dtype, alpha.dtype],
+                                           stateful=False, name="fastact_prelu_backward")
+            dx.set_shape(x.shape)
+            dalpha.set_shape(alpha.shape)
+            return dx, dalpha
+        return y, grad
+
+    return op(x, alpha)
+
+
+# ---- Maxout ------------------------------------------------------------------------------------------
+
+def _tf_maxout(x, num_units, axis):
+    """tfa.layers.Maxout's formulation: reshape the axis into (k, num_units), reduce_max over k."""
+    shape = x.shape.as_list()
+    dyn = tf.shape(x)
+    shape = [dyn[i] if s is None else s for i, s in enumerate(shape)]
+    ax = axis % len(shape)
+    expand = shape[:ax] + [shape[ax] // num_units, num_units] + shape[ax + 1:]
+    return tf.reduce_max(tf.reshape(x, expand), axis=ax)
+
+
+def maxout_shape(shape, num_units, axis):
+    shape = list(shape)
+    shape[axis % len(shape)] = num_units
+    return shape
+
+
+def maxout(x, num_units, axis, tap=None):
+    x = tf.convert_to_tensor(x)
+    if pure_tf():
+        return _tf_maxout(x, num_units, axis)
+    out_shape = maxout_shape(x.shape, num_units, axis)
+
+    @tf.custom_gradient
+    def op(x):
+        y = _numpy(_tapped(lambda a: fastact.maxout(a, num_units, axis), tap), [x], x.dtype, out_shape,
+                   "fastact_maxout")
+
+        def grad(dy):
+            if pure_tf():
+                with tf.GradientTape() as tape:
+                    tape.watch(x)
+                    ref = _tf_maxout(x, num_units, axis)
+                return tape.gradient(ref, x, output_gradients=dy)
+            return _numpy(lambda g, a: fastact.maxout_backward(g, a, num_units, axis), [dy, x], x.dtype,
+                          x.shape, "fastact_maxout_backward")
+        return y, grad
+
+    return op(x)

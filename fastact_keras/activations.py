@@ -1,0 +1,46 @@
+"""fastact activations as Keras activation functions: ``Dense(64, activation=fastact_keras.activations.relu)``.
+
+Same signatures and defaults as ``keras.activations.*``; forward and backward run fastact's kernels.
+Registered serializable under the package "fastact", so models using them save and load.
+"""
+import keras
+
+from fastact_keras import _ops
+
+_register = keras.saving.register_keras_serializable(package="fastact")
+
+
+@_register
+def sigmoid(x):
+    """Sigmoid, 1 / (1 + exp(-x)), faithfully rounded; gradient from ``fastact.sigmoid_backward``."""
+    return _ops.activation("sigmoid", x)
+
+
+@_register
+def tanh(x):
+    """Hyperbolic tangent, faithfully rounded; gradient from ``fastact.tanh_backward``."""
+    return _ops.activation("tanh", x)
+
+
+@_register
+def relu(x, negative_slope=0.0, max_value=None, threshold=0.0):
+    """ReLU with Keras's options (``keras.activations.relu``); gradient from ``fastact.relu_backward``."""
+    return _ops.activation("relu", x, (negative_slope, max_value, threshold))
+
+
+@_register
+def leaky_relu(x, negative_slope=0.2):
+    """Leaky ReLU (``keras.activations.leaky_relu``, default slope 0.2); gradient from fastact."""
+    return _ops.activation("leaky_relu", x, (negative_slope,))
+
+
+ALL = {f.__name__: f for f in (sigmoid, tanh, relu, leaky_relu)}
+
+
+def get(identifier):
+    """A function of this module from its name (``"relu"``) or itself."""
+    if callable(identifier) and ALL.get(getattr(identifier, "__name__", None)) is identifier:
+        return identifier
+    if isinstance(identifier, str) and identifier in ALL:
+        return ALL[identifier]
+    raise ValueError(f"Unknown fastact activation: {identifier!r}; known: {', '.join(ALL)}")

@@ -1,0 +1,236 @@
+"""fastact_keras layers against their native Keras (and tfa) counterparts: values, gradients, configs,
+shapes, masking, dtypes, and the Keras workflows that must keep working."""
+import os
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+import numpy as np
+import pytest
+
+tf = pytest.importorskip("tensorflow")
+keras = pytest.importorskip("keras")
+import fastact_keras as fk  # noqa: E402
+
+RNG = np.random.default_rng(0)
+X = (RNG.standard_normal((16, 6, 8)) * 2).astype(np.float32)
+
+
+def tfa_maxout(x, num_units, axis=-1):
+    """tfa.layers.Maxout's formulation (TensorFlow Addons is gone; this is its call())."""
+    shape = list(x.shape)
+    ax = axis % len(shape)
+    expand = shape[:ax] + [shape[ax] // num_units, num_units] + shape[ax + 1:]
+    return tf.reduce_max(tf.reshape(x, expand), axis=ax)
+
+
+PAIRS = [
+    (lambda: fk.ReLU(), lambda: keras.layers.ReLU()),
+    (lambda: fk.ReLU(max_value=3.0, negative_slope=0.1, threshold=0.5),
+     lambda: keras.layers.ReLU(max_value=3.0, negative_slope=0.1, threshold=0.5)),
+    (lambda: fk.ReLU(max_value=6.0), lambda: keras.layers.ReLU(max_value=6.0)),
+    (lambda: fk.LeakyReLU(), lambda: keras.layers.LeakyReLU()),
+    (lambda: fk.LeakyReLU(negative_slope=0.05), lambda: keras.layers.LeakyReLU(negative_slope=0.05)),
+    (lambda: fk.PReLU(alpha_initializer=keras.initializers.RandomUniform(0.05, 0.4, seed=1)),
+     lambda: keras.layers.PReLU(alpha_initializer=keras.initializers.RandomUniform(0.05, 0.4, seed=1))),
+    (lambda: fk.PReLU(alpha_initializer=keras.initializers.Constant(0.2), shared_axes=[1]),
+     lambda: keras.layers.PReLU(alpha_initializer=keras.initializers.Constant(0.2), shared_axes=[1])),
+    (lambda: fk.PReLU(), lambda: keras.layers.PReLU()),
+    (lambda: fk.Activation("sigmoid"), lambda: keras.layers.Activation("sigmoid")),
+    (lambda: fk.Activation("tanh"), lambda: keras.layers.Activation("tanh")),
+    (lambda: fk.Activation("relu"), lambda: keras.layers.Activation("relu")),
+    (lambda: fk.Activation("leaky_relu"), lambda: keras.layers.Activation("leaky_relu")),
+]
+IDS = ["relu", "relu-options", "relu6", "leaky", "leaky-0.05", "prelu", "prelu-shared", "prelu-zeros",
+       "sigmoid", "tanh", "act-relu", "act-leaky"]
+
+
+def values_and_grads(layer, x, graph):
+    xt = tf.constant(x)
+    g = tf.constant(np.random.default_rng(7).standard_normal(x.shape).astype(np.float32))
+
+    def run(v):
+        with tf.GradientTape() as tape:
+            tape.watch(v)
+            y = layer(v)
+        grads = tape.gradient(y, [v] + layer.trainable_weights, output_gradients=g)
+        return y, grads
+
+    if graph:
+        run = tf.function(run)
+    y, grads = run(xt)
+    return y.numpy(), [gr.numpy() for gr in grads]
+
+
+@pytest.mark.parametrize("graph", [False, True], ids=["eager", "tf.function"])
+@pytest.mark.parametrize("make_ours, make_native", PAIRS, ids=IDS)
+def test_matches_native_layer(make_ours, make_native, graph):
+    ours, native = make_ours(), make_native()
+    y1, g1 = values_and_grads(ours, X, graph)
+    y2, g2 = values_and_grads(native, X, graph)
+    np.testing.assert_allclose(y1, y2, rtol=2e-7, atol=1e-7)
+    assert len(g1) == len(g2)
+    for a, b in zip(g1, g2):
+        np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-6)
+
+
+@pytest.mark.parametrize("units, axis", [(4, -1), (2, -1), (3, 1), (8, -1)])
+@pytest.mark.parametrize("graph", [False, True], ids=["eager", "tf.function"])
+def test_maxout_matches_tfa(units, axis, graph):
+    x = tf.constant(RNG.standard_normal((5, 6, 8)).astype(np.float32))
+    layer = fk.Maxout(units, axis=axis)
+
+    def both(v):
+        with tf.GradientTape(persistent=True) as tape:
+            tape.watch(v)
+            y1 = layer(v)
+            y2 = tfa_maxout(v, units, axis)
+        return y1, y2, tape.gradient(y1, v), tape.gradient(y2, v)
+
+    if graph:
+        both = tf.function(both)
+    y1, y2, g1, g2 = both(x)
+    np.testing.assert_array_equal(y1.numpy(), y2.numpy())
+    np.testing.assert_array_equal(g1.numpy(), g2.numpy())   # no ties in random data
+    assert layer.compute_output_shape((None, 6, 8)) == tuple(y1.shape.as_list()[:0] + [None] + y1.shape.as_list()[1:])
+
+
+@pytest.mark.parametrize("layer", [fk.ReLU(max_value=2.0), fk.LeakyReLU(0.2),
+                                   fk.PReLU(shared_axes=[1, 2], alpha_initializer="ones"), fk.Maxout(3),
+                                   fk.Activation("tanh")], ids=lambda l: type(l).__name__)
+def test_config_round_trip_and_serialization(layer):
+    layer.build((None, 4, 6))
+    config = layer.get_config()
+    clone = type(layer).from_config(config)
+    assert clone.get_config() == config
+    restored = keras.saving.deserialize_keras_object(keras.saving.serialize_keras_object(layer))
+    assert type(restored) is type(layer)
+    assert keras.saving.serialize_keras_object(layer)["registered_name"].startswith("fastact>")
+
+
+def test_same_config_keys_as_keras():
+    for ours, native in [(fk.ReLU(), keras.layers.ReLU()), (fk.LeakyReLU(), keras.layers.LeakyReLU()),
+                         (fk.PReLU(), keras.layers.PReLU()), (fk.Activation("relu"), keras.layers.Activation("relu"))]:
+        assert set(ours.get_config()) == set(native.get_config())
+    assert fk.LeakyReLU().negative_slope == 0.3
+    assert fk.PReLU().get_config()["alpha_initializer"]["class_name"] == "Zeros"
+    assert {"num_units", "axis"} <= set(fk.Maxout(2).get_config())
+
+
+@pytest.mark.parametrize("make, msg", [
+    (lambda: fk.ReLU(max_value=-1), "max_value of a ReLU layer cannot be a negative value. Received: max_value=-1"),
+    (lambda: fk.ReLU(negative_slope=-0.1), "negative_slope of a ReLU layer cannot be None or a negative value"),
+    (lambda: fk.ReLU(threshold=-1.0), "threshold of a ReLU layer cannot be None or a negative value"),
+    (lambda: fk.LeakyReLU(negative_slope=-1), "The negative_slope value of a Leaky ReLU layer cannot be None"),
+    (lambda: fk.Activation("softmaxx"), "Unknown fastact activation: 'softmaxx'"),
+])
+def test_validation_messages(make, msg):
+    with pytest.raises(ValueError, match=msg):
+        make()
+
+
+def test_maxout_rejects_bad_channel_count():
+    with pytest.raises(ValueError, match=r"number of features\(10\) is not a multiple of num_units\(3\)"):
+        fk.Maxout(3)(np.ones((2, 10), np.float32))
+
+
+def test_static_shapes_kept_with_dynamic_batch():
+    for layer, out_shape in [(fk.ReLU(), [None, 6, 8]), (fk.PReLU(), [None, 6, 8]), (fk.Maxout(2), [None, 6, 2]),
+                             (fk.Activation("sigmoid"), [None, 6, 8])]:
+        @tf.function(input_signature=[tf.TensorSpec([None, 6, 8], tf.float32)])
+        def f(v):
+            y = layer(v)
+            assert y.shape.as_list() == out_shape, y.shape
+            return y
+        f(X)
+        inp = keras.Input((6, 8))
+        assert tuple(layer(inp).shape) == tuple(out_shape)
+
+
+def test_masking_passes_through():
+    # the LSTM skips masked steps only if the mask reaches it through the fastact layer
+    x = np.ones((2, 5, 3), np.float32)
+    x[:, 3:] = 0
+    model = keras.Sequential([keras.Input((5, 3)), keras.layers.Masking(0.0), fk.ReLU(), keras.layers.LSTM(4)])
+    native = keras.Sequential([keras.Input((5, 3)), keras.layers.Masking(0.0), keras.layers.ReLU(), keras.layers.LSTM(4)])
+    native.set_weights(model.get_weights())
+    np.testing.assert_allclose(model.predict(x, verbose=0), native.predict(x, verbose=0), rtol=1e-5)
+
+
+def test_mixed_float16():
+    keras.mixed_precision.set_global_policy("mixed_float16")
+    try:
+        for layer in (fk.ReLU(), fk.LeakyReLU(), fk.PReLU(), fk.Maxout(2), fk.Activation("sigmoid")):
+            x = tf.constant(X.astype(np.float16))
+            with tf.GradientTape() as tape:
+                tape.watch(x)
+                y = layer(x)
+            assert y.dtype == tf.float16, (layer, y.dtype)
+            assert tape.gradient(y, x).dtype == tf.float16
+        model = keras.Sequential([keras.Input((8,)), keras.layers.Dense(8), fk.PReLU(), fk.Activation("tanh"),
+                                  keras.layers.Dense(1, dtype="float32")])
+        model.compile(loss="mse")
+        model.fit(np.ones((32, 8), np.float32), np.ones((32, 1)), epochs=1, verbose=0)
+        assert model.layers[1].alpha.dtype == "float32"
+    finally:
+        keras.mixed_precision.set_global_policy("float32")
+
+
+def test_read_only_numpy_inputs():
+    x = X.copy()
+    x.flags.writeable = False
+    for layer in (fk.ReLU(), fk.PReLU(), fk.Maxout(4), fk.Activation("sigmoid")):
+        assert layer(x).shape[0] == x.shape[0]
+    model = keras.Sequential([keras.Input((6, 8)), fk.ReLU(), keras.layers.Flatten(), keras.layers.Dense(1)])
+    model.compile(loss="mse")
+    model.fit(x, np.zeros((16, 1)), epochs=1, verbose=0)
+
+
+def make_models():
+    """The same small network as Sequential, Functional and subclassed models."""
+    def layers():
+        return [keras.layers.Dense(16), fk.PReLU(), keras.layers.Dense(16), fk.ReLU(), keras.layers.Dense(8),
+                fk.LeakyReLU(), keras.layers.Dense(8), fk.Maxout(4), keras.layers.Dense(1, activation=fk.activations.sigmoid)]
+
+    seq = keras.Sequential([keras.Input((10,))] + layers())
+    inp = keras.Input((10,))
+    h = inp
+    for layer in layers():
+        h = layer(h)
+    func = keras.Model(inp, h)
+
+    class Sub(keras.Model):
+        def __init__(self):
+            super().__init__()
+            self.body = layers()
+
+        def call(self, v):
+            for layer in self.body:
+                v = layer(v)
+            return v
+
+    return {"sequential": seq, "functional": func, "subclassed": Sub()}
+
+
+@pytest.mark.parametrize("kind", ["sequential", "functional", "subclassed"])
+def test_fit_evaluate_predict_with_default_compile(kind):
+    model = make_models()[kind]
+    x = RNG.standard_normal((256, 10)).astype(np.float32)
+    y = (x[:, :1] > 0).astype(np.float32)
+    model.compile(optimizer="adam", loss="binary_crossentropy", metrics=["accuracy"])   # defaults otherwise
+    history = model.fit(x, y, epochs=3, batch_size=32, verbose=0)
+    assert np.isfinite(history.history["loss"]).all()
+    assert history.history["loss"][-1] < history.history["loss"][0]
+    loss, acc = model.evaluate(x, y, verbose=0)
+    assert np.isfinite(loss)
+    assert model.predict(x, verbose=0).shape == (256, 1)
+
+
+def test_activations_functions_in_dense_match_keras():
+    x = RNG.standard_normal((4, 5)).astype(np.float32)
+    for name in ("sigmoid", "tanh", "relu", "leaky_relu"):
+        ours = keras.layers.Dense(3, activation=getattr(fk.activations, name), kernel_initializer="ones")
+        native = keras.layers.Dense(3, activation=name, kernel_initializer="ones")
+        np.testing.assert_allclose(ours(x), native(x), rtol=2e-7, atol=1e-7)
+        config = keras.saving.serialize_keras_object(ours)
+        assert "fastact" in str(config["config"]["activation"])
+    np.testing.assert_allclose(fk.activations.relu(x, negative_slope=0.1, max_value=1.0),
+                               keras.activations.relu(x, negative_slope=0.1, max_value=1.0))
