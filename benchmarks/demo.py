@@ -7,6 +7,8 @@
 3. Speed: fastact against NumPy/SciPy (and PyTorch/TensorFlow when installed), forward and backward,
    1e3 ... 1.6e7 elements (benchmarks/speed.py), and PReLU/Maxout against PyTorch/TensorFlow when
    installed (benchmarks/units.py).
+4. Keras (when TensorFlow is installed): a small model with fastact_keras layers trained on
+   scikit-learn's digits, with Keras's progress bar, its test accuracy and the dead-unit fractions.
 
     python benchmarks/demo.py [--quick]
 """
@@ -97,6 +99,40 @@ def units_correctness():
     return ok
 
 
+def keras_demo(quick):
+    try:
+        os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+        import keras
+        import fastact_keras as fk
+        from sklearn.datasets import load_digits
+        from sklearn.model_selection import train_test_split
+    except ImportError as exc:
+        print(f"\n(Keras part skipped: {exc}; `pip install 'fastact[demo]'`)")
+        return True
+    print("\n## Keras: digits with fastact_keras layers\n")
+    digits = load_digits()
+    x_train, x_test, y_train, y_test = train_test_split(
+        (digits.data / 16.0).astype(np.float32), digits.target, test_size=0.25, random_state=0,
+        stratify=digits.target)
+    keras.utils.set_random_seed(0)
+    model = keras.Sequential([
+        keras.Input((64,)),
+        keras.layers.Dense(128), fk.PReLU(name="prelu"),
+        keras.layers.Dense(64), fk.ReLU(name="relu"),
+        keras.layers.Dense(64), fk.Maxout(32, name="maxout"), fk.LeakyReLU(name="leaky_relu"),
+        keras.layers.Dense(10, activation="softmax"),
+    ])
+    model.compile(optimizer="adam", loss="sparse_categorical_crossentropy", metrics=["accuracy"])
+    monitor = fk.DeadUnitMonitor(x_train)
+    history = model.fit(x_train, y_train, epochs=5 if quick else 25, batch_size=32, verbose=2 if quick else 1,
+                        callbacks=[monitor])
+    _, acc = model.evaluate(x_test, y_test, verbose=0)
+    print(f"\ntest accuracy: {acc:.4f}")
+    print("dead fraction after the last epoch: " + ", ".join(
+        f"{k.split('/')[1]} {v[-1]:.3f}" for k, v in history.history.items() if k.startswith("dead_fraction/")))
+    return quick or acc >= 0.95
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--quick", action="store_true", help="small sample, sizes up to 1e6, 3 rounds")
@@ -117,8 +153,9 @@ def main():
     print("\n## PReLU and Maxout\n")
     sys.stdout.flush()
     units.main(["--sizes", "1e6" if args.quick else "1e6,1.6e7", "--repeats", "3" if args.quick else "5"])
+    ok &= keras_demo(args.quick)
     if not ok:
-        sys.exit("correctness check FAILED")
+        sys.exit("a check FAILED")
 
 
 if __name__ == "__main__":

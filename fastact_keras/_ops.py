@@ -3,10 +3,13 @@ wrapped in ``tf.custom_gradient``, with a pure-TF twin for the places Python can
 
 * Static shapes: ``numpy_function`` forgets them; every result gets its input's shape back.
 * Dtypes: the kernels take float16/bfloat16/float32/float64 as they come (mixed_float16 stays float16).
+* Outputs are allocated 64-byte aligned: TensorFlow adopts such a NumPy buffer as the result tensor,
+  while it copies a merely 16-byte aligned one (13 ms of an 88 MB activation, measured).
 * XLA (``jit_compile=True``) and SavedModel tracing (``model.export``, ``tf.saved_model.save``) cannot
   hold a Python callback: there the ops build the equivalent TF graph instead, so an exported model runs
   where fastact is not installed.  TensorFlow says when it is tracing for either.
 """
+import numpy as np
 import tensorflow as tf
 
 import fastact
@@ -35,6 +38,14 @@ def pure_tf():
         return bool(control_flow_util.GraphOrParentsInXlaContext(ops.get_default_graph()))
     except ImportError:  # pragma: no cover
         return False
+
+
+def _empty(shape, dtype):
+    """An uninitialised array, 64-byte aligned (see the module docstring)."""
+    nbytes = int(np.prod(shape)) * dtype.itemsize
+    buf = np.empty(nbytes + 64, np.uint8)
+    start = -buf.ctypes.data % 64
+    return buf[start:start + nbytes].view(dtype).reshape(shape)
 
 
 def _numpy(fn, inputs, dtype, shape, name):
@@ -88,7 +99,10 @@ def activation(name, x, params=(), tap=None):
 
     @tf.custom_gradient
     def op(x):
-        y = _numpy(_tapped(lambda a: fwd(a, *params), tap), [x], x.dtype, x.shape, f"fastact_{name}")
+        def forward(a):
+            return fwd(a, *params, out=_empty(a.shape, a.dtype))
+
+        y = _numpy(_tapped(forward, tap), [x], x.dtype, x.shape, f"fastact_{name}")
 
         def grad(dy):
             if pure_tf():  # differentiated inside an XLA or save trace
@@ -97,8 +111,10 @@ def activation(name, x, params=(), tap=None):
                     ref = PURE_TF[name](x, *params)
                 return tape.gradient(ref, x, output_gradients=dy)
             saved = y if saved_is_y else x
-            return _numpy(lambda g, s: bwd(g, s, *params), [dy, saved], x.dtype, x.shape,
-                          f"fastact_{name}_backward")
+            def backward(g, s):
+                return bwd(g, s, *params, out=_empty(g.shape, g.dtype))
+
+            return _numpy(backward, [dy, saved], x.dtype, x.shape, f"fastact_{name}_backward")
         return y, grad
 
     return op(x)
@@ -118,7 +134,10 @@ def prelu(x, alpha, tap=None):
 
     @tf.custom_gradient
     def op(x, alpha):
-        y = _numpy(_tapped(fastact.prelu, tap), [x, alpha], x.dtype, x.shape, "fastact_prelu")
+        def forward(a, al):
+            return fastact.prelu(a, al, out=_empty(a.shape, a.dtype))
+
+        y = _numpy(_tapped(forward, tap), [x, alpha], x.dtype, x.shape, "fastact_prelu")
 
         def grad(dy):
             if pure_tf():
@@ -126,8 +145,11 @@ def prelu(x, alpha, tap=None):
                     tape.watch([x, alpha])
                     ref = _tf_prelu(x, alpha)
                 return tape.gradient(ref, [x, alpha], output_gradients=dy)
-            dx, dalpha = tf.numpy_function(fastact.prelu_backward, [dy, x, alpha], [x.dtype, alpha.dtype],
-                                           stateful=False, name="fastact_prelu_backward")
+            def backward(g, a, al):
+                return fastact.prelu_backward(g, a, al, out=_empty(g.shape, g.dtype))
+
+            dx, dalpha = tf.numpy_function(backward, [dy, x, alpha], [x.dtype, alpha.dtype], stateful=False,
+                                           name="fastact_prelu_backward")
             dx.set_shape(x.shape)
             dalpha.set_shape(alpha.shape)
             return dx, dalpha
@@ -162,8 +184,10 @@ def maxout(x, num_units, axis, tap=None):
 
     @tf.custom_gradient
     def op(x):
-        y = _numpy(_tapped(lambda a: fastact.maxout(a, num_units, axis), tap), [x], x.dtype, out_shape,
-                   "fastact_maxout")
+        def forward(a):
+            return fastact.maxout(a, num_units, axis, out=_empty(maxout_shape(a.shape, num_units, axis), a.dtype))
+
+        y = _numpy(_tapped(forward, tap), [x], x.dtype, out_shape, "fastact_maxout")
 
         def grad(dy):
             if pure_tf():
@@ -171,8 +195,10 @@ def maxout(x, num_units, axis, tap=None):
                     tape.watch(x)
                     ref = _tf_maxout(x, num_units, axis)
                 return tape.gradient(ref, x, output_gradients=dy)
-            return _numpy(lambda g, a: fastact.maxout_backward(g, a, num_units, axis), [dy, x], x.dtype,
-                          x.shape, "fastact_maxout_backward")
+            def backward(g, a):
+                return fastact.maxout_backward(g, a, num_units, axis, out=_empty(a.shape, a.dtype))
+
+            return _numpy(backward, [dy, x], x.dtype, x.shape, "fastact_maxout_backward")
         return y, grad
 
     return op(x)
