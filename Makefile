@@ -22,6 +22,7 @@ test: $(VENV)/.installed-test
 
 demo: $(VENV)/.installed-demo
 	$(BIN)/python benchmarks/demo.py
+	$(BIN)/python benchmarks/study.py
 
 bench: $(VENV)/.installed-bench
 	$(BIN)/python benchmarks/speed.py
