@@ -114,8 +114,9 @@ def convergence(x, y, quick, target_error):
         reached = next((i + 1 for i, e in enumerate(errors) if e <= target_error), None)
         runs[name] = {"train_error": errors, "seconds": times, "epochs_to_target": reached,
                       "seconds_to_target": times[reached - 1] if reached else None}
+        took = f" ({times[reached - 1]:.1f} s)" if reached else ""
         print(f"  convergence {name:10s} epochs to {target_error:.0%} training error: "
-              f"{reached if reached else f'> {max_epochs}'}", flush=True)
+              f"{reached if reached else f'> {max_epochs}'}{took}", flush=True)
     tanh, relu = runs["tanh"]["epochs_to_target"], runs["relu"]["epochs_to_target"]
     ratio = (tanh / relu) if (tanh and relu) else None
     return {"target_train_error": target_error, "optimizer": "SGD(learning_rate=0.05), batch 32",
