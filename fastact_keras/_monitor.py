@@ -2,7 +2,6 @@
 import warnings
 
 import keras
-import numpy as np
 
 import fastact
 from fastact_keras import _layers, _ops

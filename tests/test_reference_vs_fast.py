@@ -63,7 +63,6 @@ def test_backward_matches_reference(name, dtype, simd_level, rng):
 @pytest.mark.parametrize("name", NAMES)
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
 def test_layouts_give_identical_results(name, dtype, rng):
-    row = ROWS[name]
     base = (rng.standard_normal((33, 70)) * 5).astype(dtype)
     expected = getattr(fastact, name)(np.ascontiguousarray(base))
     g = rng.standard_normal(base.shape).astype(dtype)
