@@ -86,10 +86,7 @@ def prelu(x, alpha, out=None, n_threads=None):
     out, work, order, scatter = _core._prepare_out(out, xa, result_dtype, compute_dtype, c_order=True)
     if work.size:
         xin = _core._flat_input(xa, compute_dtype, "C", work, user_out)
-        kernels = _dispatch.kernels
-        if vector:  # tiled so that short rows are walked as long contiguous blocks
-            alpha_vec = np.tile(alpha_vec, kernels.prelu_tiles(L))
-        kernels.prelu_forward(xin, alpha_vec, work, rows, L, K, vector, nt)
+        _dispatch.kernels.prelu_forward(xin, alpha_vec, work, rows, L, K, vector, nt)
     return _core._finish(out, work, order, scatter)
 
 
