@@ -116,14 +116,15 @@ def _prepare_out(out, like, result_dtype, compute_dtype, c_order=False):
     return out, np.empty(out.size, compute_dtype), order, True
 
 
-def _flat_input(a, compute_dtype, order, work, user_out):
+def _flat_input(a, compute_dtype, order, work, user_out, alias_ok=True):
     """A flat C-contiguous compute-dtype view (or copy) of ``a`` in ``order``; when the caller gave
-    ``out``, never partially overlapping it: exact aliasing (in place) is fine elementwise, partial is not."""
+    ``out``, never overlapping it in a way the kernel cannot take: exact aliasing (in place) is fine for
+    elementwise kernels (``alias_ok``), partial overlap never is."""
     flat = np.ravel(a, order=order)
     if flat.dtype != compute_dtype or not flat.flags.aligned:
         return flat.astype(compute_dtype)  # always a new (aligned, native) array
-    if user_out and np.may_share_memory(flat, work) and (
-            flat.__array_interface__["data"][0] != work.__array_interface__["data"][0]):
+    if user_out and np.may_share_memory(flat, work) and not (
+            alias_ok and flat.__array_interface__["data"][0] == work.__array_interface__["data"][0]):
         return flat.copy()
     return flat
 
@@ -199,10 +200,27 @@ def rows_form(P, K, Q):
     return False, P * K, Q, 1
 
 
-def reduction_split(rows, L):
-    """Fixed work split of a column reduction over ``rows`` rows of length L (never the thread count, so
-    sums add up in the same order everywhere): (block_rows, col_chunk, partial_size)."""
-    if L >= 4096:
-        return 0, 1024, L
-    block_rows = max(1, 65536 // max(L, 1))
-    return block_rows, 0, -(-rows // block_rows) * L
+class UnitReduction:
+    """A per-unit reduction over the (P, K, Q) form, split into fixed work items (never by the thread
+    count, so sums add up in the same order everywhere): the kernel fills ``partial``, ``per_unit``
+    adds the items up in a fixed order and returns one value per unit (length K)."""
+
+    def __init__(self, P, K, Q, dtype):
+        self.vector, self.rows, self.L, self.repeat = rows_form(P, K, Q)
+        self.K = K
+        self.block_rows, self.col_chunk = 0, 0
+        if not self.vector:              # one partial per (row, chunk) work item
+            size = self.rows * -(-self.L // _dispatch.kernels.chunk_sizes()[0])
+        elif self.L >= 4096:              # column chunks over all rows: the partials are the answer
+            self.col_chunk, size = 1024, self.L
+        else:                             # blocks of rows, one partial row each
+            self.block_rows = max(1, 65536 // max(self.L, 1))
+            size = -(-self.rows // self.block_rows) * self.L
+        self.partial = np.empty(size, dtype)
+
+    def per_unit(self):
+        p = self.partial
+        if not self.vector:
+            return p.reshape(self.rows // self.K, self.K, -1).sum(axis=(0, 2))
+        per_column = p if self.col_chunk else p.reshape(-1, self.L).sum(axis=0)
+        return per_column.reshape(-1, self.repeat).sum(axis=1)

@@ -73,24 +73,14 @@ class DeadUnitCounter:
             self.counts = np.zeros(unit_shape, np.int64)
         if xa.size == 0:
             return self
-        vector, rows, L, repeat = _core.rows_form(P, K, Q)
-        kernels = _dispatch.kernels
-        if vector:
-            block_rows, col_chunk, size = _core.reduction_split(rows, L)
-        else:
-            block_rows, col_chunk = 0, 0
-            size = rows * -(-L // kernels.chunk_sizes()[0])
-        partial = np.empty(size, np.int64)
+        red = _core.UnitReduction(P, K, Q, np.int64)
         xin = np.ravel(xa, order="C")
         if xin.dtype != compute_dtype or not xin.flags.aligned:
             xin = xin.astype(compute_dtype)
         nt = _threads.threads_for(self.n_threads, xa.size, SERIAL_BELOW)
-        kernels.count_positive(xin, partial, rows, L, vector, block_rows, col_chunk, nt)
-        if vector:
-            per_unit = (partial if col_chunk else partial.reshape(-1, L).sum(axis=0)).reshape(-1, repeat)
-            per_unit = per_unit.sum(axis=1)
-        else:
-            per_unit = partial.reshape(rows // K, K, -1).sum(axis=(0, 2))
+        _dispatch.kernels.count_positive(xin, red.partial, red.rows, red.L, red.vector, red.block_rows,
+                                         red.col_chunk, nt)
+        per_unit = red.per_unit()
         self.counts += per_unit.reshape(unit_shape)
         self.n_samples += xa.size // K
         return self

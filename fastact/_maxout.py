@@ -54,9 +54,7 @@ def maxout(x, num_units, axis=-1, out=None, n_threads=None):
     user_out = out is not None
     out, work, order, scatter = _core._prepare_out(out, out_shape, result_dtype, compute_dtype, c_order=True)
     if work.size:
-        xin = _core._flat_input(xa, compute_dtype, "C", work, user_out)
-        if user_out and np.may_share_memory(xin, work):  # out may not overlap x at all here
-            xin = xin.copy()
+        xin = _core._flat_input(xa, compute_dtype, "C", work, user_out, alias_ok=False)  # not elementwise
         _dispatch.kernels.maxout(xin, xin, work, False, P, k, M, nt)
     return _core._finish(out, work, order, scatter)
 
@@ -84,11 +82,7 @@ def maxout_backward(grad, x, num_units, axis=-1, out=None, n_threads=None):
     user_out = out is not None
     out, work, order, scatter = _core._prepare_out(out, xa, result_dtype, compute_dtype, c_order=True)
     if work.size:
-        gin = _core._flat_input(ga, compute_dtype, "C", work, user_out)
-        if user_out and np.may_share_memory(gin, work):
-            gin = gin.copy()
-        xin = _core._flat_input(xa, compute_dtype, "C", work, user_out)
-        if user_out and np.may_share_memory(xin, work):
-            xin = xin.copy()
+        gin = _core._flat_input(ga, compute_dtype, "C", work, user_out, alias_ok=False)
+        xin = _core._flat_input(xa, compute_dtype, "C", work, user_out, alias_ok=False)
         _dispatch.kernels.maxout(xin, gin, work, True, P, k, M, nt)
     return _core._finish(out, work, order, scatter)

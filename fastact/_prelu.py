@@ -25,15 +25,15 @@ def _layout(shape, alpha_shape):
         span_index = tuple(slice(None) if v0 <= i < v1 else 0 for i in range(len(padded)))
         # alpha already laid out as the span (e.g. (C,) for channels-last, (C, 1, 1) for NCHW)?
         dense = math.prod(alpha_shape) == K
-        layout = (vector, rows, L, K, repeat, v0, v1, padded, span_index, dense)
+        layout = (vector, rows, L, K, repeat, v0, v1, padded, span_index, dense, (P, K, Q))
         if len(_layouts) < 256:
             _layouts[key] = layout
     return layout
 
 
 def _plan(xa, alpha, compute_dtype):
-    """The kernel's view of alpha: (alpha_vec, vector, rows, L, K, repeat, v0, v1, padded)."""
-    vector, rows, L, K, repeat, v0, v1, padded, span_index, dense = _layout(xa.shape, alpha.shape)
+    """The kernel's view of alpha: (alpha_vec, vector, rows, L, K, v0, v1, padded, (P, K, Q))."""
+    vector, rows, L, K, repeat, v0, v1, padded, span_index, dense, pkq = _layout(xa.shape, alpha.shape)
     if dense:
         alpha_k = np.ascontiguousarray(alpha, dtype=compute_dtype).reshape(-1)
     else:
@@ -41,7 +41,7 @@ def _plan(xa, alpha, compute_dtype):
         alpha_k = np.ascontiguousarray(np.broadcast_to(span, xa.shape[v0:v1]), dtype=compute_dtype)
         alpha_k = alpha_k.reshape(-1)
     alpha_vec = np.repeat(alpha_k, repeat) if repeat > 1 else alpha_k
-    return alpha_vec, vector, rows, L, K, repeat, v0, v1, padded
+    return alpha_vec, vector, rows, L, K, v0, v1, padded, pkq
 
 
 def _alpha(alpha):
@@ -114,7 +114,7 @@ def prelu_backward(grad, x, alpha, out=None, n_threads=None):
     if ga.shape != xa.shape:
         raise ValueError(f"grad and x must have the same shape, got grad.shape={ga.shape} and "
                          f"x.shape={xa.shape}")
-    alpha_vec, vector, rows, L, K, repeat, v0, v1, padded = _plan(xa, al, compute_dtype)
+    alpha_vec, vector, rows, L, K, v0, v1, padded, pkq = _plan(xa, al, compute_dtype)
     nt = _threads.threads_for(n_threads, xa.size, SERIAL_BELOW)
     alpha_dtype = _core.dtypes_for(al.dtype, "alpha")[0]
     user_out = out is not None
@@ -123,20 +123,10 @@ def prelu_backward(grad, x, alpha, out=None, n_threads=None):
         return _core._finish(out, work, order, scatter), np.zeros(al.shape, alpha_dtype)
     gin = _core._flat_input(ga, compute_dtype, "C", work, user_out)
     xin = _core._flat_input(xa, compute_dtype, "C", work, user_out)
-    if vector:
-        block_rows, col_chunk, size = _core.reduction_split(rows, L)
-    else:
-        block_rows, col_chunk = 0, 0
-        size = rows * -(-L // _dispatch.kernels.chunk_sizes()[0])
-    partial = np.empty(size, np.float64)
-    _dispatch.kernels.prelu_backward(gin, xin, alpha_vec, work, partial, rows, L, K, vector, block_rows,
-                                     col_chunk, nt)
-    # add the per-item partial sums up in a fixed order
-    if vector:
-        dalpha = partial if col_chunk else partial.reshape(-1, L).sum(axis=0)
-        dalpha = dalpha.reshape(-1, repeat).sum(axis=1)
-    else:
-        dalpha = partial.reshape(rows // K, K, -1).sum(axis=(0, 2))
+    red = _core.UnitReduction(*pkq, np.float64)
+    _dispatch.kernels.prelu_backward(gin, xin, alpha_vec, work, red.partial, rows, L, K, vector,
+                                     red.block_rows, red.col_chunk, nt)
+    dalpha = red.per_unit()
     # from the span of axes alpha varies along back to alpha's own shape
     span_shape = xa.shape[v0:v1]
     broadcast_axes = tuple(i for i in range(v1 - v0) if padded[v0 + i] == 1)

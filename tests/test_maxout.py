@@ -63,3 +63,21 @@ def test_errors():
         fastact.maxout_backward(np.ones((3, 10)), x, 5)
     with pytest.raises(TypeError, match="x has dtype complex128"):
         fastact.maxout(np.ones(4, complex), 2)
+
+
+def test_out_overlapping_the_input_is_correct():
+    x = np.random.default_rng(4).standard_normal((64, 8))
+    expected = fastact.maxout(x.copy(), 4)
+    out = x[:, :4]                      # shares x's memory (a strided view of it)
+    assert fastact.maxout(x, 4, out=out) is out
+    np.testing.assert_array_equal(out, expected)
+    buf = np.random.default_rng(5).standard_normal(64 * 8)
+    x2 = buf.reshape(64, 8)
+    exp2 = fastact.maxout(x2.copy(), 4)
+    out2 = buf[:256].reshape(64, 4)     # contiguous, overlapping the first half of x2
+    fastact.maxout(x2, 4, out=out2)
+    np.testing.assert_array_equal(out2, exp2)
+    g = np.ones((64, 4))
+    dx_expected = fastact.maxout_backward(g, x2.copy(), 4)
+    fastact.maxout_backward(g, x2, 4, out=x2)   # dx written over x itself
+    np.testing.assert_array_equal(x2, dx_expected)
