@@ -89,35 +89,45 @@ PURE_TF = {
 }
 
 
-def activation(name, x, params=(), tap=None):
-    """fastact.NAME on a tensor, with fastact.NAME_backward as its gradient."""
-    x = tf.convert_to_tensor(x)
+def _bridged(name, inputs, tf_impl, forward, backward, out_shape, tap=None, backward_takes_output=False):
+    """``tf_impl(*inputs)``, computed by ``forward(*arrays)`` through ``tf.numpy_function``, with the
+    gradient ``backward(grad, *saved)`` -> one array per input, where ``saved`` is the inputs, or the
+    output when ``backward_takes_output``.  Where Python cannot run (XLA, SavedModel tracing) the op is
+    ``tf_impl`` itself, and so is its gradient."""
     if pure_tf():
-        return PURE_TF[name](x, *params)
-    fwd, bwd = getattr(fastact, name), getattr(fastact, name + "_backward")
-    saved_is_y = SAVED[name] == "y"
+        return tf_impl(*inputs)
 
     @tf.custom_gradient
-    def op(x):
-        def forward(a):
-            return fwd(a, *params, out=_empty(a.shape, a.dtype))
-
-        y = _numpy(_tapped(forward, tap), [x], x.dtype, x.shape, f"fastact_{name}")
+    def op(*ins):
+        y = _numpy(_tapped(forward, tap), list(ins), ins[0].dtype, out_shape, f"fastact_{name}")
 
         def grad(dy):
             if pure_tf():  # differentiated inside an XLA or save trace
                 with tf.GradientTape() as tape:
-                    tape.watch(x)
-                    ref = PURE_TF[name](x, *params)
-                return tape.gradient(ref, x, output_gradients=dy)
-            saved = y if saved_is_y else x
-            def backward(g, s):
-                return bwd(g, s, *params, out=_empty(g.shape, g.dtype))
-
-            return _numpy(backward, [dy, saved], x.dtype, x.shape, f"fastact_{name}_backward")
+                    tape.watch(ins)
+                    ref = tf_impl(*ins)
+                return tape.gradient(ref, list(ins), output_gradients=dy)
+            saved = [y] if backward_takes_output else list(ins)
+            grads = tf.numpy_function(backward, [dy] + saved, [t.dtype for t in ins], stateful=False,
+                                      name=f"fastact_{name}_backward")
+            grads = list(grads) if isinstance(grads, (list, tuple)) else [grads]  # one output comes bare
+            for g, t in zip(grads, ins):
+                g.set_shape(t.shape)
+            return grads
         return y, grad
 
-    return op(x)
+    return op(*inputs)
+
+
+def activation(name, x, params=(), tap=None):
+    """fastact.NAME on a tensor, with fastact.NAME_backward as its gradient."""
+    x = tf.convert_to_tensor(x)
+    fwd, bwd = getattr(fastact, name), getattr(fastact, name + "_backward")
+    return _bridged(
+        name, [x], lambda v: PURE_TF[name](v, *params),
+        lambda a: fwd(a, *params, out=_empty(a.shape, a.dtype)),
+        lambda g, s: (bwd(g, s, *params, out=_empty(g.shape, g.dtype)),),
+        x.shape, tap, backward_takes_output=SAVED[name] == "y")
 
 
 # ---- PReLU: alpha is an input, so its gradient comes from prelu_backward ----------------------------
@@ -129,33 +139,11 @@ def _tf_prelu(x, alpha):
 def prelu(x, alpha, tap=None):
     x = tf.convert_to_tensor(x)
     alpha = tf.cast(alpha, x.dtype)
-    if pure_tf():
-        return _tf_prelu(x, alpha)
-
-    @tf.custom_gradient
-    def op(x, alpha):
-        def forward(a, al):
-            return fastact.prelu(a, al, out=_empty(a.shape, a.dtype))
-
-        y = _numpy(_tapped(forward, tap), [x, alpha], x.dtype, x.shape, "fastact_prelu")
-
-        def grad(dy):
-            if pure_tf():
-                with tf.GradientTape() as tape:
-                    tape.watch([x, alpha])
-                    ref = _tf_prelu(x, alpha)
-                return tape.gradient(ref, [x, alpha], output_gradients=dy)
-            def backward(g, a, al):
-                return fastact.prelu_backward(g, a, al, out=_empty(g.shape, g.dtype))
-
-            dx, dalpha = tf.numpy_function(backward, [dy, x, alpha], [x.dtype, alpha.dtype], stateful=False,
-                                           name="fastact_prelu_backward")
-            dx.set_shape(x.shape)
-            dalpha.set_shape(alpha.shape)
-            return dx, dalpha
-        return y, grad
-
-    return op(x, alpha)
+    return _bridged(
+        "prelu", [x, alpha], _tf_prelu,
+        lambda a, al: fastact.prelu(a, al, out=_empty(a.shape, a.dtype)),
+        lambda g, a, al: fastact.prelu_backward(g, a, al, out=_empty(g.shape, g.dtype)),
+        x.shape, tap)
 
 
 # ---- Maxout ------------------------------------------------------------------------------------------
@@ -178,27 +166,8 @@ def maxout_shape(shape, num_units, axis):
 
 def maxout(x, num_units, axis, tap=None):
     x = tf.convert_to_tensor(x)
-    if pure_tf():
-        return _tf_maxout(x, num_units, axis)
-    out_shape = maxout_shape(x.shape, num_units, axis)
-
-    @tf.custom_gradient
-    def op(x):
-        def forward(a):
-            return fastact.maxout(a, num_units, axis, out=_empty(maxout_shape(a.shape, num_units, axis), a.dtype))
-
-        y = _numpy(_tapped(forward, tap), [x], x.dtype, out_shape, "fastact_maxout")
-
-        def grad(dy):
-            if pure_tf():
-                with tf.GradientTape() as tape:
-                    tape.watch(x)
-                    ref = _tf_maxout(x, num_units, axis)
-                return tape.gradient(ref, x, output_gradients=dy)
-            def backward(g, a):
-                return fastact.maxout_backward(g, a, num_units, axis, out=_empty(a.shape, a.dtype))
-
-            return _numpy(backward, [dy, x], x.dtype, x.shape, "fastact_maxout_backward")
-        return y, grad
-
-    return op(x)
+    return _bridged(
+        "maxout", [x], lambda v: _tf_maxout(v, num_units, axis),
+        lambda a: fastact.maxout(a, num_units, axis, out=_empty(maxout_shape(a.shape, num_units, axis), a.dtype)),
+        lambda g, a: (fastact.maxout_backward(g, a, num_units, axis, out=_empty(a.shape, a.dtype)),),
+        maxout_shape(x.shape, num_units, axis), tap)
