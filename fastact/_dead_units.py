@@ -1,6 +1,7 @@
 """Dead-unit counting: which units ever fired (> 0) over the batches seen — the source document's advice
 to "monitor the fraction of dead units", as a NumPy-level accumulator."""
 import numbers
+import threading
 
 import numpy as np
 
@@ -19,6 +20,9 @@ class DeadUnitCounter:
         channels-last convolutions, 1 for NCHW.  Every other axis is a sample axis.
     n_threads : int, optional
         OpenMP threads for ``update``.
+
+    ``update`` may be called from several threads at once (the counting runs without the GIL; adding
+    into the totals is locked).
 
     Works on ReLU-family activations (relu, leaky_relu, prelu with alpha > 0, maxout outputs) and on
     pre-activations alike: each is > 0 exactly when the unit is active.  ``update`` reads float32/float64
@@ -43,12 +47,14 @@ class DeadUnitCounter:
         self.axis = axis
         self._axes = tuple(int(a) for a in axes)
         self.n_threads = n_threads
+        self._lock = threading.Lock()
         self.reset()
 
     def reset(self):
         """Forget everything seen so far (the unit shape too)."""
-        self.counts = None      # int64 array of the unit shape: samples on which each unit was > 0
-        self.n_samples = 0      # samples (positions on the non-unit axes) seen per unit
+        with self._lock:
+            self.counts = None      # int64 array of the unit shape: samples on which each unit was > 0
+            self.n_samples = 0      # samples (positions on the non-unit axes) seen per unit
 
     def _unit_shape(self, shape):
         nd = len(shape)
@@ -64,13 +70,14 @@ class DeadUnitCounter:
         if xa.ndim == 0:
             raise ValueError("x must have at least one dimension (the unit axis), got a 0-d array")
         axes, unit_shape = self._unit_shape(xa.shape)
-        if self.counts is not None and self.counts.shape != unit_shape:
-            raise ValueError(f"x has units of shape {unit_shape} on axis {self.axis}, but earlier batches "
-                             f"had {self.counts.shape}")
+        with self._lock:
+            if self.counts is not None and self.counts.shape != unit_shape:
+                raise ValueError(f"x has units of shape {unit_shape} on axis {self.axis}, but earlier "
+                                 f"batches had {self.counts.shape}")
+            if self.counts is None:
+                self.counts = np.zeros(unit_shape, np.int64)
         param_shape = tuple(s if i in axes else 1 for i, s in enumerate(xa.shape))
         P, K, Q, _, _, _ = _core.unit_layout(xa.shape, param_shape, "units")
-        if self.counts is None:
-            self.counts = np.zeros(unit_shape, np.int64)
         if xa.size == 0:
             return self
         red = _core.UnitReduction(P, K, Q, np.int64)
@@ -80,9 +87,10 @@ class DeadUnitCounter:
         nt = _threads.threads_for(self.n_threads, xa.size, SERIAL_BELOW)
         _dispatch.kernels.count_positive(xin, red.partial, red.rows, red.L, red.vector, red.block_rows,
                                          red.col_chunk, nt)
-        per_unit = red.per_unit()
-        self.counts += per_unit.reshape(unit_shape)
-        self.n_samples += xa.size // K
+        per_unit = red.per_unit().reshape(unit_shape)
+        with self._lock:
+            self.counts += per_unit
+            self.n_samples += xa.size // K
         return self
 
     @property

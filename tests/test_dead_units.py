@@ -60,3 +60,17 @@ def test_errors():
         fastact.DeadUnitCounter(n_threads=0)
     with pytest.raises(TypeError, match="x has dtype complex"):
         fastact.DeadUnitCounter().update(np.ones(3, complex))
+
+
+def test_concurrent_updates_of_one_counter():
+    from concurrent.futures import ThreadPoolExecutor
+    rng = np.random.default_rng(9)
+    batches = [(rng.standard_normal((3000, 40)) - 2).astype(np.float32) for _ in range(24)]
+    serial = fastact.DeadUnitCounter()
+    for b in batches:
+        serial.update(b)
+    shared = fastact.DeadUnitCounter()
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        list(pool.map(shared.update, batches))
+    np.testing.assert_array_equal(shared.counts, serial.counts)
+    assert shared.n_samples == serial.n_samples == 24 * 3000
