@@ -3,6 +3,7 @@
     python benchmarks/speed.py                 # float32, sizes 1e3..1.6e7, 7 rounds (about a minute)
     python benchmarks/speed.py --quick         # sizes 1e3,1e5,1e6, 3 rounds
     python benchmarks/speed.py --dtypes float32,float64 --out --threads 4 --kernels sigmoid,relu
+    python benchmarks/speed.py --scaling       # fastact alone at 1.6e7, 1, 2, ... os.cpu_count() threads
 
 Each peer is used only if it imports (TensorFlow is skipped silently when it does not).  ``copy`` is
 ``np.copyto(o, x)`` on one thread: not an activation, but the memory-bandwidth reference that a
@@ -17,10 +18,20 @@ Data: x = 4 * standard normal, grad = standard normal (seeded); backward gets y 
 for sigmoid/tanh and x for the ReLUs.  Each peer's result is compared with fastact's once per case (the
 error goes to the JSON); torch's must agree to 1e-5 relative in float32, else a warning is printed.
 
-Progress goes to stderr, the markdown table to stdout.  Importable: ``run()``, ``metadata()`` and
-``markdown_table()``.
+Progress goes to stderr, the markdown table to stdout.  The plot (``--plot``, default
+benchmarks/results/speed.png; ``--no-plot``; skipped with a note when matplotlib is missing) shows
+throughput against size, one panel per activation, for the allocating variant and the first dtype.
+
+``--scaling`` replaces the comparison: every fastact kernel, forward and backward, float32, allocating, at
+one size (``--sizes``, default 1.6e7) with n_threads = 1, 2, ... ``--max-threads``, the thread counts
+interleaved like the candidates above.  Its table has one column of Gelem/s per thread count; the JSON
+keeps it under "scaling", with its own metadata, next to what a normal run stored in the same file.
+
+Importable: ``run()``, ``metadata()``, ``markdown_table()``, ``plot()``, ``scaling()`` and
+``scaling_table()``.
 """
 import argparse
+import contextlib
 import datetime
 import gc
 import json
@@ -50,6 +61,8 @@ DIRECTIONS = ("forward", "backward")
 # A peer must agree with fastact to this relative tolerance, or a warning is printed.
 RTOL = {"float32": 1e-5, "float64": 1e-12}
 DEFAULT_JSON = Path(__file__).resolve().parent / "results" / "speed.json"
+DEFAULT_PLOT = DEFAULT_JSON.with_suffix(".png")
+SCALING_SIZE = 16_000_000   # far past every kernel's serial cut-off, and its arrays far outgrow the caches
 ALPHA = 0.01  # leaky_relu slope, fastact's default
 
 
@@ -268,6 +281,45 @@ def _candidates(row, direction, variant, inputs, buf, threads, peers):
     return cands
 
 
+def _rows(kernels):
+    """The table rows of the named activations (all when None), in table order."""
+    rows = [r for r in ACTIVATIONS if kernels is None or r.name in kernels]
+    if kernels is not None and len(rows) != len(set(kernels)):
+        known = ", ".join(r.name for r in ACTIVATIONS)
+        raise ValueError(f"unknown kernel in {list(kernels)}; known: {known}")
+    return rows
+
+
+def _data(size, dtype, seed):
+    """x and grad, generated per (dtype, size) from the seed, so they do not depend on the other options."""
+    rng = np.random.default_rng(seed)
+    x = rng.standard_normal(size, dtype=dtype)
+    x *= 4
+    grad = rng.standard_normal(size, dtype=dtype)
+    return x, grad
+
+
+def _inputs(row, direction, x, grad, threads):
+    """The arguments of fastact's call (the peers get the same arrays, converted)."""
+    if direction == "forward":
+        return (x,)
+    if row.saved == "y":
+        return (grad, getattr(fastact, row.name)(x, n_threads=threads))
+    return (grad, x)
+
+
+@contextlib.contextmanager
+def _gc_paused():
+    """As timeit does: a collection inside a batch would be charged to one candidate."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
 def run(kernels=None, sizes=None, dtypes=("float32",), threads=None, repeats=None, out_variant=False,
         quick=False, seed=0, target_s=TARGET_BATCH_S, progress=True):
     """Benchmark fastact against the available peers; returns one dict per case.
@@ -281,10 +333,7 @@ def run(kernels=None, sizes=None, dtypes=("float32",), threads=None, repeats=Non
     {"median_s", "min_s", "samples_s", "calls_per_batch", "max_rel_err"}}}; times are per call, in
     seconds; max_rel_err is against fastact (None where not checked).
     """
-    rows = [r for r in ACTIVATIONS if kernels is None or r.name in kernels]
-    if kernels is not None and len(rows) != len(set(kernels)):
-        known = ", ".join(r.name for r in ACTIVATIONS)
-        raise ValueError(f"unknown kernel in {list(kernels)}; known: {known}")
+    rows = _rows(kernels)
     dtypes = [np.dtype(d).name for d in dtypes]
     if not set(dtypes) <= set(RTOL):
         raise ValueError(f"dtypes must be among {', '.join(RTOL)}; got {dtypes}")
@@ -297,38 +346,26 @@ def run(kernels=None, sizes=None, dtypes=("float32",), threads=None, repeats=Non
     total = len(dtypes) * len(sizes) * len(rows) * len(DIRECTIONS) * len(variants)
     results = []
     previous_threads = {p.name: p.set_threads(threads) for p in peers if p.set_threads}
-    gc_was_enabled = gc.isenabled()
-    gc.disable()    # as timeit does: a collection inside a batch would be charged to one candidate
     try:
-        for dtype in dtypes:
-            for size in sizes:
-                # Data generated per (dtype, size) from the seed, so it does not depend on the other options.
-                rng = np.random.default_rng(seed)
-                x = rng.standard_normal(size, dtype=dtype)
-                x *= 4
-                grad = rng.standard_normal(size, dtype=dtype)
-                buf = np.empty_like(x)
-                for row in rows:
-                    for direction in DIRECTIONS:
-                        if direction == "forward":
-                            inputs = (x,)
-                        elif row.saved == "y":
-                            inputs = (grad, getattr(fastact, row.name)(x, n_threads=threads))
-                        else:
-                            inputs = (grad, x)
-                        for variant in variants:
-                            label = f"{row.name} {direction} {dtype} n={size} {variant}"
-                            cands = _candidates(row, direction, variant, inputs, buf, threads, peers)
-                            stats = _bench_case(cands, repeats, target_s, RTOL[dtype], label)
-                            results.append({"kernel": row.name, "direction": direction,
-                                            "dtype": dtype, "size": size,
-                                            "variant": variant, "candidates": stats})
-                            if progress:
-                                print(f"[{len(results)}/{total}] {label}: " + _progress_summary(stats),
-                                      file=sys.stderr, flush=True)
+        with _gc_paused():
+            for dtype in dtypes:
+                for size in sizes:
+                    x, grad = _data(size, dtype, seed)
+                    buf = np.empty_like(x)
+                    for row in rows:
+                        for direction in DIRECTIONS:
+                            inputs = _inputs(row, direction, x, grad, threads)
+                            for variant in variants:
+                                label = f"{row.name} {direction} {dtype} n={size} {variant}"
+                                cands = _candidates(row, direction, variant, inputs, buf, threads, peers)
+                                stats = _bench_case(cands, repeats, target_s, RTOL[dtype], label)
+                                results.append({"kernel": row.name, "direction": direction,
+                                                "dtype": dtype, "size": size,
+                                                "variant": variant, "candidates": stats})
+                                if progress:
+                                    print(f"[{len(results)}/{total}] {label}: " + _progress_summary(stats),
+                                          file=sys.stderr, flush=True)
     finally:
-        if gc_was_enabled:
-            gc.enable()
         for peer in peers:
             if previous_threads.get(peer.name) is not None:
                 peer.set_threads(previous_threads[peer.name])
@@ -340,6 +377,44 @@ def _progress_summary(stats):
     parts = [f"fastact {_fmt_us(fa)} us"]
     parts += [f"{name} x{s['median_s'] / fa:.2f}" for name, s in stats.items() if name != "fastact"]
     return ", ".join(parts)
+
+
+def scaling(kernels=None, size=SCALING_SIZE, max_threads=None, repeats=None, seed=0, target_s=TARGET_BATCH_S,
+            progress=True):
+    """fastact's throughput against its thread count: every kernel, forward and backward, float32, allocating.
+
+    The thread counts 1, 2, ... ``max_threads`` (default os.cpu_count()) are the candidates of one case,
+    interleaved as in ``run()``; repeats defaults to DEFAULT_REPEATS.  Returns {"dtype", "variant",
+    "size", "thread_counts", "cases": [{"kernel", "direction", "serial_below", "threads": {"1": {"median_s",
+    "min_s", "samples_s", "calls_per_batch", "max_rel_err"}, "2": ...}}]}, keyed by the thread count as a
+    string, as JSON keys must be.  Below ``serial_below`` elements a kernel runs on one thread whatever
+    n_threads says, so its row cannot scale.
+    """
+    rows = _rows(kernels)
+    max_threads = max_threads or os.cpu_count() or 1
+    repeats = repeats or DEFAULT_REPEATS
+    thread_counts = list(range(1, max_threads + 1))
+    dtype = "float32"
+    x, grad = _data(size, dtype, seed)
+
+    cases = []
+    total = len(rows) * len(DIRECTIONS)
+    with _gc_paused():
+        for row in rows:
+            for direction in DIRECTIONS:
+                fa = getattr(fastact, row.name if direction == "forward" else f"{row.name}_backward")
+                inputs = _inputs(row, direction, x, grad, max_threads)
+                cands = {str(t): (lambda t=t, fa=fa, inputs=inputs: fa(*inputs, n_threads=t), None)
+                         for t in thread_counts}
+                label = f"{row.name} {direction} {dtype} n={_fmt_size(size)}"
+                stats = _bench_case(cands, repeats, target_s, RTOL[dtype], label)
+                cases.append({"kernel": row.name, "direction": direction, "serial_below": row.serial_below,
+                              "threads": stats})
+                if progress:
+                    rates = ", ".join(f"{t}: {size / s['median_s'] / 1e9:.2f}" for t, s in stats.items())
+                    print(f"[{len(cases)}/{total}] {label}: Gelem/s by threads {rates}",
+                          file=sys.stderr, flush=True)
+    return {"dtype": dtype, "variant": "alloc", "size": size, "thread_counts": thread_counts, "cases": cases}
 
 
 # ------------------------------------------------------------------------------------------- report
@@ -425,10 +500,120 @@ def markdown_table(results, meta):
     return "\n".join(lines)
 
 
-def write_json(path, results, meta):
+def scaling_table(data, meta):
+    """A header describing the machine and the case, then one row of Gelem/s per kernel and direction."""
+    fa = meta["fastact"]
+    counts = data["thread_counts"]
+    repeats = {len(s["samples_s"]) for c in data["cases"] for s in c["threads"].values()}
+    serial = [f"{c['kernel']} {c['direction']}" for c in data["cases"] if data["size"] < c["serial_below"]]
+    lines = [
+        f"CPU: {meta['cpu']} ({meta['logical_cpus']} logical CPUs) | fastact SIMD: {fa['simd_level']}"
+        f" | OpenMP: {'on' if fa['openmp'] else 'off'}",
+        f"fastact {meta['versions']['fastact']}, {data['dtype']}, allocating output, size"
+        f" {_fmt_size(data['size'])}: Gelem/s = size / median time per call over"
+        f" {'/'.join(map(str, sorted(repeats)))} interleaved rounds; speed-up = time on 1 thread / time on"
+        f" {counts[-1]}.",
+    ]
+    if serial:
+        lines.append(f"Below its serial cut-off, so on one thread whatever n_threads says:"
+                     f" {', '.join(serial)}.")
+    lines.append("")
+    head = ["kernel", "direction"] + [f"{t} thread{'s' if t > 1 else ''}" for t in counts] + [
+        "speed-up (max threads vs 1)"]
+    lines.append("| " + " | ".join(head) + " |")
+    lines.append("|---|---|" + "---:|" * (len(head) - 2))
+    for case in data["cases"]:
+        times = [case["threads"][str(t)]["median_s"] for t in counts]
+        cells = [case["kernel"], case["direction"]] + [f"{data['size'] / t / 1e9:.2f}" for t in times] + [
+            f"{times[0] / times[-1]:.2f}"]
+        lines.append("| " + " | ".join(cells) + " |")
+    return "\n".join(lines)
+
+
+def plot(results, meta, path):
+    """Throughput against size, one panel per activation, into the PNG file ``path``.
+
+    Only the allocating variant of the first dtype is drawn: the other combinations would double the
+    lines of every panel.  Returns the path, or None when matplotlib is not installed.
+    """
+    try:
+        import matplotlib
+    except ImportError:
+        print("note: matplotlib is not installed, no plot drawn", file=sys.stderr)
+        return None
+    matplotlib.use("Agg")   # a file, not a window: works without a display
+    import matplotlib.pyplot as plt
+    from matplotlib.lines import Line2D
+
+    dtype = results[0]["dtype"]
+    cases = [c for c in results if c["variant"] == "alloc" and c["dtype"] == dtype]
+    kernels = [r.name for r in ACTIVATIONS if any(c["kernel"] == r.name for c in cases)]
+    # Colours by candidate, shared by all panels, in the order run() timed them (fastact first).
+    names = list(dict.fromkeys(n for c in cases for n in c["candidates"] if n != "copy"))
+    colours = {name: f"C{i}" for i, name in enumerate(names)}
+    styles = {"forward": "-", "backward": "--"}
+
+    ncols = min(2, len(kernels))
+    nrows = math.ceil(len(kernels) / ncols)
+    fig, axes = plt.subplots(nrows, ncols, figsize=(6 * ncols, 4 * nrows + 1), sharex=True, sharey=True,
+                             squeeze=False)
+    for ax, kernel in zip(axes.flat, kernels):
+        for direction in DIRECTIONS:
+            ordered = sorted((c for c in cases if c["kernel"] == kernel and c["direction"] == direction),
+                             key=lambda c: c["size"])
+            for name in names:
+                points = [(c["size"], c["size"] / c["candidates"][name]["median_s"] / 1e9)
+                          for c in ordered if name in c["candidates"]]
+                if points:
+                    ax.plot(*zip(*points), ls=styles[direction], marker=".", color=colours[name])
+            # The copy is the same np.copyto of one array in both directions: drawn once, from the forward
+            # cases, as the memory-bandwidth reference.
+            if direction == "forward":
+                points = [(c["size"], c["size"] / c["candidates"]["copy"]["median_s"] / 1e9)
+                          for c in ordered if "copy" in c["candidates"]]
+                if points:
+                    ax.plot(*zip(*points), ls=":", marker=".", color="grey")
+        ax.set(xscale="log", yscale="log", title=kernel)
+        ax.grid(True, which="major", alpha=0.3)
+    for ax in axes.flat[len(kernels):]:
+        ax.set_visible(False)
+    for ax in axes[-1]:
+        ax.set_xlabel("size (elements)")
+    for ax in axes[:, 0]:
+        ax.set_ylabel("throughput (Gelem/s)")
+
+    # One legend for the figure: colour = candidate, line style = direction.
+    handles = [Line2D([], [], color=colours[name], label=name) for name in names]
+    handles += [Line2D([], [], color="black", ls=styles[d], label=d) for d in DIRECTIONS]
+    handles.append(Line2D([], [], color="grey", ls=":", label="copy (memory limit)"))
+    fig.legend(handles=handles, loc="lower center", ncol=len(handles), frameon=False)
+    fig.suptitle(f"Throughput (size / median time per call), {dtype}, allocating output\nthreads:"
+                 f" {meta['threads']} | fastact SIMD: {meta['fastact']['simd_level']} | {meta['cpu']}")
+    fig.tight_layout(rect=(0, 0.05, 1, 1))
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps({"meta": meta, "results": results}, indent=1))
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+    return path
+
+
+def write_json(path, meta, results=None, scaling=None):
+    """Write a normal run as {"meta", "results"}, a --scaling run as {"scaling": {"meta", ...}}.
+
+    The other mode's part of a file already at ``path`` is kept, so that both can share the default file
+    without one run erasing the other's data; each part carries the metadata of the run that made it.
+    """
+    path = Path(path)
+    try:
+        data = json.loads(path.read_text())
+    except (OSError, ValueError):     # no file yet, or not JSON: nothing to keep
+        data = {}
+    if results is not None:
+        data.update(meta=meta, results=results)
+    if scaling is not None:
+        data["scaling"] = {"meta": meta, **scaling}
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(data, indent=1))
 
 
 # ---------------------------------------------------------------------------------------------- CLI
@@ -443,7 +628,8 @@ def main(argv=None):
     parser.add_argument("--kernels", type=_csv(str), default=None,
                         help="activations to time, comma-separated (default: all); each forward and backward")
     parser.add_argument("--sizes", type=_csv(lambda s: int(float(s))), default=None,
-                        help="element counts, e.g. 1e3,1.6e7 (default: 1e3,1e4,1e5,1e6,1.6e7)")
+                        help="element counts, e.g. 1e3,1.6e7 (default: 1e3,1e4,1e5,1e6,1.6e7;"
+                             " with --scaling one size, default 1.6e7)")
     parser.add_argument("--dtypes", type=_csv(str), default=["float32"],
                         help="float32 and/or float64 (default: float32)")
     parser.add_argument("--threads", type=int, default=None,
@@ -453,9 +639,19 @@ def main(argv=None):
     parser.add_argument("--out", action="store_true",
                         help="also time with a preallocated output (out=), where the library has one")
     parser.add_argument("--quick", action="store_true",
-                        help="sizes 1e3,1e5,1e6 and 3 rounds (explicit --sizes/--repeats win)")
+                        help="sizes 1e3,1e5,1e6 and 3 rounds; with --scaling, 3 rounds only"
+                             " (explicit --sizes/--repeats win)")
     parser.add_argument("--json", default=str(DEFAULT_JSON),
                         help="where to write every timing and the metadata (default: %(default)s)")
+    drawing = parser.add_mutually_exclusive_group()
+    drawing.add_argument("--plot", default=None,
+                         help=f"PNG of throughput against size (default: {DEFAULT_PLOT}; needs matplotlib)")
+    drawing.add_argument("--no-plot", action="store_true", help="draw no plot")
+    parser.add_argument("--scaling", action="store_true",
+                        help="instead of the comparison, time fastact alone at one size on 1, 2, ..."
+                             " --max-threads threads")
+    parser.add_argument("--max-threads", type=int, default=None,
+                        help="with --scaling: the largest thread count (default: os.cpu_count())")
     args = parser.parse_args(argv)
 
     for dtype in args.dtypes:
@@ -469,13 +665,38 @@ def main(argv=None):
         parser.error("--threads must be at least 1")
     if args.repeats is not None and args.repeats < 1:
         parser.error("--repeats must be at least 1")
+    if args.scaling:
+        # Options of the comparison that --scaling would otherwise silently ignore.
+        for given, option in ((args.threads is not None, "--threads (use --max-threads)"),
+                              (args.out, "--out"), (args.dtypes != ["float32"], "--dtypes"),
+                              (args.plot is not None, "--plot"),
+                              (len(args.sizes or ()) > 1, "--sizes with several sizes")):
+            if given:
+                parser.error(f"--scaling times float32 allocating calls at one size: {option} does not apply")
+        if args.max_threads is not None and args.max_threads < 1:
+            parser.error("--max-threads must be at least 1")
+    elif args.max_threads is not None:
+        parser.error("--max-threads goes with --scaling")
 
-    threads = args.threads or fastact.get_num_threads()
-    results = run(kernels=args.kernels, sizes=args.sizes, dtypes=args.dtypes, threads=threads,
-                  repeats=args.repeats, out_variant=args.out, quick=args.quick)
-    meta = metadata(threads)
-    print(markdown_table(results, meta))
-    write_json(args.json, results, meta)
+    if args.scaling:
+        max_threads = args.max_threads or os.cpu_count() or 1
+        repeats = args.repeats or (QUICK_REPEATS if args.quick else DEFAULT_REPEATS)
+        data = scaling(kernels=args.kernels, size=args.sizes[0] if args.sizes else SCALING_SIZE,
+                       max_threads=max_threads, repeats=repeats)
+        meta = metadata(max_threads)
+        print(scaling_table(data, meta))
+        write_json(args.json, meta, scaling=data)
+    else:
+        threads = args.threads or fastact.get_num_threads()
+        results = run(kernels=args.kernels, sizes=args.sizes, dtypes=args.dtypes, threads=threads,
+                      repeats=args.repeats, out_variant=args.out, quick=args.quick)
+        meta = metadata(threads)
+        print(markdown_table(results, meta))
+        write_json(args.json, meta, results=results)
+        if not args.no_plot:
+            drawn = plot(results, meta, args.plot or DEFAULT_PLOT)
+            if drawn:
+                print(f"wrote {drawn}", file=sys.stderr)
     print(f"wrote {args.json}", file=sys.stderr)
 
 

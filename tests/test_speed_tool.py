@@ -1,0 +1,44 @@
+"""benchmarks/speed.py as a tool: the plot it draws and the thread-scaling table (no assertion on timing)."""
+import importlib.util
+from pathlib import Path
+
+import pytest
+
+SPEED_PY = Path(__file__).resolve().parent.parent / "benchmarks" / "speed.py"
+
+
+@pytest.fixture(scope="module")
+def speed():
+    # benchmarks/ is not on sys.path under --import-mode=importlib: load the file itself.
+    spec = importlib.util.spec_from_file_location("speed_tool_under_test", SPEED_PY)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_plot_writes_a_png(speed, tmp_path):
+    pytest.importorskip("matplotlib")
+    results = speed.run(kernels=["relu", "sigmoid"], sizes=[1000, 20000], repeats=1, target_s=0.002,
+                        progress=False)
+    path = speed.plot(results, speed.metadata(), tmp_path / "speed.png")
+    assert path is not None and path.exists()
+    data = path.read_bytes()
+    assert data[:4] == b"\x89PNG"
+    assert len(data) > 5_000
+
+
+def test_scaling_table_has_a_row_per_case_and_a_column_per_thread_count(speed):
+    data = speed.scaling(size=20000, max_threads=2, repeats=1, target_s=0.002, progress=False)
+    cases = [[row.name, direction] for row in speed.ACTIVATIONS for direction in speed.DIRECTIONS]
+    assert data["thread_counts"] == [1, 2]
+    assert [[c["kernel"], c["direction"]] for c in data["cases"]] == cases
+
+    table = speed.scaling_table(data, speed.metadata(2))
+    rows = [line for line in table.splitlines() if line.startswith("|")]
+    head = [cell.strip() for cell in rows[0].strip("|").split("|")]
+    assert head == ["kernel", "direction", "1 thread", "2 threads", "speed-up (max threads vs 1)"]
+    body = [[cell.strip() for cell in row.strip("|").split("|")] for row in rows[2:]]
+    assert [row[:2] for row in body] == cases
+    for row in body:
+        assert len(row) == len(head)
+        assert all(float(cell) > 0 for cell in row[2:])
