@@ -3,7 +3,7 @@
 PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
-SOURCES := setup.py pyproject.toml MANIFEST.in $(wildcard fastact/*.py fastact/*.pyx fastact/*.pyx.tp \
+SOURCES := setup.py pyproject.toml MANIFEST.in $(wildcard fastact/*.py fastact_keras/*.py fastact/*.pyx fastact/*.pyx.tp \
            fastact/*.pxd fastact/*.h)
 
 .PHONY: test demo bench accuracy clean
