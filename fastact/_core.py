@@ -135,9 +135,45 @@ def _finish(out, work, order, scatter):
     return out
 
 
+def _small_call_output(inputs, out, n_threads, serial_below):
+    """The output array when a call can skip the general bookkeeping, else None.
+
+    That is the common small call of CPU inference: C-contiguous aligned float32/float64 ndarrays of one
+    dtype and shape, below the serial cut-off, no n_threads, and ``out`` either absent or a matching
+    C-contiguous array that is an input itself or shares no memory with them.  The general path gives
+    the same result for these; it only costs more (3.5 us against 1.6 us for relu on 1000 elements).
+    """
+    first = inputs[0]
+    if n_threads is not None or type(first) is not np.ndarray or first.size >= serial_below:
+        return None
+    dtype = first.dtype
+    if dtype is not _F32 and dtype is not _F64:
+        return None
+    for a in inputs:
+        if type(a) is not np.ndarray or a.dtype is not dtype or a.shape != first.shape or not (
+                a.flags.c_contiguous and a.flags.aligned):
+            return None
+    if out is None:
+        return np.empty_like(first)
+    if (type(out) is np.ndarray and out.dtype is dtype and out.shape == first.shape and out.flags.c_contiguous
+            and out.flags.aligned and out.flags.writeable
+            and all(out is a or not np.may_share_memory(out, a) for a in inputs)):
+        return out
+    return None
+
+
+def _flat(a):
+    return a if a.ndim == 1 else a.reshape(-1)
+
+
 def forward(kid, row, x, params, out, n_threads):
     """y = row(x) with every SPEC section-1 rule; ``params`` are the row's raw parameter values."""
     slots = pack_params(row, params) if row.params else (0.0, 0.0, 0.0)
+    y = _small_call_output((x,), out, n_threads, row.serial_below)
+    if y is not None:
+        if x.size:
+            _dispatch.kernels.forward(kid, _flat(x), _flat(y), slots[0], slots[1], slots[2], 1)
+        return y
     xa = as_array(x, "x")
     result_dtype, compute_dtype = dtypes_for(xa.dtype, "x")
     nt = _threads.threads_for(n_threads, xa.size, row.serial_below)
@@ -152,6 +188,11 @@ def forward(kid, row, x, params, out, n_threads):
 def backward(kid, row, grad, saved, params, out, n_threads):
     """dx = row'(grad, saved); the result has grad's dtype, ``saved`` is cast to it."""
     slots = pack_params(row, params) if row.params else (0.0, 0.0, 0.0)
+    dx = _small_call_output((grad, saved), out, n_threads, row.serial_below)
+    if dx is not None:
+        if dx.size:
+            _dispatch.kernels.backward(kid, _flat(grad), _flat(saved), _flat(dx), slots[0], slots[1], slots[2], 1)
+        return dx
     ga = as_array(grad, "grad")
     sa = as_array(saved, row.saved)
     result_dtype, compute_dtype = dtypes_for(ga.dtype, "grad")
