@@ -139,13 +139,16 @@ def _small_call_output(inputs, out, n_threads, serial_below):
     """The output array when a call can skip the general bookkeeping, else None.
 
     That is the common small call of CPU inference: C-contiguous aligned float32/float64 ndarrays of one
-    dtype and shape, below the serial cut-off, no n_threads, and ``out`` either absent or a matching
+    dtype and shape, below the serial cut-off (so one thread whatever n_threads says; it is still
+    validated), and ``out`` either absent or a matching
     C-contiguous array that is an input itself or shares no memory with them.  The general path gives
     the same result for these; it only costs more (3.5 us against 1.6 us for relu on 1000 elements).
     """
     first = inputs[0]
-    if n_threads is not None or type(first) is not np.ndarray or first.size >= serial_below:
+    if type(first) is not np.ndarray or first.size >= serial_below:
         return None
+    if n_threads is not None:
+        _threads.check_n_threads(n_threads)
     dtype = first.dtype
     if dtype is not _F32 and dtype is not _F64:
         return None
