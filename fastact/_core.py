@@ -103,17 +103,17 @@ def _prepare_out(out, like, result_dtype, compute_dtype, c_order=False):
     kernel writes; a view of ``out`` when possible, else a temporary (``scatter``) copied back after.
     ``c_order``: the kernel needs C order (row-wise kernels), whatever the layouts."""
     shape = like if isinstance(like, tuple) else like.shape
+    # the order of a new buffer: keep a Fortran-ordered input's layout, unless C order is required
+    new_order = "F" if (not c_order and like.flags.f_contiguous and not like.flags.c_contiguous) else "C"
     if out is None:
-        order = "F" if (not c_order and like.flags.f_contiguous and not like.flags.c_contiguous) else "C"
-        out = np.empty(shape, result_dtype, order=order)
+        out = np.empty(shape, result_dtype, order=new_order)
+        order = new_order
     else:
         _check_out(out, shape, result_dtype)
         order = "C" if out.flags.c_contiguous else None if c_order else "F" if out.flags.f_contiguous else None
     if order is not None and result_dtype == compute_dtype and out.flags.aligned:
         return out, out.reshape(-1, order=order), order, False
-    if order is None:
-        order = "F" if (not c_order and like.flags.f_contiguous and not like.flags.c_contiguous) else "C"
-    return out, np.empty(out.size, compute_dtype), order, True
+    return out, np.empty(out.size, compute_dtype), order or new_order, True
 
 
 def _flat_input(a, compute_dtype, order, work, user_out, alias_ok=True):
@@ -140,9 +140,9 @@ def _small_call_output(inputs, out, n_threads, serial_below):
 
     That is the common small call of CPU inference: C-contiguous aligned float32/float64 ndarrays of one
     dtype and shape, below the serial cut-off (so one thread whatever n_threads says; it is still
-    validated), and ``out`` either absent or a matching
-    C-contiguous array that is an input itself or shares no memory with them.  The general path gives
-    the same result for these; it only costs more (3.5 us against 1.6 us for relu on 1000 elements).
+    validated), and ``out`` either absent or a matching C-contiguous array that is an input itself or
+    shares no memory with them.  The general path gives the same result for these; it only costs more
+    (3.5 us against 1.9 us for relu on 1000 float32 elements).
     """
     first = inputs[0]
     if type(first) is not np.ndarray or first.size >= serial_below:
@@ -194,7 +194,8 @@ def backward(kid, row, grad, saved, params, out, n_threads):
     dx = _small_call_output((grad, saved), out, n_threads, row.serial_below)
     if dx is not None:
         if dx.size:
-            _dispatch.kernels.backward(kid, _flat(grad), _flat(saved), _flat(dx), slots[0], slots[1], slots[2], 1)
+            _dispatch.kernels.backward(kid, _flat(grad), _flat(saved), _flat(dx), slots[0], slots[1],
+                                       slots[2], 1)
         return dx
     ga = as_array(grad, "grad")
     sa = as_array(saved, row.saved)
