@@ -110,7 +110,8 @@ def extensions():
     directives = dict(language_level=3, boundscheck=checks, wraparound=checks,
                       initializedcheck=checks, cdivision=not checks)
     exts = [Extension(f"fastact._kernels_{level}", [f"fastact/_kernels_{level}.pyx"],
-                      include_dirs=["fastact"], extra_compile_args=list(SIMD_LEVELS[level]))
+                      include_dirs=["fastact"], extra_compile_args=list(SIMD_LEVELS[level]),
+                      depends=["fastact/_vmath.h", "fastact/_spans.h", "fastact/_scalar.pxd"])
             for level in levels]
     exts += [Extension("fastact._openmp_helpers", ["fastact/_openmp_helpers.pyx"]),
              Extension("fastact._cpu_features", ["fastact/_cpu_features.pyx"])]

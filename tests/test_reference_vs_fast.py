@@ -100,3 +100,25 @@ def test_simd_levels_agree_within_accuracy(name, rng):
             _dispatch.set_level(previous)
     for level, y in results.items():
         assert_matches_reference(y, reference(name, x), np.float32, row.float32_ulp)
+
+
+SPAN_NAMES = [row.name for row in ACTIVATIONS if row.float32_span]
+
+
+@pytest.mark.parametrize("name", SPAN_NAMES)
+def test_span_kernels_do_not_depend_on_position(name, simd_level, rng):
+    # The hand-vectorised float32 kernels (_spans.h, AVX-512 level) split every call into an aligned head,
+    # 16-lane blocks, a tail, and 2048-element spans across threads: a value's result must not depend on
+    # where it lands, for any start offset, length, or in-place call.
+    f = getattr(fastact, name)
+    buf = sample(np.float32, rng, n=2500)
+    full = f(buf)
+    for start in range(17):
+        for n in (0, 1, 5, 15, 16, 17, 31, 33, 2047, 2049, 4100):
+            x = buf[start:start + n]
+            np.testing.assert_array_equal(f(x), full[start:start + n], err_msg=f"start {start}, n {n}")
+            y = x.copy()
+            f(y, out=y)
+            np.testing.assert_array_equal(y, full[start:start + n], err_msg=f"in place, start {start}")
+            out = np.empty(n + 5, np.float32)[(start + 3) % 5:][:n]   # out misaligned against x
+            np.testing.assert_array_equal(f(x, out=out), full[start:start + n])

@@ -1,0 +1,181 @@
+/* fastact/_spans.h -- hand-vectorised float32 kernels over a contiguous span, for the AVX-512 build.
+ *
+ * Why: the portable float32 sigmoid/tanh in _scalar.pxd compute in double to stay within 1 ULP.  GCC
+ * vectorises them, but at half the lanes and with two vdivpd per 16 elements: ~1.9 cycles per element,
+ * which loses to PyTorch's (less exact) float kernels.  Here the same <= 1 ULP comes from float32
+ * arithmetic with error-free transformations instead:
+ *
+ *   exp(a) = 2^n * T[j] * (1 + p(r)),  a = (32 n + j) ln2/32 + r,  |r| <= ln2/64,
+ *
+ * with T[j] = 2^(j/32) held as hi + lo floats in two registers each (one vpermi2ps per lookup, no
+ * gather), p a 3-term polynomial (truncation 2^-30.7), and the result kept unevaluated as z_hi + z_lo
+ * (relative error ~2^-30).  The quotient is rcp14's estimate corrected once by its FMA-exact residual
+ * (a Newton step: 2^-28, low parts folded in), so it is rounded once from a value within ~2^-28 of the
+ * truth: every result is within 0.59 ULP (benchmarks/accuracy.py sweeps all 2^32 inputs).  NaN
+ * propagates (the clamp keeps it), +-inf and signed zeros come out exact, subnormal results are rounded
+ * from the hi + lo pair (absolute error below FLT_MIN).
+ *
+ * Each function handles any n and alignment (head and tail use masked loads and stores through the same
+ * instructions), so a result never depends on where an element sits in its span, hence never on the
+ * thread count.
+ * Built only where the translation unit targets AVX-512F; elsewhere FA_HAVE_SPANS is 0 and the
+ * functions are empty stubs the Cython code never calls.
+ */
+#ifndef FASTACT_SPANS_H
+#define FASTACT_SPANS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#if defined(__AVX512F__)
+#include <immintrin.h>
+#define FA_HAVE_SPANS 1
+
+/* 2^(j/32) = FA_T_HI[j] + FA_T_LO[j], j = 0..31: hi rounded to float, lo the float nearest the rest. */
+static const float FA_T_HI[32] = {
+    0x1p+0f, 0x1.059b0ep+0f, 0x1.0b5586p+0f, 0x1.11301ep+0f, 0x1.172b84p+0f, 0x1.1d4874p+0f,
+    0x1.2387a6p+0f, 0x1.29e9ep+0f, 0x1.306fep+0f, 0x1.371a74p+0f, 0x1.3dea64p+0f, 0x1.44e086p+0f,
+    0x1.4bfdaep+0f, 0x1.5342b6p+0f, 0x1.5ab07ep+0f, 0x1.6247ecp+0f, 0x1.6a09e6p+0f, 0x1.71f75ep+0f,
+    0x1.7a1148p+0f, 0x1.82589ap+0f, 0x1.8ace54p+0f, 0x1.93737cp+0f, 0x1.9c4918p+0f, 0x1.a5503cp+0f,
+    0x1.ae89fap+0f, 0x1.b7f77p+0f, 0x1.c199bep+0f, 0x1.cb720ep+0f, 0x1.d5818ep+0f, 0x1.dfc974p+0f,
+    0x1.ea4afap+0f, 0x1.f50766p+0f};
+static const float FA_T_LO[32] = {
+    0x0p+0f, -0x1.9d4f52p-25f, 0x1.9f3122p-25f, -0x1.fdb496p-25f, -0x1.c15742p-27f, -0x1.d2e8cap-25f,
+    0x1.ceac48p-25f, -0x1.5c0424p-25f, 0x1.4636e2p-25f, -0x1.18aac6p-25f, 0x1.824684p-25f, 0x1.8624b4p-30f,
+    -0x1.593abcp-25f, -0x1.2c561p-25f, -0x1.5bd5ecp-27f, -0x1.f8b55p-25f, 0x1.9fcef4p-26f, 0x1.1d8beep-25f,
+    -0x1.829fdp-25f, -0x1.accc7cp-26f, 0x1.15506ep-27f, -0x1.e64744p-25f, 0x1.51f848p-27f,
+    -0x1.b83b54p-25f, -0x1.a94b14p-26f, -0x1.a09438p-25f, -0x1.3d56b2p-27f, -0x1.8837ccp-27f,
+    -0x1.822dbcp-27f, -0x1.908c94p-25f, 0x1.52486cp-27f, -0x1.246ebp-26f};
+
+/* 2^floor(scale) * (hi + lo), |lo| <= ulp(hi)/2, hi in [0.5, 2] */
+typedef struct { __m512 hi, lo, scale; } fa_f2;
+
+/* exp(a) for a in [-104, 0] or NaN (NaN stays NaN). */
+static inline fa_f2 fa_exp_f2_512(__m512 a, __m512 thi0, __m512 thi1, __m512 tlo0, __m512 tlo1)
+{
+    /* k = round(a * 32/ln2), held in the low mantissa bits of kf (1.5 * 2^23 shift). */
+    const __m512 shift = _mm512_set1_ps(12582912.0f);
+    __m512 kf = _mm512_fmadd_ps(a, _mm512_set1_ps(0x1.715476p+5f), shift);
+    __m512 k = _mm512_sub_ps(kf, shift);
+    /* r = a - k ln2/32: L1 has 9 significant bits, so k * L1 (|k| < 2^13) and a - k * L1 are exact. */
+    __m512 r = _mm512_fnmadd_ps(k, _mm512_set1_ps(0x1.63p-6f), a);
+    r = _mm512_fnmadd_ps(k, _mm512_set1_ps(-0x1.bd0106p-18f), r);
+    /* the table index is k mod 32: vpermi2ps reads the low 5 bits of kf's bits */
+    __m512i idx = _mm512_castps_si512(kf);
+    __m512 th = _mm512_permutex2var_ps(thi0, idx, thi1);
+    __m512 tl = _mm512_permutex2var_ps(tlo0, idx, tlo1);
+    /* expm1(r) = r + r^2 (1/2 + r/6): truncation r^4/24 < 2^-30.7 relative */
+    __m512 c = _mm512_fmadd_ps(r, _mm512_set1_ps(1.0f / 6.0f), _mm512_set1_ps(0.5f));
+    __m512 p = _mm512_fmadd_ps(_mm512_mul_ps(r, r), c, r);
+    /* T (1 + p) = th + (th p + tl), renormalised (Fast2Sum, |th| > 90 |th p + tl|) so that the low part
+     * is below half an ULP of the high one; the scale 2^floor(k/32) is left to the caller (vscalef) */
+    __m512 t = _mm512_fmadd_ps(th, p, tl);
+    __m512 hi = _mm512_add_ps(th, t);
+    __m512 lo = _mm512_add_ps(_mm512_sub_ps(th, hi), t);
+    fa_f2 z;
+    z.hi = hi;
+    z.lo = lo;
+    z.scale = _mm512_mul_ps(k, _mm512_set1_ps(1.0f / 32.0f));
+    return z;
+}
+
+/* d_hi + d_lo = 1 + z for z = exp(a) from fa_exp_f2_512 (a <= 0, so z <= 1): with s = 2^floor(scale),
+ * 1 + hi s is rounded to d_hi and its rounding error recovered exactly by one FMA (1 - d_hi is exact,
+ * d_hi in [1, 2]); lo s is added to the low part. */
+static inline __m512 fa_one_plus_512(fa_f2 z, __m512 *d_lo)
+{
+    const __m512 one = _mm512_set1_ps(1.0f);
+    __m512 s = _mm512_scalef_ps(one, z.scale);
+    __m512 d_hi = _mm512_fmadd_ps(z.hi, s, one);
+    *d_lo = _mm512_fmadd_ps(z.lo, s, _mm512_fmadd_ps(z.hi, s, _mm512_sub_ps(one, d_hi)));
+    return d_hi;
+}
+
+/* (n_hi + n_lo) / (d_hi + d_lo), rounded once; d_hi in [1, 2], |d_lo| <= ulp(d_hi). */
+static inline __m512 fa_div_f2_512(__m512 n_hi, __m512 n_lo, __m512 d_hi, __m512 d_lo)
+{
+    /* q = n_hi y is within eps = 2^-14 of the quotient; the residual step q + (n - q d) y is a Newton
+     * step that leaves eps^2 = 2^-28, and it folds the low parts in: one rounding at the end */
+    __m512 y = _mm512_rcp14_ps(d_hi);
+    __m512 q = _mm512_mul_ps(n_hi, y);
+    __m512 rho = _mm512_fnmadd_ps(q, d_hi, n_hi);                          /* exact (FMA) */
+    __m512 corr = _mm512_fnmadd_ps(q, d_lo, _mm512_add_ps(rho, n_lo));
+    return _mm512_fmadd_ps(corr, y, q);
+}
+
+static const float FA_SIGN = -0.0f;
+
+static inline __m512 fa_sigmoid_512(__m512 x, __m512 thi0, __m512 thi1, __m512 tlo0, __m512 tlo1)
+{
+    const __m512 one = _mm512_set1_ps(1.0f);
+    /* z = exp(-|x|); -104 is below float's range for z, and max(lim, NaN) is NaN */
+    __m512 a = _mm512_or_ps(x, _mm512_set1_ps(FA_SIGN));
+    a = _mm512_max_ps(_mm512_set1_ps(-104.0f), a);
+    fa_f2 z = fa_exp_f2_512(a, thi0, thi1, tlo0, tlo1);
+    __m512 d_lo, d_hi = fa_one_plus_512(z, &d_lo);
+    /* 1/(1+z) for x >= 0; z/(1+z) for x < 0, from z's unscaled parts and scaled at the end, so that a
+     * result near FLT_MIN is not rounded from a subnormal low part (sign bit clear: +0, +x, NaN) */
+    __mmask16 neg = _mm512_cmp_ps_mask(x, _mm512_setzero_ps(), _CMP_LT_OQ);
+    __m512 n_hi = _mm512_mask_blend_ps(neg, one, z.hi);
+    __m512 n_lo = _mm512_maskz_mov_ps(neg, z.lo);
+    return _mm512_scalef_ps(fa_div_f2_512(n_hi, n_lo, d_hi, d_lo), _mm512_maskz_mov_ps(neg, z.scale));
+}
+
+static inline __m512 fa_tanh_512(__m512 x, __m512 thi0, __m512 thi1, __m512 tlo0, __m512 tlo1)
+{
+    const __m512 sign = _mm512_set1_ps(FA_SIGN);
+    __m512 ax = _mm512_andnot_ps(sign, x);
+    /* |x| < 0.125: odd polynomial |x| + |x|^3 P(x^2), Taylor to x^7 (truncation 2^-22 relative to P);
+     * |x|^3 P is below |x|/190, so the sum is rounded once from a value within 2^-29 of the truth */
+    __m512 x2 = _mm512_mul_ps(x, x);
+    __m512 P = _mm512_fmadd_ps(_mm512_set1_ps(-0x1.ba1ba2p-5f), x2, _mm512_set1_ps(0x1.111112p-3f));
+    P = _mm512_fmadd_ps(P, x2, _mm512_set1_ps(-0x1.555556p-2f));
+    __m512 small = _mm512_fmadd_ps(_mm512_mul_ps(ax, x2), P, ax);
+    /* |x| >= 0.125: (1 - w) / (1 + w), w = exp(-2|x|) in (0, 0.78]: 1 - w loses at most 3 bits, which
+     * the 2^-30 of w's hi + lo pair absorbs */
+    __m512 a = _mm512_max_ps(_mm512_set1_ps(-104.0f), _mm512_mul_ps(ax, _mm512_set1_ps(-2.0f)));
+    fa_f2 w = fa_exp_f2_512(a, thi0, thi1, tlo0, tlo1);
+    __m512 d_lo, d_hi = fa_one_plus_512(w, &d_lo);
+    /* (1 - w) / (1 + w) = (2 - d) / d, and 2 - d_hi is exact (d_hi in [1, 2]) */
+    __m512 big = fa_div_f2_512(_mm512_sub_ps(_mm512_set1_ps(2.0f), d_hi),
+                               _mm512_sub_ps(_mm512_setzero_ps(), d_lo), d_hi, d_lo);
+    /* NaN compares false and takes the big path, which propagates it; both paths work on |x| and the
+     * sign goes back on last (tanh(-0) = -0) */
+    __mmask16 is_small = _mm512_cmp_ps_mask(ax, _mm512_set1_ps(0.125f), _CMP_LT_OQ);
+    return _mm512_or_ps(_mm512_mask_blend_ps(is_small, big, small), _mm512_and_ps(x, sign));
+}
+
+/* The head runs up to out's next 64-byte boundary (NumPy's large buffers sit 16 bytes past one, and a
+ * zmm store split over two cache lines costs ~20% here), the tail is what is left: both masked. */
+#define FA_SPAN(NAME)                                                                                   \
+static inline void fa_##NAME##_f32_span(const float *x, float *out, ptrdiff_t n)                         \
+{                                                                                                       \
+    const __m512 thi0 = _mm512_loadu_ps(FA_T_HI), thi1 = _mm512_loadu_ps(FA_T_HI + 16);                 \
+    const __m512 tlo0 = _mm512_loadu_ps(FA_T_LO), tlo1 = _mm512_loadu_ps(FA_T_LO + 16);                 \
+    ptrdiff_t i = (ptrdiff_t)((((uintptr_t)0 - (uintptr_t)out) & 63u) / sizeof(float));                 \
+    __mmask16 m;                                                                                        \
+    if (i > n)                                                                                          \
+        i = n;                                                                                          \
+    if (i > 0) {                                                                                        \
+        m = (__mmask16)((1u << i) - 1u);                                                                \
+        _mm512_mask_storeu_ps(out, m, fa_##NAME##_512(_mm512_maskz_loadu_ps(m, x), thi0, thi1, tlo0, tlo1)); \
+    }                                                                                                   \
+    for (; i + 16 <= n; i += 16)                                                                        \
+        _mm512_storeu_ps(out + i, fa_##NAME##_512(_mm512_loadu_ps(x + i), thi0, thi1, tlo0, tlo1));      \
+    if (i < n) {                                                                                        \
+        m = (__mmask16)((1u << (n - i)) - 1u);                                                          \
+        _mm512_mask_storeu_ps(out + i, m,                                                               \
+                              fa_##NAME##_512(_mm512_maskz_loadu_ps(m, x + i), thi0, thi1, tlo0, tlo1)); \
+    }                                                                                                   \
+}
+FA_SPAN(sigmoid)
+FA_SPAN(tanh)
+#undef FA_SPAN
+
+#else
+#define FA_HAVE_SPANS 0
+static inline void fa_sigmoid_f32_span(const float *x, float *out, ptrdiff_t n) { (void)x; (void)out; (void)n; }
+static inline void fa_tanh_f32_span(const float *x, float *out, ptrdiff_t n) { (void)x; (void)out; (void)n; }
+#endif
+
+#endif
