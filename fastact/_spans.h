@@ -145,8 +145,9 @@ static inline __m512 fa_tanh_512(__m512 x, __m512 thi0, __m512 thi1, __m512 tlo0
     return _mm512_or_ps(_mm512_mask_blend_ps(is_small, big, small), _mm512_and_ps(x, sign));
 }
 
-/* The head runs up to out's next 64-byte boundary (NumPy's large buffers sit 16 bytes past one, and a
- * zmm store split over two cache lines cost ~9% in a standalone run), the tail is what is left: both masked. */
+/* The head runs up to out's next 64-byte boundary (NumPy's large buffers sit 16 bytes past one, and
+ * zmm stores split over two cache lines cost ~9% in a standalone run); the tail is what is left.  Both
+ * are masked. */
 #define FA_SPAN(NAME)                                                                                   \
 static inline void fa_##NAME##_f32_span(const float *x, float *out, ptrdiff_t n)                         \
 {                                                                                                       \
@@ -174,8 +175,10 @@ FA_SPAN(tanh)
 
 #else
 #define FA_HAVE_SPANS 0
-static inline void fa_sigmoid_f32_span(const float *x, float *out, ptrdiff_t n) { (void)x; (void)out; (void)n; }
-static inline void fa_tanh_f32_span(const float *x, float *out, ptrdiff_t n) { (void)x; (void)out; (void)n; }
+static inline void fa_sigmoid_f32_span(const float *x, float *out, ptrdiff_t n)
+{ (void)x; (void)out; (void)n; }
+static inline void fa_tanh_f32_span(const float *x, float *out, ptrdiff_t n)
+{ (void)x; (void)out; (void)n; }
 #endif
 
 #endif
