@@ -136,9 +136,13 @@ static inline __m512 fa_tanh_512(__m512 x, __m512 thi0, __m512 thi1, __m512 tlo0
     __m512 a = _mm512_max_ps(_mm512_set1_ps(-104.0f), _mm512_mul_ps(ax, _mm512_set1_ps(-2.0f)));
     fa_f2 w = fa_exp_f2_512(a, thi0, thi1, tlo0, tlo1);
     __m512 d_lo, d_hi = fa_one_plus_512(w, &d_lo);
-    /* (1 - w) / (1 + w) = (2 - d) / d, and 2 - d_hi is exact (d_hi in [1, 2]) */
-    __m512 big = fa_div_f2_512(_mm512_sub_ps(_mm512_set1_ps(2.0f), d_hi),
-                               _mm512_sub_ps(_mm512_setzero_ps(), d_lo), d_hi, d_lo);
+    /* (1 - w) / (1 + w) = 2/d - 1.  q = 2 rcp14(d_hi) is within 2^-14 of 2/d, in [1, 2] (d in [1, 1.78]),
+     * so q - 1 is exact; q - 1 + (2 - q d) / d, with 1/d taken as rcp14 again, is a Newton step on 2/d
+     * with the 1 taken off first: one rounding, 2^-28 */
+    __m512 y = _mm512_rcp14_ps(d_hi);
+    __m512 q = _mm512_add_ps(y, y);
+    __m512 corr = _mm512_fnmadd_ps(q, d_lo, _mm512_fnmadd_ps(q, d_hi, _mm512_set1_ps(2.0f)));
+    __m512 big = _mm512_fmadd_ps(corr, y, _mm512_sub_ps(q, _mm512_set1_ps(1.0f)));
     /* NaN compares false and takes the big path, which propagates it; both paths work on |x| and the
      * sign goes back on last (tanh(-0) = -0) */
     __mmask16 is_small = _mm512_cmp_ps_mask(ax, _mm512_set1_ps(0.125f), _CMP_LT_OQ);
