@@ -33,7 +33,8 @@ def _param_doc(row):
     lines = []
     for p in row.params:
         default = "None" if p.default is None else repr(p.default)
-        lines.append(f"    {p.name} : float{' or None' if p.allow_none else ''}, default {default}\n"
+        kind = "bool" if p.kind == "bool" else "float" + (" or None" if p.allow_none else "")
+        lines.append(f"    {p.name} : {kind}, default {default}\n"
                      f"        {p.doc[:1].upper() + p.doc[1:]}.")
     return ("\n" + "\n".join(lines)) if lines else ""
 
@@ -78,3 +79,5 @@ def _make(kid, row):
 FUNCTIONS = {}
 for _kid, _row in enumerate(ACTIVATIONS):
     FUNCTIONS[_row.name], FUNCTIONS[_row.name + "_backward"] = _make(_kid, _row)
+    for _alias in _row.aliases:   # the same function objects under Keras's other names
+        FUNCTIONS[_alias], FUNCTIONS[_alias + "_backward"] = FUNCTIONS[_row.name], FUNCTIONS[_row.name + "_backward"]

@@ -60,7 +60,7 @@ def pack_params(row, values):
     except (KeyError, TypeError):  # TypeError: an unhashable value such as an array
         pass
     slots = _validate_params(row, values)
-    if len(_packed_cache) < 1024 and all(type(v) in (float, int, type(None)) for v in values):
+    if len(_packed_cache) < 1024 and all(type(v) in (float, int, bool, type(None)) for v in values):
         _packed_cache[row.name, values] = slots
     return slots
 
@@ -73,6 +73,12 @@ def _validate_params(row, values):
             continue
         if isinstance(value, np.ndarray) and value.ndim == 0:
             value = value[()]
+        if param.kind == "bool":
+            if not isinstance(value, (bool, np.bool_)):
+                raise TypeError(f"{param.name} of {row.name} must be True or False, got {value!r} "
+                                f"({type(value).__name__})")
+            slots[i] = 1.0 if value else 0.0
+            continue
         if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Real):
             kinds = "a real number or None" if param.allow_none else "a real number"
             raise TypeError(f"{param.name} of {row.name} must be {kinds}, got {value!r} "
@@ -80,6 +86,8 @@ def _validate_params(row, values):
         value = float(value)
         if not math.isfinite(value):
             raise ValueError(f"{param.name} of {row.name} must be finite, got {value!r}")
+        if param.nonzero and value == 0:
+            raise ValueError(f"{param.name} of {row.name} cannot be 0")
         if param.minimum is not None and value < param.minimum:
             raise ValueError(f"{param.name} of {row.name} cannot be less than {param.minimum}, "
                              f"got {param.name}={value!r}")

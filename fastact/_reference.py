@@ -124,3 +124,350 @@ def positive_counts(x, unit_axes):
     x = np.asarray(x)
     unit_axes = tuple(a % x.ndim for a in unit_axes)
     return np.sum(x > 0, axis=tuple(i for i in range(x.ndim) if i not in unit_axes))
+
+
+# ==== Keras 3's other elementwise activations ====================================================
+# The transcendental ones in longdouble from their definitions (stable forms where a naive one would
+# lose the digits being checked); the piecewise-linear ones with Keras's operations in x's dtype.
+# Limits at +-inf are written out where the formula would give inf * 0.
+
+
+def _where_nan(x, r):
+    return np.where(np.isnan(x), x, r)
+
+
+def _erfc(z, precise):
+    """erfc in longdouble: mpmath at 80 bits where the caller checks float64 results (``precise``), else
+    SciPy's double erfc, whose ~1e-16 relative error is far below a float32 ULP."""
+    z = np.asarray(z, _LD)
+    if not precise:
+        from scipy.special import erfc
+        return erfc(z.astype(np.float64)).astype(_LD)
+    import mpmath
+    flat = np.clip(z, -30, 120).ravel()    # erfc is 2 / below longdouble's range outside
+    out = np.empty(flat.shape, _LD)
+    with mpmath.workprec(80):
+        for i, v in enumerate(flat):
+            out[i] = _LD(str(mpmath.erfc(mpmath.mpf(str(v))))) if np.isfinite(v) else (
+                _LD(0) if v > 0 else (_LD(2) if v < 0 else v))
+    return out.reshape(z.shape)
+
+
+def _param(x, value):
+    """A scalar parameter as the kernels see it: rounded to the array's float dtype first."""
+    dt = np.asarray(x).dtype
+    return _LD(dt.type(value) if dt.kind == "f" else value)
+
+
+def elu(x, alpha=1.0):
+    a = _param(x, alpha)
+    x = _ld(x)
+    return np.where(x > 0, x, a * np.expm1(np.minimum(x, 0)))
+
+
+def elu_backward(grad, x, alpha=1.0):
+    a = _param(x, alpha)
+    x = _ld(x)
+    return _where_nan(x, _ld(grad) * np.where(x > 0, 1, a * np.exp(np.minimum(x, 0))))
+
+
+_SELU_SCALE = _LD("1.0507009873554804934193349852946")
+_SELU_ALPHA = _LD("1.6732632423543772848170429916717")
+
+
+def selu(x):
+    x = _ld(x)
+    return _SELU_SCALE * np.where(x > 0, x, _SELU_ALPHA * np.expm1(np.minimum(x, 0)))
+
+
+def selu_backward(grad, x):
+    x = _ld(x)
+    return _where_nan(x, _ld(grad) * _SELU_SCALE * np.where(x > 0, 1, _SELU_ALPHA * np.exp(np.minimum(x, 0))))
+
+
+def celu(x, alpha=1.0):
+    x, a = _ld(x), _param(x, alpha)
+    with np.errstate(over="ignore"):
+        return np.where(x > 0, x, a * np.expm1(np.where(x > 0, 0, x) / a))
+
+
+def celu_backward(grad, x, alpha=1.0):
+    x, a = _ld(x), _param(x, alpha)
+    with np.errstate(over="ignore", invalid="ignore"):
+        return _where_nan(x, np.where(x > 0, _ld(grad), _ld(grad) * np.exp(np.where(x > 0, 0, x) / a)))
+
+
+_PI = _LD("3.14159265358979323846264338327950288")   # np.pi is a double
+_SQRT2 = np.sqrt(_LD(2))
+_SQRT_2_PI = np.sqrt(_LD(2) / _PI)
+
+
+def gelu(x, approximate=False):
+    precise = np.asarray(x).dtype == np.float64
+    x = _ld(x)
+    fin = np.isfinite(x)
+    xf = np.where(fin, x, 0)
+    if approximate:
+        u = _SQRT_2_PI * (xf + _LD("0.044715") * xf ** 3)
+        r = xf * np.where(u >= 0, 1 / (1 + np.exp(-2 * np.abs(u))),
+                          np.exp(-2 * np.abs(u)) / (1 + np.exp(-2 * np.abs(u))))
+    else:
+        r = xf * _erfc(-xf / _SQRT2, precise) / 2
+    return np.where(fin, r, np.where(x > 0, x, np.where(np.isnan(x), x, -_LD(0))))
+
+
+def gelu_backward(grad, x, approximate=False):
+    precise = np.asarray(x).dtype == np.float64
+    x, grad = _ld(x), _ld(grad)
+    fin = np.isfinite(x)
+    xf = np.where(fin, x, 0)
+    if approximate:
+        u = _SQRT_2_PI * (xf + _LD("0.044715") * xf ** 3)
+        e = np.exp(-2 * np.abs(u))
+        s = np.where(u >= 0, 1 / (1 + e), e / (1 + e))
+        sn = np.where(u >= 0, e / (1 + e), 1 / (1 + e))
+        d = s + xf * s * sn * 2 * _SQRT_2_PI * (1 + 3 * _LD("0.044715") * xf ** 2)
+    else:
+        d = _erfc(-xf / _SQRT2, precise) / 2 + xf * np.exp(-xf * xf / 2) / np.sqrt(2 * _PI)
+    return _where_nan(x, grad * np.where(fin, d, np.where(x > 0, 1, 0)))
+
+
+def _sig_pair(x):
+    z = np.exp(-np.abs(x))
+    return np.where(x >= 0, 1 / (1 + z), z / (1 + z)), np.where(x >= 0, z / (1 + z), 1 / (1 + z))
+
+
+def silu(x):
+    x = _ld(x)
+    with np.errstate(invalid="ignore"):
+        r = x * sigmoid(x)
+    return np.where(np.isneginf(x), -_LD(0), r)
+
+
+def silu_backward(grad, x):
+    x = _ld(x)
+    s, sn = _sig_pair(x)
+    with np.errstate(invalid="ignore"):
+        d = s * (1 + x * sn)
+    return _where_nan(x, _ld(grad) * np.where(np.isinf(x), np.where(x > 0, 1, 0), d))
+
+
+def softplus(x):
+    x = _ld(x)
+    return np.maximum(x, 0) + np.log1p(np.exp(-np.abs(x)))
+
+
+def softplus_backward(grad, x):
+    return _ld(grad) * sigmoid(x)
+
+
+def log_sigmoid(x):
+    x = _ld(x)
+    return np.minimum(x, 0) - np.log1p(np.exp(-np.abs(x)))
+
+
+def log_sigmoid_backward(grad, x):
+    return _ld(grad) * _sig_pair(_ld(x))[1]
+
+
+def softsign(x):
+    x = _ld(x)
+    return np.where(np.isinf(x), np.sign(x), x / (1 + np.abs(x)))
+
+
+def softsign_backward(grad, x):
+    x = _ld(x)
+    return _ld(grad) / (1 + np.abs(x)) ** 2
+
+
+def mish(x):
+    # x tanh(softplus(x)) = x n / (n + 2), n = e^x (e^x + 2)
+    x = _ld(x)
+    z = np.exp(np.minimum(x, 40))
+    n = z * (z + 2)
+    with np.errstate(invalid="ignore"):
+        r = np.where(x > 40, x, x * n / (n + 2))
+    return np.where(np.isneginf(x), -_LD(0), r)
+
+
+def mish_backward(grad, x):
+    x = _ld(x)
+    z = np.exp(np.minimum(x, 40))
+    n = z * (z + 2)
+    t = n + 2
+    with np.errstate(invalid="ignore"):
+        d = n / t + x * (z / (1 + z)) * (4 * (n + 1) / (t * t))
+    d = np.where(x > 40, 1, np.where(np.isneginf(x), 0, d))
+    return _where_nan(x, _ld(grad) * d)
+
+
+def exponential(x):
+    with np.errstate(over="ignore"):
+        return np.exp(_ld(x))
+
+
+def exponential_backward(grad, y):
+    return _ld(grad) * _ld(y)
+
+
+def linear(x):
+    return np.asarray(x)
+
+
+def linear_backward(grad, x):
+    return np.asarray(grad)
+
+
+def _tanh_series_coefficients(n):
+    """x - tanh(x) = sum_k c_k x^(2k+1), k = 1..n: c_k = -2^(2k+2) (2^(2k+2) - 1) B_(2k+2) / (2k+2)!
+    (exact rationals; Bernoulli numbers by the Akiyama-Tanigawa algorithm)."""
+    from fractions import Fraction
+    from math import factorial
+    m = 2 * n + 3
+    a, bern = [Fraction(0)] * (m + 1), []
+    for i in range(m + 1):
+        a[i] = Fraction(1, i + 1)
+        for j in range(i, 0, -1):
+            a[j - 1] = j * (a[j - 1] - a[j])
+        bern.append(a[0])                      # B_i (with B_1 = +1/2, unused)
+    return [-Fraction(2 ** (2 * k + 2) * (2 ** (2 * k + 2) - 1)) * bern[2 * k + 2] / factorial(2 * k + 2)
+            for k in range(1, n + 1)]
+
+
+_TANH_SHRINK_C = [_LD(c.numerator) / _LD(c.denominator) for c in _tanh_series_coefficients(30)]
+
+
+def tanh_shrink(x):
+    # below 0.5 the series (30 terms: < 2^-90), where x - tanh(x) would cancel in longdouble too
+    x = _ld(x)
+    x2 = x * x
+    p = np.zeros_like(x)
+    for c in reversed(_TANH_SHRINK_C):
+        p = p * x2 + c
+    with np.errstate(invalid="ignore", over="ignore"):
+        return np.where(np.abs(x) < _LD(0.5), x * x2 * p, x - np.tanh(x))
+
+
+def tanh_shrink_backward(grad, x):
+    return _ld(grad) * np.tanh(_ld(x)) ** 2
+
+
+def squareplus(x, b=4.0):
+    b = _param(x, b)
+    x = _ld(x)
+    with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
+        s = np.where(b == 0, np.abs(x), np.sqrt(x * x + b))
+        r = np.where(x >= 0, (x + s) / 2, b / (2 * (s - x)))
+    return np.where(np.isinf(x), np.where(x > 0, x, 0), np.where(b == 0, np.maximum(x, 0), r))
+
+
+def squareplus_backward(grad, x, b=4.0):
+    b = _param(x, b)
+    x = _ld(x)
+    with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
+        s = np.sqrt(x * x + b)
+        r = np.where(x >= 0, (1 + x / s) / 2, b / (2 * s * (s - x)))
+    r = np.where(np.isinf(x) | (b == 0), np.where(x >= 0, 1, 0), r)
+    return _where_nan(x, _ld(grad) * r)
+
+
+def relu6(x):
+    x = np.asarray(x)
+    dt = x.dtype.type
+    return np.where(x < 0, dt(0), np.where(x > 6, dt(6), x))
+
+
+def relu6_backward(grad, x):
+    grad, x = np.asarray(grad), np.asarray(x)
+    return _where_nan(x, np.where((x > 0) & (x < 6), grad, grad.dtype.type(0)))
+
+
+def hard_sigmoid(x):
+    x = np.asarray(x)
+    dt = x.dtype.type
+    return relu6(x + dt(3)) / dt(6)
+
+
+def hard_sigmoid_backward(grad, x):
+    grad, x = np.asarray(grad), np.asarray(x)
+    dt = grad.dtype.type
+    t = x + dt(3)
+    return _where_nan(x, np.where((t > 0) & (t < 6), grad / dt(6), dt(0)))
+
+
+def hard_silu(x):
+    x = np.asarray(x)
+    return x * hard_sigmoid(x)
+
+
+def hard_silu_backward(grad, x):
+    grad, x = np.asarray(grad), np.asarray(x)
+    t = x + x.dtype.type(3)
+    r = np.where((t > 0) & (t < 6), _ld(x) / 3 + _LD(0.5), np.where(t >= 6, 1, 0))
+    return _where_nan(x, _ld(grad) * r)
+
+
+def hard_tanh(x):
+    x = np.asarray(x)
+    dt = x.dtype.type
+    return np.where(x < -1, dt(-1), np.where(x > 1, dt(1), x))
+
+
+def hard_tanh_backward(grad, x):
+    grad, x = np.asarray(grad), np.asarray(x)
+    return _where_nan(x, np.where((x >= -1) & (x <= 1), grad, grad.dtype.type(0)))
+
+
+def soft_shrink(x, threshold=0.5):
+    x = np.asarray(x)
+    t = x.dtype.type(threshold)
+    return _where_nan(x, np.where(x > t, x - t, np.where(x < -t, x + t, x.dtype.type(0))))
+
+
+def soft_shrink_backward(grad, x, threshold=0.5):
+    grad, x = np.asarray(grad), np.asarray(x)
+    t = grad.dtype.type(threshold)
+    return _where_nan(x, np.where((x > t) | (x < -t), grad, grad.dtype.type(0)))
+
+
+def hard_shrink(x, threshold=0.5):
+    x = np.asarray(x)
+    t = x.dtype.type(threshold)
+    return _where_nan(x, np.where((x > t) | (x < -t), x, x.dtype.type(0)))
+
+
+def hard_shrink_backward(grad, x, threshold=0.5):
+    return soft_shrink_backward(grad, x, threshold)
+
+
+def sparse_plus(x):
+    x = _ld(x)
+    return np.where(x <= -1, 0, np.where(x < 1, (x + 1) ** 2 / 4, x))
+
+
+def sparse_plus_backward(grad, x):
+    x = _ld(x)
+    return _where_nan(x, _ld(grad) * np.where(x <= -1, 0, np.where(x < 1, (x + 1) / 2, 1)))
+
+
+def sparse_sigmoid(x):
+    x = np.asarray(x)
+    dt = x.dtype.type
+    return np.where(x <= -1, dt(0), np.where(x >= 1, dt(1), dt(0.5) * (x + dt(1))))
+
+
+def sparse_sigmoid_backward(grad, x):
+    grad, x = np.asarray(grad), np.asarray(x)
+    dt = grad.dtype.type
+    return _where_nan(x, np.where((x > -1) & (x < 1), dt(0.5) * grad, dt(0)))
+
+
+def threshold(x, threshold=0.0, default_value=0.0):
+    x = np.asarray(x)
+    dt = x.dtype.type
+    return np.where((x > dt(threshold)) | np.isnan(x), x, dt(default_value))
+
+
+def threshold_backward(grad, x, threshold=0.0, default_value=0.0):
+    grad, x = np.asarray(grad), np.asarray(x)
+    return _where_nan(x, np.where(x > grad.dtype.type(threshold), grad, grad.dtype.type(0)))

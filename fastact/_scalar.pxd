@@ -6,7 +6,7 @@
 # float32 transcendental math is done in double and rounded once; float64 carries double-double
 # intermediates (hi + lo) into one corrected division: that is where the <= 1 ULP comes from.
 from cython cimport floating
-from libc.math cimport fabs, copysign, INFINITY
+from libc.math cimport fabs, copysign, INFINITY, exp, expm1, log, log1p, erfc, tanh, sqrt, fma
 
 cdef extern from "_vmath.h" nogil:
     double fa_exp_lp(double x) noexcept
@@ -88,3 +88,503 @@ cdef inline double prelu_alpha_grad(floating g, floating x) noexcept nogil:
 # ---- maxout: does v replace the running maximum b?  NaN wins (and stays); ties keep the first ----
 cdef inline bint maxout_takes(floating v, floating b) noexcept nogil:
     return (v > b) | ((v != v) & (b == b))
+
+
+# ==== Keras 3's other elementwise activations ====================================================
+# float32 is computed in double and rounded once (the vectorisable fa_*_lp blocks where the function is
+# exp/expm1-based, libm's log1p/erfc/tanh elsewhere); float64 uses libm with the stable formulations
+# noted per function, double-double where a plain formula would lose more than an ULP or two.
+# NaN propagates everywhere (also where Keras's tf.where formulations would turn it into a number).
+
+cdef inline double _exp_lp(double v) noexcept nogil:
+    # exp for the float32 paths: fa_exp_lp on its domain (the clamps keep NaN); e^-700 is small enough
+    # to vanish even against the large factors some derivatives multiply it by
+    v = -700.0 if v < -700.0 else v
+    v = 700.0 if v > 700.0 else v
+    return fa_exp_lp(v)
+
+cdef inline double _expm1_neg(floating x, double v) noexcept nogil:
+    # expm1(v) for v <= 0 or NaN, at the precision floating needs
+    if floating is float:
+        return fa_expm1_lp(-200.0 if v < -200.0 else v)
+    else:
+        return expm1(v)
+
+cdef inline double _exp_any(floating x, double v) noexcept nogil:
+    if floating is float:
+        return _exp_lp(v)
+    else:
+        return exp(v)
+
+
+cdef extern from *:
+    """
+    #define FA_SELU_SCALE 1.0507009873554805
+    #define FA_SELU_SCALE_LO 3.9874847667154144e-17
+    #define FA_SELU_SA 1.7580993408473768
+    #define FA_SELU_SA_LO 1.41535193800845e-17
+    #define FA_GELU_R2_HI 0.70710678118654757
+    #define FA_GELU_R2_LO -4.8336466567264567e-17
+    #define FA_GELU_2_SQRTPI 1.1283791670955126
+    #define FA_GELU_1_SQRT2PI 0.3989422804014327
+    #define FA_GELU_K0 0.7978845608028654
+    #define FA_GELU_K0_LO -4.98465440455546e-17
+    #define FA_GELU_K1_LO 2.1960211427085595e-18
+    #define FA_GELU_K1 0.044715
+    """
+    const double FA_SELU_SCALE
+    const double FA_SELU_SCALE_LO
+    const double FA_SELU_SA
+    const double FA_SELU_SA_LO
+    const double FA_GELU_R2_HI
+    const double FA_GELU_R2_LO
+    const double FA_GELU_2_SQRTPI
+    const double FA_GELU_1_SQRT2PI
+    const double FA_GELU_K0
+    const double FA_GELU_K0_LO
+    const double FA_GELU_K1_LO
+    const double FA_GELU_K1
+
+
+cdef inline double _sigmoid_acc(floating x) noexcept nogil:
+    # sigmoid(x) for derivatives: libm's exp in double (float32: its error must not reach the result
+    # where a derivative nearly cancels); float64: sigmoid's own double-double path (<= 0.73 ULP)
+    cdef double xd = x, nx = -fabs(xd), z, z_lo, d, d_lo
+    if floating is float:
+        z = exp(nx)
+        return (1.0 if x >= 0 else z) / (1.0 + z)
+    else:
+        z = fa_exp_dd(-746.0 if nx < -746.0 else nx, &z_lo)
+        d = fa_two_sum(1.0, z, &d_lo)
+        return fa_div_dd(1.0 if x >= 0 else z, 0.0 if x >= 0 else z_lo, d, d_lo + z_lo)
+
+
+# ---- elu: a = alpha ----
+cdef inline floating elu_fwd(floating x, floating a, floating b, floating c) noexcept nogil:
+    cdef double v = 0.0 if x > 0 else <double>x
+    return x if x > 0 else <floating>(<double>a * _expm1_neg(x, v))
+
+cdef inline floating elu_bwd(floating g, floating x, floating a, floating b, floating c) noexcept nogil:
+    cdef double v = 0.0 if x > 0 else <double>x
+    return g if x > 0 else <floating>(<double>g * (<double>a * _exp_any(x, v)))
+
+
+# ---- selu: fixed scale and alpha (Klambauer et al.); scale and scale * alpha as double-doubles ----
+cdef inline double _selu_factor(floating x, double e) noexcept nogil:
+    # scale * (x if x > 0 else alpha * e), with one rounding in float64
+    if x > 0:
+        return fma(FA_SELU_SCALE, <double>x, FA_SELU_SCALE_LO * <double>x)
+    return fma(FA_SELU_SA, e, FA_SELU_SA_LO * e)
+
+cdef inline floating selu_fwd(floating x, floating a, floating b, floating c) noexcept nogil:
+    cdef double v = 0.0 if x > 0 else <double>x
+    return <floating>_selu_factor(x, _expm1_neg(x, v))
+
+cdef inline floating selu_bwd(floating g, floating x, floating a, floating b, floating c) noexcept nogil:
+    cdef double v = 0.0 if x > 0 else <double>x
+    return <floating>(<double>g * (FA_SELU_SCALE if x > 0 else _selu_factor(x, _exp_any(x, v))))
+
+
+# ---- celu: a = alpha (nonzero); x for x > 0, alpha * expm1(x / alpha) otherwise.  float64 carries
+# the rounding of x / alpha (v_lo) into exp/expm1 to first order: large |x / alpha| would amplify it ----
+cdef inline double _celu_arg(floating x, floating a, double *v_lo) noexcept nogil:
+    cdef double v = 0.0 if x > 0 else <double>x / <double>a
+    v_lo[0] = 0.0
+    if floating is float:
+        v = 200.0 if v > 200.0 else v        # alpha < 0 makes v positive; expm1(200) overflows float
+        return -700.0 if v < -700.0 else v
+    else:
+        if fabs(v) < 1e300:
+            v_lo[0] = fma(-v, <double>a, <double>x) / <double>a
+        return v
+
+cdef inline floating celu_fwd(floating x, floating a, floating b, floating c) noexcept nogil:
+    cdef double v_lo, v = _celu_arg(x, a, &v_lo), e
+    if floating is float:
+        return x if x > 0 else <float>(<double>a * fa_expm1_lp(v))
+    else:
+        e = expm1(v)
+        return x if x > 0 else <double>a * (e + v_lo * (e + 1.0) if v_lo != 0 else e)
+
+cdef inline floating celu_bwd(floating g, floating x, floating a, floating b, floating c) noexcept nogil:
+    cdef double v_lo, v = _celu_arg(x, a, &v_lo), e
+    e = _exp_any(x, v)
+    return g if x > 0 else <floating>(<double>g * (e + e * v_lo if v_lo != 0 else e))
+
+
+# ---- gelu: a = approximate (0 or 1) ----
+# exact: x Phi(x) = x/2 erfc(-x/sqrt2).  float64 corrects erfc for the rounding of its argument
+# (erfc'(z) = -2/sqrt(pi) exp(-z^2)), which a plain x * 0.7071... would amplify by 2z^2 in the tail.
+# approximate: x/2 (1 + tanh(u)) = x sigmoid(2u), u = sqrt(2/pi) (x + 0.044715 x^3): no cancellation.
+
+cdef inline double _gelu_cdf(floating x, bint times_x) noexcept nogil:
+    # Phi(x) = erfc(-x/sqrt2)/2, or x Phi(x) with times_x
+    cdef double xd = x, z = -xd * FA_GELU_R2_HI, z_lo, q, q_lo, r, ser, e
+    if floating is float:
+        return 0.5 * erfc(z) * (xd if times_x else 1.0)
+    else:
+        z_lo = fma(-xd, FA_GELU_R2_HI, -z) - xd * FA_GELU_R2_LO
+        if z > 26.0:
+            # erfc(z) < DBL_MIN: libm's result would be subnormal.  Asymptotic series instead,
+            # erfc(z) = exp(-z^2) / (z sqrt(pi)) (1 - 1/(2z^2) + 3/(2z^2)^2 - ...), z^2 as a
+            # double-double; and x Phi(x) = -exp(-z^2)/sqrt(2 pi) (...) without going through the
+            # subnormal range (x/z = -sqrt2)
+            q = z * z
+            q_lo = fma(z, z, -q) + 2.0 * z * z_lo
+            r = 1.0 / (2.0 * q)
+            ser = 1.0 - r * (1.0 - 3.0 * r * (1.0 - 5.0 * r * (1.0 - 7.0 * r * (1.0 - 9.0 * r * (
+                1.0 - 11.0 * r * (1.0 - 13.0 * r))))))
+            e = exp(-q) * (1.0 - q_lo) * ser
+            if times_x:
+                return -FA_GELU_1_SQRT2PI * e
+            return e * (0.5 * FA_GELU_2_SQRTPI) / (2.0 * (z + z_lo))
+        return 0.5 * (erfc(z) - z_lo * FA_GELU_2_SQRTPI * exp(-z * z)) * (xd if times_x else 1.0)
+
+cdef inline double _gelu_w(double xd, double *w_lo) noexcept nogil:
+    # w = 2u = 2 sqrt(2/pi) (x + 0.044715 x^3) as a double-double (float64: its rounding, times |w| up
+    # to 745, would reach the result)
+    cdef double x2, x2_lo, x3, x3_lo, t1, t1_lo, t, t_lo, e, w
+    x2 = xd * xd
+    x2_lo = fma(xd, xd, -x2)
+    x3 = x2 * xd
+    x3_lo = fma(x2, xd, -x3) + x2_lo * xd
+    t1 = FA_GELU_K1 * x3
+    t1_lo = fma(FA_GELU_K1, x3, -t1) + FA_GELU_K1 * x3_lo + FA_GELU_K1_LO * x3
+    t = fa_two_sum(xd, t1, &e)
+    t_lo = e + t1_lo
+    w = 2.0 * (FA_GELU_K0 * t)
+    w_lo[0] = 2.0 * (fma(FA_GELU_K0, t, -FA_GELU_K0 * t) + FA_GELU_K0 * t_lo + FA_GELU_K0_LO * t)
+    return w
+
+cdef inline double _gelu_tanh_sig(floating x, double sign, bint accurate) noexcept nogil:
+    # sigmoid(sign * 2u) for the approximate form; accurate: libm's exp (for the derivative).
+    # float64: from the double-double w, as in sigmoid's own float64 path.
+    cdef double xd = x, w, w_lo, z, z_lo, d, d_lo, nw
+    if floating is float:
+        w = sign * 2.0 * FA_GELU_K0 * (xd + FA_GELU_K1 * xd * xd * xd)
+        z = (exp(-fabs(w)) if accurate else _exp_any(x, -fabs(w))) if w == w else w
+        return (1.0 if w >= 0 else z) / (1.0 + z)
+    else:
+        w = sign * _gelu_w(xd, &w_lo)
+        w_lo = sign * w_lo
+        if w != w:
+            return w
+        # z = exp(-|w|) as hi + lo, the low part of w folded in to first order
+        nw = -fabs(w)
+        z = fa_exp_dd(-746.0 if nw < -746.0 else nw, &z_lo)
+        z_lo = z_lo - z * (w_lo if w >= 0 else -w_lo)
+        d = fa_two_sum(1.0, z, &d_lo)
+        return fa_div_dd(1.0 if w >= 0 else z, 0.0 if w >= 0 else z_lo, d, d_lo + z_lo)
+
+cdef inline double _gelu_tanh_tail(double xd) noexcept nogil:
+    # float64 x sigmoid(w) for w < -700: x e^w = -exp(w + log|x|), summed as a double-double so that
+    # neither the rounding of w + log|x| nor a subnormal e^w reaches the result
+    cdef double w_lo, w = _gelu_w(xd, &w_lo), L = log(fabs(xd)), e, sh
+    sh = fa_two_sum(w, L, &e)
+    return -exp(sh) * (1.0 + (e + w_lo))
+
+cdef inline floating gelu_fwd(floating x, floating a, floating b, floating c) noexcept nogil:
+    cdef double xd = x
+    if a != 0:
+        if not (fabs(xd) < 1e100):          # +-inf, NaN, and x^3 beyond double: the linear/zero limits
+            return x if x > 0 else (x if x != x else <floating>-0.0)
+        if floating is double:
+            if xd < -20.5:                      # w < -700
+                return _gelu_tanh_tail(xd)
+        return <floating>(xd * _gelu_tanh_sig(x, 1.0, False))
+    if not (fabs(xd) < 1e300):
+        return x if x > 0 else (x if x != x else <floating>-0.0)
+    return <floating>_gelu_cdf(x, True)
+
+cdef inline floating gelu_bwd(floating g, floating x, floating a, floating b, floating c) noexcept nogil:
+    cdef double xd = x, s, sn, du
+    if x != x:
+        return x
+    if a != 0:
+        if not (fabs(xd) < 1e100):
+            return g if x > 0 else 0
+        s = _gelu_tanh_sig(x, 1.0, True)
+        sn = _gelu_tanh_sig(x, -1.0, True)
+        du = 2.0 * FA_GELU_K0 * (1.0 + 3.0 * FA_GELU_K1 * xd * xd)
+        return <floating>(<double>g * (s + xd * s * sn * du))
+    if not (fabs(xd) < 1e300):
+        return g if x > 0 else 0
+    # phi(x) = exp(-x^2/2)/sqrt(2 pi), with the rounding of x^2 carried to first order
+    return <floating>(<double>g * (_gelu_cdf(x, False) + xd * FA_GELU_1_SQRT2PI * exp(-0.5 * (xd * xd))
+                                    * (1.0 - 0.5 * fma(xd, xd, -(xd * xd)))))
+
+
+# ---- silu (swish): x sigmoid(x); float64 divides the double-double x*z by 1 + z like sigmoid ----
+cdef inline floating silu_fwd(floating x, floating a, floating b, floating c) noexcept nogil:
+    cdef double xd = x, nx = -fabs(xd), z, z_lo, d, d_lo, n, n_lo
+    if floating is float:
+        z = _exp_lp(nx)
+        return <float>((xd if x >= 0 else xd * z) / (1.0 + z))
+    else:
+        if x != x:
+            return x
+        z = fa_exp_dd(-746.0 if nx < -746.0 else nx, &z_lo)
+        d = fa_two_sum(1.0, z, &d_lo)
+        d_lo = d_lo + z_lo
+        if x >= 0:     # beyond 1e300 sigmoid(x) == 1 (and Dekker's split in fa_div_dd would overflow)
+            return xd if xd > 1e300 else fa_div_dd(xd, 0.0, d, d_lo)
+        n = xd * z
+        n_lo = fma(xd, z, -n) + xd * z_lo
+        return fa_div_dd(n, n_lo, d, d_lo) if n == n else -0.0       # -inf * 0: the limit is -0
+
+cdef inline floating silu_bwd(floating g, floating x, floating a, floating b, floating c) noexcept nogil:
+    # sigmoid(x) (1 + x sigmoid(-x))
+    cdef double xd = x
+    if x != x:
+        return x
+    if not (fabs(xd) < 1e300):
+        return g if x > 0 else 0
+    return <floating>(<double>g * (_sigmoid_acc(x) * (1.0 + xd * _sigmoid_acc(-x))))
+
+
+# ---- softplus: max(x, 0) + log1p(exp(-|x|)) ----
+cdef inline floating softplus_fwd(floating x, floating a, floating b, floating c) noexcept nogil:
+    cdef double xd = x
+    return <floating>((xd if x > 0 else 0.0) + log1p(_exp_any(x, -fabs(xd))))
+
+cdef inline floating softplus_bwd(floating g, floating x, floating a, floating b, floating c) noexcept nogil:
+    return <floating>(<double>g * _sigmoid_acc(x))
+
+
+# ---- log_sigmoid: min(x, 0) - log1p(exp(-|x|)) ----
+cdef inline floating log_sigmoid_fwd(floating x, floating a, floating b, floating c) noexcept nogil:
+    cdef double xd = x
+    return <floating>((xd if x < 0 else 0.0) - log1p(_exp_any(x, -fabs(xd))))
+
+cdef inline floating log_sigmoid_bwd(floating g, floating x, floating a, floating b, floating c) noexcept nogil:
+    # sigmoid(-x)
+    return <floating>(<double>g * _sigmoid_acc(-x))
+
+
+# ---- softsign: x / (1 + |x|); float64 divides by the exact double-double 1 + |x| ----
+cdef inline floating softsign_fwd(floating x, floating a, floating b, floating c) noexcept nogil:
+    cdef double xd = x, d, d_lo
+    if not (fabs(xd) < 1e300):
+        return x if x != x else <floating>copysign(1.0, xd)
+    if floating is float:
+        return <float>(xd / (1.0 + fabs(xd)))
+    else:
+        d = fa_two_sum(1.0, fabs(xd), &d_lo)
+        return fa_div_dd(xd, 0.0, d, d_lo)
+
+cdef inline floating softsign_bwd(floating g, floating x, floating a, floating b, floating c) noexcept nogil:
+    # g / (1 + |x|)^2; float64 squares the exact double-double 1 + |x|
+    cdef double ax = fabs(<double>x), d, d_lo, p, p_lo
+    if floating is float:
+        d = 1.0 + ax
+        return <float>(<double>g / (d * d))
+    else:
+        if not (ax < 1e150):
+            return x if x != x else 0.0 * g
+        d = fa_two_sum(1.0, ax, &d_lo)
+        if not (fabs(<double>g) < 1e300):
+            return g / (d * d)
+        p = d * d
+        p_lo = fma(d, d, -p) + 2.0 * d * d_lo
+        return fa_div_dd(g, 0.0, p, p_lo)
+
+
+# ---- mish: x tanh(softplus(x)) = x n / (n + 2), n = e^x (e^x + 2): no cancellation anywhere ----
+cdef inline floating mish_fwd(floating x, floating a, floating b, floating c) noexcept nogil:
+    cdef double xd = x, z, n
+    if x > 20:                              # tanh(softplus(x)) == 1 in double
+        return x
+    z = _exp_any(x, xd)
+    n = z * (z + 2.0)
+    return <floating>(xd * n / (n + 2.0)) if x == x and x != -INFINITY else (x if x != x else <floating>-0.0)
+
+cdef inline floating mish_bwd(floating g, floating x, floating a, floating b, floating c) noexcept nogil:
+    # tanh(sp) + x sech^2(sp) sigmoid(x), with tanh(sp) = n/(n+2), sech^2(sp) = 4(n+1)/(n+2)^2
+    cdef double xd = x, z, n, t
+    if x != x:
+        return x
+    if x > 20:
+        return g
+    if x == -INFINITY:
+        return 0
+    z = exp(xd)                             # libm: the sum nearly cancels near x = -1.19
+    n = z * (z + 2.0)
+    t = n + 2.0
+    return <floating>(<double>g * (n / t + xd * (z / (1.0 + z)) * (4.0 * (n + 1.0) / (t * t))))
+
+
+# ---- exponential: saved y (the derivative is y) ----
+cdef inline floating exponential_fwd(floating x, floating a, floating b, floating c) noexcept nogil:
+    return <floating>_exp_any(x, <double>x)
+
+cdef inline floating exponential_bwd(floating g, floating y, floating a, floating b, floating c) noexcept nogil:
+    return g * y
+
+
+# ---- linear ----
+cdef inline floating linear_fwd(floating x, floating a, floating b, floating c) noexcept nogil:
+    return x
+
+cdef inline floating linear_bwd(floating g, floating x, floating a, floating b, floating c) noexcept nogil:
+    return g
+
+
+# ---- tanh_shrink: x - tanh(x), from its Taylor series where the subtraction would cancel: below 2^-6
+# for float32 (5 terms), below 0.5 for float64 (18 terms, truncation 2^-59); above that a float64
+# double-double tanh = t/(t + 2), t = expm1(2|x|), makes x - tanh exact up to 1.9 ----
+cdef extern from *:
+    """
+    static const double FA_TANH_SHRINK_C[18] = {
+    0.3333333333333333,
+    -0.13333333333333333,
+    0.05396825396825397,
+    -0.021869488536155203,
+    0.008863235529902197,
+    -0.003592128036572481,
+    0.0014558343870513183,
+    -0.000590027440945586,
+    0.00023912911424355248,
+    -9.691537956929451e-05,
+    3.927832388331683e-05,
+    -1.5918905069328964e-05,
+    6.451689215655431e-06,
+    -2.6147711512907546e-06,
+    1.0597268320104654e-06,
+    -4.294911078273806e-07,
+    1.7406618963571648e-07,
+    -7.054636946400968e-08,
+    };
+    """
+    const double FA_TANH_SHRINK_C[18]
+
+cdef inline floating tanh_shrink_fwd(floating x, floating a, floating b, floating c) noexcept nogil:
+    cdef double xd = x, ax = fabs(xd), x2 = xd * xd, p, t, t_lo, d, d_lo, q, corr
+    cdef int k
+    if floating is float:
+        if ax < 0.015625:
+            p = FA_TANH_SHRINK_C[4]
+            for k in range(3, -1, -1):
+                p = p * x2 + FA_TANH_SHRINK_C[k]
+            return <float>(xd * x2 * p)
+    else:
+        if ax < 0.5:
+            p = FA_TANH_SHRINK_C[17]
+            for k in range(16, -1, -1):
+                p = p * x2 + FA_TANH_SHRINK_C[k]
+            return xd * x2 * p
+        if ax < 1.9:
+            t = fa_expm1_dd(2.0 * ax, &t_lo)
+            d = fa_two_sum(t, 2.0, &d_lo)
+            d_lo = d_lo + t_lo
+            q = t / d
+            corr = ((fma(-q, d, t) + t_lo) - q * d_lo) / d
+            return copysign((ax - q) - corr, xd)     # ax - q is exact: q in [ax/2, ax]
+    return <floating>(xd - tanh(xd))
+
+cdef inline floating tanh_shrink_bwd(floating g, floating x, floating a, floating b, floating c) noexcept nogil:
+    cdef double t = tanh(<double>x)
+    return <floating>(<double>g * (t * t))
+
+
+# ---- squareplus: a = b; (x + sqrt(x^2 + b))/2, as b / (2 (s - x)) for x < 0 (no cancellation) ----
+cdef inline double _squareplus_s(double xd, double b) noexcept nogil:
+    # sqrt(x^2 + b); |x| itself where b is 0 or negligible (x^2 would underflow or overflow)
+    return sqrt(xd * xd + b) if (b != 0) & (fabs(xd) < 1e150) else fabs(xd)
+
+cdef inline floating squareplus_fwd(floating x, floating a, floating b, floating c) noexcept nogil:
+    cdef double xd = x, s = _squareplus_s(xd, a)
+    return <floating>(0.5 * (xd + s) if x >= 0 else (0.5 * <double>a / (s - xd) if x == x else xd))
+
+cdef inline floating squareplus_bwd(floating g, floating x, floating a, floating b, floating c) noexcept nogil:
+    # (1 + x/s)/2, as b / (2 s (s - x)) for x < 0; b = 0 is relu (slope 1 at x = 0)
+    cdef double xd = x, s, r
+    if x != x:
+        return x
+    if (a == 0) | (fabs(xd) >= 1e150):
+        r = 1.0 if x >= 0 else 0.0
+    else:
+        s = sqrt(xd * xd + <double>a)
+        r = 0.5 * (1.0 + xd / s) if x >= 0 else 0.5 * <double>a / (s * (s - xd))
+    return <floating>(<double>g * r)
+
+
+# ---- the piecewise-linear ones, in floating itself with Keras's operations (exact) ----
+cdef inline floating relu6_fwd(floating x, floating a, floating b, floating c) noexcept nogil:
+    return 0 if x < 0 else (6 if x > 6 else x)
+
+cdef inline floating relu6_bwd(floating g, floating x, floating a, floating b, floating c) noexcept nogil:
+    cdef floating r = g if (x > 0) & (x < 6) else 0
+    return x if x != x else r
+
+cdef inline floating hard_sigmoid_fwd(floating x, floating a, floating b, floating c) noexcept nogil:
+    # Keras 3: relu6(x + 3) / 6
+    return relu6_fwd(x + 3, a, b, c) / 6
+
+cdef inline floating hard_sigmoid_bwd(floating g, floating x, floating a, floating b, floating c) noexcept nogil:
+    cdef floating t = x + 3
+    cdef floating r = g / 6 if (t > 0) & (t < 6) else 0
+    return x if x != x else r
+
+cdef inline floating hard_silu_fwd(floating x, floating a, floating b, floating c) noexcept nogil:
+    # Keras 3: x * hard_sigmoid(x)
+    return x * hard_sigmoid_fwd(x, a, b, c)
+
+cdef inline floating hard_silu_bwd(floating g, floating x, floating a, floating b, floating c) noexcept nogil:
+    # hard_sigmoid(x) + x hard_sigmoid'(x) = (2x + 3)/6 inside, in double and rounded once
+    cdef floating t = x + 3
+    cdef double r = (<double>x / 3.0 + 0.5) if (t > 0) & (t < 6) else (1.0 if t >= 6 else 0.0)
+    return x if x != x else <floating>(<double>g * r)
+
+cdef inline floating hard_tanh_fwd(floating x, floating a, floating b, floating c) noexcept nogil:
+    return -1 if x < -1 else (1 if x > 1 else x)
+
+cdef inline floating hard_tanh_bwd(floating g, floating x, floating a, floating b, floating c) noexcept nogil:
+    # tf.clip_by_value's gradient: the bounds themselves pass it
+    cdef floating r = g if (x >= -1) & (x <= 1) else 0
+    return x if x != x else r
+
+cdef inline floating soft_shrink_fwd(floating x, floating a, floating b, floating c) noexcept nogil:
+    cdef floating r = x - a if x > a else (x + a if x < -a else 0)
+    return x if x != x else r
+
+cdef inline floating soft_shrink_bwd(floating g, floating x, floating a, floating b, floating c) noexcept nogil:
+    cdef floating r = g if (x > a) | (x < -a) else 0
+    return x if x != x else r
+
+cdef inline floating hard_shrink_fwd(floating x, floating a, floating b, floating c) noexcept nogil:
+    cdef floating r = x if (x > a) | (x < -a) else 0
+    return x if x != x else r
+
+cdef inline floating hard_shrink_bwd(floating g, floating x, floating a, floating b, floating c) noexcept nogil:
+    return soft_shrink_bwd(g, x, a, b, c)
+
+cdef inline floating sparse_plus_fwd(floating x, floating a, floating b, floating c) noexcept nogil:
+    # (x + 1)^2 / 4 on (-1, 1), from the double-double x + 1: rounded once
+    cdef double t, t_lo, p
+    if floating is float:
+        t = <double>x + 1.0
+        p = 0.25 * (t * t)
+    else:
+        t = fa_two_sum(<double>x, 1.0, &t_lo)
+        p = t * t
+        p = 0.25 * (p + (fma(t, t, -p) + 2.0 * t * t_lo))
+    return 0 if x <= -1 else (<floating>p if x < 1 else x)
+
+cdef inline floating sparse_plus_bwd(floating g, floating x, floating a, floating b, floating c) noexcept nogil:
+    cdef double r = 0.0 if x <= -1 else (0.5 * (<double>x + 1.0) if x < 1 else 1.0)
+    return x if x != x else <floating>(<double>g * r)
+
+cdef inline floating sparse_sigmoid_fwd(floating x, floating a, floating b, floating c) noexcept nogil:
+    return 0 if x <= -1 else (1 if x >= 1 else <floating>0.5 * (x + 1))
+
+cdef inline floating sparse_sigmoid_bwd(floating g, floating x, floating a, floating b, floating c) noexcept nogil:
+    cdef floating r = <floating>0.5 * g if (x > -1) & (x < 1) else 0
+    return x if x != x else r
+
+cdef inline floating threshold_fwd(floating x, floating a, floating b, floating c) noexcept nogil:
+    # a = threshold, b = default_value
+    return x if (x > a) | (x != x) else b
+
+cdef inline floating threshold_bwd(floating g, floating x, floating a, floating b, floating c) noexcept nogil:
+    cdef floating r = g if x > a else 0
+    return x if x != x else r

@@ -25,6 +25,8 @@ class Param:
     allow_none: bool = False
     minimum: Optional[float] = None
     doc: str = ""
+    kind: str = "real"       # "real", or "bool" (a flag: True/False reach the kernel as 1/0)
+    nonzero: bool = False    # 0 is rejected (a divisor)
 
 
 @dataclass(frozen=True)
@@ -40,6 +42,13 @@ class Activation:
     summary: str = ""
     # a hand-vectorised float32 forward fa_NAME_f32_span exists in _spans.h (used by the AVX-512 build)
     float32_span: bool = False
+    # backward accuracy (float32, float64) in ULP; None: exact for exact rows, else (1, 2): the derivative
+    # formula on the saved tensor, in double, rounded once (float32) or after a few roundings (float64)
+    backward_ulp: Optional[Tuple[float, float]] = None
+    aliases: Tuple[str, ...] = ()   # other public names of the same function (Keras's swish, hard_swish)
+    # the derivative crosses zero, where float64 cannot resolve it relatively: its float64 backward bound
+    # is in ULP of |g| * max(1, |x|), the size of the terms that cancel (float32 stays relative)
+    backward_cancels: bool = False
 
 
 ACTIVATIONS = (
@@ -88,6 +97,177 @@ ACTIVATIONS = (
         saved="x",
         serial_below=32768,
         params=(Param("alpha", 0.01, doc="slope for negative inputs"),),
+    ),
+)
+
+ACTIVATIONS += (
+    Activation(
+        name="elu",
+        summary="Exponential linear unit (Keras's elu).",
+        formula="x if x > 0 else alpha * expm1(x)",
+        derivative="g if x > 0 else g * alpha * exp(x)",
+        saved="x", serial_below=8192, float32_ulp=1.0, float64_ulp=2.0,
+        params=(Param("alpha", 1.0, doc="scale of the negative side"),),
+    ),
+    Activation(
+        name="selu",
+        summary="Scaled ELU with the self-normalising constants (Klambauer et al. 2017).",
+        formula="scale * (x if x > 0 else alpha * expm1(x)), scale = 1.0507..., alpha = 1.6732...",
+        derivative="g * scale * (1 if x > 0 else alpha * exp(x))",
+        saved="x", serial_below=8192, float32_ulp=1.0, float64_ulp=2.0,
+    ),
+    Activation(
+        name="celu",
+        summary="Continuously differentiable ELU.",
+        formula="x if x > 0 else alpha * expm1(x / alpha)",
+        derivative="g if x > 0 else g * exp(x / alpha)",
+        saved="x", serial_below=8192, float32_ulp=1.0, float64_ulp=3.0, backward_ulp=(1.0, 3.0),
+        params=(Param("alpha", 1.0, nonzero=True, doc="scale (not 0)"),),
+    ),
+    Activation(
+        name="gelu",
+        backward_cancels=True,
+        summary="Gaussian error linear unit; exact (erfc) form, or the tanh approximation.",
+        formula="x * Phi(x) = x/2 * erfc(-x/sqrt(2)); approximate: x/2 * (1 + tanh(sqrt(2/pi) * (x + 0.044715 x^3)))",
+        derivative="g * (Phi(x) + x * phi(x)); approximate: the tanh form's derivative",
+        saved="x", serial_below=2048, float32_ulp=1.0, float64_ulp=5.0, backward_ulp=(1.0, 8.0),
+        params=(Param("approximate", False, kind="bool", doc="use the tanh approximation"),),
+    ),
+    Activation(
+        name="silu",
+        backward_cancels=True,
+        aliases=("swish",),
+        summary="Sigmoid-weighted linear unit (swish).",
+        formula="x * sigmoid(x)",
+        derivative="g * sigmoid(x) * (1 + x * sigmoid(-x))",
+        saved="x", serial_below=8192, float32_ulp=1.0, float64_ulp=1.0,
+    ),
+    Activation(
+        name="softplus",
+        summary="Softplus, computed without overflow.",
+        formula="log(1 + exp(x)) = max(x, 0) + log1p(exp(-|x|))",
+        derivative="g * sigmoid(x)",
+        saved="x", serial_below=2048, float32_ulp=1.0, float64_ulp=2.0,
+    ),
+    Activation(
+        name="softsign",
+        summary="Softsign.",
+        formula="x / (1 + |x|)",
+        derivative="g / (1 + |x|)^2",
+        saved="x", serial_below=32768, float32_ulp=1.0, float64_ulp=1.0,
+    ),
+    Activation(
+        name="mish",
+        backward_cancels=True,
+        summary="Mish (Misra 2019), in a form without cancellation.",
+        formula="x * tanh(softplus(x)) = x * n / (n + 2), n = e^x (e^x + 2)",
+        derivative="g * (tanh(sp) + x * sigmoid(x) * sech(sp)^2), sp = softplus(x)",
+        saved="x", serial_below=8192, float32_ulp=1.0, float64_ulp=4.0,
+    ),
+    Activation(
+        name="relu6",
+        summary="ReLU clipped at 6.",
+        formula="min(max(x, 0), 6)",
+        derivative="g where 0 < x < 6, else 0",
+        saved="x", serial_below=32768,
+    ),
+    Activation(
+        name="hard_sigmoid",
+        summary="Hard sigmoid as in Keras 3: relu6(x + 3) / 6.",
+        formula="relu6(x + 3) / 6",
+        derivative="g / 6 where 0 < x + 3 < 6, else 0",
+        saved="x", serial_below=32768,
+    ),
+    Activation(
+        name="hard_silu",
+        backward_cancels=True,
+        aliases=("hard_swish",),
+        summary="Hard SiLU (hard swish) as in Keras 3: x * hard_sigmoid(x).",
+        formula="x * relu6(x + 3) / 6",
+        derivative="g * (2x + 3) / 6 where 0 < x + 3 < 6; g above; 0 below",
+        saved="x", serial_below=32768, backward_ulp=(1.0, 2.0),
+    ),
+    Activation(
+        name="hard_tanh",
+        summary="Hard tanh: x clipped to [-1, 1].",
+        formula="min(max(x, -1), 1)",
+        derivative="g where -1 <= x <= 1 (tf.clip_by_value's gradient), else 0",
+        saved="x", serial_below=32768,
+    ),
+    Activation(
+        name="soft_shrink",
+        summary="Soft shrinkage.",
+        formula="x - threshold if x > threshold; x + threshold if x < -threshold; else 0",
+        derivative="g where |x| > threshold, else 0",
+        saved="x", serial_below=32768,
+        params=(Param("threshold", 0.5, minimum=0.0, doc="half-width of the zero band"),),
+    ),
+    Activation(
+        name="hard_shrink",
+        summary="Hard shrinkage.",
+        formula="x if |x| > threshold else 0",
+        derivative="g where |x| > threshold, else 0",
+        saved="x", serial_below=32768,
+        params=(Param("threshold", 0.5, minimum=0.0, doc="half-width of the zero band"),),
+    ),
+    Activation(
+        name="tanh_shrink",
+        summary="x - tanh(x), accurate near 0 (series there).",
+        formula="x - tanh(x)",
+        derivative="g * tanh(x)^2",
+        saved="x", serial_below=2048, float32_ulp=1.0, float64_ulp=3.0, backward_ulp=(1.0, 5.0),
+    ),
+    Activation(
+        name="squareplus",
+        summary="Squareplus (Barron 2021), without cancellation for negative x.",
+        formula="(x + sqrt(x^2 + b)) / 2",
+        derivative="g * (1 + x / sqrt(x^2 + b)) / 2",
+        saved="x", serial_below=32768, float32_ulp=1.0, float64_ulp=3.0, backward_ulp=(1.0, 4.0),
+        params=(Param("b", 4.0, minimum=0.0, doc="smoothness near 0 (b = 0 gives relu)"),),
+    ),
+    Activation(
+        name="sparse_plus",
+        summary="SparsePlus: 0 below -1, (x + 1)^2 / 4 on (-1, 1), x above.",
+        formula="0 if x <= -1; (x + 1)^2 / 4 if x < 1; x",
+        derivative="g * (0 if x <= -1; (x + 1) / 2 if x < 1; 1)",
+        saved="x", serial_below=32768, float32_ulp=1.0, float64_ulp=1.0,
+    ),
+    Activation(
+        name="sparse_sigmoid",
+        summary="Sparse sigmoid: 0 below -1, (x + 1) / 2 on (-1, 1), 1 above.",
+        formula="0 if x <= -1; 1 if x >= 1; 0.5 * (x + 1)",
+        derivative="g / 2 where -1 < x < 1, else 0",
+        saved="x", serial_below=32768,
+    ),
+    Activation(
+        name="threshold",
+        summary="x where it exceeds the threshold, default_value elsewhere (Keras requires both).",
+        formula="x if x > threshold else default_value",
+        derivative="g where x > threshold, else 0",
+        saved="x", serial_below=32768,
+        params=(Param("threshold", 0.0, doc="values at or below it are replaced"),
+                Param("default_value", 0.0, doc="the replacement")),
+    ),
+    Activation(
+        name="exponential",
+        summary="exp(x).",
+        formula="exp(x)",
+        derivative="g * y",
+        saved="y", serial_below=8192, float32_ulp=1.0, float64_ulp=1.0,
+    ),
+    Activation(
+        name="linear",
+        summary="The identity (Keras's linear).",
+        formula="x",
+        derivative="g",
+        saved="x", serial_below=32768,
+    ),
+    Activation(
+        name="log_sigmoid",
+        summary="log(sigmoid(x)), computed without overflow.",
+        formula="min(x, 0) - log1p(exp(-|x|))",
+        derivative="g * sigmoid(-x)",
+        saved="x", serial_below=2048, float32_ulp=1.0, float64_ulp=2.0,
     ),
 )
 

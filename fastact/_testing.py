@@ -12,6 +12,14 @@ def default_params(row):
     return tuple(p.default for p in row.params)
 
 
+def backward_bound(row, dtype):
+    """The backward accuracy (ULP) promised for ``row`` in ``dtype`` (0: exact)."""
+    f64 = np.dtype(dtype) == np.float64
+    if row.backward_ulp is not None:
+        return row.backward_ulp[f64]
+    return 0 if row.float32_ulp == 0 else (2.0 if f64 else 1.0)
+
+
 def ulp_errors(actual, exact, dtype):
     """Error of ``actual`` against ``exact`` (longdouble) in ULPs of ``dtype``, where |exact| >= tiny.
 
@@ -28,6 +36,24 @@ def ulp_errors(actual, exact, dtype):
     _, e = np.frexp(mag[normal])
     ulp = np.ldexp(np.longdouble(1), e.astype(np.int64) - finfo.nmant - 1)
     return np.abs(actual[normal] - exact[normal]) / ulp, np.abs(actual[~normal] - exact[~normal])
+
+
+def assert_backward_matches(row, dx, exact, grad, saved, dtype):
+    """dx against the reference within the row's backward bound; relative to |g| * max(1, |x|) where
+    a float64 derivative cancels (``row.backward_cancels``)."""
+    bound = backward_bound(row, dtype)
+    if not (row.backward_cancels and np.dtype(dtype) == np.float64):
+        assert_matches_reference(dx, exact, dtype, bound)
+        return
+    assert_special_match(dx, exact)
+    exact = np.asarray(exact, np.longdouble)
+    scale = np.abs(np.asarray(grad, np.longdouble)) * np.maximum(1, np.abs(np.asarray(saved, np.longdouble)))
+    ok = np.isfinite(exact) & np.isfinite(scale)
+    mag = np.maximum(np.abs(exact), scale)[ok]
+    ulp = np.ldexp(np.longdouble(1), np.frexp(np.maximum(mag, np.finfo(dtype).tiny))[1].astype(np.int64) - 53)
+    err = np.abs(np.asarray(dx, np.longdouble)[ok] - exact[ok]) / ulp
+    worst = float(err.max()) if err.size else 0.0
+    assert worst <= bound, f"max error {worst:.3f} ULP of |g| max(1, |x|) > {bound}"
 
 
 def assert_special_match(actual, expected):

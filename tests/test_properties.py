@@ -5,7 +5,7 @@ from hypothesis.extra import numpy as hnp
 
 import fastact
 from fastact._table import ACTIVATIONS
-from fastact._testing import assert_matches_reference, reference
+from fastact._testing import assert_backward_matches, assert_matches_reference, reference
 
 ROWS = {row.name: row for row in ACTIVATIONS}
 
@@ -20,12 +20,20 @@ def arrays(draw):
                                                               width=np.dtype(dtype).itemsize * 8)))
 
 
+def param_values(p):
+    if p.kind == "bool":
+        return st.booleans()
+    if p.allow_none:
+        return st.one_of(st.none(), st.floats(0, 10))
+    values = st.floats(p.minimum if p.minimum is not None else -2, 2)
+    return values.filter(lambda v: v != 0) if p.nonzero else values
+
+
 @settings(max_examples=300, deadline=None)
 @given(name=st.sampled_from(sorted(ROWS)), x=arrays(), data=st.data())
 def test_forward_any_array(name, x, data):
     row = ROWS[name]
-    params = tuple(data.draw(st.one_of(st.none(), st.floats(0, 10)) if p.allow_none
-                             else st.floats(-2, 2), label=p.name) for p in row.params)
+    params = tuple(data.draw(param_values(p), label=p.name) for p in row.params)
     y = getattr(fastact, name)(x, *params)
     assert y.shape == x.shape and y.dtype == x.dtype
     bound = row.float32_ulp if x.dtype == np.float32 else row.float64_ulp
@@ -39,8 +47,7 @@ def test_backward_any_array(name, x, data):
     g = data.draw(hnp.arrays(x.dtype, x.shape, elements=st.floats(-1e3, 1e3, width=x.dtype.itemsize * 8)))
     saved = getattr(fastact, name)(x) if row.saved == "y" else x
     dx = getattr(fastact, name + "_backward")(g, saved)
-    bound = 0 if row.float32_ulp == 0 else (1.0 if x.dtype == np.float32 else 2.0)
-    assert_matches_reference(dx, reference(name + "_backward", g, saved), x.dtype, bound)
+    assert_backward_matches(row, dx, reference(name + "_backward", g, saved), g, saved, x.dtype)
 
 
 @settings(max_examples=100, deadline=None)

@@ -4,7 +4,7 @@ import pytest
 
 import fastact
 from fastact._table import ACTIVATIONS
-from fastact._testing import assert_matches_reference, default_params, layouts, reference
+from fastact._testing import assert_backward_matches, assert_matches_reference, default_params, layouts, reference
 
 NAMES = [row.name for row in ACTIVATIONS]
 ROWS = {row.name: row for row in ACTIVATIONS}
@@ -12,6 +12,13 @@ PARAMS = {  # extra parameter sets beyond the defaults
     "relu": [(0.0, None, 0.0), (0.1, None, 0.0), (0.0, 6.0, 0.0), (0.2, 3.0, 0.5), (0.3, None, -1.0),
              (0.05, 2.0, -0.5)],
     "leaky_relu": [(0.01,), (0.3,), (0.0,), (-0.5,)],
+    "elu": [(1.0,), (0.5,), (2.5,), (0.0,)],
+    "celu": [(1.0,), (0.3,), (3.0,), (-1.5,)],
+    "gelu": [(False,), (True,)],
+    "soft_shrink": [(0.5,), (0.0,), (2.0,)],
+    "hard_shrink": [(0.5,), (0.0,), (2.0,)],
+    "squareplus": [(4.0,), (0.0,), (0.5,)],
+    "threshold": [(0.0, 0.0), (0.5, -1.0), (-2.0, 3.0)],
 }
 
 
@@ -55,9 +62,8 @@ def test_backward_matches_reference(name, dtype, simd_level, rng):
         dx = getattr(fastact, name + "_backward")(g, saved, *params)
         exact = reference(name + "_backward", g, saved, *params)
         # backward = the formula on the given saved tensor, computed in double: float32 is rounded once
-        # (<= 1 ULP); float64 rounds two or three products (<= 2 ULP); the ReLU family is exact.
-        bound = 0 if row.float32_ulp == 0 else {np.float32: 1.0, np.float64: 2.0}[np.dtype(dtype).type]
-        assert_matches_reference(dx, exact, dtype, bound)
+        # (<= 1 ULP); float64 rounds two or three products (<= 2 ULP); the piecewise-linear rows are exact.
+        assert_backward_matches(row, dx, exact, g, saved, dtype)
 
 
 @pytest.mark.parametrize("name", NAMES)
