@@ -139,6 +139,33 @@ def _torch_peer():
             lambda g, x: aten.leaky_relu_backward(g, x, ALPHA, False),
             lambda g, x, o: aten.leaky_relu_backward.grad_input(g, x, ALPHA, False, grad_input=o)),
     }
+    # Keras's other activations, where PyTorch has the same function (default parameters); backward
+    # through the aten kernel autograd itself calls.  No out= forms: allocating only.
+    selu_alpha, selu_scale = 1.6732632423543772848170429916717, 1.0507009873554804934193349852946
+    more = {
+        "elu": (F.elu, lambda g, x: aten.elu_backward(g, 1.0, 1, 1, False, x)),
+        "selu": (F.selu, lambda g, x: aten.elu_backward(g, selu_alpha, selu_scale, 1, False, x)),
+        "celu": (F.celu, lambda g, x: aten.elu_backward(g, 1.0, 1, 1.0, False, x)),
+        "gelu": (F.gelu, aten.gelu_backward),
+        "silu": (F.silu, aten.silu_backward),
+        "softplus": (F.softplus, lambda g, x: aten.softplus_backward(g, x, 1, 20)),
+        "softsign": (F.softsign, None),
+        "mish": (F.mish, aten.mish_backward),
+        "relu6": (F.relu6, lambda g, x: aten.hardtanh_backward(g, x, 0, 6)),
+        "hard_sigmoid": (F.hardsigmoid, aten.hardsigmoid_backward),
+        "hard_silu": (F.hardswish, aten.hardswish_backward),
+        "hard_tanh": (F.hardtanh, lambda g, x: aten.hardtanh_backward(g, x, -1, 1)),
+        "soft_shrink": (F.softshrink, lambda g, x: aten.softshrink_backward(g, x, 0.5)),
+        "hard_shrink": (F.hardshrink, lambda g, x: aten.hardshrink_backward(g, x, 0.5)),
+        "tanh_shrink": (F.tanhshrink, None),
+        "log_sigmoid": (F.logsigmoid, None),
+        "exponential": (torch.exp, lambda g, y: g * y),
+        "threshold": (lambda t: F.threshold(t, 0.0, 0.0), lambda g, x: aten.threshold_backward(g, x, 0.0)),
+    }
+    for name, (fwd, bwd) in more.items():
+        ops[(name, "forward")] = (fwd, None)
+        if bwd is not None:
+            ops[(name, "backward")] = (bwd, None)
 
     def set_threads(n):
         previous = torch.get_num_threads()

@@ -1,6 +1,6 @@
 """Keras 3 layers on fastact's kernels.
 
-``ReLU``, ``LeakyReLU`` and ``PReLU`` subclass Keras's own layers and replace only ``call``: the
+``ReLU``, ``LeakyReLU``, ``ELU`` and ``PReLU`` subclass Keras's own layers and replace only ``call``: the
 constructor, its defaults and validation messages, ``build``, ``get_config`` keys, masking and
 ``compute_output_shape`` are Keras's, so they are drop-ins by construction.  ``Maxout`` reproduces
 tfa.layers.Maxout (which left with TensorFlow Addons); ``Activation`` takes any fastact activation by name.
@@ -9,6 +9,7 @@ import inspect
 
 import keras
 
+from fastact._table import ACTIVATIONS
 from fastact_keras import _ops, activations
 
 _register = keras.saving.register_keras_serializable(package="fastact")
@@ -29,6 +30,14 @@ class LeakyReLU(keras.layers.LeakyReLU):
 
     def call(self, inputs):
         return _ops.activation("leaky_relu", inputs, (self.negative_slope,), tap=id(self))
+
+
+@_register
+class ELU(keras.layers.ELU):
+    """``keras.layers.ELU`` (``alpha=1.0``) computed by fastact."""
+
+    def call(self, inputs):
+        return _ops.activation("elu", inputs, (self.alpha,), tap=id(self))
 
 
 @_register
@@ -87,8 +96,12 @@ class Activation(keras.layers.Layer):
         super().__init__(**kwargs)
         self.supports_masking = True
         self.activation = activations.get(activation)
-        # the function's own (Keras) defaults, e.g. leaky_relu's negative_slope=0.2
-        self._params = tuple(p.default for p in list(inspect.signature(self.activation).parameters.values())[1:])
+        # the function's own (Keras) defaults, e.g. leaky_relu's negative_slope=0.2; where Keras has
+        # none (threshold's), fastact's
+        row = {r.name: r for r in ACTIVATIONS}[self.activation.__name__]
+        self._params = tuple(p.default if p.default is not inspect.Parameter.empty else q.default
+                             for p, q in zip(list(inspect.signature(self.activation).parameters.values())[1:],
+                                             row.params))
 
     def call(self, inputs):
         return _ops.activation(self.activation.__name__, inputs, self._params, tap=id(self))

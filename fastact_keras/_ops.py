@@ -9,6 +9,7 @@ wrapped in ``tf.custom_gradient``, with a pure-TF twin for the places Python can
   hold a Python callback: there the ops build the equivalent TF graph instead, so an exported model runs
   where fastact is not installed.  TensorFlow says when it is tracing for either.
 """
+import keras
 import numpy as np
 import tensorflow as tf
 
@@ -87,6 +88,10 @@ PURE_TF = {
     "relu": _tf_relu,
     "leaky_relu": _tf_leaky_relu,
 }
+# The other rows: Keras's own TensorFlow formulation of the same function (its signature matches).
+for _row in ACTIVATIONS:
+    if _row.name not in PURE_TF:
+        PURE_TF[_row.name] = getattr(keras.activations, _row.name)
 
 
 def _bridged(name, inputs, tf_impl, forward, backward, out_shape, tap=None, backward_takes_output=False):

@@ -3,8 +3,11 @@
 Same signatures and defaults as ``keras.activations.*``; forward and backward run fastact's kernels.
 Registered serializable under the package "fastact", so models using them save and load.
 """
+import inspect
+
 import keras
 
+from fastact._table import ACTIVATIONS
 from fastact_keras import _ops
 
 _register = keras.saving.register_keras_serializable(package="fastact")
@@ -34,7 +37,33 @@ def leaky_relu(x, negative_slope=0.2):
     return _ops.activation("leaky_relu", x, (negative_slope,))
 
 
-ALL = {f.__name__: f for f in (sigmoid, tanh, relu, leaky_relu)}
+def _generated(name):
+    """``keras.activations.<name>``'s signature and defaults, computed by fastact.NAME (forward) and
+    fastact.NAME_backward (gradient).  Arguments Keras requires (threshold's) keep no default here too."""
+    keras_fn = getattr(keras.activations, name)
+    sig = inspect.signature(keras_fn)
+    names = list(sig.parameters)[1:]
+
+    def fn(x, *args, **kwargs):
+        bound = sig.bind(x, *args, **kwargs)
+        bound.apply_defaults()
+        return _ops.activation(name, x, tuple(bound.arguments[p] for p in names))
+
+    fn.__name__ = fn.__qualname__ = name
+    fn.__signature__ = sig
+    fn.__doc__ = (f"``keras.activations.{name}{sig}`` computed by ``fastact.{name}``; gradient from "
+                  f"``fastact.{name}_backward``.")
+    return _register(fn)
+
+
+_HAND_WRITTEN = (sigmoid, tanh, relu, leaky_relu)
+ALL = {f.__name__: f for f in _HAND_WRITTEN}
+for _row in ACTIVATIONS:
+    if _row.name not in ALL:
+        ALL[_row.name] = _generated(_row.name)
+    for _alias in _row.aliases:                 # swish -> silu, hard_swish -> hard_silu, as in Keras
+        ALL[_alias] = ALL[_row.name]
+globals().update(ALL)
 
 
 def get(identifier):

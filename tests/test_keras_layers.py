@@ -38,9 +38,13 @@ PAIRS = [
     (lambda: fk.Activation("tanh"), lambda: keras.layers.Activation("tanh")),
     (lambda: fk.Activation("relu"), lambda: keras.layers.Activation("relu")),
     (lambda: fk.Activation("leaky_relu"), lambda: keras.layers.Activation("leaky_relu")),
+    (lambda: fk.ELU(), lambda: keras.layers.ELU()),
+    (lambda: fk.ELU(alpha=0.5), lambda: keras.layers.ELU(alpha=0.5)),
+    (lambda: fk.Activation("gelu"), lambda: keras.layers.Activation("gelu")),
+    (lambda: fk.Activation("swish"), lambda: keras.layers.Activation("swish")),
 ]
 IDS = ["relu", "relu-options", "relu6", "leaky", "leaky-0.05", "prelu", "prelu-shared", "prelu-zeros",
-       "sigmoid", "tanh", "act-relu", "act-leaky"]
+       "sigmoid", "tanh", "act-relu", "act-leaky", "elu", "elu-0.5", "act-gelu", "act-swish"]
 
 
 def values_and_grads(layer, x, graph):
@@ -234,3 +238,72 @@ def test_activations_functions_in_dense_match_keras():
         assert "fastact" in str(config["config"]["activation"])
     np.testing.assert_allclose(fk.activations.relu(x, negative_slope=0.1, max_value=1.0),
                                keras.activations.relu(x, negative_slope=0.1, max_value=1.0))
+
+
+# Every activation function against keras.activations: values and gradients, eager and in tf.function,
+# with the arguments Keras takes (threshold has no defaults in Keras).
+ACT_ARGS = {"threshold": (0.3, -1.0), "elu": (0.7,), "celu": (1.5,), "soft_shrink": (0.4,), "hard_shrink": (0.4,),
+            "squareplus": (2.0,)}
+ACT_NAMES = sorted(fk.activations.ALL)
+SAVES_Y = {"sigmoid", "tanh", "exponential"}
+
+
+@pytest.mark.parametrize("name", ACT_NAMES)
+@pytest.mark.parametrize("graph", [False, True], ids=["eager", "graph"])
+def test_every_activation_matches_keras(name, graph):
+    x = tf.constant((np.random.default_rng(3).standard_normal((7, 9)) * 3).astype(np.float32))
+    g = tf.constant(np.random.default_rng(4).standard_normal((7, 9)).astype(np.float32))
+    args = ACT_ARGS.get(name, ())
+    variants = [(getattr(fk.activations, name), getattr(keras.activations, name), args)]
+    if name == "gelu":
+        variants.append((fk.activations.gelu, keras.activations.gelu, (True,)))
+
+    for ours_fn, native_fn, a in variants:
+        def run(fn, v):
+            with tf.GradientTape() as tape:
+                tape.watch(v)
+                y = fn(v, *a)
+            return y, tape.gradient(y, v, output_gradients=g)
+
+        if graph:
+            run = tf.function(run)
+        y, dx = run(ours_fn, x)
+        # Keras evaluated in float64 is the reference.  Its formulas lose relative accuracy in some tails
+        # even in float64 (gelu's 1 + erf), and sigmoid/tanh's gradients use the rounded float32 output,
+        # hence the absolute floor; fastact's own accuracy is tested against longdouble elsewhere.
+        with tf.GradientTape() as tape:
+            x64 = tf.cast(x, tf.float64)
+            tape.watch(x64)
+            y_ref = native_fn(x64, *a)
+        dx_ref = tape.gradient(y_ref, x64, output_gradients=tf.cast(g, tf.float64))
+        np.testing.assert_allclose(y.numpy(), y_ref.numpy(), rtol=1e-6, atol=1e-7, err_msg=name)
+        # a gradient taken from the rounded float32 output (as Keras's own is) is off by up to ~2 ULP of
+        # y times |g| in absolute terms
+        floor = 1e-6 if ours_fn.__name__ in SAVES_Y else 1e-7
+        np.testing.assert_allclose(dx.numpy(), dx_ref.numpy(), rtol=1e-6, atol=floor, err_msg=name)
+        assert y.shape == x.shape and y.dtype == x.dtype
+
+
+@pytest.mark.parametrize("name", ACT_NAMES)
+def test_every_activation_pure_tf_under_xla(name):
+    # XLA cannot call back into Python: the op becomes Keras's own formulation, same values
+    x = tf.constant((np.random.default_rng(5).standard_normal((5, 6)) * 3).astype(np.float32))
+    args = ACT_ARGS.get(name, ())
+    fn = getattr(fk.activations, name)
+    y_xla = tf.function(lambda v: fn(v, *args), jit_compile=True)(x)
+    np.testing.assert_allclose(y_xla.numpy(), fn(x, *args).numpy(), rtol=2e-6, atol=2e-6)
+
+
+@pytest.mark.parametrize("name", ACT_NAMES)
+def test_every_activation_by_name_in_a_layer(name):
+    layer = fk.Activation(name)
+    x = (np.random.default_rng(6).standard_normal((3, 4)) * 2).astype(np.float32)
+    np.testing.assert_array_equal(layer(x).numpy(), getattr(fastact_np(), layer.activation.__name__)(
+        x, *layer._params))
+    restored = keras.saving.deserialize_keras_object(keras.saving.serialize_keras_object(layer))
+    np.testing.assert_array_equal(restored(x).numpy(), layer(x).numpy())
+
+
+def fastact_np():
+    import fastact
+    return fastact
