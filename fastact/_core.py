@@ -50,6 +50,7 @@ def as_array(x, name):
 
 
 _packed_cache = {}
+_NONZERO_MIN = float(np.finfo(np.float32).tiny)
 
 
 def pack_params(row, values):
@@ -86,8 +87,9 @@ def _validate_params(row, values):
         value = float(value)
         if not math.isfinite(value):
             raise ValueError(f"{param.name} of {row.name} must be finite, got {value!r}")
-        if param.nonzero and value == 0:
-            raise ValueError(f"{param.name} of {row.name} cannot be 0")
+        if param.nonzero and abs(value) < _NONZERO_MIN:   # also 0 once rounded to float32
+            raise ValueError(f"{param.name} of {row.name} cannot be 0 or smaller in magnitude than "
+                             f"{_NONZERO_MIN:g} (float32's smallest normal), got {param.name}={value!r}")
         if param.minimum is not None and value < param.minimum:
             raise ValueError(f"{param.name} of {row.name} cannot be less than {param.minimum}, "
                              f"got {param.name}={value!r}")

@@ -96,6 +96,22 @@ cdef inline bint maxout_takes(floating v, floating b) noexcept nogil:
 # noted per function, double-double where a plain formula would lose more than an ULP or two.
 # NaN propagates everywhere (also where Keras's tf.where formulations would turn it into a number).
 
+cdef extern from *:
+    """
+    /* Horner's rule over n coefficients (constant at every call, so the loop unrolls and the
+     * surrounding elementwise loop still vectorises) */
+    static inline double fa_horner(const double *c, int n, double u)
+    {
+        double p = c[n - 1];
+        #pragma GCC unroll 32
+        for (int k = n - 2; k >= 0; k--)
+            p = p * u + c[k];
+        return p;
+    }
+    """
+    double fa_horner(const double *c, int n, double u) noexcept nogil
+
+
 cdef inline double _exp_lp(double v) noexcept nogil:
     # exp for the float32 paths: fa_exp_lp on its domain (the clamps keep NaN); e^-700 is small enough
     # to vanish even against the large factors some derivatives multiply it by
@@ -146,12 +162,47 @@ cdef extern from *:
     const double FA_GELU_K1
 
 
+cdef inline double _exp_acc(double v) noexcept nogil:
+    # exp(v) to about a double ULP for v <= 20 (or NaN), vectorisable: the high part of fa_exp_dd
+    cdef double lo
+    v = -746.0 if v < -746.0 else v
+    return fa_exp_dd(20.0 if v > 20.0 else v, &lo) + lo
+
+cdef inline double _exp_any2(floating x, double v) noexcept nogil:
+    # exp to a double ULP: vectorisable fa_exp_dd for float32, libm for float64
+    if floating is float:
+        return _exp_acc(v)
+    else:
+        return exp(v)
+
+cdef inline double _log1p_lp(double z) noexcept nogil:
+    # log1p(z) for z in [0, 1] (or NaN) to ~2^-31 relative, vectorisable: 2 atanh(s), s = z/(2 + z)
+    # in [0, 1/3], 10 terms of the odd series (the float32 paths of softplus and log_sigmoid)
+    cdef double s = z / (2.0 + z), s2 = s * s, p = 1.0 / 19.0
+    p = p * s2 + 1.0 / 17.0
+    p = p * s2 + 1.0 / 15.0
+    p = p * s2 + 1.0 / 13.0
+    p = p * s2 + 1.0 / 11.0
+    p = p * s2 + 1.0 / 9.0
+    p = p * s2 + 1.0 / 7.0
+    p = p * s2 + 1.0 / 5.0
+    p = p * s2 + 1.0 / 3.0
+    return 2.0 * s + 2.0 * s * s2 * p
+
+cdef inline double _log1p_exp_neg(floating x) noexcept nogil:
+    # log1p(exp(-|x|))
+    cdef double nx = -fabs(<double>x)
+    if floating is float:
+        return _log1p_lp(_exp_lp(nx))
+    else:
+        return log1p(exp(nx))
+
 cdef inline double _sigmoid_acc(floating x) noexcept nogil:
-    # sigmoid(x) for derivatives: libm's exp in double (float32: its error must not reach the result
-    # where a derivative nearly cancels); float64: sigmoid's own double-double path (<= 0.73 ULP)
+    # sigmoid(x) for derivatives, where one nearly cancels: float32 from an exp good to a double ULP
+    # (fa_exp_lp's 2e-9 would show); float64 from sigmoid's own double-double path (<= 0.73 ULP)
     cdef double xd = x, nx = -fabs(xd), z, z_lo, d, d_lo
     if floating is float:
-        z = exp(nx)
+        z = _exp_acc(nx)
         return (1.0 if x >= 0 else z) / (1.0 + z)
     else:
         z = fa_exp_dd(-746.0 if nx < -746.0 else nx, &z_lo)
@@ -204,12 +255,12 @@ cdef inline floating celu_fwd(floating x, floating a, floating b, floating c) no
         return x if x > 0 else <float>(<double>a * fa_expm1_lp(v))
     else:
         e = expm1(v)
-        return x if x > 0 else <double>a * (e + v_lo * (e + 1.0) if v_lo != 0 else e)
+        return x if x > 0 else <double>a * (e + v_lo * (e + 1.0) if (v_lo != 0) & (e != INFINITY) else e)
 
 cdef inline floating celu_bwd(floating g, floating x, floating a, floating b, floating c) noexcept nogil:
     cdef double v_lo, v = _celu_arg(x, a, &v_lo), e
     e = _exp_any(x, v)
-    return g if x > 0 else <floating>(<double>g * (e + e * v_lo if v_lo != 0 else e))
+    return g if x > 0 else <floating>(<double>g * (e + e * v_lo if (v_lo != 0) & (e != INFINITY) else e))
 
 
 # ---- gelu: a = approximate (0 or 1) ----
@@ -217,11 +268,75 @@ cdef inline floating celu_bwd(floating g, floating x, floating a, floating b, fl
 # (erfc'(z) = -2/sqrt(pi) exp(-z^2)), which a plain x * 0.7071... would amplify by 2z^2 in the tail.
 # approximate: x/2 (1 + tanh(u)) = x sigmoid(2u), u = sqrt(2/pi) (x + 0.044715 x^3): no cancellation.
 
+# erfc for the float32 paths, vectorisable: erfc(z) = t exp(P(u) - z^2), t = 2/(2 + z), u = (12t - 7)/5
+# in [-1, 1] for z in [0, 10]; P of degree 14 fitted (Chebyshev least squares, benchmarks/fit_erfc.py)
+# to log(erfc(z)/t) + z^2 within 2^-35.6, so erfc is good to 2^-35 relative.
+cdef extern from *:
+    """
+    static const double FA_ERFC_P[15] = {
+    -0.5585953511357098,
+    0.5703071524041937,
+    0.015744884852398517,
+    -0.029471315399404608,
+    -0.0010433021292309114,
+    0.003712872486811665,
+    -0.0002858296172589309,
+    -0.0005463334201889051,
+    0.0001497671827622292,
+    6.623240633569708e-05,
+    -4.208496807796454e-05,
+    -3.4364395472966333e-06,
+    7.950959331121022e-06,
+    -3.9424631672457565e-07,
+    -8.12954668600305e-07,
+    };
+    """
+    const double FA_ERFC_P[15]
+
+cdef inline double _erfc_lp(double z) noexcept nogil:
+    # z >= 0 or NaN; erfc(z > 10) < 2e-45 is below float32's range, and 0 keeps x erfc(z) there so
+    cdef double t, u, p, zc
+    zc = 10.0 if z > 10.0 else z
+    t = 2.0 / (2.0 + zc)
+    u = (12.0 * t - 7.0) / 5.0
+    p = fa_horner(FA_ERFC_P, 15, u)
+    return 0.0 if z > 10.0 else t * _exp_acc(p - zc * zc)
+
+# erf(z) for |z| < 1 from its Taylor series (17 terms, 2^-49 at |z| = 1): the derivative of gelu
+# crosses zero at z = 0.53, where Phi needs an absolute accuracy the erfc form does not reach
+cdef extern from *:
+    """
+    static const double FA_ERF_T[17] = {
+    1.1283791670955126,
+    -0.37612638903183754,
+    0.11283791670955126,
+    -0.026866170645131252,
+    0.005223977625442188,
+    -0.0008548327023450853,
+    0.00012055332981789664,
+    -1.492565035840625e-05,
+    1.6462114365889248e-06,
+    -1.6365844691234924e-07,
+    1.4807192815879218e-08,
+    -1.2290555301717928e-09,
+    9.422759064650411e-11,
+    -6.7113668551641105e-12,
+    4.4632242632864775e-13,
+    -2.7835162072109215e-14,
+    1.6342614095367152e-15,
+    };
+    """
+    const double FA_ERF_T[17]
+
 cdef inline double _gelu_cdf(floating x, bint times_x) noexcept nogil:
     # Phi(x) = erfc(-x/sqrt2)/2, or x Phi(x) with times_x
-    cdef double xd = x, z = -xd * FA_GELU_R2_HI, z_lo, q, q_lo, r, ser, e
+    cdef double xd = x, z = -xd * FA_GELU_R2_HI, z_lo, q, q_lo, r, ser, e, z2, p
     if floating is float:
-        return 0.5 * erfc(z) * (xd if times_x else 1.0)
+        e = 0.5 * _erfc_lp(fabs(z))
+        z2 = z * z
+        p = fa_horner(FA_ERF_T, 17, z2)
+        e = (0.5 - 0.5 * z * p) if fabs(z) < 1.0 else (e if z >= 0 else 1.0 - e)
+        return e * (xd if times_x else 1.0)
     else:
         z_lo = fma(-xd, FA_GELU_R2_HI, -z) - xd * FA_GELU_R2_LO
         if z > 26.0:
@@ -262,7 +377,7 @@ cdef inline double _gelu_tanh_sig(floating x, double sign, bint accurate) noexce
     cdef double xd = x, w, w_lo, z, z_lo, d, d_lo, nw
     if floating is float:
         w = sign * 2.0 * FA_GELU_K0 * (xd + FA_GELU_K1 * xd * xd * xd)
-        z = (exp(-fabs(w)) if accurate else _exp_any(x, -fabs(w))) if w == w else w
+        z = (_exp_acc(-fabs(w)) if accurate else _exp_any(x, -fabs(w))) if w == w else w
         return (1.0 if w >= 0 else z) / (1.0 + z)
     else:
         w = sign * _gelu_w(xd, &w_lo)
@@ -284,34 +399,41 @@ cdef inline double _gelu_tanh_tail(double xd) noexcept nogil:
     return -exp(sh) * (1.0 + (e + w_lo))
 
 cdef inline floating gelu_fwd(floating x, floating a, floating b, floating c) noexcept nogil:
-    cdef double xd = x
-    if a != 0:
-        if not (fabs(xd) < 1e100):          # +-inf, NaN, and x^3 beyond double: the linear/zero limits
-            return x if x > 0 else (x if x != x else <floating>-0.0)
-        if floating is double:
+    cdef double xd = x, r
+    if floating is float:
+        # straight-line (both forms are selects) so the loop vectorises; +-inf and NaN at the end
+        r = xd * _gelu_tanh_sig(x, 1.0, False) if a != 0 else _gelu_cdf(x, True)
+        return x if x == INFINITY else (<float>-0.0 if x == -INFINITY else <float>r)
+    else:
+        if a != 0:
+            if not (fabs(xd) < 1e100):          # +-inf, NaN, and x^3 beyond double: the limits
+                return x if x > 0 else (x if x != x else -0.0)
             if xd < -20.5:                      # w < -700
                 return _gelu_tanh_tail(xd)
-        return <floating>(xd * _gelu_tanh_sig(x, 1.0, False))
-    if not (fabs(xd) < 1e300):
-        return x if x > 0 else (x if x != x else <floating>-0.0)
-    return <floating>_gelu_cdf(x, True)
+            return xd * _gelu_tanh_sig(x, 1.0, False)
+        if not (fabs(xd) < 1e150):             # Phi is 0 or 1 long before; x^2 would overflow
+            return x if x > 0 else (x if x != x else -0.0)
+        return _gelu_cdf(x, True)
 
 cdef inline floating gelu_bwd(floating g, floating x, floating a, floating b, floating c) noexcept nogil:
-    cdef double xd = x, s, sn, du
-    if x != x:
-        return x
+    cdef double xd = x, s, sn, du, d
     if a != 0:
-        if not (fabs(xd) < 1e100):
-            return g if x > 0 else 0
         s = _gelu_tanh_sig(x, 1.0, True)
         sn = _gelu_tanh_sig(x, -1.0, True)
         du = 2.0 * FA_GELU_K0 * (1.0 + 3.0 * FA_GELU_K1 * xd * xd)
-        return <floating>(<double>g * (s + xd * s * sn * du))
-    if not (fabs(xd) < 1e300):
-        return g if x > 0 else 0
-    # phi(x) = exp(-x^2/2)/sqrt(2 pi), with the rounding of x^2 carried to first order
-    return <floating>(<double>g * (_gelu_cdf(x, False) + xd * FA_GELU_1_SQRT2PI * exp(-0.5 * (xd * xd))
-                                    * (1.0 - 0.5 * fma(xd, xd, -(xd * xd)))))
+        d = s + xd * s * sn * du
+    else:
+        # phi(x) = exp(-x^2/2)/sqrt(2 pi), with the rounding of x^2 carried to first order
+        d = (_gelu_cdf(x, False) + xd * FA_GELU_1_SQRT2PI * _exp_any2(x, -0.5 * (xd * xd))
+             * (1.0 - 0.5 * fma(xd, xd, -(xd * xd))))
+    if floating is double:
+        if x != x:
+            return x
+        if not (fabs(xd) < (1e100 if a != 0 else 1e150)):
+            return g if x > 0 else 0
+    else:
+        d = (1.0 if x > 0 else 0.0) if fabs(xd) >= 1e30 else d    # +-inf (NaN stays NaN)
+    return <floating>(<double>g * d)
 
 
 # ---- silu (swish): x sigmoid(x); float64 divides the double-double x*z by 1 + z like sigmoid ----
@@ -345,7 +467,7 @@ cdef inline floating silu_bwd(floating g, floating x, floating a, floating b, fl
 # ---- softplus: max(x, 0) + log1p(exp(-|x|)) ----
 cdef inline floating softplus_fwd(floating x, floating a, floating b, floating c) noexcept nogil:
     cdef double xd = x
-    return <floating>((xd if x > 0 else 0.0) + log1p(_exp_any(x, -fabs(xd))))
+    return <floating>((xd if x > 0 else 0.0) + _log1p_exp_neg(x))
 
 cdef inline floating softplus_bwd(floating g, floating x, floating a, floating b, floating c) noexcept nogil:
     return <floating>(<double>g * _sigmoid_acc(x))
@@ -354,7 +476,7 @@ cdef inline floating softplus_bwd(floating g, floating x, floating a, floating b
 # ---- log_sigmoid: min(x, 0) - log1p(exp(-|x|)) ----
 cdef inline floating log_sigmoid_fwd(floating x, floating a, floating b, floating c) noexcept nogil:
     cdef double xd = x
-    return <floating>((xd if x < 0 else 0.0) - log1p(_exp_any(x, -fabs(xd))))
+    return <floating>((xd if x < 0 else 0.0) - _log1p_exp_neg(x))
 
 cdef inline floating log_sigmoid_bwd(floating g, floating x, floating a, floating b, floating c) noexcept nogil:
     # sigmoid(-x)
@@ -379,8 +501,8 @@ cdef inline floating softsign_bwd(floating g, floating x, floating a, floating b
         d = 1.0 + ax
         return <float>(<double>g / (d * d))
     else:
-        if not (ax < 1e150):
-            return x if x != x else 0.0 * g
+        if not (ax < 1e150):                  # (1 + |x|)^2 == x^2 here, and would overflow
+            return x if x != x else (g / ax) / ax
         d = fa_two_sum(1.0, ax, &d_lo)
         if not (fabs(<double>g) < 1e300):
             return g / (d * d)
@@ -407,7 +529,7 @@ cdef inline floating mish_bwd(floating g, floating x, floating a, floating b, fl
         return g
     if x == -INFINITY:
         return 0
-    z = exp(xd)                             # libm: the sum nearly cancels near x = -1.19
+    z = _exp_acc(xd) if floating is float else exp(xd)   # the sum nearly cancels near x = -1.19
     n = z * (z + 2.0)
     t = n + 2.0
     return <floating>(<double>g * (n / t + xd * (z / (1.0 + z)) * (4.0 * (n + 1.0) / (t * t))))
@@ -429,8 +551,8 @@ cdef inline floating linear_bwd(floating g, floating x, floating a, floating b, 
     return g
 
 
-# ---- tanh_shrink: x - tanh(x), from its Taylor series where the subtraction would cancel: below 2^-6
-# for float32 (5 terms), below 0.5 for float64 (18 terms, truncation 2^-59); above that a float64
+# ---- tanh_shrink: x - tanh(x), from its Taylor series where the subtraction would cancel: below 0.5
+# (float32: 13 terms, float64: 18 terms, truncation 2^-59); above that a float64
 # double-double tanh = t/(t + 2), t = expm1(2|x|), makes x - tanh exact up to 1.9 ----
 cdef extern from *:
     """
@@ -459,19 +581,16 @@ cdef extern from *:
 
 cdef inline floating tanh_shrink_fwd(floating x, floating a, floating b, floating c) noexcept nogil:
     cdef double xd = x, ax = fabs(xd), x2 = xd * xd, p, t, t_lo, d, d_lo, q, corr
-    cdef int k
     if floating is float:
-        if ax < 0.015625:
-            p = FA_TANH_SHRINK_C[4]
-            for k in range(3, -1, -1):
-                p = p * x2 + FA_TANH_SHRINK_C[k]
-            return <float>(xd * x2 * p)
+        # series below 0.5 (its 13 leading terms: 2^-38); above, tanh = t/(t + 2) from fa_expm1_lp:
+        # x - tanh(x) cancels at most 13-fold there, which its 1e-9 absorbs
+        if ax < 0.5:
+            return <float>(xd * x2 * fa_horner(FA_TANH_SHRINK_C, 13, x2))
+        t = fa_expm1_lp(2.0 * (20.0 if ax > 20.0 else ax))
+        return <float>copysign(ax - t / (t + 2.0), xd)
     else:
         if ax < 0.5:
-            p = FA_TANH_SHRINK_C[17]
-            for k in range(16, -1, -1):
-                p = p * x2 + FA_TANH_SHRINK_C[k]
-            return xd * x2 * p
+            return xd * x2 * fa_horner(FA_TANH_SHRINK_C, 18, x2)
         if ax < 1.9:
             t = fa_expm1_dd(2.0 * ax, &t_lo)
             d = fa_two_sum(t, 2.0, &d_lo)
@@ -482,7 +601,12 @@ cdef inline floating tanh_shrink_fwd(floating x, floating a, floating b, floatin
     return <floating>(xd - tanh(xd))
 
 cdef inline floating tanh_shrink_bwd(floating g, floating x, floating a, floating b, floating c) noexcept nogil:
-    cdef double t = tanh(<double>x)
+    cdef double ax = fabs(<double>x), e, t
+    if floating is float:
+        e = fa_expm1_lp(2.0 * (20.0 if ax > 20.0 else ax))
+        t = e / (e + 2.0)                   # |tanh(x)|
+    else:
+        t = tanh(<double>x)
     return <floating>(<double>g * (t * t))
 
 
@@ -493,18 +617,20 @@ cdef inline double _squareplus_s(double xd, double b) noexcept nogil:
 
 cdef inline floating squareplus_fwd(floating x, floating a, floating b, floating c) noexcept nogil:
     cdef double xd = x, s = _squareplus_s(xd, a)
-    return <floating>(0.5 * (xd + s) if x >= 0 else (0.5 * <double>a / (s - xd) if x == x else xd))
+    # halves first: x + s and s - x may not exist in double for |x| near DBL_MAX
+    return <floating>(0.5 * xd + 0.5 * s if x >= 0 else (
+        (0.25 * <double>a / (0.5 * s - 0.5 * xd) if a != 0 else 0.0) if x == x else xd))
 
 cdef inline floating squareplus_bwd(floating g, floating x, floating a, floating b, floating c) noexcept nogil:
     # (1 + x/s)/2, as b / (2 s (s - x)) for x < 0; b = 0 is relu (slope 1 at x = 0)
     cdef double xd = x, s, r
     if x != x:
         return x
-    if (a == 0) | (fabs(xd) >= 1e150):
+    if a == 0:
         r = 1.0 if x >= 0 else 0.0
     else:
-        s = sqrt(xd * xd + <double>a)
-        r = 0.5 * (1.0 + xd / s) if x >= 0 else 0.5 * <double>a / (s * (s - xd))
+        s = _squareplus_s(xd, a)
+        r = (0.5 * (1.0 + xd / s) if xd < 1e150 else 1.0) if x >= 0 else (0.25 * <double>a / s) / (0.5 * s - 0.5 * xd)
     return <floating>(<double>g * r)
 
 

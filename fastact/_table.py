@@ -106,7 +106,7 @@ ACTIVATIONS += (
         summary="Exponential linear unit (Keras's elu).",
         formula="x if x > 0 else alpha * expm1(x)",
         derivative="g if x > 0 else g * alpha * exp(x)",
-        saved="x", serial_below=8192, float32_ulp=1.0, float64_ulp=2.0,
+        saved="x", serial_below=8192, float32_ulp=1.0, float64_ulp=3.0, backward_ulp=(1.0, 3.0),
         params=(Param("alpha", 1.0, doc="scale of the negative side"),),
     ),
     Activation(
@@ -114,7 +114,7 @@ ACTIVATIONS += (
         summary="Scaled ELU with the self-normalising constants (Klambauer et al. 2017).",
         formula="scale * (x if x > 0 else alpha * expm1(x)), scale = 1.0507..., alpha = 1.6732...",
         derivative="g * scale * (1 if x > 0 else alpha * exp(x))",
-        saved="x", serial_below=8192, float32_ulp=1.0, float64_ulp=2.0,
+        saved="x", serial_below=8192, float32_ulp=1.0, float64_ulp=3.0, backward_ulp=(1.0, 3.0),
     ),
     Activation(
         name="celu",
@@ -162,7 +162,7 @@ ACTIVATIONS += (
         summary="Mish (Misra 2019), in a form without cancellation.",
         formula="x * tanh(softplus(x)) = x * n / (n + 2), n = e^x (e^x + 2)",
         derivative="g * (tanh(sp) + x * sigmoid(x) * sech(sp)^2), sp = softplus(x)",
-        saved="x", serial_below=8192, float32_ulp=1.0, float64_ulp=4.0,
+        saved="x", serial_below=8192, float32_ulp=1.0, float64_ulp=4.0, backward_ulp=(1.0, 3.0),
     ),
     Activation(
         name="relu6",
@@ -222,7 +222,7 @@ ACTIVATIONS += (
         summary="Squareplus (Barron 2021), without cancellation for negative x.",
         formula="(x + sqrt(x^2 + b)) / 2",
         derivative="g * (1 + x / sqrt(x^2 + b)) / 2",
-        saved="x", serial_below=32768, float32_ulp=1.0, float64_ulp=3.0, backward_ulp=(1.0, 4.0),
+        saved="x", serial_below=32768, float32_ulp=1.0, float64_ulp=3.0, backward_ulp=(1.0, 5.0),
         params=(Param("b", 4.0, minimum=0.0, doc="smoothness near 0 (b = 0 gives relu)"),),
     ),
     Activation(
