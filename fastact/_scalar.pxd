@@ -15,6 +15,8 @@ cdef extern from "_vmath.h" nogil:
     double fa_expm1_dd(double x, double *lo) noexcept
     double fa_two_sum(double a, double b, double *err) noexcept
     double fa_div_dd(double n_hi, double n_lo, double d_hi, double d_lo) noexcept
+    const double FA_LN2_HI
+    const double FA_LN2_LO
 
 
 # ---- sigmoid: z = exp(-|x|); 1/(1+z) for x >= 0, z/(1+z) for x < 0 (no overflow, exact limits) ----
@@ -436,6 +438,16 @@ cdef inline floating gelu_bwd(floating g, floating x, floating a, floating b, fl
     return <floating>(<double>g * d)
 
 
+cdef inline double _x_exp_tail(double xd) noexcept nogil:
+    # x e^x for float64 x in [-746, -700), where e^x is subnormal but x e^x is not: e^x 2^64 =
+    # e^(x + 64 LN2_HI) e^(64 LN2_LO) is normal (x + 64 LN2_HI is exact: both are multiples of 2^-43 and
+    # below 1024), then scaled back by 2^-64
+    cdef double z_lo, z = fa_exp_dd(xd + 64.0 * FA_LN2_HI, &z_lo), n, n_lo
+    z_lo = z_lo + z * (64.0 * FA_LN2_LO)             # the 64 LN2_LO left out of the argument
+    n = xd * z
+    n_lo = fma(xd, z, -n) + xd * z_lo
+    return (n + n_lo) * 5.421010862427522e-20        # 2^-64
+
 # ---- silu (swish): x sigmoid(x); float64 divides the double-double x*z by 1 + z like sigmoid ----
 cdef inline floating silu_fwd(floating x, floating a, floating b, floating c) noexcept nogil:
     cdef double xd = x, nx = -fabs(xd), z, z_lo, d, d_lo, n, n_lo
@@ -450,9 +462,11 @@ cdef inline floating silu_fwd(floating x, floating a, floating b, floating c) no
         d_lo = d_lo + z_lo
         if x >= 0:     # beyond 1e300 sigmoid(x) == 1 (and Dekker's split in fa_div_dd would overflow)
             return xd if xd > 1e300 else fa_div_dd(xd, 0.0, d, d_lo)
+        if xd < -700.0:                 # e^x subnormal; 1 + e^x == 1
+            return _x_exp_tail(xd) if xd >= -746.0 else -0.0
         n = xd * z
         n_lo = fma(xd, z, -n) + xd * z_lo
-        return fa_div_dd(n, n_lo, d, d_lo) if n == n else -0.0       # -inf * 0: the limit is -0
+        return fa_div_dd(n, n_lo, d, d_lo)
 
 cdef inline floating silu_bwd(floating g, floating x, floating a, floating b, floating c) noexcept nogil:
     # sigmoid(x) (1 + x sigmoid(-x))
@@ -516,6 +530,9 @@ cdef inline floating mish_fwd(floating x, floating a, floating b, floating c) no
     cdef double xd = x, z, n
     if x > 20:                              # tanh(softplus(x)) == 1 in double
         return x
+    if floating is double:
+        if xd < -700.0:                     # mish(x) = x e^x (1 + O(e^x)) there, e^x subnormal
+            return _x_exp_tail(xd) if xd >= -746.0 else (x if x != x else -0.0)
     z = _exp_any(x, xd)
     n = z * (z + 2.0)
     return <floating>(xd * n / (n + 2.0)) if x == x and x != -INFINITY else (x if x != x else <floating>-0.0)
