@@ -601,6 +601,17 @@ cdef extern from *:
     """
     const double FA_TANH_SHRINK_C[18]
 
+cdef inline double _tanh_dd(double ax, double *lo) noexcept nogil:
+    # tanh(ax) = hi + lo for 0 <= ax <= 60: t/(t + 2), t = expm1(2 ax) as a double-double, divided with
+    # its residual
+    cdef double t, t_lo, d, d_lo, q
+    t = fa_expm1_dd(2.0 * ax, &t_lo)
+    d = fa_two_sum(t, 2.0, &d_lo)
+    d_lo = d_lo + t_lo
+    q = t / d
+    lo[0] = ((fma(-q, d, t) + t_lo) - q * d_lo) / d
+    return q
+
 cdef inline floating tanh_shrink_fwd(floating x, floating a, floating b, floating c) noexcept nogil:
     cdef double xd = x, ax = fabs(xd), x2 = xd * xd, p, t, t_lo, d, d_lo, q, corr
     if floating is float:
@@ -614,11 +625,7 @@ cdef inline floating tanh_shrink_fwd(floating x, floating a, floating b, floatin
         if ax < 0.5:
             return xd * x2 * fa_horner(FA_TANH_SHRINK_C, 18, x2)
         if ax < 1.9:
-            t = fa_expm1_dd(2.0 * ax, &t_lo)
-            d = fa_two_sum(t, 2.0, &d_lo)
-            d_lo = d_lo + t_lo
-            q = t / d
-            corr = ((fma(-q, d, t) + t_lo) - q * d_lo) / d
+            q = _tanh_dd(ax, &corr)
             return copysign((ax - q) - corr, xd)     # ax - q is exact: q in [ax/2, ax]
     return <floating>(xd - tanh(xd))
 
@@ -627,8 +634,8 @@ cdef inline floating tanh_shrink_bwd(floating g, floating x, floating a, floatin
     if floating is float:
         e = fa_expm1_lp(2.0 * (20.0 if ax > 20.0 else ax))
         t = e / (e + 2.0)                   # |tanh(x)|
-    else:
-        t = tanh(<double>x)
+    else:                                   # tanh from the double-double, rounded once, then squared
+        t = _tanh_dd(ax, &e) + e if ax < 19.0 else tanh(ax)
     return <floating>(<double>g * (t * t))
 
 
