@@ -5,6 +5,8 @@ it, so a float64 result can be checked to a fraction of an ULP.  The piecewise-l
 evaluated in the input's own float dtype with the same operations Keras uses, so results must match
 exactly.  Clarity over speed; no fastact code is used here.
 """
+import warnings
+
 import numpy as np
 
 _LD = np.longdouble
@@ -146,7 +148,9 @@ def _erfc(z, precise):
     import mpmath
     flat = np.clip(z, -30, 120).ravel()    # erfc is 2 / below longdouble's range outside
     out = np.empty(flat.shape, _LD)
-    with mpmath.workprec(80):
+    # (NumPy warns "overflow" when a string holds a value below longdouble's range; it becomes 0)
+    with mpmath.workprec(80), warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
         for i, v in enumerate(flat):
             out[i] = _LD(str(mpmath.erfc(mpmath.mpf(str(v))))) if np.isfinite(v) else (
                 _LD(0) if v > 0 else (_LD(2) if v < 0 else v))
