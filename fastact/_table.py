@@ -252,6 +252,7 @@ ACTIVATIONS += (
     ),
     Activation(
         name="exponential",
+        float32_span=True,
         summary="exp(x).",
         formula="exp(x)",
         derivative="g * y",
