@@ -166,9 +166,10 @@ cdef extern from *:
 
 cdef inline double _exp_acc(double v) noexcept nogil:
     # exp(v) to about a double ULP for v <= 20 (or NaN), vectorisable: the high part of fa_exp_dd
-    cdef double lo
+    cdef double lo, hi
     v = -746.0 if v < -746.0 else v
-    return fa_exp_dd(20.0 if v > 20.0 else v, &lo) + lo
+    hi = fa_exp_dd(20.0 if v > 20.0 else v, &lo)     # (C leaves the order of f(&lo) + lo open)
+    return hi + lo
 
 cdef inline double _exp_any2(floating x, double v) noexcept nogil:
     # exp to a double ULP: vectorisable fa_exp_dd for float32, libm for float64
@@ -613,7 +614,7 @@ cdef inline double _tanh_dd(double ax, double *lo) noexcept nogil:
     return q
 
 cdef inline floating tanh_shrink_fwd(floating x, floating a, floating b, floating c) noexcept nogil:
-    cdef double xd = x, ax = fabs(xd), x2 = xd * xd, p, t, t_lo, d, d_lo, q, corr
+    cdef double xd = x, ax = fabs(xd), x2 = xd * xd, t, q, corr
     if floating is float:
         # series below 0.5 (its 13 leading terms: 2^-38); above, tanh = t/(t + 2) from fa_expm1_lp:
         # x - tanh(x) cancels at most 13-fold there, which its 1e-9 absorbs
@@ -635,7 +636,11 @@ cdef inline floating tanh_shrink_bwd(floating g, floating x, floating a, floatin
         e = fa_expm1_lp(2.0 * (20.0 if ax > 20.0 else ax))
         t = e / (e + 2.0)                   # |tanh(x)|
     else:                                   # tanh from the double-double, rounded once, then squared
-        t = _tanh_dd(ax, &e) + e if ax < 19.0 else tanh(ax)
+        if ax < 19.0:
+            t = _tanh_dd(ax, &e)
+            t = t + e
+        else:
+            t = tanh(ax)
     return <floating>(<double>g * (t * t))
 
 
