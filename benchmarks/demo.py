@@ -20,7 +20,13 @@ import numpy as np
 
 import fastact
 from fastact._table import ACTIVATIONS
-from fastact._testing import backward_bound, default_params, reference, ulp_errors
+from fastact._testing import (
+    backward_bound,
+    default_params,
+    reference,
+    scaled_ulp_error,
+    ulp_errors,
+)
 
 sys.path.append(os.path.dirname(os.path.abspath(__file__)))  # appended: the installed fastact wins
 import speed  # noqa: E402
@@ -47,17 +53,6 @@ def error_of(actual, exact, dtype):
     return (float(ulps.max()) if ulps.size else 0.0), special_ok
 
 
-def scaled_error(dx, exact, g, saved):
-    """Max error in ULP of max(|exact|, |g| max(1, |x|)): for derivatives that cross zero."""
-    exact = np.asarray(exact, np.longdouble)
-    mag = np.maximum(np.abs(exact), np.abs(np.asarray(g, np.longdouble))
-                     * np.maximum(1, np.abs(np.asarray(saved, np.longdouble))))
-    ok = np.isfinite(exact) & np.isfinite(mag) & (mag > 0)
-    ulp = np.ldexp(np.longdouble(1), np.frexp(mag[ok])[1].astype(np.int64) - 53)
-    err = np.abs(np.asarray(dx, np.longdouble)[ok] - exact[ok]) / ulp
-    return float(err.max()) if err.size else 0.0
-
-
 def correctness(n):
     print(f"\n## Correctness against the extended-precision reference ({5 * n:,} inputs per dtype)\n")
     print("| function | dtype | forward max ULP | backward max ULP | NaN/inf/subnormal | promised (fwd; bwd) |")
@@ -77,7 +72,7 @@ def correctness(n):
             bwd, ok2 = error_of(dx, exact_dx, dtype)
             scaled = row.backward_cancels and dtype == np.float64
             if scaled:   # the derivative crosses zero: ULP of |g| max(1, |x|), as promised
-                bwd = scaled_error(dx, exact_dx, g, saved)
+                bwd = scaled_ulp_error(dx, exact_dx, g, saved)
             bound = row.float32_ulp if dtype == np.float32 else row.float64_ulp
             bbound = backward_bound(row, dtype)
             ok = ok1 and ok2 and fwd <= bound and bwd <= bbound
@@ -122,9 +117,10 @@ def keras_demo(quick):
     try:
         os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
         import keras
-        import fastact_keras as fk
         from sklearn.datasets import load_digits
         from sklearn.model_selection import train_test_split
+
+        import fastact_keras as fk
     except ImportError as exc:
         print(f"\n(Keras part skipped: {exc}; `pip install 'fastact[demo]'`)")
         return True

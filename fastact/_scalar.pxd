@@ -171,8 +171,8 @@ cdef inline double _exp_acc(double v) noexcept nogil:
     hi = fa_exp_dd(20.0 if v > 20.0 else v, &lo)     # (C leaves the order of f(&lo) + lo open)
     return hi + lo
 
-cdef inline double _exp_any2(floating x, double v) noexcept nogil:
-    # exp to a double ULP: vectorisable fa_exp_dd for float32, libm for float64
+cdef inline double _exp_exact(floating x, double v) noexcept nogil:
+    # exp to a double ULP, for sums that nearly cancel: vectorisable fa_exp_dd for float32, libm for float64
     if floating is float:
         return _exp_acc(v)
     else:
@@ -202,15 +202,13 @@ cdef inline double _log1p_exp_neg(floating x) noexcept nogil:
 
 cdef inline double _sigmoid_acc(floating x) noexcept nogil:
     # sigmoid(x) for derivatives, where one nearly cancels: float32 from an exp good to a double ULP
-    # (fa_exp_lp's 2e-9 would show); float64 from sigmoid's own double-double path (<= 0.73 ULP)
-    cdef double xd = x, nx = -fabs(xd), z, z_lo, d, d_lo
+    # (fa_exp_lp's 2e-9 would show); float64 is sigmoid's own double-double path (<= 0.73 ULP)
+    cdef double z
     if floating is float:
-        z = _exp_acc(nx)
+        z = _exp_acc(-fabs(<double>x))
         return (1.0 if x >= 0 else z) / (1.0 + z)
     else:
-        z = fa_exp_dd(-746.0 if nx < -746.0 else nx, &z_lo)
-        d = fa_two_sum(1.0, z, &d_lo)
-        return fa_div_dd(1.0 if x >= 0 else z, 0.0 if x >= 0 else z_lo, d, d_lo + z_lo)
+        return sigmoid_fwd(x, 0, 0, 0)
 
 
 # ---- elu: a = alpha ----
@@ -427,7 +425,7 @@ cdef inline floating gelu_bwd(floating g, floating x, floating a, floating b, fl
         d = s + xd * s * sn * du
     else:
         # phi(x) = exp(-x^2/2)/sqrt(2 pi), with the rounding of x^2 carried to first order
-        d = (_gelu_cdf(x, False) + xd * FA_GELU_1_SQRT2PI * _exp_any2(x, -0.5 * (xd * xd))
+        d = (_gelu_cdf(x, False) + xd * FA_GELU_1_SQRT2PI * _exp_exact(x, -0.5 * (xd * xd))
              * (1.0 - 0.5 * fma(xd, xd, -(xd * xd))))
     if floating is double:
         if x != x:
@@ -552,7 +550,7 @@ cdef inline floating mish_bwd(floating g, floating x, floating a, floating b, fl
         return g
     if x == -INFINITY:
         return 0
-    z = _exp_acc(xd) if floating is float else exp(xd)   # the sum nearly cancels near x = -1.19
+    z = _exp_exact(x, xd)                   # the sum nearly cancels near x = -1.19
     n = z * (z + 2.0)
     t = n + 2.0
     return <floating>(<double>g * (n / t + xd * (z / (1.0 + z)) * (4.0 * (n + 1.0) / (t * t))))

@@ -6,6 +6,8 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 import numpy as np
 import pytest
 
+import fastact
+
 tf = pytest.importorskip("tensorflow")
 keras = pytest.importorskip("keras")
 import fastact_keras as fk  # noqa: E402
@@ -298,12 +300,8 @@ def test_every_activation_pure_tf_under_xla(name):
 def test_every_activation_by_name_in_a_layer(name):
     layer = fk.Activation(name)
     x = (np.random.default_rng(6).standard_normal((3, 4)) * 2).astype(np.float32)
-    np.testing.assert_array_equal(layer(x).numpy(), getattr(fastact_np(), layer.activation.__name__)(
+    np.testing.assert_array_equal(layer(x).numpy(), getattr(fastact, layer.activation.__name__)(
         x, *layer._params))
     restored = keras.saving.deserialize_keras_object(keras.saving.serialize_keras_object(layer))
     np.testing.assert_array_equal(restored(x).numpy(), layer(x).numpy())
 
-
-def fastact_np():
-    import fastact
-    return fastact
