@@ -118,3 +118,36 @@ def test_leaky_relu_param_errors():
 def test_unknown_keyword():
     with pytest.raises(TypeError, match="unexpected keyword argument 'slope'"):
         fastact.leaky_relu(np.ones(3), slope=0.2)
+
+
+@pytest.mark.parametrize("name, param", [(row.name, p) for row in ACTIVATIONS for p in row.params])
+def test_every_param_rejects_a_string(name, param):
+    kind = "True or False" if param.kind == "bool" else "a real number"
+    with pytest.raises(TypeError, match=rf"^{param.name} of {name} must be {kind}"):
+        getattr(fastact, name)(np.ones(3), **{param.name: "1"})
+
+
+@pytest.mark.parametrize("call, exc, msg", [
+    (lambda x: fastact.gelu(x, approximate=1), TypeError, r"approximate of gelu must be True or False, got 1 \(int\)"),
+    (lambda x: fastact.gelu(x, approximate=None), TypeError, r"approximate of gelu must be True or False, got None"),
+    (lambda x: fastact.gelu_backward(x, x, approximate="yes"), TypeError, r"approximate of gelu must be True or False"),
+    (lambda x: fastact.celu(x, alpha=0.0), ValueError, r"alpha of celu cannot be 0 or smaller in magnitude than "
+                                                       r"1\.17549e-38 .*, got alpha=0\.0"),
+    (lambda x: fastact.celu(x, alpha=-1e-40), ValueError, r"alpha of celu cannot be 0 .*got alpha=-1e-40"),
+    (lambda x: fastact.celu_backward(x, x, alpha=0), ValueError, r"alpha of celu cannot be 0"),
+    (lambda x: fastact.soft_shrink(x, threshold=-0.1), ValueError,
+     r"threshold of soft_shrink cannot be less than 0\.0, got threshold=-0\.1"),
+    (lambda x: fastact.hard_shrink(x, threshold=-1), ValueError, r"threshold of hard_shrink cannot be less than 0\.0"),
+    (lambda x: fastact.squareplus(x, b=-4.0), ValueError, r"b of squareplus cannot be less than 0\.0, got b=-4\.0"),
+    (lambda x: fastact.elu(x, alpha=np.inf), ValueError, r"alpha of elu must be finite, got inf"),
+    (lambda x: fastact.threshold(x, default_value=np.nan), ValueError, r"default_value of threshold must be finite"),
+])
+def test_new_param_kinds_errors(call, exc, msg):
+    with pytest.raises(exc, match=msg):
+        call(np.ones(3))
+
+
+def test_bool_param_accepts_numpy_bool():
+    x = np.linspace(-3, 3, 7)
+    np.testing.assert_array_equal(fastact.gelu(x, approximate=np.True_), fastact.gelu(x, approximate=True))
+    assert not np.array_equal(fastact.gelu(x, approximate=True), fastact.gelu(x, approximate=False))
