@@ -11,7 +11,11 @@ from fastact._api import FUNCTIONS as _FUNCTIONS
 globals().update(_FUNCTIONS)  # sigmoid, sigmoid_backward, tanh, ... one pair per table row
 from fastact._prelu import prelu, prelu_backward
 from fastact._maxout import maxout, maxout_backward
+from fastact._axis import (glu, glu_backward, log_softmax, log_softmax_backward, softmax, softmax_backward,
+                           sparsemax, sparsemax_backward)
 from fastact._dead_units import DeadUnitCounter
 
 __all__ = ["__version__", "show_config", "get_num_threads", "set_num_threads", *_FUNCTIONS,
-           "prelu", "prelu_backward", "maxout", "maxout_backward", "DeadUnitCounter"]
+           "prelu", "prelu_backward", "maxout", "maxout_backward", "softmax", "softmax_backward",
+           "log_softmax", "log_softmax_backward", "sparsemax", "sparsemax_backward", "glu", "glu_backward",
+           "DeadUnitCounter"]

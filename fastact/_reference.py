@@ -475,3 +475,105 @@ def threshold(x, threshold=0.0, default_value=0.0):
 def threshold_backward(grad, x, threshold=0.0, default_value=0.0):
     grad, x = np.asarray(grad), np.asarray(x)
     return _where_nan(x, np.where(x > grad.dtype.type(threshold), grad, grad.dtype.type(0)))
+
+
+# ==== along an axis: softmax, log_softmax, sparsemax, glu =========================================
+# In longdouble, on whole arrays with NumPy's reductions.  A row (the values along the axis) holding NaN
+# or +inf gives NaN everywhere in that row, as PyTorch, TensorFlow and SciPy do.
+
+def _axes(x, axis):
+    return tuple(a % x.ndim for a in (axis if isinstance(axis, tuple) else (axis,)))
+
+
+def _to_rows(x, axes):
+    """x with ``axes`` moved to the end and merged: one row per line."""
+    keep = tuple(np.delete(x.shape, axes))
+    return np.moveaxis(x, axes, range(-len(axes), 0)).reshape(keep + (-1,))
+
+
+def _from_rows(r, shape, axes):
+    keep = tuple(np.delete(shape, axes))
+    return np.moveaxis(r.reshape(keep + tuple(shape[a] for a in axes)), range(-len(axes), 0), axes)
+
+
+def _rows(x, axis):
+    """(rows of x in longdouble, bad-row mask (NaN or +inf present), axes)."""
+    x = _ld(x)
+    axes = _axes(x, axis)
+    rows = _to_rows(x, axes)
+    return rows, np.any(np.isnan(rows) | (rows == np.inf), axis=-1, keepdims=True), axes
+
+
+def _shifted(rows):
+    """(d = row - max, sum of exp(d) without the row's first maximum, whose term is exactly 1)."""
+    d = rows - np.max(rows, axis=-1, keepdims=True)
+    first = np.zeros(d.shape, bool)
+    if d.shape[-1]:
+        np.put_along_axis(first, np.argmax(d, axis=-1)[..., None], True, axis=-1)
+    return d, np.sum(np.where(first, 0, np.exp(d)), axis=-1, keepdims=True)
+
+
+def softmax(x, axis=-1):
+    """exp(x - max) / sum(exp(x - max)) along ``axis`` (an int or a tuple of ints)."""
+    rows, bad, axes = _rows(x, axis)
+    d, rest = _shifted(rows)
+    return _from_rows(np.where(bad, np.nan, np.exp(d) / (1 + rest)), np.shape(x), axes)
+
+
+def softmax_backward(grad, y, axis=-1):
+    """y * (g - sum(g * y))."""
+    g, y = _ld(grad), _ld(y)
+    axes = _axes(y, axis)
+    return y * (g - np.sum(g * y, axis=axes, keepdims=True))
+
+
+def log_softmax(x, axis=-1):
+    """(x - max) - log1p(sum of exp(x - max) over the row without its first maximum)."""
+    rows, bad, axes = _rows(x, axis)
+    d, rest = _shifted(rows)
+    return _from_rows(np.where(bad, np.nan, d - np.log1p(rest)), np.shape(x), axes)
+
+
+def log_softmax_backward(grad, y, axis=-1):
+    """g - exp(y) * sum(g)."""
+    g, y = _ld(grad), _ld(y)
+    axes = _axes(y, axis)
+    return g - np.exp(y) * np.sum(g, axis=axes, keepdims=True)
+
+
+def sparsemax(x, axis=-1):
+    """Martins & Astudillo (2016): max(x - tau, 0) with tau such that the row sums to 1, found by sorting:
+    the support is the k largest values with 1 + k z_(k) > z_(1) + ... + z_(k)."""
+    rows, bad, axes = _rows(x, axis)
+    if rows.shape[-1]:     # shifted by the maximum (sparsemax is shift-invariant): exact near the top
+        rows = rows - np.max(np.where(bad, 0, rows), axis=-1, keepdims=True)
+    z = -np.sort(-rows, axis=-1)
+    csum = np.cumsum(z, axis=-1)
+    k = np.arange(1, z.shape[-1] + 1, dtype=_LD)
+    ks = np.maximum(np.sum(1 + k * z > csum, axis=-1, keepdims=True), 1)
+    tau = (np.take_along_axis(csum, ks - 1, axis=-1) - 1) / ks
+    return _from_rows(np.where(bad, np.nan, np.maximum(rows - tau, 0)), np.shape(x), axes)
+
+
+def sparsemax_backward(grad, y, axis=-1):
+    """On the support (y > 0): g - mean of g over the support; 0 elsewhere."""
+    g, y = _ld(grad), _ld(y)
+    axes = _axes(y, axis)
+    on = y > 0
+    n = np.sum(on, axis=axes, keepdims=True)
+    mean = np.sum(np.where(on, g, 0), axis=axes, keepdims=True) / np.maximum(n, 1)
+    return np.where(on, g - mean, 0)
+
+
+def glu(x, axis=-1):
+    """a * sigmoid(b), a and b the two halves of x along ``axis``."""
+    a, b = np.split(_ld(x), 2, axis=axis)
+    return a * sigmoid(b)
+
+
+def glu_backward(grad, x, axis=-1):
+    """(g * sigmoid(b), g * a * sigmoid(b) * sigmoid(-b)), joined along ``axis``."""
+    a, b = np.split(_ld(x), 2, axis=axis)
+    g = _ld(grad)
+    s, t = sigmoid(b), sigmoid(-b)
+    return np.concatenate([g * s, g * a * s * t], axis=axis)

@@ -15,6 +15,8 @@ cdef extern from "_vmath.h" nogil:
     double fa_expm1_dd(double x, double *lo) noexcept
     double fa_two_sum(double a, double b, double *err) noexcept
     double fa_div_dd(double n_hi, double n_lo, double d_hi, double d_lo) noexcept
+    double fa_div_dd_inv(double n_hi, double n_lo, double d_hi, double d_lo, double inv_d) noexcept
+    double fa_residual(double n, double q, double d) noexcept
     const double FA_LN2_HI
     const double FA_LN2_LO
 

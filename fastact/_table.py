@@ -275,3 +275,38 @@ ACTIVATIONS += (
 )
 
 assert all(len(a.params) <= N_PARAM_SLOTS for a in ACTIVATIONS)
+
+
+@dataclass(frozen=True)
+class AxisFunction:
+    """A function along an axis (fastact/_axis.py): softmax, log_softmax and sparsemax take whole rows,
+    glu two halves.  The bounds are promised and tested; the backward ones (and every float64 one of a
+    backward) are in ULP of the larger of |dx| and the magnitude of the terms it is the difference of
+    (``fastact._testing.axis_backward_scale``), since dx can cancel to 0 from terms of any size."""
+    name: str
+    formula: str
+    derivative: str
+    saved: str
+    float32_ulp: float
+    float64_ulp: float
+    backward_ulp: Tuple[float, float]
+    params: Tuple[Param, ...] = (Param("axis", -1, doc="the axis (softmax, log_softmax, sparsemax: or "
+                                                      "axes) along which the function works"),)
+    summary: str = ""
+
+
+AXIS_FUNCTIONS = (
+    AxisFunction("softmax", formula="exp(x - max) / sum(exp(x - max))", derivative="y * (g - sum(g * y))",
+                 saved="y", float32_ulp=1.0, float64_ulp=2.0, backward_ulp=(1.0, 2.0),
+                 summary="Softmax along an axis (or axes)."),
+    AxisFunction("log_softmax", formula="(x - max) - log(sum(exp(x - max)))", derivative="g - exp(y) * sum(g)",
+                 saved="y", float32_ulp=1.0, float64_ulp=2.0, backward_ulp=(1.0, 2.0),
+                 summary="Log-softmax along an axis (or axes)."),
+    AxisFunction("sparsemax", formula="max(x - tau, 0), tau such that the row sums to 1",
+                 derivative="g - mean(g over y > 0) where y > 0, else 0", saved="y", float32_ulp=1.0,
+                 float64_ulp=1.0, backward_ulp=(1.0, 1.0),
+                 summary="Sparsemax (Martins & Astudillo, 2016) along an axis (or axes)."),
+    AxisFunction("glu", formula="a * sigmoid(b), [a, b] = x split in halves along axis",
+                 derivative="[g * sigmoid(b), g * a * sigmoid(b) * sigmoid(-b)]", saved="x", float32_ulp=1.0,
+                 float64_ulp=2.0, backward_ulp=(1.0, 4.0), summary="Gated linear unit along an axis."),
+)

@@ -111,3 +111,31 @@ def layouts(base):
     unaligned[...] = base
     out.append(("unaligned", unaligned))
     return out
+
+
+def axis_backward_scale(name, grad, saved, axis=-1):
+    """The magnitude of the terms of an axis function's backward (longdouble), per element: the error
+    measure where dx = (a difference of terms) nearly cancels, as ``scaled_ulp_error`` is for the
+    elementwise ones.  softmax: |y| (|g| + |sum g y|); log_softmax: |g| + exp(y) |sum g|; sparsemax:
+    |g| + |mean of g on the support|; glu: |dx| itself (its derivatives do not cancel)."""
+    g, s = np.asarray(grad, np.longdouble), np.asarray(saved, np.longdouble)
+    if name == "glu":
+        return np.abs(_reference.glu_backward(grad, saved, axis))
+    axes = _reference._axes(s, axis)
+    if name == "softmax":
+        return np.abs(s) * (np.abs(g) + np.abs(np.sum(g * s, axis=axes, keepdims=True)))
+    if name == "log_softmax":
+        return np.abs(g) + np.exp(s) * np.abs(np.sum(g, axis=axes, keepdims=True))
+    on = s > 0
+    mean = np.sum(np.where(on, g, 0), axis=axes, keepdims=True) / np.maximum(np.sum(on, axis=axes, keepdims=True), 1)
+    return np.where(on, np.abs(g) + np.abs(mean), 0)
+
+
+def scaled_errors(actual, exact, scale, dtype):
+    """|actual - exact| in ULP of max(|exact|, scale), ``dtype``'s ULP, over finite references."""
+    exact = np.asarray(exact, np.longdouble)
+    mag = np.maximum(np.abs(exact), np.asarray(scale, np.longdouble))
+    ok = np.isfinite(exact) & np.isfinite(mag)
+    finfo = np.finfo(dtype)
+    ulp = np.ldexp(np.longdouble(1), np.frexp(np.maximum(mag[ok], finfo.tiny))[1].astype(np.int64) - finfo.nmant - 1)
+    return np.abs(np.asarray(actual, np.longdouble)[ok] - exact[ok]) / ulp

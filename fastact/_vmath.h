@@ -17,6 +17,8 @@
 
 #include <stdint.h>
 #include <string.h>
+#include <stddef.h>
+#include <math.h>
 
 static inline double fa_bits_to_double(uint64_t u) { double d; memcpy(&d, &u, sizeof d); return d; }
 static inline uint64_t fa_double_to_bits(double d) { uint64_t u; memcpy(&u, &d, sizeof u); return u; }
@@ -106,22 +108,35 @@ static inline double fa_two_sum(double a, double b, double *err)
     return s;
 }
 
+/* n - q * d exactly (FMA, or Dekker's product where the ISA has no FMA): the residual of a quotient. */
+static inline double fa_residual(double n, double q, double d)
+{
+#ifdef __FMA__
+    return __builtin_fma(-q, d, n);
+#else
+    const double split = 134217729.0;   /* 2^27 + 1 */
+    double p = q * d;
+    double tq = split * q, qh = tq - (tq - q), ql = q - qh;
+    double td = split * d, dh = td - (td - d), dl = d - dh;
+    double perr = ((qh * dh - p) + qh * dl + ql * dh) + ql * dl;   /* q * d - p exactly */
+    return (n - p) - perr;
+#endif
+}
+
 /* (n_hi + n_lo) / (d_hi + d_lo) rounded nearly correctly: a double division and its exact residual
- * (FMA, or Dekker's product where the ISA has no FMA) corrected by the low parts. */
+ * corrected by the low parts. */
 static inline double fa_div_dd(double n_hi, double n_lo, double d_hi, double d_lo)
 {
     double q = n_hi / d_hi;
-#ifdef __FMA__
-    double rho = __builtin_fma(-q, d_hi, n_hi);
-#else
-    const double split = 134217729.0;   /* 2^27 + 1 */
-    double p = q * d_hi;
-    double tq = split * q, qh = tq - (tq - q), ql = q - qh;
-    double td = split * d_hi, dh = td - (td - d_hi), dl = d_hi - dh;
-    double perr = ((qh * dh - p) + qh * dl + ql * dh) + ql * dl;   /* q * d_hi - p exactly */
-    double rho = (n_hi - p) - perr;
-#endif
-    return q + ((rho + n_lo) - q * d_lo) / d_hi;
+    return q + ((fa_residual(n_hi, q, d_hi) + n_lo) - q * d_lo) / d_hi;
+}
+
+/* The same quotient for many numerators over one denominator, without a division per element: q from
+ * the reciprocal inv_d = 1 / d_hi (a couple of ULP off), then the same residual correction. */
+static inline double fa_div_dd_inv(double n_hi, double n_lo, double d_hi, double d_lo, double inv_d)
+{
+    double q = n_hi * inv_d;
+    return q + ((fa_residual(n_hi, q, d_hi) + n_lo) - q * d_lo) * inv_d;
 }
 
 /* expm1 of the reduced argument as p_hi + p_lo, |x| <= 746 or NaN; returns p_hi, sets k's bits. */
@@ -169,5 +184,74 @@ static inline double fa_expm1_dd(double x, double *t_lo)
     *t_lo = e + s * p_lo;
     return t_hi;
 }
+
+/* ---- lane sums for the row kernels (softmax, log_softmax, sparsemax and their backward passes) ----
+ * A row's terms are written to a scratch block by an elementwise loop (which vectorises like the
+ * elementwise kernels), then added here into FA_LANES partial sums: term j goes to lane j % FA_LANES,
+ * whatever the block boundaries (blocks are multiples of FA_LANES long), so the order of additions, and
+ * with it the result, is fixed by the row alone.  The lanes are one AVX-512 register (two AVX2, four
+ * SSE2 ones); the caller adds them up in a fixed order at the end. */
+#define FA_LANES 32
+
+static inline void fa_lanes_add(const double *restrict v, ptrdiff_t n, double *restrict acc)
+{
+    double a[FA_LANES];
+    memcpy(a, acc, sizeof a);
+    ptrdiff_t j = 0;
+    for (; j + FA_LANES <= n; j += FA_LANES)
+        for (int k = 0; k < FA_LANES; k++)
+            a[k] += v[j + k];
+    for (int k = 0; j + k < n; k++)
+        a[k] += v[j + k];
+    memcpy(acc, a, sizeof a);
+}
+
+/* The same in double-double: lanes (s_hi, s_lo) += v_hi + v_lo, each addition a TwoSum. */
+static inline void fa_lanes_add_dd(const double *restrict v_hi, const double *restrict v_lo, ptrdiff_t n,
+                                   double *restrict s_hi, double *restrict s_lo)
+{
+    double h[FA_LANES], l[FA_LANES], e;
+    memcpy(h, s_hi, sizeof h);
+    memcpy(l, s_lo, sizeof l);
+    ptrdiff_t j = 0;
+    for (; j + FA_LANES <= n; j += FA_LANES)
+        for (int k = 0; k < FA_LANES; k++) {
+            h[k] = fa_two_sum(h[k], v_hi[j + k], &e);
+            l[k] += e + v_lo[j + k];
+        }
+    for (int k = 0; j + k < n; k++) {
+        h[k] = fa_two_sum(h[k], v_hi[j + k], &e);
+        l[k] += e + v_lo[j + k];
+    }
+    memcpy(s_hi, h, sizeof h);
+    memcpy(s_lo, l, sizeof l);
+}
+
+/* The largest value of x[0:n] (NaN ignored), and *bad = the row holds NaN or +inf, or only -inf (or
+ * nothing): the first pass of the row kernels.  Done on integer keys, monotone in the value (the bits,
+ * with the magnitude bits flipped for negative values; NaN gets the smallest key and is counted),
+ * written with masks rather than selects: integer max and sum reductions in that form are what GCC
+ * vectorises at every level, where its float max reduction, which must respect NaN, stays scalar. */
+#define FA_ROW_MAX(NAME, T, I, U, MAG, INF_BITS, SHIFT)                                          \
+static inline double NAME(const T *restrict x, ptrdiff_t n, int *bad)                          \
+{                                                                                                \
+    const I lowest = (I)((U)1 << SHIFT);                                                         \
+    I best = lowest, nans = 0;                                                                   \
+    for (ptrdiff_t j = 0; j < n; j++) {                                                          \
+        I b;                                                                                     \
+        memcpy(&b, &x[j], sizeof b);                                                             \
+        I is_nan = -(I)((b & MAG) > INF_BITS);                 /* all ones for NaN */            \
+        I key = ((b ^ ((b >> SHIFT) & MAG)) & ~is_nan) | (lowest & is_nan);                      \
+        nans -= is_nan;                                                                          \
+        best = key > best ? key : best;                                                          \
+    }                                                                                            \
+    I bits = best ^ ((best >> SHIFT) & MAG);                                                     \
+    T m;                                                                                         \
+    memcpy(&m, &bits, sizeof m);                                                                 \
+    *bad = (nans > 0) | (best == lowest) | (m == (T)INFINITY) | (m == -(T)INFINITY);             \
+    return m;                                                                                    \
+}
+FA_ROW_MAX(fa_row_max_f32, float, int32_t, uint32_t, 0x7fffffff, 0x7f800000, 31)
+FA_ROW_MAX(fa_row_max_f64, double, int64_t, uint64_t, 0x7fffffffffffffffLL, 0x7ff0000000000000LL, 63)
 
 #endif

@@ -1,6 +1,7 @@
 """fastact_keras: Keras 3 (TensorFlow backend) layers whose forward and backward run fastact's kernels.
 
-Drop-in for ``keras.layers.ReLU``, ``LeakyReLU``, ``ELU``, ``PReLU``, ``Activation`` and ``tfa.layers.Maxout``;
+Drop-in for ``keras.layers.ReLU``, ``LeakyReLU``, ``ELU``, ``PReLU``, ``Softmax``, ``Activation`` and
+``tfa.layers.Maxout``;
 ``fastact_keras.activations.<name>`` for ``Dense(..., activation=...)``; ``DeadUnitMonitor``.
 """
 try:
@@ -14,7 +15,7 @@ if not _keras.__version__.startswith("3."):  # pragma: no cover
                       "pip install 'fastact[keras]'")
 
 from fastact_keras import activations
-from fastact_keras._layers import ELU, Activation, LeakyReLU, Maxout, PReLU, ReLU
+from fastact_keras._layers import ELU, Activation, LeakyReLU, Maxout, PReLU, ReLU, Softmax
 from fastact_keras._monitor import DeadUnitMonitor
 
-__all__ = ["activations", "Activation", "ELU", "LeakyReLU", "Maxout", "PReLU", "ReLU", "DeadUnitMonitor"]
+__all__ = ["activations", "Activation", "ELU", "LeakyReLU", "Maxout", "PReLU", "ReLU", "Softmax", "DeadUnitMonitor"]

@@ -9,7 +9,7 @@ import inspect
 
 import keras
 
-from fastact._table import ACTIVATIONS
+from fastact._table import ACTIVATIONS, AXIS_FUNCTIONS
 from fastact_keras import _ops, activations
 
 _register = keras.saving.register_keras_serializable(package="fastact")
@@ -38,6 +38,31 @@ class ELU(keras.layers.ELU):
 
     def call(self, inputs):
         return _ops.activation("elu", inputs, (self.alpha,), tap=id(self))
+
+
+@_register
+class Softmax(keras.layers.Softmax):
+    """``keras.layers.Softmax`` (``axis``: an int or a list of ints; the call's ``mask``) computed by
+    ``fastact.softmax``, gradient ``fastact.softmax_backward``.  Masked positions are set to -1e9 (-3e4 in
+    float16) before the softmax and to 0 after it, as Keras does."""
+
+    def call(self, inputs, mask=None):
+        if mask is None:
+            return _ops.activation("softmax", inputs, (self._axes(),), tap=id(self))
+        # Keras's masking: its check, its fill value, True or > 0.5 kept
+        if len(mask.shape) > len(inputs.shape) or any(
+                m is not None and i is not None and m not in (1, i)
+                for m, i in zip(mask.shape[::-1], inputs.shape[::-1])):
+            raise ValueError("The `mask` must be broadcastable to `inputs`: each mask dimension must be 1 or "
+                             f"match the input's. Received: inputs.shape={inputs.shape}, mask.shape={mask.shape}")
+        fill = -3e4 if keras.backend.standardize_dtype(inputs.dtype) == "float16" else -1e9
+        if keras.backend.standardize_dtype(mask.dtype) != "bool":
+            mask = keras.ops.greater(mask, keras.ops.cast(0.5, mask.dtype))
+        outputs = _ops.activation("softmax", keras.ops.where(mask, inputs, fill), (self._axes(),), tap=id(self))
+        return keras.ops.where(mask, outputs, keras.ops.zeros_like(outputs))
+
+    def _axes(self):
+        return tuple(self.axis) if isinstance(self.axis, (list, tuple)) else self.axis
 
 
 @_register
@@ -98,7 +123,7 @@ class Activation(keras.layers.Layer):
         self.activation = activations.get(activation)
         # the function's own (Keras) defaults, e.g. leaky_relu's negative_slope=0.2; where Keras has
         # none (threshold's), fastact's
-        row = {r.name: r for r in ACTIVATIONS}[self.activation.__name__]
+        row = {r.name: r for r in ACTIVATIONS + AXIS_FUNCTIONS}[self.activation.__name__]
         self._params = tuple(p.default if p.default is not inspect.Parameter.empty else q.default
                              for p, q in zip(list(inspect.signature(self.activation).parameters.values())[1:],
                                              row.params))
@@ -107,6 +132,8 @@ class Activation(keras.layers.Layer):
         return _ops.activation(self.activation.__name__, inputs, self._params, tap=id(self))
 
     def compute_output_shape(self, input_shape):
+        if self.activation.__name__ == "glu":      # half of the split axis
+            return tuple(_ops.glu_shape(input_shape, *self._params))
         return input_shape
 
     def get_config(self):

@@ -14,9 +14,9 @@ import numpy as np
 import tensorflow as tf
 
 import fastact
-from fastact._table import ACTIVATIONS
+from fastact._table import ACTIVATIONS, AXIS_FUNCTIONS
 
-SAVED = {row.name: row.saved for row in ACTIVATIONS}
+SAVED = {row.name: row.saved for row in ACTIVATIONS + AXIS_FUNCTIONS}
 
 # Layers that want to watch activations (DeadUnitMonitor) register a callback here; called with the
 # NumPy output of the forward pass, keyed by the op's ``tap`` name.
@@ -82,11 +82,57 @@ def _tf_leaky_relu(x, alpha):
     return tf.where((x >= 0) | tf.math.is_nan(x), x, neg)
 
 
+def _last(x, axes):
+    """(x with ``axes`` moved last, the permutation undoing it) for the row functions."""
+    rank = x.shape.rank
+    axes = [a % rank for a in (axes if isinstance(axes, (tuple, list)) else [axes])]
+    perm = [i for i in range(rank) if i not in axes] + axes
+    if perm == list(range(rank)):
+        return x, None
+    return tf.transpose(x, perm), [perm.index(i) for i in range(rank)]
+
+
+def _tf_sparsemax(x, axis=-1):
+    """Sparsemax (Martins & Astudillo): tau from the sorted values' partial sum at the support's end.
+    (Keras 3.15's own sums all partial sums in the support, which is wrong when it holds more than one
+    value.)  Rows holding NaN or +inf give NaN, as fastact's."""
+    xt, undo = _last(x, axis)
+    shape = tf.shape(xt)
+    rows = tf.reshape(xt, [-1, shape[-1]])
+    z = rows - tf.reduce_max(rows, axis=-1, keepdims=True)
+    zs = tf.sort(z, direction="DESCENDING", axis=-1)
+    csum = tf.cumsum(zs, axis=-1)
+    k = tf.cast(tf.range(1, tf.shape(zs)[-1] + 1), x.dtype)
+    ks = tf.maximum(tf.reduce_sum(tf.cast(1 + k * zs > csum, tf.int32), axis=-1, keepdims=True), 1)
+    tau = (tf.gather(csum, ks - 1, axis=1, batch_dims=1) - 1) / tf.cast(ks, x.dtype)
+    bad = tf.reduce_any(tf.math.is_nan(rows) | (rows == np.inf), axis=-1, keepdims=True)
+    y = tf.where(bad, tf.cast(np.nan, x.dtype), tf.maximum(z - tau, 0))
+    y = tf.reshape(y, shape)
+    return y if undo is None else tf.transpose(y, undo)
+
+
+def _tf_rowwise(fn):
+    """keras.ops.softmax/log_softmax over one axis or several (merged into one, as fastact does)."""
+    def run(x, axis=-1):
+        if not isinstance(axis, (tuple, list)):
+            return fn(x, axis=axis)
+        xt, undo = _last(x, axis)
+        shape = tf.shape(xt)
+        merged = tf.concat([shape[:xt.shape.rank - len(axis)], [-1]], axis=0)
+        y = tf.reshape(fn(tf.reshape(xt, merged), axis=-1), shape)
+        return y if undo is None else tf.transpose(y, undo)
+    return run
+
+
 PURE_TF = {
     "sigmoid": lambda x: tf.math.sigmoid(x),
     "tanh": lambda x: tf.math.tanh(x),
     "relu": _tf_relu,
     "leaky_relu": _tf_leaky_relu,
+    "softmax": _tf_rowwise(keras.ops.softmax),
+    "log_softmax": _tf_rowwise(keras.ops.log_softmax),
+    "sparsemax": _tf_sparsemax,
+    "glu": lambda x, axis=-1: keras.ops.glu(x, axis=axis),
 }
 # The other rows: Keras's own TensorFlow formulation of the same function (its signature matches).
 for _row in ACTIVATIONS:
@@ -127,6 +173,8 @@ def _bridged(name, inputs, tf_impl, forward, backward, out_shape, tap=None, back
 def activation(name, x, params=(), tap=None):
     """fastact.NAME on a tensor, with fastact.NAME_backward as its gradient."""
     x = tf.convert_to_tensor(x)
+    if name == "glu":
+        return glu(x, *params, tap=tap)
     fwd, bwd = getattr(fastact, name), getattr(fastact, name + "_backward")
     return _bridged(
         name, [x], lambda v: PURE_TF[name](v, *params),
@@ -176,3 +224,21 @@ def maxout(x, num_units, axis, tap=None):
         lambda a: fastact.maxout(a, num_units, axis, out=_empty(maxout_shape(a.shape, num_units, axis), a.dtype)),
         lambda g, a: (fastact.maxout_backward(g, a, num_units, axis, out=_empty(a.shape, a.dtype)),),
         maxout_shape(x.shape, num_units, axis), tap)
+
+
+# ---- glu: its output has half of x's axis ----------------------------------------------------------
+
+def glu_shape(shape, axis):
+    shape = list(shape)
+    ax = axis % len(shape)
+    shape[ax] = None if shape[ax] is None else shape[ax] // 2
+    return shape
+
+
+def glu(x, axis=-1, tap=None):
+    x = tf.convert_to_tensor(x)
+    return _bridged(
+        "glu", [x], PURE_TF["glu"] if axis == -1 else (lambda v: PURE_TF["glu"](v, axis)),
+        lambda a: fastact.glu(a, axis, out=_empty(glu_shape(a.shape, axis), a.dtype)),
+        lambda g, a: (fastact.glu_backward(g, a, axis, out=_empty(a.shape, a.dtype)),),
+        glu_shape(x.shape, axis), tap)

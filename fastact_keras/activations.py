@@ -7,7 +7,7 @@ import inspect
 
 import keras
 
-from fastact._table import ACTIVATIONS
+from fastact._table import ACTIVATIONS, AXIS_FUNCTIONS
 from fastact_keras import _ops
 
 _register = keras.saving.register_keras_serializable(package="fastact")
@@ -58,10 +58,10 @@ def _generated(name):
 
 _HAND_WRITTEN = (sigmoid, tanh, relu, leaky_relu)
 ALL = {f.__name__: f for f in _HAND_WRITTEN}
-for _row in ACTIVATIONS:
+for _row in ACTIVATIONS + AXIS_FUNCTIONS:
     if _row.name not in ALL:
         ALL[_row.name] = _generated(_row.name)
-    for _alias in _row.aliases:                 # swish -> silu, hard_swish -> hard_silu, as in Keras
+    for _alias in getattr(_row, "aliases", ()):  # swish -> silu, hard_swish -> hard_silu, as in Keras
         ALL[_alias] = ALL[_row.name]
 globals().update(ALL)
 

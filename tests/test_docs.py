@@ -8,12 +8,12 @@ import sys
 import pytest
 
 import fastact
-from fastact import _dead_units, _maxout, _prelu
+from fastact import _axis, _dead_units, _maxout, _prelu
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 
-@pytest.mark.parametrize("module", [_prelu, _maxout, _dead_units])
+@pytest.mark.parametrize("module", [_prelu, _maxout, _axis, _dead_units])
 def test_docstring_examples(module):
     result = doctest.testmod(module, optionflags=doctest.NORMALIZE_WHITESPACE)
     assert result.attempted > 0 and result.failed == 0

@@ -11,6 +11,7 @@ import fastact
 tf = pytest.importorskip("tensorflow")
 keras = pytest.importorskip("keras")
 import fastact_keras as fk  # noqa: E402
+from fastact_keras import _ops  # noqa: E402
 
 RNG = np.random.default_rng(0)
 X = (RNG.standard_normal((16, 6, 8)) * 2).astype(np.float32)
@@ -44,9 +45,15 @@ PAIRS = [
     (lambda: fk.ELU(alpha=0.5), lambda: keras.layers.ELU(alpha=0.5)),
     (lambda: fk.Activation("gelu"), lambda: keras.layers.Activation("gelu")),
     (lambda: fk.Activation("swish"), lambda: keras.layers.Activation("swish")),
+    (lambda: fk.Softmax(), lambda: keras.layers.Softmax()),
+    (lambda: fk.Softmax(axis=1), lambda: keras.layers.Softmax(axis=1)),
+    (lambda: fk.Softmax(axis=[1, 2]), lambda: keras.layers.Softmax(axis=[1, 2])),
+    (lambda: fk.Activation("softmax"), lambda: keras.layers.Activation("softmax")),
+    (lambda: fk.Activation("log_softmax"), lambda: keras.layers.Activation("log_softmax")),
 ]
 IDS = ["relu", "relu-options", "relu6", "leaky", "leaky-0.05", "prelu", "prelu-shared", "prelu-zeros",
-       "sigmoid", "tanh", "act-relu", "act-leaky", "elu", "elu-0.5", "act-gelu", "act-swish"]
+       "sigmoid", "tanh", "act-relu", "act-leaky", "elu", "elu-0.5", "act-gelu", "act-swish", "softmax",
+       "softmax-axis1", "softmax-axes", "act-softmax", "act-log-softmax"]
 
 
 def values_and_grads(layer, x, graph):
@@ -101,7 +108,7 @@ def test_maxout_matches_tfa(units, axis, graph):
 
 @pytest.mark.parametrize("layer", [fk.ReLU(max_value=2.0), fk.LeakyReLU(0.2),
                                    fk.PReLU(shared_axes=[1, 2], alpha_initializer="ones"), fk.Maxout(3),
-                                   fk.Activation("tanh")], ids=lambda l: type(l).__name__)
+                                   fk.Activation("tanh"), fk.Softmax(axis=[1, 2])], ids=lambda l: type(l).__name__)
 def test_config_round_trip_and_serialization(layer):
     layer.build((None, 4, 6))
     config = layer.get_config()
@@ -114,7 +121,8 @@ def test_config_round_trip_and_serialization(layer):
 
 def test_same_config_keys_as_keras():
     for ours, native in [(fk.ReLU(), keras.layers.ReLU()), (fk.LeakyReLU(), keras.layers.LeakyReLU()),
-                         (fk.PReLU(), keras.layers.PReLU()), (fk.Activation("relu"), keras.layers.Activation("relu"))]:
+                         (fk.PReLU(), keras.layers.PReLU()), (fk.Activation("relu"), keras.layers.Activation("relu")),
+                         (fk.Softmax(axis=1), keras.layers.Softmax(axis=1))]:
         assert set(ours.get_config()) == set(native.get_config())
     assert fk.LeakyReLU().negative_slope == 0.3
     assert fk.PReLU().get_config()["alpha_initializer"]["class_name"] == "Zeros"
@@ -140,7 +148,8 @@ def test_maxout_rejects_bad_channel_count():
 
 def test_static_shapes_kept_with_dynamic_batch():
     for layer, out_shape in [(fk.ReLU(), [None, 6, 8]), (fk.PReLU(), [None, 6, 8]), (fk.Maxout(2), [None, 6, 2]),
-                             (fk.Activation("sigmoid"), [None, 6, 8])]:
+                             (fk.Activation("sigmoid"), [None, 6, 8]), (fk.Softmax(), [None, 6, 8]),
+                             (fk.Activation("glu"), [None, 6, 4])]:
         @tf.function(input_signature=[tf.TensorSpec([None, 6, 8], tf.float32)])
         def f(v):
             y = layer(v)
@@ -164,7 +173,7 @@ def test_masking_passes_through():
 def test_mixed_float16():
     keras.mixed_precision.set_global_policy("mixed_float16")
     try:
-        for layer in (fk.ReLU(), fk.LeakyReLU(), fk.PReLU(), fk.Maxout(2), fk.Activation("sigmoid")):
+        for layer in (fk.ReLU(), fk.LeakyReLU(), fk.PReLU(), fk.Maxout(2), fk.Activation("sigmoid"), fk.Softmax()):
             x = tf.constant(X.astype(np.float16))
             with tf.GradientTape() as tape:
                 tape.watch(x)
@@ -253,12 +262,16 @@ SAVES_Y = {"sigmoid", "tanh", "exponential"}
 @pytest.mark.parametrize("name", ACT_NAMES)
 @pytest.mark.parametrize("graph", [False, True], ids=["eager", "graph"])
 def test_every_activation_matches_keras(name, graph):
-    x = tf.constant((np.random.default_rng(3).standard_normal((7, 9)) * 3).astype(np.float32))
-    g = tf.constant(np.random.default_rng(4).standard_normal((7, 9)).astype(np.float32))
+    x = tf.constant((np.random.default_rng(3).standard_normal((7, 10)) * 3).astype(np.float32))
+    g = tf.constant(np.random.default_rng(4).standard_normal((7, 5 if name == "glu" else 10)).astype(np.float32))
     args = ACT_ARGS.get(name, ())
-    variants = [(getattr(fk.activations, name), getattr(keras.activations, name), args)]
+    # Keras 3.15's sparsemax is wrong (test_keras_sparsemax_is_wrong): the paper's formulation, in TF
+    native = _ops._tf_sparsemax if name == "sparsemax" else getattr(keras.activations, name)
+    variants = [(getattr(fk.activations, name), native, args)]
     if name == "gelu":
         variants.append((fk.activations.gelu, keras.activations.gelu, (True,)))
+    if name in ("softmax", "log_softmax", "sparsemax", "glu"):   # another axis (glu: the same, by number)
+        variants.append((getattr(fk.activations, name), native, (1 if name == "glu" else 0,)))
 
     for ours_fn, native_fn, a in variants:
         def run(fn, v):
@@ -283,7 +296,7 @@ def test_every_activation_matches_keras(name, graph):
         # y times |g| in absolute terms
         floor = 1e-6 if ours_fn.__name__ in SAVES_Y else 1e-7
         np.testing.assert_allclose(dx.numpy(), dx_ref.numpy(), rtol=1e-6, atol=floor, err_msg=name)
-        assert y.shape == x.shape and y.dtype == x.dtype
+        assert y.shape == g.shape and y.dtype == x.dtype
 
 
 @pytest.mark.parametrize("name", ACT_NAMES)
@@ -305,3 +318,45 @@ def test_every_activation_by_name_in_a_layer(name):
     restored = keras.saving.deserialize_keras_object(keras.saving.serialize_keras_object(layer))
     np.testing.assert_array_equal(restored(x).numpy(), layer(x).numpy())
 
+
+def test_keras_sparsemax_is_wrong():
+    # Keras 3.15 divides the sum of every partial sum in the support by k: [1, 1.2, 0] gives [0, 0, 0],
+    # which does not sum to 1.  fastact (and its pure-TF twin) give the paper's [0.4, 0.6, 0].
+    x = np.array([[1.0, 1.2, 0.0]], np.float32)
+    np.testing.assert_allclose(fk.activations.sparsemax(x).numpy(), [[0.4, 0.6, 0.0]], rtol=1e-6)
+    np.testing.assert_allclose(_ops._tf_sparsemax(tf.constant(x)).numpy(), [[0.4, 0.6, 0.0]], rtol=1e-6)
+    assert not np.allclose(keras.activations.sparsemax(x).numpy().sum(), 1.0)
+
+
+@pytest.mark.parametrize("mask_shape, axis", [((16, 6, 8), -1), ((16, 1, 8), -1), ((8,), -1), ((16, 6, 1), [1, 2]),
+                                              ((16, 6, 8), 1)])
+@pytest.mark.parametrize("mask_dtype", ["bool", "float32"])
+def test_softmax_layer_mask_matches_keras(mask_shape, axis, mask_dtype):
+    rng = np.random.default_rng(11)
+    mask = rng.random(mask_shape) > 0.3
+    mask = mask if mask_dtype == "bool" else mask.astype(np.float32) * 0.9
+    xt, mt = tf.constant(X), tf.constant(mask)
+    g = tf.constant(rng.standard_normal(X.shape).astype(np.float32))
+    results = []
+    for layer in (fk.Softmax(axis=axis), keras.layers.Softmax(axis=axis)):
+        with tf.GradientTape() as tape:
+            tape.watch(xt)
+            y = layer(xt, mask=mt)
+        results.append((y.numpy(), tape.gradient(y, xt, output_gradients=g).numpy()))
+    np.testing.assert_allclose(results[0][0], results[1][0], rtol=1e-6, atol=1e-7)
+    np.testing.assert_allclose(results[0][1], results[1][1], rtol=1e-5, atol=1e-6)
+
+
+def test_softmax_layer_rejects_a_mask_keras_rejects():
+    with pytest.raises(ValueError, match="The `mask` must be broadcastable to `inputs`"):
+        fk.Softmax()(X, mask=np.ones((16, 6, 3), bool))
+    with pytest.raises(ValueError, match="The `mask` must be broadcastable to `inputs`"):
+        fk.Softmax()(X, mask=np.ones((1, 16, 6, 8), bool))
+
+
+def test_softmax_layer_fully_masked_row_is_zero():
+    mask = np.ones(X.shape, bool)
+    mask[0, 0] = False
+    y = fk.Softmax()(X, mask=mask).numpy()
+    np.testing.assert_array_equal(y[0, 0], 0.0)
+    np.testing.assert_allclose(y[1:].sum(axis=-1), 1.0, rtol=1e-6)

@@ -1,0 +1,352 @@
+"""The functions along an axis: softmax, log_softmax and sparsemax (each over whole rows), glu (over two
+halves), forward and backward, at the NumPy level.
+
+The kernels see C-contiguous rows: the axis (or axes: softmax, log_softmax and sparsemax take a tuple,
+as ``keras.ops.softmax`` does) is moved last, which is a free view when it already is last and x is
+C-contiguous (the usual ``axis=-1``), and a gathering copy otherwise; the result is scattered back into
+``out``'s layout.  Rows run in parallel, each on one thread, so results are identical for every thread
+count.  The backward passes take the forward output ``y`` (glu: the input ``x``).
+"""
+import math
+import numbers
+
+import numpy as np
+
+from fastact import _core, _dispatch, _threads
+from fastact._table import AXIS_FUNCTIONS
+
+# Below this many elements a call runs on one thread (a row costs more than an elementwise element, so
+# this is lower than the elementwise cut-offs; benchmarks/cutoff.py measures them).
+SERIAL_BELOW = 16384
+
+_OPS = {"softmax": 0, "log_softmax": 1, "sparsemax": 2}
+_BACKWARD = 3
+
+
+def _check_axis(axis, name):
+    if isinstance(axis, (bool, np.bool_)) or not isinstance(axis, numbers.Integral):
+        raise TypeError(f"axis of {name} must be an integer{' or a tuple of integers' if name != 'glu' else ''},"
+                        f" got {axis!r} ({type(axis).__name__})")
+    return int(axis)
+
+
+def _axes(axis, ndim, name):
+    """``axis`` (an int or a tuple of ints) as sorted non-negative axes; errors name the function."""
+    if ndim == 0:
+        raise ValueError(f"x must have at least one dimension for {name}, got a 0-d array")
+    given = tuple(axis) if isinstance(axis, (tuple, list)) else (axis,)
+    if not given:
+        raise ValueError(f"axis of {name} must name at least one axis, got {axis!r}")
+    axes = []
+    for a in given:
+        a = _check_axis(a, name)
+        if not -ndim <= a < ndim:
+            raise ValueError(f"axis {a} is out of bounds for x with {ndim} dimension(s) in {name}")
+        axes.append(a % ndim)
+    if len(set(axes)) != len(axes):
+        raise ValueError(f"axis of {name} repeats an axis: {axis!r}")
+    return tuple(sorted(axes))
+
+
+def _rows_call(name, op, inputs, axis, out, n_threads):
+    """The row kernel ``op`` over ``inputs`` ((array, argument name) pairs: x, or grad then y) along
+    ``axis``; the result has the first input's shape and dtype."""
+    first, first_name = inputs[0]
+    arrays = [_core.as_array(a, n) for a, n in inputs]
+    result_dtype, compute_dtype = _core.dtypes_for(arrays[0].dtype, first_name)
+    for a, (_, n) in zip(arrays[1:], inputs[1:]):
+        _core.dtypes_for(a.dtype, n)
+        if a.shape != arrays[0].shape:
+            raise ValueError(f"{first_name} and {n} must have the same shape, got {first_name}.shape="
+                             f"{arrays[0].shape} and {n}.shape={a.shape}")
+    shape, ndim = arrays[0].shape, arrays[0].ndim
+    axes = _axes(axis, ndim, name)
+    last = tuple(range(ndim - len(axes), ndim))
+    moved = [a if axes == last else np.moveaxis(a, axes, last) for a in arrays]
+    moved_shape = moved[0].shape
+    L = math.prod(moved_shape[ndim - len(axes):])
+    nt = _threads.threads_for(n_threads, arrays[0].size, SERIAL_BELOW)
+    user_out = out is not None
+    if user_out:
+        _core._check_out(out, shape, result_dtype)
+    direct = (axes == last and result_dtype == compute_dtype
+              and (out is None or (out.flags.c_contiguous and out.flags.aligned)))
+    if out is None:
+        out = np.empty(shape, result_dtype)
+    work = out.reshape(-1) if direct else np.empty(out.size, compute_dtype)
+    if work.size:
+        flat = [_core._flat_input(a, compute_dtype, "C", work, user_out) for a in moved]
+        x, grad = (flat[0], flat[0]) if op < _BACKWARD else (flat[1], flat[0])
+        _dispatch.kernels.axis_rows(op, x, grad, work, work.size // L, L, nt)
+    if not direct:
+        out[...] = np.moveaxis(work.reshape(moved_shape), last, axes)
+    return out
+
+
+_AXIS_DOC = """axis : int or tuple of ints, default -1
+        The axis (or axes, taken together) along which the values form one {what}."""
+_FORWARD_PARAMS = """Parameters
+    ----------
+    x : array_like
+        Input (logits), at least 1-D.
+    {axis}
+    {common}
+    Returns
+    -------
+    ndarray"""
+_BACKWARD_PARAMS = """Parameters
+    ----------
+    grad : array_like
+        Gradient with respect to the output y.
+    y : array_like
+        The output of ``{name}``; grad's shape.
+    {axis}
+    {common}
+    Returns
+    -------
+    ndarray
+        dx, grad's shape and dtype."""
+_COMMON = """out : ndarray, optional
+        Where to write the result: {shape}'s shape and the result dtype, any layout; may be {inplace}.
+    n_threads : int, optional
+        OpenMP threads for this call (rows run in parallel; default ``fastact.get_num_threads()``).
+"""
+
+
+def softmax(x, axis=-1, out=None, n_threads=None):
+    """Softmax along ``axis``: exp(x - max) / sum(exp(x - max)), max and sum over the axis.
+
+    Accurate to {f32:g} ULP (float32) and {f64:g} ULP (float64) whatever the row length: the sum is kept
+    in double (double-double for float64) without the maximum's term, which is exactly 1.  A row
+    holding NaN or +inf gives NaN throughout, as in PyTorch and TensorFlow.
+
+    {forward_params}
+        y, x's shape; each row sums to 1.  float16/bfloat16 are computed in float32, bool and integer
+        inputs give float64.  Identical for every thread count.
+
+    Examples
+    --------
+    >>> import numpy as np, fastact
+    >>> fastact.softmax(np.array([[1.0, 2.0, 1.0]]))
+    array([[0.21194156, 0.57611688, 0.21194156]])
+    """
+    return _rows_call("softmax", _OPS["softmax"], [(x, "x")], axis, out, n_threads)
+
+
+def log_softmax(x, axis=-1, out=None, n_threads=None):
+    """Log-softmax along ``axis``: (x - max) - log(sum(exp(x - max))).
+
+    Computed as (x - m) - log1p(t), t the sum without the maximum's term, so values near 0 keep their
+    digits.  Accuracy: float32 {f32:g} ULP, float64 {f64:g} ULP.  A row holding NaN or +inf gives NaN
+    throughout.
+
+    {forward_params}
+        y, x's shape.
+
+    Examples
+    --------
+    >>> import numpy as np, fastact
+    >>> fastact.log_softmax(np.array([0.0, 0.0]))
+    array([-0.69314718, -0.69314718])
+    """
+    return _rows_call("log_softmax", _OPS["log_softmax"], [(x, "x")], axis, out, n_threads)
+
+
+def sparsemax(x, axis=-1, out=None, n_threads=None):
+    """Sparsemax along ``axis`` (Martins & Astudillo, 2016): max(x - tau, 0), with the threshold tau
+    chosen so that each row sums to 1; the projection of x onto the probability simplex.
+
+    tau is found exactly (Michelot's iteration from tau = max - 1, sums in double-double), so rows sum to
+    1 to rounding; accuracy float32 {f32:g} ULP, float64 {f64:g} ULP.  Note: Keras 3.15's
+    ``keras.activations.sparsemax`` computes tau from the sum of all partial sums in the support instead
+    of the last one, which is wrong whenever more than one value is non-zero (it gives [0, 0, 0] for
+    [1, 1.2, 0], whose sparsemax is [0.4, 0.6, 0]); fastact follows the paper.  A row holding NaN or +inf gives NaN throughout.
+
+    Parameters
+    ----------
+    x : array_like
+        Input, at least 1-D.
+    {axis}
+    {common}
+    Returns
+    -------
+    ndarray
+        y, x's shape; non-negative, each row sums to 1.
+
+    Examples
+    --------
+    >>> import numpy as np, fastact
+    >>> fastact.sparsemax(np.array([1.0, 1.2, 0.0]))
+    array([0.4, 0.6, 0. ])
+    """
+    return _rows_call("sparsemax", _OPS["sparsemax"], [(x, "x")], axis, out, n_threads)
+
+
+def softmax_backward(grad, y, axis=-1, out=None, n_threads=None):
+    """Gradient of ``softmax``: dx = y * (grad - sum(grad * y)), the sum along ``axis``.
+
+    Accuracy: float32 {b32:g} ULP, float64 {b64:g} ULP, relative to the larger of |dx| and
+    |y| (|grad| + |sum(grad * y)|).
+
+    {backward_params}
+
+    Examples
+    --------
+    >>> import numpy as np, fastact
+    >>> y = fastact.softmax(np.array([1.0, 2.0]))
+    >>> dx = fastact.softmax_backward(np.array([1.0, 0.0]), y)
+    """
+    return _rows_call("softmax", _OPS["softmax"] + _BACKWARD, [(grad, "grad"), (y, "y")], axis, out,
+                      n_threads)
+
+
+def log_softmax_backward(grad, y, axis=-1, out=None, n_threads=None):
+    """Gradient of ``log_softmax``: dx = grad - exp(y) * sum(grad), the sum along ``axis``.
+
+    Accuracy: float32 {b32:g} ULP, float64 {b64:g} ULP, relative to the larger of |dx| and
+    |grad| + exp(y) |sum(grad)|.
+
+    {backward_params}
+
+    Examples
+    --------
+    >>> import numpy as np, fastact
+    >>> y = fastact.log_softmax(np.array([1.0, 2.0]))
+    >>> dx = fastact.log_softmax_backward(np.array([1.0, 0.0]), y)
+    """
+    return _rows_call("log_softmax", _OPS["log_softmax"] + _BACKWARD, [(grad, "grad"), (y, "y")], axis,
+                      out, n_threads)
+
+
+def sparsemax_backward(grad, y, axis=-1, out=None, n_threads=None):
+    """Gradient of ``sparsemax``: on the support (y > 0) dx = grad - mean of grad over the support,
+    0 elsewhere.  Accuracy: float32 {b32:g} ULP, float64 {b64:g} ULP, relative to the larger of |dx| and
+    |grad| + |the mean|.
+
+    {backward_params}
+
+    Examples
+    --------
+    >>> import numpy as np, fastact
+    >>> fastact.sparsemax_backward(np.array([1.0, 3.0, 5.0]), np.array([0.4, 0.6, 0.0]))
+    array([-1.,  1.,  0.])
+    """
+    return _rows_call("sparsemax", _OPS["sparsemax"] + _BACKWARD, [(grad, "grad"), (y, "y")], axis, out,
+                      n_threads)
+
+
+def _fill_docs():
+    """Docstrings' shared parts, and the accuracy bounds from the table (fastact/_table.py)."""
+    rows = {row.name: row for row in AXIS_FUNCTIONS}
+    for f in (softmax, log_softmax, sparsemax, glu, softmax_backward, log_softmax_backward,
+              sparsemax_backward, glu_backward):
+        row = rows[f.__name__.replace("_backward", "")]
+        inplace = "``grad`` or ``y``" if f.__name__.endswith("_backward") else "``x`` itself"
+        backward = f.__name__.endswith("_backward")
+        f.__doc__ = (f.__doc__.replace("{forward_params}", _FORWARD_PARAMS)
+                     .replace("{backward_params}", _BACKWARD_PARAMS.replace("{name}", row.name))
+                     .replace("{axis}", _AXIS_DOC.format(what="row"))
+                     .replace("{common}", _COMMON.format(inplace=inplace, shape="grad" if backward else "x"))
+                     .format(f32=row.float32_ulp, f64=row.float64_ulp, b32=row.backward_ulp[0],
+                             b64=row.backward_ulp[1]))
+
+
+def _glu_layout(shape, axis):
+    if len(shape) == 0:
+        raise ValueError("x must have at least one dimension for glu, got a 0-d array")
+    axis = _check_axis(axis, "glu")
+    if not -len(shape) <= axis < len(shape):
+        raise ValueError(f"axis {axis} is out of bounds for x with {len(shape)} dimension(s) in glu")
+    if shape[axis] % 2:
+        raise ValueError(f"x.shape[{axis}] = {shape[axis]} must be even for glu (x is split in two halves "
+                         f"along axis {axis})")
+    ax = axis % len(shape)
+    half = shape[ax] // 2
+    return math.prod(shape[:ax]), half * math.prod(shape[ax + 1:]), shape[:ax] + (half,) + shape[ax + 1:]
+
+
+def glu(x, axis=-1, out=None, n_threads=None):
+    """Gated linear unit: a * sigmoid(b), where a and b are the two halves of x along ``axis``.
+
+    Accuracy: float32 {f32:g} ULP, float64 {f64:g} ULP.
+
+    Parameters
+    ----------
+    x : array_like
+        Input; ``x.shape[axis]`` must be even.
+    axis : int, default -1
+        The axis along which x is split.
+    out : ndarray, optional
+        Where to write the result (x's shape with half of ``x.shape[axis]``); must not overlap x.
+    n_threads : int, optional
+        OpenMP threads for this call.
+
+    Returns
+    -------
+    ndarray
+        x's shape with ``x.shape[axis] // 2``; dtype as for the elementwise functions.
+
+    Examples
+    --------
+    >>> import numpy as np, fastact
+    >>> fastact.glu(np.array([[2.0, 0.0]]))      # 2 * sigmoid(0)
+    array([[1.]])
+    """
+    xa = _core.as_array(x, "x")
+    result_dtype, compute_dtype = _core.dtypes_for(xa.dtype, "x")
+    P, M, out_shape = _glu_layout(xa.shape, axis)
+    return _grouped(xa, None, out, out_shape, result_dtype, compute_dtype, P, M, n_threads)
+
+
+def glu_backward(grad, x, axis=-1, out=None, n_threads=None):
+    """Gradient of ``glu``: dx joins grad * sigmoid(b) (for a) and grad * a * sigmoid(b) * sigmoid(-b)
+    (for b) along ``axis``.  ``grad`` has glu's output shape.
+
+    Accuracy: float32 {b32:g} ULP, float64 {b64:g} ULP, relative to the larger of |dx| and the terms.
+
+    Parameters
+    ----------
+    grad : array_like
+        Gradient with respect to glu's output.
+    x : array_like
+        The input of ``glu``.
+    axis : int, default -1
+        The axis along which x was split.
+    out : ndarray, optional
+        Where to write dx (x's shape, grad's dtype); must not overlap the inputs.
+    n_threads : int, optional
+        OpenMP threads for this call.
+
+    Returns
+    -------
+    ndarray
+        dx, x's shape, grad's dtype.
+
+    Examples
+    --------
+    >>> import numpy as np, fastact
+    >>> fastact.glu_backward(np.array([[1.0]]), np.array([[2.0, 0.0]]))
+    array([[0.5, 0.5]])
+    """
+    ga = _core.as_array(grad, "grad")
+    xa = _core.as_array(x, "x")
+    result_dtype, compute_dtype = _core.dtypes_for(ga.dtype, "grad")
+    _core.dtypes_for(xa.dtype, "x")
+    P, M, out_shape = _glu_layout(xa.shape, axis)
+    if ga.shape != out_shape:
+        raise ValueError(f"grad must have glu's output shape {out_shape}, got grad.shape={ga.shape}")
+    return _grouped(xa, ga, out, xa.shape, result_dtype, compute_dtype, P, M, n_threads)
+
+
+def _grouped(xa, ga, out, out_shape, result_dtype, compute_dtype, P, M, n_threads):
+    nt = _threads.threads_for(n_threads, xa.size, SERIAL_BELOW)
+    user_out = out is not None
+    out, work, order, scatter = _core._prepare_out(out, out_shape, result_dtype, compute_dtype, c_order=True)
+    if work.size:
+        xin = _core._flat_input(xa, compute_dtype, "C", work, user_out, alias_ok=False)
+        gin = xin if ga is None else _core._flat_input(ga, compute_dtype, "C", work, user_out, alias_ok=False)
+        _dispatch.kernels.glu(xin, gin, work, ga is not None, P, M, nt)
+    return _core._finish(out, work, order, scatter)
+
+
+_fill_docs()

@@ -1,0 +1,212 @@
+"""softmax, log_softmax, sparsemax and glu: against the longdouble reference over shapes, axes, dtypes,
+SIMD levels, special values, layouts, ``out=``, thread counts; their errors."""
+import numpy as np
+import pytest
+
+import fastact
+from fastact._table import AXIS_FUNCTIONS
+from fastact._testing import (assert_special_match, axis_backward_scale, layouts, reference, scaled_errors,
+                              ulp_errors)
+
+ROWS = {row.name: row for row in AXIS_FUNCTIONS}
+NAMES = [row.name for row in AXIS_FUNCTIONS]
+ROW_WISE = ["softmax", "log_softmax", "sparsemax"]
+# (shape, axis): rows shorter and longer than a lane group (32) and than a scratch block (2048), axes
+# in every position, tuples of axes
+CASES = [((7,), -1), ((5, 13), -1), ((5, 13), 0), ((3, 4, 18), 1), ((2, 3, 4, 6), (1, 3)),
+         ((6, 1000), -1), ((3, 5000), -1), ((2, 3, 5), (0, 2)), ((40, 1), -1), ((4, 64), -1)]
+
+
+def _fwd_args(name, shape, axis):
+    if name == "glu":   # glu splits one axis, which must be even
+        axis = axis if isinstance(axis, int) else axis[0]
+        shape = shape[:axis % len(shape)] + (2 * shape[axis],) + shape[axis % len(shape) + 1:]
+    return shape, axis
+
+
+def _check_forward(name, x, y, axis, dtype):
+    exact = reference(name, x, axis)
+    assert y.dtype == dtype and y.shape == exact.shape
+    assert_special_match(y, exact)
+    ulps, sub = ulp_errors(y, exact, dtype)
+    worst = float(ulps.max()) if ulps.size else 0.0
+    assert worst <= ROWS[name].float32_ulp if dtype == np.float32 else worst <= ROWS[name].float64_ulp, \
+        f"{name}: {worst:.3f} ULP"
+    if sub.size:
+        assert float(sub.max()) < np.finfo(dtype).tiny
+
+
+def _check_backward(name, g, saved, dx, axis, dtype):
+    exact = reference(name + "_backward", g, saved, axis)
+    assert dx.dtype == dtype and dx.shape == exact.shape
+    assert_special_match(dx, exact)
+    err = scaled_errors(dx, exact, axis_backward_scale(name, g, saved, axis), dtype)
+    bound = ROWS[name].backward_ulp[dtype == np.float64]
+    assert (float(err.max()) if err.size else 0.0) <= bound, f"{name} backward: {err.max():.3f} ULP"
+
+
+@pytest.mark.parametrize("shape, axis", CASES)
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("name", NAMES)
+def test_matches_reference(name, shape, axis, dtype, simd_level):
+    if name == "glu" and not isinstance(axis, int):
+        axis = axis[0]
+    shape, axis = _fwd_args(name, shape, axis)
+    rng = np.random.default_rng(hash((name, shape)) % 2**32)
+    x = (rng.standard_normal(shape) * 4).astype(dtype)
+    y = getattr(fastact, name)(x, axis)
+    _check_forward(name, x, y, axis, dtype)
+    g = rng.standard_normal(y.shape).astype(dtype)
+    saved = x if ROWS[name].saved == "x" else y
+    _check_backward(name, g, saved, getattr(fastact, name + "_backward")(g, saved, axis), axis, dtype)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("name", ROW_WISE)
+def test_special_values(name, dtype):
+    big = np.finfo(dtype).max / 4
+    rows = [[np.nan, 1.0, 2.0, 0.0],            # NaN anywhere: the row is NaN
+            [np.inf, 1.0, 2.0, 0.0],            # +inf: NaN (inf - inf)
+            [-np.inf, 1.0, 2.0, -np.inf],       # -inf: a zero weight, log -inf
+            [-np.inf] * 4,                      # nothing but -inf: NaN
+            [3.0, 3.0, 3.0, 3.0],               # ties
+            [big, big, -big, 0.0],              # huge values, no overflow
+            [1.0, 1.0 + 1e-6, 1.0 - 1e-6, 1.0],  # nearly equal
+            [0.0, -200.0, -800.0, -1e4],        # terms that underflow
+            [5e-39, -5e-39, 0.0, 1e-45]]        # subnormal inputs
+    x = np.array(rows, dtype=dtype)
+    with np.errstate(invalid="ignore", over="ignore"):
+        y = getattr(fastact, name)(x)
+    _check_forward(name, x, y, -1, dtype)
+    ok = ~np.isnan(y).any(axis=1)
+    if name != "log_softmax":
+        np.testing.assert_allclose(y[ok].sum(axis=1), 1.0, rtol=4 * np.finfo(dtype).eps)
+        assert (y[ok] >= 0).all()
+
+
+def test_long_rows_keep_accuracy():
+    # a long row of equal values but one: its sum is ~1e6 terms; the small term keeps relative accuracy
+    x = np.zeros(1_000_003, np.float32)
+    x[17] = -30.0
+    for name in ("softmax", "log_softmax"):
+        _check_forward(name, x, getattr(fastact, name)(x), -1, np.float32)
+    # log_softmax of a dominant value: -log1p(tiny) keeps its digits (log of the full sum would give 0)
+    y = fastact.log_softmax(np.array([0.0, -60.0, -70.0]))
+    np.testing.assert_allclose(y[0], -(np.exp(-60.0) + np.exp(-70.0)), rtol=1e-15)
+
+
+def test_sparsemax_is_the_simplex_projection():
+    rng = np.random.default_rng(8)
+    for scale in (0.01, 1.0, 100.0):
+        x = rng.standard_normal((200, 37)) * scale
+        y = fastact.sparsemax(x)
+        np.testing.assert_allclose(y.sum(axis=1), 1.0, rtol=1e-14)
+        # one threshold per row: y = x - tau on the support, x <= tau off it
+        tau = np.where(y > 0, x - y, np.nan)
+        lo, hi = np.nanmin(tau, axis=1), np.nanmax(tau, axis=1)
+        np.testing.assert_allclose(lo, hi, atol=1e-12 * scale)
+        assert (np.where(y > 0, -np.inf, x) <= hi[:, None] + 1e-12 * scale).all()
+    # many Michelot passes: values spaced so that each pass drops few of them
+    x = -np.cumsum(np.geomspace(1e-6, 0.5, 300))
+    _check_forward("sparsemax", x, fastact.sparsemax(x), -1, np.float64)
+
+
+def test_sparsemax_differs_from_keras_where_keras_is_wrong():
+    # keras.activations.sparsemax (3.15) divides the sum of all partial sums in the support by k: for
+    # [1, 1.2, 0] it gives [0, 0, 0], which does not sum to 1; the paper's answer is [0.4, 0.6, 0]
+    np.testing.assert_allclose(fastact.sparsemax([1.0, 1.2, 0.0]), [0.4, 0.6, 0.0], rtol=1e-15)
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_layouts_threads_and_out(name):
+    rng = np.random.default_rng(3)
+    x = (rng.standard_normal((40, 64, 6)) * 3).astype(np.float32)
+    axis = 1
+    ref = getattr(fastact, name)(x, axis, n_threads=1)
+    for nt in (2, 3, 5):
+        np.testing.assert_array_equal(getattr(fastact, name)(x, axis, n_threads=nt), ref)
+    for label, arr in layouts(x):
+        np.testing.assert_array_equal(getattr(fastact, name)(arr, axis), ref, err_msg=label)
+    out = np.empty(ref.shape, np.float32, order="F")
+    assert getattr(fastact, name)(x, axis, out=out) is out
+    np.testing.assert_array_equal(out, ref)
+    g = rng.standard_normal(ref.shape).astype(np.float32)
+    saved = x if ROWS[name].saved == "x" else ref
+    dx = getattr(fastact, name + "_backward")(g, saved, axis, n_threads=1)
+    for nt in (2, 3):
+        np.testing.assert_array_equal(getattr(fastact, name + "_backward")(g, saved, axis, n_threads=nt), dx)
+    for label, arr in layouts(g):
+        np.testing.assert_array_equal(getattr(fastact, name + "_backward")(arr, saved, axis), dx, err_msg=label)
+
+
+@pytest.mark.parametrize("name", ROW_WISE)
+def test_in_place(name):
+    x = np.random.default_rng(4).standard_normal((30, 50))
+    expected = getattr(fastact, name)(x)
+    y = x.copy()
+    assert getattr(fastact, name)(y, out=y) is y
+    np.testing.assert_array_equal(y, expected)
+    g = np.random.default_rng(5).standard_normal(x.shape)
+    dx = getattr(fastact, name + "_backward")(g, expected)
+    for target in ("grad", "y"):
+        gg, yy = g.copy(), expected.copy()
+        out = gg if target == "grad" else yy
+        getattr(fastact, name + "_backward")(gg, yy, out=out)
+        np.testing.assert_array_equal(out, dx)
+    # out overlapping x without being x: computed from a copy
+    buf = np.random.default_rng(6).standard_normal(30 * 50 + 7)
+    xs = buf[:1500].reshape(30, 50)
+    expected = getattr(fastact, name)(xs.copy())
+    out = buf[7:].reshape(30, 50)
+    getattr(fastact, name)(xs, out=out)
+    np.testing.assert_array_equal(out, expected)
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_dtypes_and_empty(name):
+    x = np.array([[0.5, -1.0, 2.0, 0.25]])
+    y64 = getattr(fastact, name)(x)
+    assert getattr(fastact, name)(x.astype(np.float16)).dtype == np.float16
+    np.testing.assert_allclose(getattr(fastact, name)(x.astype(np.float16)), y64, rtol=2e-3, atol=1e-3)
+    assert getattr(fastact, name)(np.array([[1, 2, 3, 4]])).dtype == np.float64
+    assert getattr(fastact, name)([[0.5, -1.0, 2.0, 0.25]]).dtype == np.float64
+    for shape in [(0, 4), (3, 0), (0,)]:
+        e = getattr(fastact, name)(np.empty(shape, np.float32))
+        assert e.dtype == np.float32 and e.size == 0
+    with pytest.raises(TypeError, match="x has dtype complex128"):
+        getattr(fastact, name)(np.ones((2, 4), complex))
+
+
+def test_errors():
+    x = np.ones((3, 4))
+    for name in ROW_WISE:
+        f = getattr(fastact, name)
+        with pytest.raises(TypeError, match=f"axis of {name} must be an integer or a tuple of integers, got 1.0"):
+            f(x, 1.0)
+        with pytest.raises(ValueError, match=f"axis 2 is out of bounds for x with 2 dimension\\(s\\) in {name}"):
+            f(x, 2)
+        with pytest.raises(ValueError, match=f"axis of {name} repeats an axis: \\(1, -1\\)"):
+            f(x, (1, -1))
+        with pytest.raises(ValueError, match=f"axis of {name} must name at least one axis"):
+            f(x, ())
+        with pytest.raises(ValueError, match=f"at least one dimension for {name}, got a 0-d array"):
+            f(np.float64(1.0))
+        with pytest.raises(ValueError, match="grad and y must have the same shape"):
+            getattr(fastact, name + "_backward")(np.ones((3, 4)), np.ones((4, 3)))
+        with pytest.raises(TypeError, match="y has dtype complex128"):
+            getattr(fastact, name + "_backward")(np.ones(3), np.ones(3, complex))
+        with pytest.raises(ValueError, match=r"out has shape \(4, 3\), but the result has shape \(3, 4\)"):
+            f(x, out=np.empty((4, 3)))
+        with pytest.raises(TypeError, match="out has dtype float32, but the result has dtype float64"):
+            f(x, out=np.empty((3, 4), np.float32))
+        with pytest.raises(TypeError, match="n_threads"):
+            f(x, n_threads="2")
+    with pytest.raises(ValueError, match=r"x.shape\[0\] = 3 must be even for glu"):
+        fastact.glu(x, 0)
+    with pytest.raises(TypeError, match="axis of glu must be an integer, got \\(0,\\)"):
+        fastact.glu(x, (0,))
+    with pytest.raises(ValueError, match=r"grad must have glu's output shape \(3, 2\), got grad.shape=\(3, 4\)"):
+        fastact.glu_backward(x, x)
+    with pytest.raises(ValueError, match="at least one dimension for glu"):
+        fastact.glu(np.float64(1.0))
+
