@@ -49,8 +49,9 @@ from typing import Callable, Dict, Optional, Tuple
 import numpy as np
 
 import fastact
+from fastact import _axis
 from fastact._config import config as fastact_config
-from fastact._table import ACTIVATIONS
+from fastact._table import ACTIVATIONS, AXIS_FUNCTIONS
 
 DEFAULT_SIZES = (1_000, 10_000, 100_000, 1_000_000, 16_000_000)
 QUICK_SIZES = (1_000, 100_000, 1_000_000)
@@ -64,6 +65,29 @@ DEFAULT_JSON = Path(__file__).resolve().parent / "results" / "speed.json"
 DEFAULT_PLOT = DEFAULT_JSON.with_suffix(".png")
 SCALING_SIZE = 16_000_000   # far past every kernel's serial cut-off, and its arrays far outgrow the caches
 ALPHA = 0.01  # leaky_relu slope, fastact's default
+
+
+
+
+@dataclass(frozen=True)
+class AxisBench:
+    """A function along an axis, timed on C-contiguous (size // row_length, row_length) arrays along the
+    last axis; sizes that are not a multiple of row_length are skipped.  ``name`` labels it in the
+    tables: the function's name for rows of 1000, NAME/50000 for rows of 50000."""
+    name: str
+    function: str
+    saved: str
+    row_length: int
+    serial_below: int = _axis.SERIAL_BELOW
+
+
+AXIS_BENCH = tuple([AxisBench(f.name, f.name, f.saved, 1000) for f in AXIS_FUNCTIONS]
+                   + [AxisBench(f"{n}/50000", n, "y", 50_000) for n in ("softmax", "log_softmax")])
+
+
+def _function(row):
+    """fastact's function timed for a row (an Activation or an AxisBench)."""
+    return getattr(row, "function", row.name)
 
 
 # --------------------------------------------------------------------------------------------- peers
@@ -161,6 +185,11 @@ def _torch_peer():
         "log_sigmoid": (F.logsigmoid, None),
         "exponential": (torch.exp, lambda g, y: g * y),
         "threshold": (lambda t: F.threshold(t, 0.0, 0.0), lambda g, x: aten.threshold_backward(g, x, 0.0)),
+        # along the last axis (AXIS_BENCH)
+        "softmax": (lambda t: torch.softmax(t, -1), lambda g, y: aten._softmax_backward_data(g, y, -1, y.dtype)),
+        "log_softmax": (lambda t: torch.log_softmax(t, -1),
+                        lambda g, y: aten._log_softmax_backward_data(g, y, -1, y.dtype)),
+        "glu": (lambda t: F.glu(t, -1), lambda g, x: aten.glu_backward(g, x, -1)),
     }
     for name, (fwd, bwd) in more.items():
         ops[(name, "forward")] = (fwd, None)
@@ -194,6 +223,8 @@ def _tensorflow_peer():
         ("relu", "backward"): (lambda g, x: raw.ReluGrad(gradients=g, features=x), None),
         ("leaky_relu", "backward"): (lambda g, x: raw.LeakyReluGrad(gradients=g, features=x, alpha=ALPHA),
                                      None),
+        ("softmax", "forward"): (tf.nn.softmax, None),
+        ("log_softmax", "forward"): (tf.nn.log_softmax, None),
     }
 
     def set_threads(n):
@@ -285,14 +316,16 @@ def _bench_case(candidates, repeats, target_s, rtol, label):
 
 def _candidates(row, direction, variant, inputs, buf, threads, peers):
     """name -> (zero-argument callable returning the result, the Peer to check it with or None)."""
-    fa = getattr(fastact, row.name if direction == "forward" else f"{row.name}_backward")
+    fa = getattr(fastact, _function(row) if direction == "forward" else f"{_function(row)}_backward")
+    if buf.size != inputs[-1].size or buf.shape != fa(*inputs).shape:   # glu: half the input
+        buf = np.empty_like(fa(*inputs, n_threads=threads))
     if variant == "out":
         cands = {"fastact": (lambda: fa(*inputs, out=buf, n_threads=threads), None)}
     else:
         cands = {"fastact": (lambda: fa(*inputs, n_threads=threads), None)}
 
     for peer in peers:
-        alloc_fn, out_fn = peer.ops.get((row.name, direction), (None, None))
+        alloc_fn, out_fn = peer.ops.get((_function(row), direction), (None, None))
         fn = out_fn if variant == "out" else alloc_fn
         if fn is None:
             continue
@@ -303,18 +336,26 @@ def _candidates(row, direction, variant, inputs, buf, threads, peers):
         else:
             cands[peer.name] = (lambda fn=fn, args=args: fn(*args), peer)
 
-    first = inputs[0]     # the memory reference moves one array's worth: read x (or grad), write buf
-    cands["copy"] = (lambda: np.copyto(buf, first), None)
+    first = inputs[0]     # the memory reference moves one array's worth: read x (or grad), write a copy
+    dst = buf if buf.shape == first.shape else np.empty_like(first)
+    cands["copy"] = (lambda: np.copyto(dst, first), None)
     return cands
 
 
 def _rows(kernels):
-    """The table rows of the named activations (all when None), in table order."""
-    rows = [r for r in ACTIVATIONS if kernels is None or r.name in kernels]
+    """The table rows of the named activations (all when None), in table order, then AXIS_BENCH's."""
+    every = ACTIVATIONS + AXIS_BENCH
+    rows = [r for r in every if kernels is None or r.name in kernels]
     if kernels is not None and len(rows) != len(set(kernels)):
-        known = ", ".join(r.name for r in ACTIVATIONS)
+        known = ", ".join(r.name for r in every)
         raise ValueError(f"unknown kernel in {list(kernels)}; known: {known}")
     return rows
+
+
+def _fits(row, size):
+    """Whether ``row`` is timed at ``size``: an axis function needs whole rows."""
+    length = getattr(row, "row_length", 1)
+    return size >= length and size % length == 0
 
 
 def _data(size, dtype, seed):
@@ -328,6 +369,12 @@ def _data(size, dtype, seed):
 
 def _inputs(row, direction, x, grad, threads):
     """The arguments of fastact's call (the peers get the same arrays, converted)."""
+    if isinstance(row, AxisBench):
+        x = x.reshape(-1, row.row_length)
+        if direction == "forward":
+            return (x,)
+        y = getattr(fastact, row.function)(x, n_threads=threads)
+        return (grad[:y.size].reshape(y.shape), y if row.saved == "y" else x)
     if direction == "forward":
         return (x,)
     if row.saved == "y":
@@ -370,7 +417,7 @@ def run(kernels=None, sizes=None, dtypes=("float32",), threads=None, repeats=Non
     variants = ("alloc", "out") if out_variant else ("alloc",)
     peers = available_peers()
 
-    total = len(dtypes) * len(sizes) * len(rows) * len(DIRECTIONS) * len(variants)
+    total = len(dtypes) * sum(_fits(r, n) for n in sizes for r in rows) * len(DIRECTIONS) * len(variants)
     results = []
     previous_threads = {p.name: p.set_threads(threads) for p in peers if p.set_threads}
     try:
@@ -379,7 +426,7 @@ def run(kernels=None, sizes=None, dtypes=("float32",), threads=None, repeats=Non
                 for size in sizes:
                     x, grad = _data(size, dtype, seed)
                     buf = np.empty_like(x)
-                    for row in rows:
+                    for row in (r for r in rows if _fits(r, size)):
                         for direction in DIRECTIONS:
                             inputs = _inputs(row, direction, x, grad, threads)
                             for variant in variants:
@@ -417,7 +464,7 @@ def scaling(kernels=None, size=SCALING_SIZE, max_threads=None, repeats=None, see
     string, as JSON keys must be.  Below ``serial_below`` elements a kernel runs on one thread whatever
     n_threads says, so its row cannot scale.
     """
-    rows = _rows(kernels)
+    rows = [r for r in _rows(kernels) if _fits(r, size)]
     max_threads = max_threads or os.cpu_count() or 1
     repeats = repeats or DEFAULT_REPEATS
     thread_counts = list(range(1, max_threads + 1))
@@ -429,7 +476,7 @@ def scaling(kernels=None, size=SCALING_SIZE, max_threads=None, repeats=None, see
     with _gc_paused():
         for row in rows:
             for direction in DIRECTIONS:
-                fa = getattr(fastact, row.name if direction == "forward" else f"{row.name}_backward")
+                fa = getattr(fastact, _function(row) if direction == "forward" else f"{_function(row)}_backward")
                 inputs = _inputs(row, direction, x, grad, max_threads)
                 cands = {str(t): (lambda t=t, fa=fa, inputs=inputs: fa(*inputs, n_threads=t), None)
                          for t in thread_counts}
@@ -500,6 +547,8 @@ def markdown_table(results, meta):
         f"Median time per call over {'/'.join(map(str, sorted(repeats)))} interleaved rounds;"
         f" ratio = peer time / fastact time (>1: fastact faster). numpy = NumPy/SciPy, single-threaded;"
         f" copy = {meta['copy']}.",
+        "Along an axis (softmax, log_softmax, sparsemax, glu): (size / 1000, 1000) arrays along the last"
+        " axis; NAME/50000: rows of 50000.",
         "",
     ]
     head = ["kernel", "direction"] + (["variant"] if show_variant else []) + [
@@ -510,7 +559,7 @@ def markdown_table(results, meta):
     n_text = head.index("size")     # text columns left-aligned, numbers right-aligned
     lines.append("|" + "|".join(["---"] * n_text + ["---:"] * (len(head) - n_text)) + "|")
 
-    order = {r.name: i for i, r in enumerate(ACTIVATIONS)}
+    order = {r.name: i for i, r in enumerate(_rows(None))}
     key = lambda c: (order[c["kernel"]], DIRECTIONS.index(c["direction"]), c["dtype"], c["size"],
                      c["variant"])
     for case in sorted(results, key=key):
@@ -574,7 +623,7 @@ def plot(results, meta, path):
 
     dtype = results[0]["dtype"]
     cases = [c for c in results if c["variant"] == "alloc" and c["dtype"] == dtype]
-    kernels = [r.name for r in ACTIVATIONS if any(c["kernel"] == r.name for c in cases)]
+    kernels = [r.name for r in _rows(None) if any(c["kernel"] == r.name for c in cases)]
     # Colours by candidate, shared by all panels, in the order run() timed them (fastact first).
     names = list(dict.fromkeys(n for c in cases for n in c["candidates"] if n != "copy"))
     colours = {name: f"C{i}" for i, name in enumerate(names)}
@@ -684,7 +733,7 @@ def main(argv=None):
     for dtype in args.dtypes:
         if dtype not in RTOL:
             parser.error(f"--dtypes: {dtype!r} is not one of {', '.join(RTOL)}")
-    known = {r.name for r in ACTIVATIONS}
+    known = {r.name for r in _rows(None)}
     for name in args.kernels or ():
         if name not in known:
             parser.error(f"--kernels: {name!r} is not one of {', '.join(sorted(known))}")

@@ -52,6 +52,17 @@ def _rows_call(name, op, inputs, axis, out, n_threads):
     """The row kernel ``op`` over ``inputs`` ((array, argument name) pairs: x, or grad then y) along
     ``axis``; the result has the first input's shape and dtype."""
     first, first_name = inputs[0]
+    if axis == -1 and type(axis) is int and type(first) is np.ndarray and first.ndim:
+        # the small call of CPU inference (C-contiguous arrays along the last axis, one thread):
+        # straight to the kernel, 1.6 us instead of 7 us for one row of 1000
+        y = _core._small_call_output([a for a, _ in inputs], out, n_threads, SERIAL_BELOW)
+        if y is not None:
+            if y.size:
+                flat = [a.reshape(-1) for a, _ in inputs]
+                x, grad = (flat[0], flat[0]) if op < _BACKWARD else (flat[1], flat[0])
+                L = first.shape[-1]
+                _dispatch.kernels.axis_rows(op, x, grad, y.reshape(-1), y.size // L, L, 1)
+            return y
     arrays = [_core.as_array(a, n) for a, n in inputs]
     result_dtype, compute_dtype = _core.dtypes_for(arrays[0].dtype, first_name)
     for a, (_, n) in zip(arrays[1:], inputs[1:]):
