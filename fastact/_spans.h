@@ -188,6 +188,110 @@ FA_SPAN(tanh)
 FA_SPAN(exponential)
 #undef FA_SPAN
 
+/* ---- softmax rows (float32): the sum and the quotients, with exp from the same hi + lo pairs ----
+ * d = x - m is kept exact as d_hi + d_lo (TwoSum), exp(d) = exp(d_hi) (1 + d_lo) renormalised; values
+ * below m - 104 (and -inf) contribute e^-104 with d_lo = 0: far below a float ULP of the sum, which is
+ * at least 1. */
+static inline fa_f2 fa_exp_shifted_512(__m512 x, __m512 m, __mmask16 *top, __m512 thi0, __m512 thi1,
+                                       __m512 tlo0, __m512 tlo1)
+{
+    const __m512 floor_ = _mm512_set1_ps(-104.0f);
+    __m512 d = _mm512_sub_ps(x, m);
+    __m512 bb = _mm512_sub_ps(d, x);
+    __m512 err = _mm512_add_ps(_mm512_sub_ps(x, _mm512_sub_ps(d, bb)), _mm512_sub_ps(_mm512_sub_ps(_mm512_setzero_ps(), m), bb));
+    __mmask16 deep = _mm512_cmp_ps_mask(d, floor_, _CMP_LT_OQ) | _mm512_cmp_ps_mask(d, d, _CMP_UNORD_Q);
+    *top = _mm512_cmp_ps_mask(d, _mm512_setzero_ps(), _CMP_EQ_OQ);
+    d = _mm512_max_ps(floor_, d);
+    err = _mm512_maskz_mov_ps((__mmask16)~deep, err);
+    fa_f2 z = fa_exp_f2_512(d, thi0, thi1, tlo0, tlo1);
+    __m512 lo = _mm512_fmadd_ps(z.hi, err, z.lo);
+    __m512 hi = _mm512_add_ps(z.hi, lo);                       /* Fast2Sum: |lo| << |z.hi| */
+    z.lo = _mm512_add_ps(_mm512_sub_ps(z.hi, hi), lo);
+    z.hi = hi;
+    return z;
+}
+
+/* Sum over x[0:n] of exp(x - m) in double, without the terms where x == m (exactly 1 each), which are
+ * counted in *ties.  Term j goes to lane j % 16 from the row's start, so the sum depends on the row
+ * alone.  The terms' high parts are added in double (exact), their low parts (2^-24 of them) in float.
+ * With e_hi and e_lo given, the terms are also stored there (scaled; 1 at the maxima) for
+ * fa_softmax_scale_f32_span, so that softmax computes each exp once. */
+static inline double fa_softmax_sum_f32_span(const float *x, ptrdiff_t n, float m_, double *ties, float *e_hi,
+                                             float *e_lo)
+{
+    const __m512 thi0 = _mm512_loadu_ps(FA_T_HI), thi1 = _mm512_loadu_ps(FA_T_HI + 16);
+    const __m512 tlo0 = _mm512_loadu_ps(FA_T_LO), tlo1 = _mm512_loadu_ps(FA_T_LO + 16);
+    const __m512 m = _mm512_set1_ps(m_), one = _mm512_set1_ps(1.0f);
+    __m512d s0 = _mm512_setzero_pd(), s1 = _mm512_setzero_pd();
+    __m512 sl = _mm512_setzero_ps();
+    long long count = 0;
+    for (ptrdiff_t i = 0; i < n; i += 16) {
+        __mmask16 in = n - i >= 16 ? (__mmask16)0xffff : (__mmask16)((1u << (n - i)) - 1u), top;
+        fa_f2 z = fa_exp_shifted_512(_mm512_maskz_loadu_ps(in, x + i), m, &top, thi0, thi1, tlo0, tlo1);
+        __mmask16 use = in & (__mmask16)~top;
+        __m512 hi = _mm512_maskz_mov_ps(use, _mm512_scalef_ps(z.hi, z.scale));
+        __m512 lo = _mm512_maskz_mov_ps(use, _mm512_scalef_ps(z.lo, z.scale));
+        if (e_hi) {
+            _mm512_mask_storeu_ps(e_hi + i, in, _mm512_mask_mov_ps(hi, top, one));
+            _mm512_mask_storeu_ps(e_lo + i, in, lo);
+        }
+        s0 = _mm512_add_pd(s0, _mm512_cvtps_pd(_mm512_castps512_ps256(hi)));
+        s1 = _mm512_add_pd(s1, _mm512_cvtps_pd(_mm256_castpd_ps(_mm512_extractf64x4_pd(_mm512_castps_pd(hi), 1))));
+        sl = _mm512_add_ps(sl, lo);
+        count += __builtin_popcount((unsigned)(in & top));
+    }
+    *ties = (double)count;
+    double a[8], b[8], t = 0.0;
+    float c[16], tl = 0.0f;
+    _mm512_storeu_pd(a, s0);
+    _mm512_storeu_pd(b, s1);
+    _mm512_storeu_ps(c, sl);
+    for (int k = 0; k < 8; k++) {
+        t += a[k] + b[k];
+        tl += c[k] + c[k + 8];
+    }
+    return t + tl;
+}
+
+/* total = 2^k (D_hi + D_lo), D_hi in [1, 2]: the divisor of the quotients below */
+static inline __m512 fa_divisor_512(double total, __m512 *d_lo, __m512 *k_)
+{
+    int k;
+    double D = __builtin_frexp(total, &k) * 2.0;
+    float D_hi = (float)D, D_lo = (float)(D - (double)D_hi);
+    *d_lo = _mm512_set1_ps(D_lo);
+    *k_ = _mm512_set1_ps((float)(k - 1));
+    return _mm512_set1_ps(D_hi);
+}
+
+/* y = exp(x - m) / total for x[0:n] (total >= 1, the row's sum), each rounded once from ~2^-28. */
+static inline void fa_softmax_out_f32_span(const float *x, float *y, ptrdiff_t n, float m_, double total)
+{
+    const __m512 thi0 = _mm512_loadu_ps(FA_T_HI), thi1 = _mm512_loadu_ps(FA_T_HI + 16);
+    const __m512 tlo0 = _mm512_loadu_ps(FA_T_LO), tlo1 = _mm512_loadu_ps(FA_T_LO + 16);
+    const __m512 m = _mm512_set1_ps(m_);
+    __m512 dl, kk, dh = fa_divisor_512(total, &dl, &kk);
+    for (ptrdiff_t i = 0; i < n; i += 16) {
+        __mmask16 in = n - i >= 16 ? (__mmask16)0xffff : (__mmask16)((1u << (n - i)) - 1u), top;
+        fa_f2 z = fa_exp_shifted_512(_mm512_maskz_loadu_ps(in, x + i), m, &top, thi0, thi1, tlo0, tlo1);
+        __m512 q = fa_div_f2_512(z.hi, z.lo, dh, dl);
+        _mm512_mask_storeu_ps(y + i, in, _mm512_scalef_ps(q, _mm512_sub_ps(z.scale, kk)));
+    }
+}
+
+/* y = (e_hi + e_lo) / total from the terms fa_softmax_sum_f32_span stored (y may be e_hi). */
+static inline void fa_softmax_scale_f32_span(const float *e_hi, const float *e_lo, float *y, ptrdiff_t n,
+                                             double total)
+{
+    __m512 dl, kk, dh = fa_divisor_512(total, &dl, &kk);
+    __m512 minus_k = _mm512_sub_ps(_mm512_setzero_ps(), kk);
+    for (ptrdiff_t i = 0; i < n; i += 16) {
+        __mmask16 in = n - i >= 16 ? (__mmask16)0xffff : (__mmask16)((1u << (n - i)) - 1u);
+        __m512 q = fa_div_f2_512(_mm512_maskz_loadu_ps(in, e_hi + i), _mm512_maskz_loadu_ps(in, e_lo + i), dh, dl);
+        _mm512_mask_storeu_ps(y + i, in, _mm512_scalef_ps(q, minus_k));
+    }
+}
+
 #else
 #define FA_HAVE_SPANS 0
 static inline void fa_sigmoid_f32_span(const float *x, float *out, ptrdiff_t n)
@@ -196,6 +300,14 @@ static inline void fa_tanh_f32_span(const float *x, float *out, ptrdiff_t n)
 { (void)x; (void)out; (void)n; }
 static inline void fa_exponential_f32_span(const float *x, float *out, ptrdiff_t n)
 { (void)x; (void)out; (void)n; }
+static inline double fa_softmax_sum_f32_span(const float *x, ptrdiff_t n, float m, double *ties, float *e_hi,
+                                             float *e_lo)
+{ (void)x; (void)n; (void)m; (void)e_hi; (void)e_lo; *ties = 0; return 0; }
+static inline void fa_softmax_scale_f32_span(const float *e_hi, const float *e_lo, float *y, ptrdiff_t n,
+                                             double total)
+{ (void)e_hi; (void)e_lo; (void)y; (void)n; (void)total; }
+static inline void fa_softmax_out_f32_span(const float *x, float *y, ptrdiff_t n, float m, double total)
+{ (void)x; (void)y; (void)n; (void)m; (void)total; }
 #endif
 
 #endif
