@@ -2,12 +2,18 @@
 a float64 reference; a wide float64 sample against a longdouble reference.
 
     python benchmarks/accuracy.py [--functions sigmoid,tanh] [--step 1] [--float64-samples 1e8]
+                                  [--axis-elements 1e7]
 
 Reported per function: max error in ULP where the exact result is >= FLT_MIN (SPEC: <= 1), the input
 where it occurs, the largest absolute error below FLT_MIN (SPEC: < FLT_MIN) and NaN/inf mismatches.
 ``--step N`` sweeps every N-th bit pattern (the test suite runs a strided subset of this sweep).
 The float32 results are compared with the unrounded float64 reference, so a correctly rounded result
 shows at most 0.5 ULP (plus ~1e-8 ULP of error in the float64 reference itself).
+
+The functions along an axis (softmax, log_softmax, sparsemax, glu) have no bit-pattern sweep: a row's
+result depends on all of it.  They get ``--axis-elements`` elements (default 1e7) per dtype, in rows of
+3, 17, 1000 and 5000 values of standard normals times 1, 10 and 100 (logits of every sharpness), against
+the longdouble reference: forward in ULP, backward in ULP of the terms (fastact._testing).
 """
 import argparse
 import sys
@@ -16,8 +22,8 @@ import time
 import numpy as np
 
 import fastact
-from fastact._table import ACTIVATIONS
-from fastact._testing import default_params, reference, ulp_errors
+from fastact._table import ACTIVATIONS, AXIS_FUNCTIONS
+from fastact._testing import axis_backward_scale, default_params, reference, scaled_errors, ulp_errors
 
 CHUNK = 1 << 24
 
@@ -101,24 +107,71 @@ def sample_float64(name, n):
                 max_abs_below_tiny=None, special_mismatches=None, seconds=time.perf_counter() - t0)
 
 
+def sample_axis(name, dtype, elements):
+    """Random rows through an axis function and its backward: (forward result, backward result)."""
+    row = {r.name: r for r in AXIS_FUNCTIONS}[name]
+    rng = np.random.default_rng(1)
+    fwd = dict(function=name, dtype=np.dtype(dtype).name, inputs=0, max_ulp=0.0, at=None,
+               max_abs_below_tiny=0.0, special_mismatches=0)
+    bwd = dict(fwd, function=name + "_backward")
+    t0 = time.perf_counter()
+    shapes = [(L, scale) for L in (3, 17, 1000, 5000) for scale in (1.0, 10.0, 100.0)]
+    per = max(1, elements // len(shapes))
+    for L, scale in shapes:
+        n_rows = max(1, per // (2 * L if name == "glu" else L))
+        x = (rng.standard_normal((n_rows, 2 * L if name == "glu" else L)) * scale).astype(dtype)
+        y = getattr(fastact, name)(x)
+        exact = reference(name, x)
+        ulps, sub = ulp_errors(y, exact, dtype)
+        g = rng.standard_normal(y.shape).astype(dtype)
+        saved = x if row.saved == "x" else y
+        err = scaled_errors(getattr(fastact, name + "_backward")(g, saved), reference(name + "_backward", g, saved),
+                            axis_backward_scale(name, g, saved), dtype)
+        for r, e, s_ in ((fwd, ulps, sub), (bwd, err, None)):
+            r["inputs"] += x.size
+            if e.size and e.max() > r["max_ulp"]:
+                r["max_ulp"], r["at"] = float(e.max()), f"rows of {L}, scale {scale:g}"
+            if s_ is not None and s_.size:
+                r["max_abs_below_tiny"] = max(r["max_abs_below_tiny"], float(s_.max()))
+        fwd["special_mismatches"] += int(np.sum(np.isnan(y) != np.isnan(np.asarray(exact, np.float64))))
+        print(f"\r  {name} {fwd['dtype']}: rows of {L}, scale {scale:g}", end="", file=sys.stderr, flush=True)
+    print(file=sys.stderr)
+    for r in (fwd, bwd):
+        r["seconds"] = (time.perf_counter() - t0) / 2
+    bwd["max_abs_below_tiny"] = bwd["special_mismatches"] = None
+    return fwd, bwd
+
+
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     transcendental = [r.name for r in ACTIVATIONS if r.float32_ulp > 0]
     ap.add_argument("--functions", default=",".join(transcendental))
     ap.add_argument("--step", type=int, default=1, help="sweep every N-th float32 bit pattern")
     ap.add_argument("--float64-samples", type=float, default=1e8)
+    ap.add_argument("--axis-elements", type=float, default=1e7,
+                    help="elements per dtype for each axis function (0: skip them)")
+    ap.add_argument("--axis-functions", default=",".join(r.name for r in AXIS_FUNCTIONS))
     args = ap.parse_args(argv)
     print(f"fastact {fastact.__version__}, SIMD level {fastact._dispatch.current_level()}, "
           f"{fastact.get_num_threads()} threads\n")
     print("| function | dtype | inputs | max ULP (exact >= FLT_MIN) | at x = | max abs error below FLT_MIN "
           "| NaN/inf mismatches | seconds |")
     print("|---|---|---:|---:|---:|---:|---:|---:|")
-    for name in args.functions.split(","):
+    def report(r):
+        sub = "—" if r["max_abs_below_tiny"] is None else f"{r['max_abs_below_tiny']:.3g}"
+        mism = "—" if r["special_mismatches"] is None else r["special_mismatches"]
+        at = r["at"] if isinstance(r["at"], str) else repr(r["at"])
+        print(f"| {r['function']} | {r['dtype']} | {r['inputs']:,} | {r['max_ulp']:.4f} | {at} | {sub} "
+              f"| {mism} | {r['seconds']:.0f} |", flush=True)
+
+    for name in filter(None, args.functions.split(",")):
         for r in (sweep_float32(name, args.step), sample_float64(name, int(args.float64_samples))):
-            sub = "—" if r["max_abs_below_tiny"] is None else f"{r['max_abs_below_tiny']:.3g}"
-            mism = "—" if r["special_mismatches"] is None else r["special_mismatches"]
-            print(f"| {r['function']} | {r['dtype']} | {r['inputs']:,} | {r['max_ulp']:.4f} | {r['at']!r} | {sub} "
-                  f"| {mism} | {r['seconds']:.0f} |", flush=True)
+            report(r)
+    if args.axis_elements > 0:
+        for name in filter(None, args.axis_functions.split(",")):
+            for dtype in (np.float32, np.float64):
+                for r in sample_axis(name, dtype, int(args.axis_elements)):
+                    report(r)
 
 
 if __name__ == "__main__":

@@ -214,14 +214,15 @@ static inline fa_f2 fa_exp_shifted_512(__m512 x, __m512 m, __mmask16 *top, __m51
 /* Sum over x[0:n] of exp(x - m) in double, without the terms where x == m (exactly 1 each), which are
  * counted in *ties.  Term j goes to lane j % 16 from the row's start, so the sum depends on the row
  * alone.  The terms' high parts are added in double (exact), their low parts (2^-24 of them) in float.
- * With e_hi and e_lo given, the terms are also stored there (scaled; 1 at the maxima) for
- * fa_softmax_scale_f32_span, so that softmax computes each exp once. */
+ * With e_hi and e_lo given, the terms are also stored there for fa_softmax_scale_f32_span, so that
+ * softmax computes each exp once: times 2^64 (1 at the maxima is stored as 2^64), so that even the
+ * low part of a term near FLT_MIN stays a normal float; the quotient is scaled back once, at the end. */
 static inline double fa_softmax_sum_f32_span(const float *x, ptrdiff_t n, float m_, double *ties, float *e_hi,
                                              float *e_lo)
 {
     const __m512 thi0 = _mm512_loadu_ps(FA_T_HI), thi1 = _mm512_loadu_ps(FA_T_HI + 16);
     const __m512 tlo0 = _mm512_loadu_ps(FA_T_LO), tlo1 = _mm512_loadu_ps(FA_T_LO + 16);
-    const __m512 m = _mm512_set1_ps(m_), one = _mm512_set1_ps(1.0f);
+    const __m512 m = _mm512_set1_ps(m_), two64 = _mm512_set1_ps(0x1p64f);
     __m512d s0 = _mm512_setzero_pd(), s1 = _mm512_setzero_pd();
     __m512 sl = _mm512_setzero_ps();
     long long count = 0;
@@ -232,8 +233,9 @@ static inline double fa_softmax_sum_f32_span(const float *x, ptrdiff_t n, float 
         __m512 hi = _mm512_maskz_mov_ps(use, _mm512_scalef_ps(z.hi, z.scale));
         __m512 lo = _mm512_maskz_mov_ps(use, _mm512_scalef_ps(z.lo, z.scale));
         if (e_hi) {
-            _mm512_mask_storeu_ps(e_hi + i, in, _mm512_mask_mov_ps(hi, top, one));
-            _mm512_mask_storeu_ps(e_lo + i, in, lo);
+            __m512 s64 = _mm512_add_ps(z.scale, _mm512_set1_ps(64.0f));
+            _mm512_mask_storeu_ps(e_hi + i, in, _mm512_mask_mov_ps(_mm512_maskz_scalef_ps(use, z.hi, s64), top, two64));
+            _mm512_mask_storeu_ps(e_lo + i, in, _mm512_maskz_scalef_ps(use, z.lo, s64));
         }
         s0 = _mm512_add_pd(s0, _mm512_cvtps_pd(_mm512_castps512_ps256(hi)));
         s1 = _mm512_add_pd(s1, _mm512_cvtps_pd(_mm256_castpd_ps(_mm512_extractf64x4_pd(_mm512_castps_pd(hi), 1))));
@@ -279,12 +281,12 @@ static inline void fa_softmax_out_f32_span(const float *x, float *y, ptrdiff_t n
     }
 }
 
-/* y = (e_hi + e_lo) / total from the terms fa_softmax_sum_f32_span stored (y may be e_hi). */
+/* y = (e_hi + e_lo) 2^-64 / total from the terms fa_softmax_sum_f32_span stored (y may be e_hi). */
 static inline void fa_softmax_scale_f32_span(const float *e_hi, const float *e_lo, float *y, ptrdiff_t n,
                                              double total)
 {
     __m512 dl, kk, dh = fa_divisor_512(total, &dl, &kk);
-    __m512 minus_k = _mm512_sub_ps(_mm512_setzero_ps(), kk);
+    __m512 minus_k = _mm512_sub_ps(_mm512_set1_ps(-64.0f), kk);
     for (ptrdiff_t i = 0; i < n; i += 16) {
         __mmask16 in = n - i >= 16 ? (__mmask16)0xffff : (__mmask16)((1u << (n - i)) - 1u);
         __m512 q = fa_div_f2_512(_mm512_maskz_loadu_ps(in, e_hi + i), _mm512_maskz_loadu_ps(in, e_lo + i), dh, dl);
