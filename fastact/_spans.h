@@ -50,7 +50,7 @@ static const float FA_T_LO[32] = {
 /* 2^floor(scale) * (hi + lo), |lo| <= ulp(hi)/2, hi in [0.5, 2] */
 typedef struct { __m512 hi, lo, scale; } fa_f2;
 
-/* exp(a) for a in [-104, 89] or NaN (NaN stays NaN); |k| < 2^13 keeps the reduction exact. */
+/* exp(a) for a in [-176, 89] or NaN (NaN stays NaN); |k| < 2^13 keeps the reduction exact. */
 static inline fa_f2 fa_exp_f2_512(__m512 a, __m512 thi0, __m512 thi1, __m512 tlo0, __m512 tlo1)
 {
     /* k = round(a * 32/ln2), held in the low mantissa bits of kf (1.5 * 2^23 shift). */
@@ -190,12 +190,13 @@ FA_SPAN(exponential)
 
 /* ---- softmax rows (float32): the sum and the quotients, with exp from the same hi + lo pairs ----
  * d = x - m is kept exact as d_hi + d_lo (TwoSum), exp(d) = exp(d_hi) (1 + d_lo) renormalised; values
- * below m - 104 (and -inf) contribute e^-104 with d_lo = 0: far below a float ULP of the sum, which is
- * at least 1. */
+ * below m - 176 (and -inf) contribute e^-176 = 2^-254 with d_lo = 0, nothing next to a float ULP of any
+ * sum that matters (log_softmax needs the sum without the maximum to its relative accuracy down to
+ * FLT_MIN; softmax's is at least 1).  fa_exp_f2_512's reduction is exact down to -177. */
 static inline fa_f2 fa_exp_shifted_512(__m512 x, __m512 m, __mmask16 *top, __m512 thi0, __m512 thi1,
                                        __m512 tlo0, __m512 tlo1)
 {
-    const __m512 floor_ = _mm512_set1_ps(-104.0f);
+    const __m512 floor_ = _mm512_set1_ps(-176.0f);
     __m512 d = _mm512_sub_ps(x, m);
     __m512 bb = _mm512_sub_ps(d, x);
     __m512 err = _mm512_add_ps(_mm512_sub_ps(x, _mm512_sub_ps(d, bb)), _mm512_sub_ps(_mm512_sub_ps(_mm512_setzero_ps(), m), bb));
@@ -213,10 +214,11 @@ static inline fa_f2 fa_exp_shifted_512(__m512 x, __m512 m, __mmask16 *top, __m51
 
 /* Sum over x[0:n] of exp(x - m) in double, without the terms where x == m (exactly 1 each), which are
  * counted in *ties.  Term j goes to lane j % 16 from the row's start, so the sum depends on the row
- * alone.  The terms' high parts are added in double (exact), their low parts (2^-24 of them) in float.
- * With e_hi and e_lo given, the terms are also stored there for fa_softmax_scale_f32_span, so that
- * softmax computes each exp once: times 2^64 (1 at the maxima is stored as 2^64), so that even the
- * low part of a term near FLT_MIN stays a normal float; the quotient is scaled back once, at the end. */
+ * alone.  The terms are taken times 2^64, so that even the low part of a term near FLT_MIN is a normal
+ * float (a tiny sum keeps its relative accuracy: log_softmax's -log1p(t)); their high parts are added
+ * in double (exact), their low parts (2^-24 of them) in float.  With e_hi and e_lo given, the scaled
+ * terms are also stored there for fa_softmax_scale_f32_span (1 at the maxima as 2^64), so that softmax
+ * computes each exp once; the quotients are scaled back once, at the end. */
 static inline double fa_softmax_sum_f32_span(const float *x, ptrdiff_t n, float m_, double *ties, float *e_hi,
                                              float *e_lo)
 {
@@ -230,12 +232,12 @@ static inline double fa_softmax_sum_f32_span(const float *x, ptrdiff_t n, float 
         __mmask16 in = n - i >= 16 ? (__mmask16)0xffff : (__mmask16)((1u << (n - i)) - 1u), top;
         fa_f2 z = fa_exp_shifted_512(_mm512_maskz_loadu_ps(in, x + i), m, &top, thi0, thi1, tlo0, tlo1);
         __mmask16 use = in & (__mmask16)~top;
-        __m512 hi = _mm512_maskz_mov_ps(use, _mm512_scalef_ps(z.hi, z.scale));
-        __m512 lo = _mm512_maskz_mov_ps(use, _mm512_scalef_ps(z.lo, z.scale));
+        __m512 s64 = _mm512_add_ps(z.scale, _mm512_set1_ps(64.0f));
+        __m512 hi = _mm512_maskz_scalef_ps(use, z.hi, s64);
+        __m512 lo = _mm512_maskz_scalef_ps(use, z.lo, s64);
         if (e_hi) {
-            __m512 s64 = _mm512_add_ps(z.scale, _mm512_set1_ps(64.0f));
-            _mm512_mask_storeu_ps(e_hi + i, in, _mm512_mask_mov_ps(_mm512_maskz_scalef_ps(use, z.hi, s64), top, two64));
-            _mm512_mask_storeu_ps(e_lo + i, in, _mm512_maskz_scalef_ps(use, z.lo, s64));
+            _mm512_mask_storeu_ps(e_hi + i, in, _mm512_mask_mov_ps(hi, top, two64));
+            _mm512_mask_storeu_ps(e_lo + i, in, lo);
         }
         s0 = _mm512_add_pd(s0, _mm512_cvtps_pd(_mm512_castps512_ps256(hi)));
         s1 = _mm512_add_pd(s1, _mm512_cvtps_pd(_mm256_castpd_ps(_mm512_extractf64x4_pd(_mm512_castps_pd(hi), 1))));
@@ -252,7 +254,7 @@ static inline double fa_softmax_sum_f32_span(const float *x, ptrdiff_t n, float 
         t += a[k] + b[k];
         tl += c[k] + c[k + 8];
     }
-    return t + tl;
+    return (t + tl) * 0x1p-64;
 }
 
 /* total = 2^k (D_hi + D_lo), D_hi in [1, 2]: the divisor of the quotients below */
