@@ -545,6 +545,7 @@ def sparsemax(x, axis=-1):
     """Martins & Astudillo (2016): max(x - tau, 0) with tau such that the row sums to 1, found by sorting:
     the support is the k largest values with 1 + k z_(k) > z_(1) + ... + z_(k)."""
     rows, bad, axes = _rows(x, axis)
+    given = rows
     if rows.shape[-1]:     # shifted by the maximum (sparsemax is shift-invariant): exact near the top
         rows = rows - np.max(np.where(bad, 0, rows), axis=-1, keepdims=True)
     z = -np.sort(-rows, axis=-1)
@@ -552,7 +553,24 @@ def sparsemax(x, axis=-1):
     k = np.arange(1, z.shape[-1] + 1, dtype=_LD)
     ks = np.maximum(np.sum(1 + k * z > csum, axis=-1, keepdims=True), 1)
     tau = (np.take_along_axis(csum, ks - 1, axis=-1) - 1) / ks
-    return _from_rows(np.where(bad, np.nan, np.maximum(rows - tau, 0)), np.shape(x), axes)
+    y = np.maximum(rows - tau, 0)
+    # where x - tau cancels (a value just above tau), longdouble's rounding of tau would be a large
+    # relative error of y: recompute those values exactly, with fractions
+    close = np.argwhere((y > 0) & (y < np.abs(tau) * 2.0 ** -8) & ~bad)
+    if close.size:
+        from decimal import Decimal, localcontext
+        from fractions import Fraction
+        exact_tau = {}
+        for index in map(tuple, close):
+            r = index[:-1]
+            if r not in exact_tau:
+                support = sorted((Fraction(float(v)) for v in given[r].astype(np.float64)), reverse=True)[:int(ks[r][0])]
+                exact_tau[r] = (sum(support) - 1) / len(support)
+            v = Fraction(float(given[index])) - exact_tau[r]
+            with localcontext() as ctx:
+                ctx.prec = 40
+                y[index] = _LD(str(Decimal(v.numerator) / Decimal(v.denominator)))
+    return _from_rows(np.where(bad, np.nan, y), np.shape(x), axes)
 
 
 def sparsemax_backward(grad, y, axis=-1):

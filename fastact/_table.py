@@ -304,7 +304,7 @@ AXIS_FUNCTIONS = (
                  summary="Log-softmax along an axis (or axes)."),
     AxisFunction("sparsemax", formula="max(x - tau, 0), tau such that the row sums to 1",
                  derivative="g - mean(g over y > 0) where y > 0, else 0", saved="y", float32_ulp=1.0,
-                 float64_ulp=2.0, backward_ulp=(1.0, 1.0),
+                 float64_ulp=1.0, backward_ulp=(1.0, 1.0),
                  summary="Sparsemax (Martins & Astudillo, 2016) along an axis (or axes)."),
     AxisFunction("glu", formula="a * sigmoid(b), [a, b] = x split in halves along axis",
                  derivative="[g * sigmoid(b), g * a * sigmoid(b) * sigmoid(-b)]", saved="x", float32_ulp=1.0,

@@ -223,3 +223,14 @@ def test_errors():
     with pytest.raises(ValueError, match="at least one dimension for glu"):
         fastact.glu(np.float64(1.0))
 
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_every_axis_row_is_complete(name):
+    # a row of AXIS_FUNCTIONS needs both public functions, both references and a Keras function
+    from fastact import _reference
+    for fn in (name, name + "_backward"):
+        assert callable(getattr(fastact, fn)) and fn in fastact.__all__
+        assert callable(getattr(_reference, fn))
+    assert ROWS[name].saved in ("x", "y")
+    assert ROWS[name].float32_ulp <= 1.0     # the float32 goal of every function
