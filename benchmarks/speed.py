@@ -226,6 +226,16 @@ def _tensorflow_peer():
         ("softmax", "forward"): (tf.nn.softmax, None),
         ("log_softmax", "forward"): (tf.nn.log_softmax, None),
     }
+    # Keras's other activations where TensorFlow has a kernel of its own (not a composition of ops);
+    # backward where its gradient kernel takes what fastact's does (x), not the output
+    for name, fwd in {"elu": tf.nn.elu, "selu": tf.nn.selu, "gelu": tf.nn.gelu, "silu": tf.nn.silu,
+                      "softplus": tf.math.softplus, "softsign": tf.math.softsign, "relu6": tf.nn.relu6,
+                      "exponential": tf.math.exp, "log_sigmoid": tf.math.log_sigmoid}.items():
+        ops[(name, "forward")] = (fwd, None)
+    ops[("relu6", "backward")] = (lambda g, x: raw.Relu6Grad(gradients=g, features=x), None)
+    ops[("softplus", "backward")] = (lambda g, x: raw.SoftplusGrad(gradients=g, features=x), None)
+    ops[("softsign", "backward")] = (lambda g, x: raw.SoftsignGrad(gradients=g, features=x), None)
+    ops[("exponential", "backward")] = (lambda g, y: g * y, None)
 
     def set_threads(n):
         # TF's thread pools are fixed once its runtime starts, and cannot be restored afterwards.
