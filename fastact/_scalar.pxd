@@ -453,8 +453,8 @@ cdef inline double _x_exp_tail(double xd) noexcept nogil:
 cdef inline floating silu_fwd(floating x, floating a, floating b, floating c) noexcept nogil:
     cdef double xd = x, nx = -fabs(xd), z, z_lo, d, d_lo, n, n_lo
     if floating is float:
-        z = _exp_lp(nx)
-        return <float>((xd if x >= 0 else xd * z) / (1.0 + z))
+        z = _exp_lp(nx)      # (x = -inf: -inf e^-700 would be -inf; the limit is -0)
+        return <float>((xd if x >= 0 else xd * z) / (1.0 + z)) if x != -INFINITY else <float>-0.0
     else:
         if x != x:
             return x

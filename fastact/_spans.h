@@ -26,6 +26,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <math.h>
 
 #if defined(__AVX512F__)
 #include <immintrin.h>
@@ -149,6 +150,27 @@ static inline __m512 fa_tanh_512(__m512 x, __m512 thi0, __m512 thi1, __m512 tlo0
     return _mm512_or_ps(_mm512_mask_blend_ps(is_small, big, small), _mm512_and_ps(x, sign));
 }
 
+static inline __m512 fa_silu_512(__m512 x, __m512 thi0, __m512 thi1, __m512 tlo0, __m512 tlo1)
+{
+    /* x sigmoid(x) = x / (1 + z) for x >= 0, x z / (1 + z) for x < 0, z = exp(-|x|) as hi + lo.  x z is
+     * kept exact (FMA) and unscaled, the quotient is rounded once from ~2^-28 and scaled at the end.
+     * x < -120: |x e^x| < 2^-150, so -0 (and -inf gives -0, not -inf * 0); +inf gives inf. */
+    __m512 a = _mm512_or_ps(x, _mm512_set1_ps(FA_SIGN));
+    a = _mm512_max_ps(_mm512_set1_ps(-120.0f), a);
+    fa_f2 z = fa_exp_f2_512(a, thi0, thi1, tlo0, tlo1);
+    __m512 d_lo, d_hi = fa_one_plus_512(z, &d_lo);
+    __mmask16 neg = _mm512_cmp_ps_mask(x, _mm512_setzero_ps(), _CMP_LT_OQ);
+    __m512 p = _mm512_mul_ps(x, z.hi);
+    __m512 p_lo = _mm512_fmadd_ps(x, z.lo, _mm512_fmsub_ps(x, z.hi, p));
+    __m512 n_hi = _mm512_mask_blend_ps(neg, x, p);
+    __m512 n_lo = _mm512_maskz_mov_ps(neg, p_lo);
+    __m512 q = _mm512_scalef_ps(fa_div_f2_512(n_hi, n_lo, d_hi, d_lo), _mm512_maskz_mov_ps(neg, z.scale));
+    q = _mm512_mask_blend_ps(_mm512_cmp_ps_mask(x, _mm512_set1_ps(-120.0f), _CMP_LT_OQ), q,
+                             _mm512_set1_ps(-0.0f));
+    q = _mm512_mask_blend_ps(_mm512_cmp_ps_mask(x, _mm512_set1_ps(INFINITY), _CMP_EQ_OQ), q, x);
+    return _mm512_or_ps(q, _mm512_and_ps(x, _mm512_set1_ps(FA_SIGN)));   /* silu(-0) = -0 */
+}
+
 static inline __m512 fa_exponential_512(__m512 x, __m512 thi0, __m512 thi1, __m512 tlo0, __m512 tlo1)
 {
     /* exp(x): the hi + lo pair rounded once to float, then scaled (exact, except in the subnormal
@@ -186,6 +208,7 @@ static inline void fa_##NAME##_f32_span(const float *x, float *out, ptrdiff_t n)
 FA_SPAN(sigmoid)
 FA_SPAN(tanh)
 FA_SPAN(exponential)
+FA_SPAN(silu)
 #undef FA_SPAN
 
 /* ---- softmax rows (float32): the sum and the quotients, with exp from the same hi + lo pairs ----
@@ -303,6 +326,8 @@ static inline void fa_sigmoid_f32_span(const float *x, float *out, ptrdiff_t n)
 static inline void fa_tanh_f32_span(const float *x, float *out, ptrdiff_t n)
 { (void)x; (void)out; (void)n; }
 static inline void fa_exponential_f32_span(const float *x, float *out, ptrdiff_t n)
+{ (void)x; (void)out; (void)n; }
+static inline void fa_silu_f32_span(const float *x, float *out, ptrdiff_t n)
 { (void)x; (void)out; (void)n; }
 static inline double fa_softmax_sum_f32_span(const float *x, ptrdiff_t n, float m, double *ties, float *e_hi,
                                              float *e_lo)

@@ -137,6 +137,7 @@ ACTIVATIONS += (
     ),
     Activation(
         name="silu",
+        float32_span=True,
         backward_cancels=True,
         aliases=("swish",),
         summary="Sigmoid-weighted linear unit (swish).",
