@@ -584,9 +584,11 @@ def sparsemax_backward(grad, y, axis=-1):
 
 
 def glu(x, axis=-1):
-    """a * sigmoid(b), a and b the two halves of x along ``axis``."""
+    """a * sigmoid(b), a and b the two halves of x along ``axis``.  sigmoid(b) > 0 for every b > -inf,
+    even where longdouble's underflows (b < -11355): an infinite a gives a there, not inf * 0."""
     a, b = np.split(_ld(x), 2, axis=axis)
-    return a * sigmoid(b)
+    with np.errstate(invalid="ignore"):
+        return np.where(np.isinf(a) & (b > -np.inf), a, a * sigmoid(b))
 
 
 def glu_backward(grad, x, axis=-1):

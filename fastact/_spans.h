@@ -150,25 +150,60 @@ static inline __m512 fa_tanh_512(__m512 x, __m512 thi0, __m512 thi1, __m512 tlo0
     return _mm512_or_ps(_mm512_mask_blend_ps(is_small, big, small), _mm512_and_ps(x, sign));
 }
 
-static inline __m512 fa_silu_512(__m512 x, __m512 thi0, __m512 thi1, __m512 tlo0, __m512 tlo1)
+/* v sigmoid(x) (silu: v = x; glu: v = a, x = b) = v / (1 + z) for x >= 0, v z / (1 + z) for x < 0,
+ * z = exp(-|x|) as hi + lo.  v z is kept exact (FMA) and unscaled, the quotient is rounded once from
+ * ~2^-28 and scaled at the end.  x < -120: |v e^x| < 2^-150 |v|; x = +-inf: v or 0 times v's sign. */
+static inline __m512 fa_mul_sigmoid_512(__m512 v, __m512 x, __m512 thi0, __m512 thi1, __m512 tlo0, __m512 tlo1)
 {
-    /* x sigmoid(x) = x / (1 + z) for x >= 0, x z / (1 + z) for x < 0, z = exp(-|x|) as hi + lo.  x z is
-     * kept exact (FMA) and unscaled, the quotient is rounded once from ~2^-28 and scaled at the end.
-     * x < -120: |x e^x| < 2^-150, so -0 (and -inf gives -0, not -inf * 0); +inf gives inf. */
     __m512 a = _mm512_or_ps(x, _mm512_set1_ps(FA_SIGN));
     a = _mm512_max_ps(_mm512_set1_ps(-120.0f), a);
     fa_f2 z = fa_exp_f2_512(a, thi0, thi1, tlo0, tlo1);
     __m512 d_lo, d_hi = fa_one_plus_512(z, &d_lo);
     __mmask16 neg = _mm512_cmp_ps_mask(x, _mm512_setzero_ps(), _CMP_LT_OQ);
-    __m512 p = _mm512_mul_ps(x, z.hi);
-    __m512 p_lo = _mm512_fmadd_ps(x, z.lo, _mm512_fmsub_ps(x, z.hi, p));
-    __m512 n_hi = _mm512_mask_blend_ps(neg, x, p);
+    /* v (z / 2), times 2 in the final scaling: z's high part is up to 2, and v up to FLT_MAX */
+    const __m512 half = _mm512_set1_ps(0.5f);
+    __m512 zh = _mm512_mul_ps(z.hi, half), zl = _mm512_mul_ps(z.lo, half);
+    __m512 p = _mm512_mul_ps(v, zh);
+    __m512 p_lo = _mm512_fmadd_ps(v, zl, _mm512_fmsub_ps(v, zh, p));
+    __m512 n_hi = _mm512_mask_blend_ps(neg, v, p);
     __m512 n_lo = _mm512_maskz_mov_ps(neg, p_lo);
-    __m512 q = _mm512_scalef_ps(fa_div_f2_512(n_hi, n_lo, d_hi, d_lo), _mm512_maskz_mov_ps(neg, z.scale));
-    q = _mm512_mask_blend_ps(_mm512_cmp_ps_mask(x, _mm512_set1_ps(-120.0f), _CMP_LT_OQ), q,
-                             _mm512_set1_ps(-0.0f));
+    __m512 scale = _mm512_maskz_mov_ps(neg, _mm512_add_ps(z.scale, _mm512_set1_ps(1.0f)));
+    return _mm512_scalef_ps(fa_div_f2_512(n_hi, n_lo, d_hi, d_lo), scale);
+}
+
+static inline __m512 fa_silu_512(__m512 x, __m512 thi0, __m512 thi1, __m512 tlo0, __m512 tlo1)
+{
+    /* below -120 (and -inf, where -inf * 0 would be NaN): -0; +inf: inf; the sign of -0 kept */
+    const __m512 sign = _mm512_set1_ps(FA_SIGN);
+    __m512 q = fa_mul_sigmoid_512(x, x, thi0, thi1, tlo0, tlo1);
+    q = _mm512_mask_blend_ps(_mm512_cmp_ps_mask(x, _mm512_set1_ps(-120.0f), _CMP_LT_OQ), q, sign);
     q = _mm512_mask_blend_ps(_mm512_cmp_ps_mask(x, _mm512_set1_ps(INFINITY), _CMP_EQ_OQ), q, x);
-    return _mm512_or_ps(q, _mm512_and_ps(x, _mm512_set1_ps(FA_SIGN)));   /* silu(-0) = -0 */
+    return _mm512_or_ps(q, _mm512_and_ps(x, sign));
+}
+
+/* glu's forward over one group: out[i] = a[i] sigmoid(b[i]).  Like the elementwise reference
+ * (a times sigmoid(b) rounded to float32 in double): sigmoid(b) = 1 or 0 exactly at b = +-inf, so
+ * a * 0 is NaN only for a = +-inf. */
+static inline void fa_glu_f32_span(const float *a, const float *b, float *out, ptrdiff_t n)
+{
+    const __m512 thi0 = _mm512_loadu_ps(FA_T_HI), thi1 = _mm512_loadu_ps(FA_T_HI + 16);
+    const __m512 tlo0 = _mm512_loadu_ps(FA_T_LO), tlo1 = _mm512_loadu_ps(FA_T_LO + 16);
+    for (ptrdiff_t i = 0; i < n; i += 16) {
+        __mmask16 in = n - i >= 16 ? (__mmask16)0xffff : (__mmask16)((1u << (n - i)) - 1u);
+        __m512 av = _mm512_maskz_loadu_ps(in, a + i), bv = _mm512_maskz_loadu_ps(in, b + i);
+        __m512 q = fa_mul_sigmoid_512(av, bv, thi0, thi1, tlo0, tlo1);
+        /* b < -120: a e^b, below 2^-150 |a|: a * 0 (0 with a's sign, NaN for infinite a) */
+        __mmask16 deep = _mm512_cmp_ps_mask(bv, _mm512_set1_ps(-120.0f), _CMP_LT_OQ);
+        q = _mm512_mask_mul_ps(q, deep, av, _mm512_setzero_ps());
+        /* b = +inf: a; infinite a: a, or NaN where sigmoid(b) is 0 (b = -inf) or NaN */
+        q = _mm512_mask_blend_ps(_mm512_cmp_ps_mask(bv, _mm512_set1_ps(INFINITY), _CMP_EQ_OQ), q, av);
+        __mmask16 a_inf = _mm512_cmp_ps_mask(_mm512_abs_ps(av), _mm512_set1_ps(INFINITY), _CMP_EQ_OQ);
+        __m512 unit = _mm512_mask_blend_ps(_mm512_cmp_ps_mask(bv, _mm512_set1_ps(-INFINITY), _CMP_GT_OQ),
+                                           _mm512_set1_ps(NAN), _mm512_set1_ps(1.0f));
+        q = _mm512_mask_mul_ps(q, a_inf, av, unit);
+        q = _mm512_or_ps(q, _mm512_and_ps(av, _mm512_set1_ps(FA_SIGN)));   /* a = -0: -0 */
+        _mm512_mask_storeu_ps(out + i, in, q);
+    }
 }
 
 static inline __m512 fa_exponential_512(__m512 x, __m512 thi0, __m512 thi1, __m512 tlo0, __m512 tlo1)
@@ -329,6 +364,8 @@ static inline void fa_exponential_f32_span(const float *x, float *out, ptrdiff_t
 { (void)x; (void)out; (void)n; }
 static inline void fa_silu_f32_span(const float *x, float *out, ptrdiff_t n)
 { (void)x; (void)out; (void)n; }
+static inline void fa_glu_f32_span(const float *a, const float *b, float *out, ptrdiff_t n)
+{ (void)a; (void)b; (void)out; (void)n; }
 static inline double fa_softmax_sum_f32_span(const float *x, ptrdiff_t n, float m, double *ties, float *e_hi,
                                              float *e_lo)
 { (void)x; (void)n; (void)m; (void)e_hi; (void)e_lo; *ties = 0; return 0; }

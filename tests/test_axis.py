@@ -97,6 +97,20 @@ def test_special_values(name, dtype):
         assert (y[ok] >= 0).all()
 
 
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_glu_special_values(dtype, simd_level):
+    # every pair of extreme values as (a, b): infinities, huge a with negative b (a e^b must not
+    # overflow on the way), subnormals, signed zeros; sigmoid(b) > 0 for every finite b, so an infinite a
+    # gives a there and NaN only at b = -inf
+    f = np.finfo(dtype)
+    v = np.array([-np.inf, -1e30, -200, -120, -119, -1, -0.0, 0.0, 1, 1e30, np.inf, np.nan, f.tiny / 100,
+                  -f.tiny / 100, f.max, -f.max, 88.7, -88.7], dtype)
+    a, b = np.meshgrid(v, v)
+    x = np.stack([a.ravel(), b.ravel()], axis=1)
+    with np.errstate(over="ignore", invalid="ignore"):
+        _check_forward("glu", x, fastact.glu(x), -1, dtype)
+
+
 def test_long_rows_keep_accuracy():
     # a long row of equal values but one: its sum is ~1e6 terms; the small term keeps relative accuracy
     x = np.zeros(1_000_003, np.float32)
