@@ -55,7 +55,7 @@ def _rows_call(name, op, inputs, axis, out, n_threads):
     first, first_name = inputs[0]
     if axis == -1 and type(axis) is int and type(first) is np.ndarray and first.ndim:
         # the small call of CPU inference (C-contiguous arrays along the last axis, one thread):
-        # straight to the kernel, 1.6 us instead of 7 us for one row of 1000
+        # straight to the kernel (one row of 1000 float32: 4.1 us instead of 7.7 us)
         y = _core._small_call_output([a for a, _ in inputs], out, n_threads, SERIAL_BELOW)
         if y is not None:
             if y.size:

@@ -160,14 +160,15 @@ static inline __m512 fa_mul_sigmoid_512(__m512 v, __m512 x, __m512 thi0, __m512 
     fa_f2 z = fa_exp_f2_512(a, thi0, thi1, tlo0, tlo1);
     __m512 d_lo, d_hi = fa_one_plus_512(z, &d_lo);
     __mmask16 neg = _mm512_cmp_ps_mask(x, _mm512_setzero_ps(), _CMP_LT_OQ);
-    /* v (z / 2), times 2 in the final scaling: z's high part is up to 2, and v up to FLT_MAX */
-    const __m512 half = _mm512_set1_ps(0.5f);
-    __m512 zh = _mm512_mul_ps(z.hi, half), zl = _mm512_mul_ps(z.lo, half);
-    __m512 p = _mm512_mul_ps(v, zh);
-    __m512 p_lo = _mm512_fmadd_ps(v, zl, _mm512_fmsub_ps(v, zh, p));
+    /* v z: z's high part is up to 2, so a v beyond 2^64 is taken times 2^-64 first (and the final
+     * scaling puts it back), where v z would overflow; a small v is left alone (v z stays normal) */
+    __mmask16 huge = _mm512_cmp_ps_mask(_mm512_abs_ps(v), _mm512_set1_ps(0x1p64f), _CMP_GE_OQ);
+    __m512 vs = _mm512_mask_mul_ps(v, huge, v, _mm512_set1_ps(0x1p-64f));
+    __m512 p = _mm512_mul_ps(vs, z.hi);
+    __m512 p_lo = _mm512_fmadd_ps(vs, z.lo, _mm512_fmsub_ps(vs, z.hi, p));
     __m512 n_hi = _mm512_mask_blend_ps(neg, v, p);
     __m512 n_lo = _mm512_maskz_mov_ps(neg, p_lo);
-    __m512 scale = _mm512_maskz_mov_ps(neg, _mm512_add_ps(z.scale, _mm512_set1_ps(1.0f)));
+    __m512 scale = _mm512_maskz_mov_ps(neg, _mm512_mask_add_ps(z.scale, huge, z.scale, _mm512_set1_ps(64.0f)));
     return _mm512_scalef_ps(fa_div_f2_512(n_hi, n_lo, d_hi, d_lo), scale);
 }
 
