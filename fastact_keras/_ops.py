@@ -238,7 +238,7 @@ def glu_shape(shape, axis):
 def glu(x, axis=-1, tap=None):
     x = tf.convert_to_tensor(x)
     return _bridged(
-        "glu", [x], PURE_TF["glu"] if axis == -1 else (lambda v: PURE_TF["glu"](v, axis)),
+        "glu", [x], lambda v: PURE_TF["glu"](v, axis),
         lambda a: fastact.glu(a, axis, out=_empty(glu_shape(a.shape, axis), a.dtype)),
         lambda g, a: (fastact.glu_backward(g, a, axis, out=_empty(a.shape, a.dtype)),),
         glu_shape(x.shape, axis), tap)
