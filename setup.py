@@ -109,8 +109,12 @@ def extensions():
     checks = os.environ.get("FASTACT_CYTHON_CHECKS", "0") not in ("", "0")
     directives = dict(language_level=3, boundscheck=checks, wraparound=checks,
                       initializedcheck=checks, cdivision=not checks)
+    import numpy
+
     exts = [Extension(f"fastact._kernels_{level}", [f"fastact/_kernels_{level}.pyx"],
-                      include_dirs=["fastact"], extra_compile_args=list(SIMD_LEVELS[level]),
+                      include_dirs=["fastact", numpy.get_include()],
+                      define_macros=[("NPY_NO_DEPRECATED_API", "NPY_1_7_API_VERSION")],
+                      extra_compile_args=list(SIMD_LEVELS[level]),
                       depends=["fastact/_vmath.h", "fastact/_spans.h", "fastact/_scalar.pxd"])
             for level in levels]
     exts += [Extension("fastact._openmp_helpers", ["fastact/_openmp_helpers.pyx"]),

@@ -175,17 +175,13 @@ def _small_call_output(inputs, out, n_threads, serial_below):
     return None
 
 
-def _flat(a):
-    return a if a.ndim == 1 else a.reshape(-1)
-
-
 def forward(kid, row, x, params, out, n_threads):
     """y = row(x) with every SPEC section-1 rule; ``params`` are the row's raw parameter values."""
     slots = pack_params(row, params) if row.params else (0.0, 0.0, 0.0)
-    y = _small_call_output((x,), out, n_threads, row.serial_below)
-    if y is not None:
-        if x.size:
-            _dispatch.kernels.forward(kid, _flat(x), _flat(y), slots[0], slots[1], slots[2], 1)
+    if n_threads is not None:
+        _threads.check_n_threads(n_threads)
+    y = _dispatch.kernels.small_call(kid, x, None, out, slots[0], slots[1], slots[2], row.serial_below)
+    if y is not None:      # the plain small call, done in C (see small_call)
         return y
     xa = as_array(x, "x")
     result_dtype, compute_dtype = dtypes_for(xa.dtype, "x")
@@ -201,11 +197,10 @@ def forward(kid, row, x, params, out, n_threads):
 def backward(kid, row, grad, saved, params, out, n_threads):
     """dx = row'(grad, saved); the result has grad's dtype, ``saved`` is cast to it."""
     slots = pack_params(row, params) if row.params else (0.0, 0.0, 0.0)
-    dx = _small_call_output((grad, saved), out, n_threads, row.serial_below)
+    if n_threads is not None:
+        _threads.check_n_threads(n_threads)
+    dx = _dispatch.kernels.small_call(kid, grad, saved, out, slots[0], slots[1], slots[2], row.serial_below)
     if dx is not None:
-        if dx.size:
-            _dispatch.kernels.backward(kid, _flat(grad), _flat(saved), _flat(dx), slots[0], slots[1],
-                                       slots[2], 1)
         return dx
     ga = as_array(grad, "grad")
     sa = as_array(saved, row.saved)

@@ -1,0 +1,70 @@
+"""The small call in C (``small_call`` of the kernel modules): it takes the plain cases and must hand
+every other one to the general path, with the same results."""
+import numpy as np
+import pytest
+
+import fastact
+from fastact import _dispatch
+
+K = _dispatch.kernels
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_takes_the_plain_cases_and_matches_the_general_path(dtype):
+    x = (np.random.default_rng(1).standard_normal((10, 30)) * 3).astype(dtype)
+    g = np.random.default_rng(2).standard_normal(x.shape).astype(dtype)
+    general = fastact.tanh(x, n_threads=2)          # n_threads given: still the small call, validated
+    y = K.small_call(1, x, None, None, 0.0, 0.0, 0.0, 10 ** 9)
+    assert type(y) is np.ndarray and y.dtype == dtype and y.shape == x.shape
+    np.testing.assert_array_equal(y, general)
+    dx = K.small_call(1, g, y, None, 0.0, 0.0, 0.0, 10 ** 9)
+    np.testing.assert_array_equal(dx, fastact.tanh_backward(g, y))
+    for v in (x, np.float64(0.5) if dtype == np.float64 else np.float32(0.5)):
+        np.testing.assert_array_equal(fastact.sigmoid(np.asarray(v)), fastact.sigmoid(np.asarray(v).copy()))
+
+
+def test_declines_what_it_must_not_take():
+    x = np.linspace(-3, 3, 64)
+    plain = [1, x, None, None, 0.0, 0.0, 0.0, 10 ** 9]
+    cases = {
+        "too large": dict(limit=64),
+        "unknown kernel": dict(kid=10 ** 6),
+        "a list": dict(first=list(x)),
+        "float16": dict(first=x.astype(np.float16)),
+        "int": dict(first=np.arange(64)),
+        "strided": dict(first=np.linspace(-3, 3, 128)[::2]),
+        "Fortran": dict(first=np.asfortranarray(x.reshape(8, 8).T)),
+        "byte-swapped": dict(first=x.astype(">f8")),
+        "unaligned": dict(first=np.frombuffer(b"\0" + x.tobytes(), np.float64, 64, 1)),
+        "saved of another dtype": dict(second=x.astype(np.float32)),
+        "saved of another shape": dict(second=x[:32]),
+        "out read-only": dict(out=np.zeros(64)),
+        "out of another dtype": dict(out=np.zeros(64, np.float32)),
+        "out overlapping x": dict(out=None),
+    }
+    names = ["kid", "first", "second", "out", "a", "b", "c", "limit"]
+    for label, change in cases.items():
+        args = dict(zip(names, plain))
+        args.update(change)
+        if label == "out read-only":
+            args["out"].flags.writeable = False
+        if label == "out overlapping x":
+            buf = np.linspace(-3, 3, 65)
+            args["first"], args["out"] = buf[:64], buf[1:]
+        assert K.small_call(*[args[n] for n in names]) is None, label
+
+
+def test_out_may_be_an_input_but_not_overlap_one():
+    x = np.linspace(-3, 3, 64)
+    expected = fastact.sigmoid(x)
+    y = x.copy()
+    assert fastact.sigmoid(y, out=y) is y                      # in place: taken by the C path
+    np.testing.assert_array_equal(y, expected)
+    buf = np.linspace(-3, 3, 65)
+    out = buf[1:]
+    fastact.sigmoid(buf[:64], out=out)                         # partial overlap: the general path copies
+    np.testing.assert_array_equal(out, fastact.sigmoid(np.linspace(-3, 3, 65)[:64]))
+    g = np.ones(64)
+    s = expected.copy()
+    assert fastact.sigmoid_backward(g, s, out=s) is s          # out = saved
+    np.testing.assert_array_equal(s, fastact.sigmoid_backward(np.ones(64), expected))
