@@ -53,16 +53,13 @@ def _rows_call(name, op, inputs, axis, out, n_threads):
     """The row kernel ``op`` over ``inputs`` ((array, argument name) pairs: x, or grad then y) along
     ``axis``; the result has the first input's shape and dtype."""
     first, first_name = inputs[0]
-    if axis == -1 and type(axis) is int and type(first) is np.ndarray and first.ndim:
-        # the small call of CPU inference (C-contiguous arrays along the last axis, one thread):
-        # straight to the kernel (one row of 1000 float32: 4.1 us instead of 7.7 us)
-        y = _core._small_call_output([a for a, _ in inputs], out, n_threads, SERIAL_BELOW)
+    if axis == -1 and type(axis) is int:
+        # the small call of CPU inference, checked and run in C (kernels.small_rows): one row of 1000
+        # float32 in 1.35 us, against 7.7 us through the general path
+        if n_threads is not None:
+            _threads.check_n_threads(n_threads)
+        y = _dispatch.kernels.small_rows(op, first, inputs[1][0] if len(inputs) > 1 else None, out, SERIAL_BELOW)
         if y is not None:
-            if y.size:
-                flat = [a.reshape(-1) for a, _ in inputs]
-                x, grad = (flat[0], flat[0]) if op < _BACKWARD else (flat[1], flat[0])
-                L = first.shape[-1]
-                _dispatch.kernels.axis_rows(op, x, grad, y.reshape(-1), y.size // L, L, 1)
             return y
     arrays = [_core.as_array(a, n) for a, n in inputs]
     result_dtype, compute_dtype = _core.dtypes_for(arrays[0].dtype, first_name)

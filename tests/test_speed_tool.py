@@ -44,4 +44,6 @@ def test_scaling_table_has_a_row_per_case_and_a_column_per_thread_count(speed):
     assert [row[:2] for row in body] == cases
     for row in body:
         assert len(row) == len(head)
-        assert all(float(cell) > 0 for cell in row[2:])
+        # numbers (a loaded machine can make a 20000-element case show 0.00 Gelem/s at 2 decimals)
+        assert all(float(cell) >= 0 for cell in row[2:])
+    assert all(s["median_s"] > 0 for c in data["cases"] for s in c["threads"].values())
