@@ -53,13 +53,8 @@ def assert_backward_matches(row, dx, exact, grad, saved, dtype):
 def scaled_ulp_error(dx, exact, grad, saved):
     """Largest float64 error of dx in ULP of max(|exact|, |g| max(1, |x|)): the measure for backward
     passes whose derivative crosses zero (``row.backward_cancels``)."""
-    exact = np.asarray(exact, np.longdouble)
     scale = np.abs(np.asarray(grad, np.longdouble)) * np.maximum(1, np.abs(np.asarray(saved, np.longdouble)))
-    ok = np.isfinite(exact) & np.isfinite(scale)
-    mag = np.maximum(np.abs(exact), scale)[ok]
-    tiny = np.finfo(np.float64).tiny
-    ulp = np.ldexp(np.longdouble(1), np.frexp(np.maximum(mag, tiny))[1].astype(np.int64) - 53)
-    err = np.abs(np.asarray(dx, np.longdouble)[ok] - exact[ok]) / ulp
+    err = scaled_errors(dx, exact, scale, np.float64)
     return float(err.max()) if err.size else 0.0
 
 
