@@ -658,9 +658,10 @@ cdef inline double _squareplus_s(double xd, double b) noexcept nogil:
 
 cdef inline floating squareplus_fwd(floating x, floating a, floating b, floating c) noexcept nogil:
     cdef double xd = x, s = _squareplus_s(xd, a)
-    # halves first: x + s and s - x may not exist in double for |x| near DBL_MAX
+    # halves first: x + s and s - x may not exist in double for |x| near DBL_MAX; for x < 0,
+    # b / (2 (s - x)) = (b / (s/2 - x/2)) / 4, the quarter taken last (0.25 b underflows for a subnormal b)
     return <floating>(0.5 * xd + 0.5 * s if x >= 0 else (
-        (0.25 * <double>a / (0.5 * s - 0.5 * xd) if a != 0 else 0.0) if x == x else xd))
+        (<double>a / (0.5 * s - 0.5 * xd) * 0.25 if a != 0 else 0.0) if x == x else xd))
 
 cdef inline floating squareplus_bwd(floating g, floating x, floating a, floating b, floating c) noexcept nogil:
     # (1 + x/s)/2, as b / (2 s (s - x)) for x < 0; b = 0 is relu (slope 1 at x = 0)
