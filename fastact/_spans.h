@@ -15,6 +15,10 @@
  * propagates (the clamp keeps it), +-inf and signed zeros come out exact, subnormal results are rounded
  * from the hi + lo pair (absolute error below FLT_MIN).
  *
+ * tanh has no quotient: |x| picks one of 32 intervals (quarter binades) and a degree-6 polynomial
+ * around the interval's midpoint, its coefficients gathered with vpermt2ps (the way MKL's HA vsTanh
+ * works): 25 instructions per 16 elements against the exp-and-quotient form's 35, 0.567 ULP.
+ *
  * Each function handles any n and alignment (head and tail use masked loads and stores through the same
  * instructions), so a result never depends on where an element sits in its span, hence never on the
  * thread count.
@@ -122,32 +126,92 @@ static inline __m512 fa_sigmoid_512(__m512 x, __m512 thi0, __m512 thi1, __m512 t
     return _mm512_scalef_ps(fa_div_f2_512(n_hi, n_lo, d_hi, d_lo), _mm512_maskz_mov_ps(neg, z.scale));
 }
 
-static inline __m512 fa_tanh_512(__m512 x, __m512 thi0, __m512 thi1, __m512 tlo0, __m512 tlo1)
+/* tanh(|x|) on 32 intervals of [0, 16): quarter binades from 1/16 up, the first taken down to 0.  On
+ * interval j, tanh(c + t) = c0 + (c1 t + (a0 + t^2 P(t))), c the midpoint (t = |x| - c exact), c0 =
+ * tanh(c) rounded, a0 the constant part of the rest, P of degree 4.  The tail is below ~1/8 of c0 and
+ * carries a few float roundings, so the result is rounded once from a value within ~0.05 ULP of tanh
+ * (0.55 ULP over all 2^32 inputs, benchmarks/accuracy.py).  On [0, 5/64) the row is x + x^3 Q(x), so a
+ * tiny x gives x.  From benchmarks/fit_tanh.py (the printed table, rows as named; column = slot).
+ * Slot: bits 21..25 of max(|x|, 1/16), which are the low 3 exponent bits and the top 2 mantissa bits;
+ * 8 binades give 32 distinct slots (vpermt2ps reads those 5 bits, no masking). */
+static const float FA_TANH_TAB[9][32] = {
+    /* centre */ {0x1.2p+1f, 0x1.6p+1f, 0x1.ap+1f, 0x1.ep+1f, 0x1.2p+2f, 0x1.6p+2f,
+        0x1.ap+2f, 0x1.ep+2f, 0x1.2p+3f, 0x1.6p+3f, 0x1.ap+3f, 0x1.ep+3f,
+        0.0f, 0x1.6p-4f, 0x1.ap-4f, 0x1.ep-4f, 0x1.2p-3f, 0x1.6p-3f,
+        0x1.ap-3f, 0x1.ep-3f, 0x1.2p-2f, 0x1.6p-2f, 0x1.ap-2f, 0x1.ep-2f,
+        0x1.2p-1f, 0x1.6p-1f, 0x1.ap-1f, 0x1.ep-1f, 0x1.2p+0f, 0x1.6p+0f,
+        0x1.ap+0f, 0x1.ep+0f},
+    /* c0 */ {0x1.f4bfd6p-1f, 0x1.fbd50ap-1f, 0x1.fe767ap-1f, 0x1.ff6f18p-1f, 0x1.ffdfa8p-1f, 0x1.fffbap-1f,
+        0x1.ffff68p-1f, 0x1.ffffecp-1f, 0x1.fffffep-1f, 0x1p+0f, 0x1p+0f, 0x1p+0f,
+        0.0f, 0x1.5f22d2p-4f, 0x1.9e9356p-4f, 0x1.ddd092p-4f, 0x1.1e1ddp-3f, 0x1.5c9308p-3f,
+        0x1.9a5f1cp-3f, 0x1.d7665cp-3f, 0x1.18a39ap-2f, 0x1.52c2c6p-2f, 0x1.8a87e2p-2f, 0x1.bfae6ap-2f,
+        0x1.05087p-1f, 0x1.3157ep-1f, 0x1.5789p-1f, 0x1.77d838p-1f, 0x1.9e5cb6p-1f, 0x1.c278a6p-1f,
+        0x1.d9c6fap-1f, 0x1.e8789ep-1f},
+    /* a0 */ {0x1.856588p-26f, -0x1.460e5p-27f, -0x1.458edep-26f, -0x1.62a7a8p-27f, -0x1.bc878cp-26f, -0x1.a05f1cp-26f,
+        0x1.3fba54p-27f, -0x1.0eb7e8p-26f, 0x1.f4bb06p-26f, -0x1.32b03ep-31f, -0x1.67802p-37f, -0x1.a56822p-43f,
+        0.0f, -0x1.265b68p-32f, 0x1.f48da8p-30f, 0x1.493e02p-29f, 0x1.5735ap-29f, -0x1.bb0c58p-28f,
+        -0x1.899ab6p-31f, 0x1.f3771p-28f, -0x1.94b9f6p-30f, -0x1.3c4f24p-27f, -0x1.69988ap-27f, 0x1.72e49cp-27f,
+        -0x1.a124c8p-26f, -0x1.608a2ep-29f, -0x1.de5a8p-26f, 0x1.c680d2p-26f, -0x1.16e76cp-27f, -0x1.ab696cp-26f,
+        0x1.fcbf8ap-26f, 0x1.9d7ff8p-26f},
+    /* c1 */ {0x1.64108ap-5f, 0x1.09a7a8p-6f, 0x1.88ef6ep-8f, 0x1.21a7b4p-9f, 0x1.02c03cp-11f, 0x1.183476p-14f,
+        0x1.2f61b4p-17f, 0x1.48779cp-20f, 0x1.060dacp-24f, 0x1.332de2p-30f, 0x1.681366p-36f, 0x1.a614c6p-42f,
+        0x1p+0f, 0x1.fc3cbep-1f, 0x1.fac13ep-1f, 0x1.f9085ap-1f, 0x1.f601cap-1f, 0x1.f12bp-1f,
+        0x1.eb715ap-1f, 0x1.e4dfb2p-1f, 0x1.d98b36p-1f, 0x1.c7f724p-1f, 0x1.b3ff2ep-1f, 0x1.9e23aep-1f,
+        0x1.7aeae6p-1f, 0x1.49e6cp-1f, 0x1.197fcep-1f, 0x1.d834d2p-2f, 0x1.615002p-2f, 0x1.cea744p-3f,
+        0x1.265e34p-3f, 0x1.6fcfa6p-4f},
+    /* p2 */ {-0x1.5c3d8cp-5f, -0x1.077e0cp-6f, -0x1.87c168p-8f, -0x1.2155b6p-9f, -0x1.02af4p-11f, -0x1.18316p-14f,
+        -0x1.2f609cp-17f, -0x1.4876c2p-20f, -0x1.05e086p-24f, -0x1.32f8fap-30f, -0x1.67d55cp-36f, -0x1.a5cc14p-42f,
+        0.0f, -0x1.5c8eeep-4f, -0x1.9a543cp-4f, -0x1.d75018p-4f, -0x1.188872p-3f, -0x1.5279e8p-3f,
+        -0x1.89e504p-3f, -0x1.be6ca4p-3f, -0x1.038f7ep-2f, -0x1.2daf94p-2f, -0x1.4ff71cp-2f, -0x1.6a1d3cp-2f,
+        -0x1.825dfcp-2f, -0x1.897d24p-2f, -0x1.79c0ep-2f, -0x1.5aa21cp-2f, -0x1.1defacp-2f, -0x1.970e08p-3f,
+        -0x1.10646ep-3f, -0x1.5ee892p-4f},
+    /* p3 */ {0x1.bbce04p-6f, 0x1.5994cep-7f, 0x1.03964ep-8f, 0x1.80e742p-10f, 0x1.586064p-12f, 0x1.7529bp-15f,
+        0x1.941038p-18f, 0x1.b57a98p-21f, 0x1.56786cp-25f, 0x1.9171bap-31f, 0x1.d692cp-37f, 0x1.13cd9ep-42f,
+        -0x1.555554p-2f, -0x1.49c248p-2f, -0x1.470f7p-2f, -0x1.42b2c4p-2f, -0x1.3aaff2p-2f, -0x1.2ed6b2p-2f,
+        -0x1.204618p-2f, -0x1.101bfep-2f, -0x1.e8f36cp-3f, -0x1.987b1p-3f, -0x1.424904p-3f, -0x1.d71974p-4f,
+        -0x1.bcf15ap-5f, 0x1.d6bcdep-7f, 0x1.072286p-4f, 0x1.843dc2p-4f, 0x1.c68f5ep-4f, 0x1.97d92cp-4f,
+        0x1.33de5ap-4f, 0x1.a85d42p-5f},
+    /* p4 */ {-0x1.93cce6p-7f, -0x1.4e3bc6p-8f, -0x1.0076bap-9f, -0x1.7f3576p-11f, -0x1.5824fcp-13f, -0x1.753a5ep-16f,
+        -0x1.942e1cp-19f, -0x1.b59c84p-22f, -0x1.5859f6p-26f, -0x1.93a616p-32f, -0x1.d92878p-38f, -0x1.155154p-43f,
+        -0x1.c9f726p-18f, 0x1.7984a2p-4f, 0x1.2c341ep-4f, 0x1.43d56ep-4f, 0x1.80cc58p-4f, 0x1.a6b5ecp-4f,
+        0x1.e920b2p-4f, 0x1.0deaeap-3f, 0x1.3444f2p-3f, 0x1.4f888ep-3f, 0x1.5cf112p-3f, 0x1.587ef2p-3f,
+        0x1.3a60eap-3f, 0x1.e952ep-4f, 0x1.470b84p-4f, 0x1.62817cp-5f, 0x1.ac451ep-9f, -0x1.5dd5ccp-6f,
+        -0x1.9d273cp-6f, -0x1.55d56cp-6f},
+    /* p5 */ {0x1.04b056p-8f, 0x1.f5d4ccp-10f, 0x1.93f0fp-11f, 0x1.32d7e6p-12f, 0x1.1e7cd8p-14f, 0x1.3761eap-17f,
+        0x1.514bfp-20f, 0x1.6d362ep-23f, 0x1.491294p-27f, 0x1.81bd36p-33f, 0x1.c429f6p-39f, 0x1.09037p-44f,
+        0x1.11ed78p-3f, -0x1.21e58p+4f, -0x1.1809ep+2f, -0x1.574ff4p+1f, -0x1.feb33ep-1f, 0x1.562962p-1f,
+        0x1.9bfcdep-2f, 0x1.84d4d8p-1f, -0x1.a85a86p-10f, 0x1.487622p-4f, -0x1.a357p-5f, -0x1.5d4478p-6f,
+        -0x1.76db16p-5f, -0x1.d955eep-5f, -0x1.f2b7dcp-5f, -0x1.bfbbbp-5f, -0x1.071e74p-5f, -0x1.395ac6p-7f,
+        0x1.768ecap-10f, 0x1.2be216p-8f},
+    /* p6 */ {-0x1.7885d2p-11f, -0x1.1df2cep-11f, -0x1.fed7e4p-13f, -0x1.90e314p-14f, -0x1.7a180ap-16f, -0x1.9c7e02p-19f,
+        -0x1.bf0bb6p-22f, -0x1.e4178cp-25f, -0x1.acbb22p-29f, -0x1.f68fa2p-35f, -0x1.268cc2p-40f, -0x1.59461ep-46f,
+        -0x1.15d7ecp-7f, -0x1.a60226p+8f, -0x1.60ac36p+6f, -0x1.6fba1ap+5f, -0x1.f1acb8p+3f, 0x1.9713d4p+2f,
+        0x1.8bcc1cp+1f, 0x1.6cdfp+2f, -0x1.f80f3p-2f, 0x1.6082cp-3f, -0x1.4ed8dap-2f, -0x1.75df1p-4f,
+        -0x1.692adcp-5f, -0x1.b6ddb8p-9f, 0x1.303a5cp-7f, 0x1.e9a2fcp-7f, 0x1.2eb356p-6f, 0x1.676044p-7f,
+        0x1.0b803cp-8f, 0x1.4ea26ap-11f},
+};
+
+static inline __m512 fa_tanh_coef(int row, __m512i slot)
+{
+    return _mm512_permutex2var_ps(_mm512_loadu_ps(FA_TANH_TAB[row]), slot, _mm512_loadu_ps(FA_TANH_TAB[row] + 16));
+}
+
+static inline __m512 fa_tanh_512(__m512 x)
 {
     const __m512 sign = _mm512_set1_ps(FA_SIGN);
-    __m512 ax = _mm512_andnot_ps(sign, x);
-    /* |x| < 0.125: odd polynomial |x| + |x|^3 P(x^2), Taylor to x^7 (truncation 2^-22 relative to P);
-     * |x|^3 P is below |x|/190, so the sum is rounded once from a value within 2^-29 of the truth */
-    __m512 x2 = _mm512_mul_ps(x, x);
-    __m512 P = _mm512_fmadd_ps(_mm512_set1_ps(-0x1.ba1ba2p-5f), x2, _mm512_set1_ps(0x1.111112p-3f));
-    P = _mm512_fmadd_ps(P, x2, _mm512_set1_ps(-0x1.555556p-2f));
-    __m512 small = _mm512_fmadd_ps(_mm512_mul_ps(ax, x2), P, ax);
-    /* |x| >= 0.125: (1 - w) / (1 + w), w = exp(-2|x|) in (0, 0.78]: 1 - w loses at most 3 bits, which
-     * the 2^-30 of w's hi + lo pair absorbs */
-    __m512 a = _mm512_max_ps(_mm512_set1_ps(-104.0f), _mm512_mul_ps(ax, _mm512_set1_ps(-2.0f)));
-    fa_f2 w = fa_exp_f2_512(a, thi0, thi1, tlo0, tlo1);
-    __m512 d_lo, d_hi = fa_one_plus_512(w, &d_lo);
-    /* (1 - w) / (1 + w) = 2/d - 1.  q = 2 rcp14(d_hi) is within 2^-14 of 2/d, in [1, 2] (d in [1, 1.78]),
-     * so q - 1 is exact; q - 1 + (2 - q d) / d, with 1/d taken as rcp14 again, is a Newton step on 2/d
-     * with the 1 taken off first: one rounding, 2^-28 */
-    __m512 y = _mm512_rcp14_ps(d_hi);
-    __m512 q = _mm512_add_ps(y, y);
-    __m512 corr = _mm512_fnmadd_ps(q, d_lo, _mm512_fnmadd_ps(q, d_hi, _mm512_set1_ps(2.0f)));
-    __m512 big = _mm512_fmadd_ps(corr, y, _mm512_sub_ps(q, _mm512_set1_ps(1.0f)));
-    /* NaN compares false and takes the big path, which propagates it; both paths work on |x| and the
-     * sign goes back on last (tanh(-0) = -0) */
-    __mmask16 is_small = _mm512_cmp_ps_mask(ax, _mm512_set1_ps(0.125f), _CMP_LT_OQ);
-    return _mm512_or_ps(_mm512_mask_blend_ps(is_small, big, small), _mm512_and_ps(x, sign));
+    /* |x| clamped below 16, where tanh is 1 from 9.02 on; vminps returns its second operand when one is
+     * NaN, so NaN stays NaN and propagates through t (its slot, from the max, is the first one) */
+    __m512 ax = _mm512_min_ps(_mm512_set1_ps(0x1.fffffep+3f), _mm512_andnot_ps(sign, x));
+    __m512i slot = _mm512_srli_epi32(_mm512_castps_si512(_mm512_max_ps(ax, _mm512_set1_ps(0x1p-4f))), 21);
+    __m512 t = _mm512_sub_ps(ax, fa_tanh_coef(0, slot));
+    __m512 p = _mm512_fmadd_ps(fa_tanh_coef(8, slot), t, fa_tanh_coef(7, slot));
+    p = _mm512_fmadd_ps(p, t, fa_tanh_coef(6, slot));
+    p = _mm512_fmadd_ps(p, t, fa_tanh_coef(5, slot));
+    p = _mm512_fmadd_ps(p, t, fa_tanh_coef(4, slot));
+    __m512 tail = _mm512_fmadd_ps(_mm512_mul_ps(t, t), p, fa_tanh_coef(2, slot));
+    tail = _mm512_fmadd_ps(fa_tanh_coef(3, slot), t, tail);
+    /* the sign goes back on last: tanh(-0) = -0 */
+    return _mm512_or_ps(_mm512_add_ps(fa_tanh_coef(1, slot), tail), _mm512_and_ps(x, sign));
 }
 
 /* v sigmoid(x) (silu: v = x; glu: v = a, x = b) = v / (1 + z) for x >= 0, v z / (1 + z) for x < 0,
@@ -219,32 +283,36 @@ static inline __m512 fa_exponential_512(__m512 x, __m512 thi0, __m512 thi1, __m5
 
 /* The head runs up to out's next 64-byte boundary (NumPy's large buffers sit 16 bytes past one, and
  * zmm stores split over two cache lines cost ~9% in a standalone run); the tail is what is left.  Both
- * are masked. */
-#define FA_SPAN(NAME)                                                                                   \
+ * are masked.  SETUP declares what the loop keeps in registers, ARGS passes it on to NAME_512. */
+#define FA_SPAN(NAME, SETUP, ARGS)                                                                      \
 static inline void fa_##NAME##_f32_span(const float *x, float *out, ptrdiff_t n)                         \
 {                                                                                                       \
-    const __m512 thi0 = _mm512_loadu_ps(FA_T_HI), thi1 = _mm512_loadu_ps(FA_T_HI + 16);                 \
-    const __m512 tlo0 = _mm512_loadu_ps(FA_T_LO), tlo1 = _mm512_loadu_ps(FA_T_LO + 16);                 \
+    SETUP                                                                                               \
     ptrdiff_t i = (ptrdiff_t)((((uintptr_t)0 - (uintptr_t)out) & 63u) / sizeof(float));                 \
     __mmask16 m;                                                                                        \
     if (i > n)                                                                                          \
         i = n;                                                                                          \
     if (i > 0) {                                                                                        \
         m = (__mmask16)((1u << i) - 1u);                                                                \
-        _mm512_mask_storeu_ps(out, m, fa_##NAME##_512(_mm512_maskz_loadu_ps(m, x), thi0, thi1, tlo0, tlo1)); \
+        _mm512_mask_storeu_ps(out, m, fa_##NAME##_512(_mm512_maskz_loadu_ps(m, x) ARGS));              \
     }                                                                                                   \
     for (; i + 16 <= n; i += 16)                                                                        \
-        _mm512_storeu_ps(out + i, fa_##NAME##_512(_mm512_loadu_ps(x + i), thi0, thi1, tlo0, tlo1));      \
+        _mm512_storeu_ps(out + i, fa_##NAME##_512(_mm512_loadu_ps(x + i) ARGS));                         \
     if (i < n) {                                                                                        \
         m = (__mmask16)((1u << (n - i)) - 1u);                                                          \
-        _mm512_mask_storeu_ps(out + i, m,                                                               \
-                              fa_##NAME##_512(_mm512_maskz_loadu_ps(m, x + i), thi0, thi1, tlo0, tlo1)); \
+        _mm512_mask_storeu_ps(out + i, m, fa_##NAME##_512(_mm512_maskz_loadu_ps(m, x + i) ARGS));       \
     }                                                                                                   \
 }
-FA_SPAN(sigmoid)
-FA_SPAN(tanh)
-FA_SPAN(exponential)
-FA_SPAN(silu)
+#define FA_EXP_SETUP                                                                                    \
+    const __m512 thi0 = _mm512_loadu_ps(FA_T_HI), thi1 = _mm512_loadu_ps(FA_T_HI + 16);                 \
+    const __m512 tlo0 = _mm512_loadu_ps(FA_T_LO), tlo1 = _mm512_loadu_ps(FA_T_LO + 16);
+#define FA_EXP_ARGS , thi0, thi1, tlo0, tlo1
+FA_SPAN(sigmoid, FA_EXP_SETUP, FA_EXP_ARGS)
+FA_SPAN(tanh, , )
+FA_SPAN(exponential, FA_EXP_SETUP, FA_EXP_ARGS)
+FA_SPAN(silu, FA_EXP_SETUP, FA_EXP_ARGS)
+#undef FA_EXP_ARGS
+#undef FA_EXP_SETUP
 #undef FA_SPAN
 
 /* ---- softmax rows (float32): the sum and the quotients, with exp from the same hi + lo pairs ----
