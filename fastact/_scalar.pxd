@@ -483,7 +483,7 @@ cdef inline floating silu_bwd(floating g, floating x, floating a, floating b, fl
         return x
     cdef double z
     if not (fabs(xd) < 1e300):
-        return g if x > 0 else 0
+        return g if x > 0 else g * 0        # the limits 1 and 0 (an infinite g times 0: NaN)
     if floating is float:                   # both sigmoids from one exp(-|x|)
         z = _exp_acc(-fabs(xd))
         return <float>(<double>g * (((1.0 if x >= 0 else z) / (1.0 + z))

@@ -110,6 +110,15 @@ static inline __m512 fa_div_f2_512(__m512 n_hi, __m512 n_lo, __m512 d_hi, __m512
 
 static const float FA_SIGN = -0.0f;
 
+/* hi + lo = a + b exactly (Knuth's TwoSum: no order of magnitudes assumed) */
+static inline __m512 fa_two_sum_512(__m512 a, __m512 b, __m512 *lo)
+{
+    __m512 hi = _mm512_add_ps(a, b);
+    __m512 bb = _mm512_sub_ps(hi, a);
+    *lo = _mm512_add_ps(_mm512_sub_ps(a, _mm512_sub_ps(hi, bb)), _mm512_sub_ps(b, bb));
+    return hi;
+}
+
 static inline __m512 fa_sigmoid_512(__m512 x, __m512 thi0, __m512 thi1, __m512 tlo0, __m512 tlo1)
 {
     const __m512 one = _mm512_set1_ps(1.0f);
@@ -246,29 +255,113 @@ static inline __m512 fa_silu_512(__m512 x, __m512 thi0, __m512 thi1, __m512 tlo0
     return _mm512_or_ps(q, _mm512_and_ps(x, sign));
 }
 
-/* glu's forward over one group: out[i] = a[i] sigmoid(b[i]).  Like the elementwise reference
- * (a times sigmoid(b) rounded to float32 in double): sigmoid(b) = 1 or 0 exactly at b = +-inf, so
- * a * 0 is NaN only for a = +-inf. */
-static inline void fa_glu_f32_span(const float *a, const float *b, float *out, ptrdiff_t n)
+/* silu's backward for one element, in double (the formula of the portable path): the lanes the vector
+ * form leaves out (x NaN, infinite or below -150).  At x = +-inf the derivative is 1 or 0 (g * 0: NaN
+ * for an infinite g, as in the reference). */
+static inline float fa_silu_backward_1(float g, float x)
 {
-    const __m512 thi0 = _mm512_loadu_ps(FA_T_HI), thi1 = _mm512_loadu_ps(FA_T_HI + 16);
-    const __m512 tlo0 = _mm512_loadu_ps(FA_T_LO), tlo1 = _mm512_loadu_ps(FA_T_LO + 16);
-    for (ptrdiff_t i = 0; i < n; i += 16) {
-        __mmask16 in = n - i >= 16 ? (__mmask16)0xffff : (__mmask16)((1u << (n - i)) - 1u);
-        __m512 av = _mm512_maskz_loadu_ps(in, a + i), bv = _mm512_maskz_loadu_ps(in, b + i);
-        __m512 q = fa_mul_sigmoid_512(av, bv, thi0, thi1, tlo0, tlo1);
-        /* b < -120: a e^b, below 2^-150 |a|: a * 0 (0 with a's sign, NaN for infinite a) */
-        __mmask16 deep = _mm512_cmp_ps_mask(bv, _mm512_set1_ps(-120.0f), _CMP_LT_OQ);
-        q = _mm512_mask_mul_ps(q, deep, av, _mm512_setzero_ps());
-        /* b = +inf: a; infinite a: a, or NaN where sigmoid(b) is 0 (b = -inf) or NaN */
-        q = _mm512_mask_blend_ps(_mm512_cmp_ps_mask(bv, _mm512_set1_ps(INFINITY), _CMP_EQ_OQ), q, av);
-        __mmask16 a_inf = _mm512_cmp_ps_mask(_mm512_abs_ps(av), _mm512_set1_ps(INFINITY), _CMP_EQ_OQ);
-        __m512 unit = _mm512_mask_blend_ps(_mm512_cmp_ps_mask(bv, _mm512_set1_ps(-INFINITY), _CMP_GT_OQ),
-                                           _mm512_set1_ps(NAN), _mm512_set1_ps(1.0f));
-        q = _mm512_mask_mul_ps(q, a_inf, av, unit);
-        q = _mm512_or_ps(q, _mm512_and_ps(av, _mm512_set1_ps(FA_SIGN)));   /* a = -0: -0 */
-        _mm512_mask_storeu_ps(out + i, in, q);
+    if (x != x)
+        return x;
+    if (isinf(x))
+        return x > 0 ? g : g * 0.0f;
+    double xd = x, z = exp(-fabs(xd)), d = 1.0 + z;
+    return (float)((double)g * (((x >= 0 ? 1.0 : z) / d) * (1.0 + xd * ((x >= 0 ? z : 1.0) / d))));
+}
+
+/* silu's backward g sigmoid(x) (1 + x sigmoid(-x)) for x in [-150, inf).  With z = exp(-|x|) (hi + lo),
+ * d = 1 + z and (u, v) = (1, z) for x >= 0, (z, 1) for x < 0: sigmoid(x) = u/d, sigmoid(-x) = v/d, so
+ * the derivative is u S / d^2 with S = d + x v, kept as hi + lo (TwoSum) and divided once (rcp14 and a
+ * residual step, as hi + lo, ~2^-28), then times g with one rounding (and z's scale for x < 0).
+ * S crosses zero at x0 = -1.27846 (1 + x0 + e^x0 = 0), where d + x would keep only z's absolute
+ * 2^-30: for |x - x0| < 0.1, S = h + c expm1(h) with h = x - x0, c = e^x0 = -(1 + x0), that is
+ * S = -x0 h + c h^2 (1/2 + h/6 + ...), exact to its own relative 2^-28. */
+static inline __m512 fa_silu_backward_512(__m512 g, __m512 x, __m512 thi0, __m512 thi1, __m512 tlo0, __m512 tlo1)
+{
+    const __m512 one = _mm512_set1_ps(1.0f);
+    __mmask16 neg = _mm512_cmp_ps_mask(x, _mm512_setzero_ps(), _CMP_LT_OQ);
+    __m512 a = _mm512_max_ps(_mm512_set1_ps(-176.0f), _mm512_or_ps(x, _mm512_set1_ps(FA_SIGN)));
+    fa_f2 z = fa_exp_f2_512(a, thi0, thi1, tlo0, tlo1);
+    __m512 d_lo, d_hi = fa_one_plus_512(z, &d_lo);
+    /* w = x v: x itself for x < 0, x z (hi + lo, z scaled) for x >= 0 */
+    __m512 sz = _mm512_scalef_ps(one, z.scale);
+    __m512 zh = _mm512_mul_ps(z.hi, sz), zl = _mm512_mul_ps(z.lo, sz);
+    __m512 w_hi = _mm512_mask_blend_ps(neg, _mm512_mul_ps(x, zh), x);
+    __m512 w_lo = _mm512_maskz_mov_ps(~neg, _mm512_fmadd_ps(x, zl, _mm512_fmsub_ps(x, zh, w_hi)));
+    /* S = d + w (TwoSum: x may exceed d) */
+    __m512 s_lo, s_hi = fa_two_sum_512(d_hi, w_hi, &s_lo);
+    s_lo = _mm512_add_ps(s_lo, _mm512_add_ps(d_lo, w_lo));
+    /* near x0: S = m h + c h^2 Q(h), m = -x0 = m_hi + m_lo, h = h_hi + h_lo (h_hi = x - x0_hi is exact,
+     * h_lo = -x0_lo), m_hi h_lo = x0_hi x0_lo = K */
+    const __m512 m_hi = _mm512_set1_ps(0x1.474974p+0f);
+    __m512 h = _mm512_sub_ps(x, _mm512_set1_ps(-0x1.474974p+0f));
+    __mmask16 root = _mm512_cmp_ps_mask(_mm512_abs_ps(h), _mm512_set1_ps(0.1f), _CMP_LT_OQ);
+    if (root) {
+        __m512 a_hi = _mm512_mul_ps(h, m_hi);
+        __m512 a_lo = _mm512_add_ps(_mm512_fmsub_ps(h, m_hi, a_hi),
+                                    _mm512_fmadd_ps(h, _mm512_set1_ps(-0x1.bdf6fap-27f), _mm512_set1_ps(-0x1.1d1338p-26f)));
+        __m512 hf = _mm512_add_ps(h, _mm512_set1_ps(-0x1.bdf6fap-27f));
+        __m512 q = _mm512_fmadd_ps(_mm512_set1_ps(1.0f / 720.0f), hf, _mm512_set1_ps(1.0f / 120.0f));
+        q = _mm512_fmadd_ps(q, hf, _mm512_set1_ps(1.0f / 24.0f));
+        q = _mm512_fmadd_ps(q, hf, _mm512_set1_ps(1.0f / 6.0f));
+        q = _mm512_fmadd_ps(q, hf, _mm512_set1_ps(0.5f));
+        __m512 b = _mm512_mul_ps(_mm512_mul_ps(_mm512_set1_ps(0x1.1d25d0p-2f), _mm512_mul_ps(hf, hf)), q);
+        /* renormalised (TwoSum: a_lo holds all of S when h_hi is 0), so that the quotient's first
+         * estimate carries S */
+        __m512 r_lo, r_hi = fa_two_sum_512(a_hi, _mm512_add_ps(a_lo, b), &r_lo);
+        s_hi = _mm512_mask_blend_ps(root, s_hi, r_hi);
+        s_lo = _mm512_mask_blend_ps(root, s_lo, r_lo);
     }
+    /* N = u S (u = z unscaled for x < 0, its scale put on at the end) */
+    __m512 u_hi = _mm512_mask_blend_ps(neg, one, z.hi), u_lo = _mm512_maskz_mov_ps(neg, z.lo);
+    __m512 n_hi = _mm512_mul_ps(u_hi, s_hi);
+    __m512 n_lo = _mm512_add_ps(_mm512_fmsub_ps(u_hi, s_hi, n_hi), _mm512_fmadd_ps(u_hi, s_lo, _mm512_mul_ps(u_lo, s_hi)));
+    /* D = d^2 in [1, 4] */
+    __m512 dd_hi = _mm512_mul_ps(d_hi, d_hi);
+    __m512 dd_lo = _mm512_fmadd_ps(_mm512_add_ps(d_hi, d_hi), d_lo, _mm512_fmsub_ps(d_hi, d_hi, dd_hi));
+    __m512 y = _mm512_rcp14_ps(dd_hi);
+    __m512 q0 = _mm512_mul_ps(n_hi, y);
+    __m512 rho = _mm512_fnmadd_ps(q0, dd_hi, n_hi);                       /* exact (FMA) */
+    __m512 q_lo = _mm512_mul_ps(_mm512_fnmadd_ps(q0, dd_lo, _mm512_add_ps(rho, n_lo)), y);
+    /* g (q0 + q_lo), one rounding; a g beyond 2^64 is taken times 2^-64 first and the scaling puts it back */
+    __mmask16 huge = _mm512_cmp_ps_mask(_mm512_abs_ps(g), _mm512_set1_ps(0x1p64f), _CMP_GE_OQ);
+    __m512 gs = _mm512_mask_mul_ps(g, huge, g, _mm512_set1_ps(0x1p-64f));
+    __m512 r = _mm512_fmadd_ps(gs, q0, _mm512_mul_ps(gs, q_lo));
+    /* an infinite g: g q0 (g q_lo would be inf * 0 or of the other sign) */
+    r = _mm512_mask_mul_ps(r, _mm512_cmp_ps_mask(_mm512_abs_ps(g), _mm512_set1_ps(INFINITY), _CMP_EQ_OQ), gs, q0);
+    __m512 scale = _mm512_maskz_mov_ps(neg, z.scale);
+    scale = _mm512_mask_add_ps(scale, huge, scale, _mm512_set1_ps(64.0f));
+    r = _mm512_scalef_ps(r, scale);
+    /* NaN, +-inf and x < -150 (where e^x leaves float's exponent range) go one by one */
+    __mmask16 odd = (__mmask16)~(_mm512_cmp_ps_mask(x, _mm512_set1_ps(-150.0f), _CMP_GE_OQ)
+                                 & _mm512_cmp_ps_mask(x, _mm512_set1_ps(INFINITY), _CMP_LT_OQ));
+    if (odd) {
+        float gl[16], xl[16], rl[16];
+        _mm512_storeu_ps(gl, g);
+        _mm512_storeu_ps(xl, x);
+        _mm512_storeu_ps(rl, r);
+        for (int j = 0; j < 16; j++)
+            if (odd >> j & 1)
+                rl[j] = fa_silu_backward_1(gl[j], xl[j]);
+        r = _mm512_loadu_ps(rl);
+    }
+    return r;
+}
+
+/* glu's forward: a sigmoid(b).  Like the elementwise reference (a times sigmoid(b) rounded to float32
+ * in double): sigmoid(b) = 1 or 0 exactly at b = +-inf, so a * 0 is NaN only for a = +-inf. */
+static inline __m512 fa_glu_512(__m512 av, __m512 bv, __m512 thi0, __m512 thi1, __m512 tlo0, __m512 tlo1)
+{
+    __m512 q = fa_mul_sigmoid_512(av, bv, thi0, thi1, tlo0, tlo1);
+    /* b < -120: a e^b, below 2^-150 |a|: a * 0 (0 with a's sign, NaN for infinite a) */
+    __mmask16 deep = _mm512_cmp_ps_mask(bv, _mm512_set1_ps(-120.0f), _CMP_LT_OQ);
+    q = _mm512_mask_mul_ps(q, deep, av, _mm512_setzero_ps());
+    /* b = +inf: a; infinite a: a, or NaN where sigmoid(b) is 0 (b = -inf) or NaN */
+    q = _mm512_mask_blend_ps(_mm512_cmp_ps_mask(bv, _mm512_set1_ps(INFINITY), _CMP_EQ_OQ), q, av);
+    __mmask16 a_inf = _mm512_cmp_ps_mask(_mm512_abs_ps(av), _mm512_set1_ps(INFINITY), _CMP_EQ_OQ);
+    __m512 unit = _mm512_mask_blend_ps(_mm512_cmp_ps_mask(bv, _mm512_set1_ps(-INFINITY), _CMP_GT_OQ),
+                                       _mm512_set1_ps(NAN), _mm512_set1_ps(1.0f));
+    q = _mm512_mask_mul_ps(q, a_inf, av, unit);
+    return _mm512_or_ps(q, _mm512_and_ps(av, _mm512_set1_ps(FA_SIGN)));   /* a = -0: -0 */
 }
 
 static inline __m512 fa_exponential_512(__m512 x, __m512 thi0, __m512 thi1, __m512 tlo0, __m512 tlo1)
@@ -311,6 +404,21 @@ FA_SPAN(sigmoid, FA_EXP_SETUP, FA_EXP_ARGS)
 FA_SPAN(tanh, , )
 FA_SPAN(exponential, FA_EXP_SETUP, FA_EXP_ARGS)
 FA_SPAN(silu, FA_EXP_SETUP, FA_EXP_ARGS)
+
+/* out[i] = NAME(a[i], b[i]) over one span (glu's halves; silu's backward: grad, x), head and tail masked */
+#define FA_SPAN2(NAME)                                                                                  \
+static inline void fa_##NAME##_f32_span(const float *a, const float *b, float *out, ptrdiff_t n)         \
+{                                                                                                       \
+    FA_EXP_SETUP                                                                                        \
+    for (ptrdiff_t i = 0; i < n; i += 16) {                                                             \
+        __mmask16 in = n - i >= 16 ? (__mmask16)0xffff : (__mmask16)((1u << (n - i)) - 1u);            \
+        _mm512_mask_storeu_ps(out + i, in, fa_##NAME##_512(_mm512_maskz_loadu_ps(in, a + i),            \
+                                                           _mm512_maskz_loadu_ps(in, b + i) FA_EXP_ARGS)); \
+    }                                                                                                   \
+}
+FA_SPAN2(glu)
+FA_SPAN2(silu_backward)
+#undef FA_SPAN2
 #undef FA_EXP_ARGS
 #undef FA_EXP_SETUP
 #undef FA_SPAN
@@ -461,6 +569,8 @@ static inline void fa_silu_f32_span(const float *x, float *out, ptrdiff_t n)
 { (void)x; (void)out; (void)n; }
 static inline void fa_glu_f32_span(const float *a, const float *b, float *out, ptrdiff_t n)
 { (void)a; (void)b; (void)out; (void)n; }
+static inline void fa_silu_backward_f32_span(const float *g, const float *x, float *out, ptrdiff_t n)
+{ (void)g; (void)x; (void)out; (void)n; }
 static inline float fa_row_max_f32_span(const float *x, ptrdiff_t n, int *bad)
 { (void)x; (void)n; *bad = 1; return 0; }
 static inline double fa_softmax_sum_f32_span(const float *x, ptrdiff_t n, float m, double *ties, float *e_hi,

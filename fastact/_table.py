@@ -42,6 +42,8 @@ class Activation:
     summary: str = ""
     # a hand-vectorised float32 forward fa_NAME_f32_span exists in _spans.h (used by the AVX-512 build)
     float32_span: bool = False
+    # and a backward fa_NAME_backward_f32_span(grad, saved, out, n)
+    float32_backward_span: bool = False
     # backward accuracy (float32, float64) in ULP; None: exact for exact rows, else (1, 2): the derivative
     # formula on the saved tensor, in double, rounded once (float32) or after a few roundings (float64)
     backward_ulp: Optional[Tuple[float, float]] = None
@@ -138,6 +140,7 @@ ACTIVATIONS += (
     Activation(
         name="silu",
         float32_span=True,
+        float32_backward_span=True,
         backward_cancels=True,
         aliases=("swish",),
         summary="Sigmoid-weighted linear unit (swish).",

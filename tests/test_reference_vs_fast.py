@@ -128,3 +128,44 @@ def test_span_kernels_do_not_depend_on_position(name, simd_level, rng):
             np.testing.assert_array_equal(y, full[start:start + n], err_msg=f"in place, start {start}")
             out = np.empty(n + 5, np.float32)[(start + 3) % 5:][:n]   # out misaligned against x
             np.testing.assert_array_equal(f(x, out=out), full[start:start + n])
+
+
+BACKWARD_SPAN_NAMES = [row.name for row in ACTIVATIONS if row.float32_backward_span]
+
+
+@pytest.mark.parametrize("name", BACKWARD_SPAN_NAMES)
+def test_backward_span_kernels_do_not_depend_on_position(name, simd_level, rng):
+    # As above for the backward spans, whose 16-lane blocks send NaN, +-inf and far-negative lanes
+    # through a scalar path: a block with such a lane must give its other lanes the same results.
+    b = getattr(fastact, name + "_backward")
+    x = sample(np.float32, rng, n=1200)
+    x[rng.integers(0, x.size, 40)] = rng.choice(special_values(np.float32), 40)
+    g = (rng.standard_normal(x.size) * 3).astype(np.float32)
+    full = b(g, x)
+    for start in range(17):
+        for n in (0, 1, 15, 16, 17, 33, 2047, 2049):
+            gs, xs = g[start:start + n], x[start:start + n]
+            np.testing.assert_array_equal(b(gs, xs), full[start:start + n], err_msg=f"start {start}, n {n}")
+            out = xs.copy()
+            np.testing.assert_array_equal(b(gs, out, out=out), full[start:start + n], err_msg="in place")
+
+
+def test_silu_backward_where_the_derivative_crosses_zero(simd_level):
+    # silu' has its root at x0 = -1.2785 (1 + x0 + e^x0 = 0); there sigmoid(x) (1 + x sigmoid(-x))
+    # cancels, and float32 stays within 1 ULP of the exact value itself (the AVX-512 span switches to
+    # an expansion in x - x0 near it).  Every float within 2^-12 of x0, a grid around, and g of every
+    # size, to the edges of float32's range.
+    x0 = np.float32(-1.2784645427610738)
+    near = np.arange(-4096, 4097, dtype=np.int64)
+    x = np.concatenate([(x0.view(np.int32) + near).astype(np.int32).view(np.float32),
+                        np.linspace(-1.6, -0.9, 20001, dtype=np.float32),
+                        np.linspace(-150, 20, 3001, dtype=np.float32),
+                        special_values(np.float32)])
+    row = ROWS["silu"]
+    for gv in (1.0, -0.3, 1e-30, 3e-38, 7e20, 2.0**70, 3e38, np.inf, np.nan):
+        # (an infinite g times e^x below -745 is inf * 0 in double, not the longdouble reference's -inf)
+        xs = x[x > -700] if gv == np.inf else x
+        g = np.full(xs.shape, gv, np.float32)
+        with np.errstate(all="ignore"):
+            dx = fastact.silu_backward(g, xs)
+        assert_backward_matches(row, dx, reference("silu_backward", g, xs), g, xs, np.float32)
