@@ -149,9 +149,9 @@ def forward(kid, row, x, params, out, n_threads):
     """y = row(x) with every SPEC section-1 rule; ``params`` are the row's raw parameter values."""
     slots = pack_params(row, params) if row.params else (0.0, 0.0, 0.0)
     if n_threads is not None:
-        _threads.check_n_threads(n_threads)
-    y = _dispatch.kernels.small_call(kid, x, None, out, slots[0], slots[1], slots[2], row.serial_below)
-    if y is not None:      # the plain small call, done in C (see small_call)
+        n_threads = _threads.check_n_threads(n_threads)
+    y = _dispatch.kernels.plain_call(kid, x, None, out, slots[0], slots[1], slots[2], row.serial_below, n_threads)
+    if y is not None:      # the plain call, done in C (see plain_call)
         return y
     xa = as_array(x, "x")
     result_dtype, compute_dtype = dtypes_for(xa.dtype, "x")
@@ -168,8 +168,9 @@ def backward(kid, row, grad, saved, params, out, n_threads):
     """dx = row'(grad, saved); the result has grad's dtype, ``saved`` is cast to it."""
     slots = pack_params(row, params) if row.params else (0.0, 0.0, 0.0)
     if n_threads is not None:
-        _threads.check_n_threads(n_threads)
-    dx = _dispatch.kernels.small_call(kid, grad, saved, out, slots[0], slots[1], slots[2], row.serial_below)
+        n_threads = _threads.check_n_threads(n_threads)
+    dx = _dispatch.kernels.plain_call(kid, grad, saved, out, slots[0], slots[1], slots[2], row.serial_below,
+                                      n_threads)
     if dx is not None:
         return dx
     ga = as_array(grad, "grad")

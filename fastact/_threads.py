@@ -26,6 +26,8 @@ _CPUS = _cpu_count()
 
 def check_n_threads(n_threads, name="n_threads"):
     """Validate a thread count: an integer >= 1 (bool is not a count)."""
+    if type(n_threads) is int and n_threads >= 1:      # the common case, without the ABC check
+        return n_threads
     if isinstance(n_threads, bool) or not isinstance(n_threads, numbers.Integral):
         raise TypeError(f"{name} must be an integer >= 1 or None, got {n_threads!r} "
                         f"({type(n_threads).__name__})")

@@ -1,5 +1,5 @@
-"""The small call in C (``small_call`` of the kernel modules): it takes the plain cases and must hand
-every other one to the general path, with the same results."""
+"""The plain call in C (``plain_call`` of the kernel modules): it takes the plain cases, of any size, and
+must hand every other one to the general path, with the same results."""
 import numpy as np
 import pytest
 
@@ -13,11 +13,11 @@ K = _dispatch.kernels
 def test_takes_the_plain_cases_and_matches_the_general_path(dtype):
     x = (np.random.default_rng(1).standard_normal((10, 30)) * 3).astype(dtype)
     g = np.random.default_rng(2).standard_normal(x.shape).astype(dtype)
-    general = fastact.tanh(x, n_threads=2)          # n_threads given: still the small call, validated
-    y = K.small_call(1, x, None, None, 0.0, 0.0, 0.0, 10 ** 9)
+    general = fastact.tanh(np.asfortranarray(x))    # Fortran order: the general path
+    y = K.plain_call(1, x, None, None, 0.0, 0.0, 0.0, 10 ** 9, None)
     assert type(y) is np.ndarray and y.dtype == dtype and y.shape == x.shape
     np.testing.assert_array_equal(y, general)
-    dx = K.small_call(1, g, y, None, 0.0, 0.0, 0.0, 10 ** 9)
+    dx = K.plain_call(1, g, y, None, 0.0, 0.0, 0.0, 10 ** 9, None)
     np.testing.assert_array_equal(dx, fastact.tanh_backward(g, y))
     for v in (x, np.float64(0.5) if dtype == np.float64 else np.float32(0.5)):
         np.testing.assert_array_equal(fastact.sigmoid(np.asarray(v)), fastact.sigmoid(np.asarray(v).copy()))
@@ -25,9 +25,8 @@ def test_takes_the_plain_cases_and_matches_the_general_path(dtype):
 
 def test_declines_what_it_must_not_take():
     x = np.linspace(-3, 3, 64)
-    plain = [1, x, None, None, 0.0, 0.0, 0.0, 10 ** 9]
+    plain = [1, x, None, None, 0.0, 0.0, 0.0, 10 ** 9, None]
     cases = {
-        "too large": dict(limit=64),
         "unknown kernel": dict(kid=10 ** 6),
         "a list": dict(first=list(x)),
         "float16": dict(first=x.astype(np.float16)),
@@ -42,7 +41,7 @@ def test_declines_what_it_must_not_take():
         "out of another dtype": dict(out=np.zeros(64, np.float32)),
         "out overlapping x": dict(out=None),
     }
-    names = ["kid", "first", "second", "out", "a", "b", "c", "limit"]
+    names = ["kid", "first", "second", "out", "a", "b", "c", "serial_below", "n_threads"]
     for label, change in cases.items():
         args = dict(zip(names, plain))
         args.update(change)
@@ -51,7 +50,7 @@ def test_declines_what_it_must_not_take():
         if label == "out overlapping x":
             buf = np.linspace(-3, 3, 65)
             args["first"], args["out"] = buf[:64], buf[1:]
-        assert K.small_call(*[args[n] for n in names]) is None, label
+        assert K.plain_call(*[args[n] for n in names]) is None, label
 
 
 def test_out_may_be_an_input_but_not_overlap_one():
@@ -68,3 +67,18 @@ def test_out_may_be_an_input_but_not_overlap_one():
     s = expected.copy()
     assert fastact.sigmoid_backward(g, s, out=s) is s          # out = saved
     np.testing.assert_array_equal(s, fastact.sigmoid_backward(np.ones(64), expected))
+
+
+@pytest.mark.parametrize("n_threads", [None, 1, 2, 3])
+def test_large_plain_calls_run_on_threads_with_the_general_paths_results(n_threads, rng):
+    # above the serial cut-off the plain call runs on n_threads (None: get_num_threads()); the result
+    # is the general path's (a strided view of the same values) bit for bit, forward and backward
+    x = (rng.standard_normal(200_003) * 5).astype(np.float32)
+    g = rng.standard_normal(x.size).astype(np.float32)
+    xs, gs = np.repeat(x, 2)[::2], np.repeat(g, 2)[::2]
+    for name in ("sigmoid", "tanh", "relu", "silu", "gelu"):
+        f, b = getattr(fastact, name), getattr(fastact, name + "_backward")
+        np.testing.assert_array_equal(f(x, n_threads=n_threads), f(xs, n_threads=n_threads), err_msg=name)
+        np.testing.assert_array_equal(b(g, x, n_threads=n_threads), b(gs, xs, n_threads=n_threads), err_msg=name)
+        out = np.empty_like(x)
+        assert f(x, out=out, n_threads=n_threads) is out
