@@ -255,6 +255,77 @@ static inline __m512 fa_silu_512(__m512 x, __m512 thi0, __m512 thi1, __m512 tlo0
     return _mm512_or_ps(q, _mm512_and_ps(x, sign));
 }
 
+/* r with the lanes in `odd` replaced by f(a, b) one by one, from the loaded lanes (out may be a or b) */
+static inline __m512 fa_fix_lanes(__m512 r, __m512 a, __m512 b, __mmask16 odd, float (*f)(float, float))
+{
+    if (odd) {
+        float al[16], bl[16], rl[16];
+        _mm512_storeu_ps(al, a);
+        _mm512_storeu_ps(bl, b);
+        _mm512_storeu_ps(rl, r);
+        for (int j = 0; j < 16; j++)
+            if (odd >> j & 1)
+                rl[j] = f(al[j], bl[j]);
+        r = _mm512_loadu_ps(rl);
+    }
+    return r;
+}
+
+/* g (hi + lo) with one rounding */
+static inline __m512 fa_mul_f2_512(__m512 g, __m512 hi, __m512 lo)
+{
+    return _mm512_fmadd_ps(g, hi, _mm512_mul_ps(g, lo));
+}
+
+/* Backward of sigmoid and tanh from y: g y (1 - y) and g (1 - y)(1 + y), for |y| <= 1 and finite g.  1 - y
+ * and 1 + |y| are exact as hi + lo (Fast2Sum, |1| >= |y|) and their product is kept as hi + lo (FMA; the
+ * low-times-low term is below 2^-48 of it), so the result is rounded once, as the double formula of the
+ * portable path (which the other lanes take, one by one: y beyond [-1, 1], NaN or infinite y or g). */
+static inline __m512 fa_one_minus_512(__m512 y, __m512 *lo)
+{
+    const __m512 one = _mm512_set1_ps(1.0f);
+    __m512 hi = _mm512_sub_ps(one, y);
+    *lo = _mm512_sub_ps(_mm512_sub_ps(one, hi), y);
+    return hi;
+}
+
+static inline __mmask16 fa_saved_y_odd(__m512 g, __m512 y)
+{
+    return (__mmask16)~(_mm512_cmp_ps_mask(_mm512_abs_ps(y), _mm512_set1_ps(1.0f), _CMP_LE_OQ)
+                        & _mm512_cmp_ps_mask(_mm512_abs_ps(g), _mm512_set1_ps(INFINITY), _CMP_LT_OQ));
+}
+
+static inline float fa_sigmoid_backward_1(float g, float y)
+{
+    return (float)((double)g * ((double)y * (1.0 - (double)y)));
+}
+
+static inline float fa_tanh_backward_1(float g, float y)
+{
+    return (float)((double)g * ((1.0 - (double)y) * (1.0 + (double)y)));
+}
+
+static inline __m512 fa_sigmoid_backward_512(__m512 g, __m512 y, __m512 thi0, __m512 thi1, __m512 tlo0, __m512 tlo1)
+{
+    (void)thi0; (void)thi1; (void)tlo0; (void)tlo1;
+    __m512 d_lo, d_hi = fa_one_minus_512(y, &d_lo);
+    __m512 q = _mm512_mul_ps(y, d_hi);
+    __m512 q_lo = _mm512_fmadd_ps(y, d_lo, _mm512_fmsub_ps(y, d_hi, q));
+    return fa_fix_lanes(fa_mul_f2_512(g, q, q_lo), g, y, fa_saved_y_odd(g, y), fa_sigmoid_backward_1);
+}
+
+static inline __m512 fa_tanh_backward_512(__m512 g, __m512 y, __m512 thi0, __m512 thi1, __m512 tlo0, __m512 tlo1)
+{
+    (void)thi0; (void)thi1; (void)tlo0; (void)tlo1;
+    __m512 a = _mm512_abs_ps(y);
+    __m512 m_lo, m_hi = fa_one_minus_512(a, &m_lo);
+    __m512 p_hi = _mm512_add_ps(_mm512_set1_ps(1.0f), a);
+    __m512 p_lo = _mm512_sub_ps(a, _mm512_sub_ps(p_hi, _mm512_set1_ps(1.0f)));
+    __m512 q = _mm512_mul_ps(m_hi, p_hi);
+    __m512 q_lo = _mm512_fmadd_ps(m_hi, p_lo, _mm512_fmadd_ps(m_lo, p_hi, _mm512_fmsub_ps(m_hi, p_hi, q)));
+    return fa_fix_lanes(fa_mul_f2_512(g, q, q_lo), g, y, fa_saved_y_odd(g, y), fa_tanh_backward_1);
+}
+
 /* silu's backward for one element, in double (the formula of the portable path): the lanes the vector
  * form leaves out (x NaN, infinite or below -150).  At x = +-inf the derivative is 1 or 0 (g * 0: NaN
  * for an infinite g, as in the reference). */
@@ -325,26 +396,15 @@ static inline __m512 fa_silu_backward_512(__m512 g, __m512 x, __m512 thi0, __m51
     /* g (q0 + q_lo), one rounding; a g beyond 2^64 is taken times 2^-64 first and the scaling puts it back */
     __mmask16 huge = _mm512_cmp_ps_mask(_mm512_abs_ps(g), _mm512_set1_ps(0x1p64f), _CMP_GE_OQ);
     __m512 gs = _mm512_mask_mul_ps(g, huge, g, _mm512_set1_ps(0x1p-64f));
-    __m512 r = _mm512_fmadd_ps(gs, q0, _mm512_mul_ps(gs, q_lo));
+    __m512 r = fa_mul_f2_512(gs, q0, q_lo);
     /* an infinite g: g q0 (g q_lo would be inf * 0 or of the other sign) */
     r = _mm512_mask_mul_ps(r, _mm512_cmp_ps_mask(_mm512_abs_ps(g), _mm512_set1_ps(INFINITY), _CMP_EQ_OQ), gs, q0);
     __m512 scale = _mm512_maskz_mov_ps(neg, z.scale);
     scale = _mm512_mask_add_ps(scale, huge, scale, _mm512_set1_ps(64.0f));
-    r = _mm512_scalef_ps(r, scale);
     /* NaN, +-inf and x < -150 (where e^x leaves float's exponent range) go one by one */
     __mmask16 odd = (__mmask16)~(_mm512_cmp_ps_mask(x, _mm512_set1_ps(-150.0f), _CMP_GE_OQ)
                                  & _mm512_cmp_ps_mask(x, _mm512_set1_ps(INFINITY), _CMP_LT_OQ));
-    if (odd) {
-        float gl[16], xl[16], rl[16];
-        _mm512_storeu_ps(gl, g);
-        _mm512_storeu_ps(xl, x);
-        _mm512_storeu_ps(rl, r);
-        for (int j = 0; j < 16; j++)
-            if (odd >> j & 1)
-                rl[j] = fa_silu_backward_1(gl[j], xl[j]);
-        r = _mm512_loadu_ps(rl);
-    }
-    return r;
+    return fa_fix_lanes(_mm512_scalef_ps(r, scale), g, x, odd, fa_silu_backward_1);
 }
 
 /* glu's forward: a sigmoid(b).  Like the elementwise reference (a times sigmoid(b) rounded to float32
@@ -418,6 +478,8 @@ static inline void fa_##NAME##_f32_span(const float *a, const float *b, float *o
 }
 FA_SPAN2(glu)
 FA_SPAN2(silu_backward)
+FA_SPAN2(sigmoid_backward)
+FA_SPAN2(tanh_backward)
 #undef FA_SPAN2
 #undef FA_EXP_ARGS
 #undef FA_EXP_SETUP
@@ -571,6 +633,10 @@ static inline void fa_glu_f32_span(const float *a, const float *b, float *out, p
 { (void)a; (void)b; (void)out; (void)n; }
 static inline void fa_silu_backward_f32_span(const float *g, const float *x, float *out, ptrdiff_t n)
 { (void)g; (void)x; (void)out; (void)n; }
+static inline void fa_sigmoid_backward_f32_span(const float *g, const float *y, float *out, ptrdiff_t n)
+{ (void)g; (void)y; (void)out; (void)n; }
+static inline void fa_tanh_backward_f32_span(const float *g, const float *y, float *out, ptrdiff_t n)
+{ (void)g; (void)y; (void)out; (void)n; }
 static inline float fa_row_max_f32_span(const float *x, ptrdiff_t n, int *bad)
 { (void)x; (void)n; *bad = 1; return 0; }
 static inline double fa_softmax_sum_f32_span(const float *x, ptrdiff_t n, float m, double *ties, float *e_hi,

@@ -57,6 +57,7 @@ ACTIVATIONS = (
     Activation(
         name="sigmoid",
         float32_span=True,
+        float32_backward_span=True,
         backward_ulp=(1.0, 3.0),   # float64: (1 - y)(1 + y) or y(1 - y), times g: up to four roundings
         summary="Logistic sigmoid, computed in the overflow-free form.",
         formula="1 / (1 + exp(-x))",
@@ -69,6 +70,7 @@ ACTIVATIONS = (
     Activation(
         name="tanh",
         float32_span=True,
+        float32_backward_span=True,
         backward_ulp=(1.0, 3.0),   # float64: (1 - y)(1 + y) or y(1 - y), times g: up to four roundings
         summary="Hyperbolic tangent.",
         formula="tanh(x)",
