@@ -52,6 +52,21 @@ static const float FA_T_LO[32] = {
     -0x1.b83b54p-25f, -0x1.a94b14p-26f, -0x1.a09438p-25f, -0x1.3d56b2p-27f, -0x1.8837ccp-27f,
     -0x1.822dbcp-27f, -0x1.908c94p-25f, 0x1.52486cp-27f, -0x1.246ebp-26f};
 
+/* g (hi + lo) with one rounding */
+static inline __m512 fa_mul_f2_512(__m512 g, __m512 hi, __m512 lo)
+{
+    return _mm512_fmadd_ps(g, hi, _mm512_mul_ps(g, lo));
+}
+
+/* hi + lo = 1 - y exactly, for |y| <= 1 (Fast2Sum) */
+static inline __m512 fa_one_minus_512(__m512 y, __m512 *lo)
+{
+    const __m512 one = _mm512_set1_ps(1.0f);
+    __m512 hi = _mm512_sub_ps(one, y);
+    *lo = _mm512_sub_ps(_mm512_sub_ps(one, hi), y);
+    return hi;
+}
+
 /* 2^floor(scale) * (hi + lo), |lo| <= ulp(hi)/2, hi in [0.5, 2] */
 typedef struct { __m512 hi, lo, scale; } fa_f2;
 
@@ -140,7 +155,7 @@ static inline __m512 fa_sigmoid_512(__m512 x, __m512 thi0, __m512 thi1, __m512 t
  * tanh(c) rounded, a0 the constant part of the rest, P of degree 4.  The tail is below ~1/8 of c0 and
  * carries a few float roundings, so the result is rounded once from a value within ~0.05 ULP of tanh
  * (0.55 ULP over all 2^32 inputs, benchmarks/accuracy.py).  On [0, 5/64) the row is x + x^3 Q(x), so a
- * tiny x gives x.  From benchmarks/fit_tanh.py (the printed table, rows as named; column = slot).
+ * tiny x gives x.  From benchmarks/fit_tables.py (the printed table, rows as named; column = slot).
  * Slot: bits 21..25 of max(|x|, 1/16), which are the low 3 exponent bits and the top 2 mantissa bits;
  * 8 binades give 32 distinct slots (vpermt2ps reads those 5 bits, no masking). */
 static const float FA_TANH_TAB[9][32] = {
@@ -182,45 +197,144 @@ static const float FA_TANH_TAB[9][32] = {
         0x1.33de5ap-4f, 0x1.a85d42p-5f},
     /* p4 */ {-0x1.93cce6p-7f, -0x1.4e3bc6p-8f, -0x1.0076bap-9f, -0x1.7f3576p-11f, -0x1.5824fcp-13f, -0x1.753a5ep-16f,
         -0x1.942e1cp-19f, -0x1.b59c84p-22f, -0x1.5859f6p-26f, -0x1.93a616p-32f, -0x1.d92878p-38f, -0x1.155154p-43f,
-        -0x1.c9f726p-18f, 0x1.7984a2p-4f, 0x1.2c341ep-4f, 0x1.43d56ep-4f, 0x1.80cc58p-4f, 0x1.a6b5ecp-4f,
+        -0x1.c9f726p-18f, 0x1.7984a4p-4f, 0x1.2c341ep-4f, 0x1.43d57p-4f, 0x1.80cc58p-4f, 0x1.a6b5ecp-4f,
         0x1.e920b2p-4f, 0x1.0deaeap-3f, 0x1.3444f2p-3f, 0x1.4f888ep-3f, 0x1.5cf112p-3f, 0x1.587ef2p-3f,
         0x1.3a60eap-3f, 0x1.e952ep-4f, 0x1.470b84p-4f, 0x1.62817cp-5f, 0x1.ac451ep-9f, -0x1.5dd5ccp-6f,
         -0x1.9d273cp-6f, -0x1.55d56cp-6f},
     /* p5 */ {0x1.04b056p-8f, 0x1.f5d4ccp-10f, 0x1.93f0fp-11f, 0x1.32d7e6p-12f, 0x1.1e7cd8p-14f, 0x1.3761eap-17f,
         0x1.514bfp-20f, 0x1.6d362ep-23f, 0x1.491294p-27f, 0x1.81bd36p-33f, 0x1.c429f6p-39f, 0x1.09037p-44f,
         0x1.11ed78p-3f, -0x1.21e58p+4f, -0x1.1809ep+2f, -0x1.574ff4p+1f, -0x1.feb33ep-1f, 0x1.562962p-1f,
-        0x1.9bfcdep-2f, 0x1.84d4d8p-1f, -0x1.a85a86p-10f, 0x1.487622p-4f, -0x1.a357p-5f, -0x1.5d4478p-6f,
+        0x1.9bfcdep-2f, 0x1.84d4d8p-1f, -0x1.a85a84p-10f, 0x1.487622p-4f, -0x1.a357p-5f, -0x1.5d4478p-6f,
         -0x1.76db16p-5f, -0x1.d955eep-5f, -0x1.f2b7dcp-5f, -0x1.bfbbbp-5f, -0x1.071e74p-5f, -0x1.395ac6p-7f,
         0x1.768ecap-10f, 0x1.2be216p-8f},
     /* p6 */ {-0x1.7885d2p-11f, -0x1.1df2cep-11f, -0x1.fed7e4p-13f, -0x1.90e314p-14f, -0x1.7a180ap-16f, -0x1.9c7e02p-19f,
         -0x1.bf0bb6p-22f, -0x1.e4178cp-25f, -0x1.acbb22p-29f, -0x1.f68fa2p-35f, -0x1.268cc2p-40f, -0x1.59461ep-46f,
-        -0x1.15d7ecp-7f, -0x1.a60226p+8f, -0x1.60ac36p+6f, -0x1.6fba1ap+5f, -0x1.f1acb8p+3f, 0x1.9713d4p+2f,
+        -0x1.15d7ecp-7f, -0x1.a6023p+8f, -0x1.60ac36p+6f, -0x1.6fba6p+5f, -0x1.f1acb8p+3f, 0x1.9713d4p+2f,
         0x1.8bcc1cp+1f, 0x1.6cdfp+2f, -0x1.f80f3p-2f, 0x1.6082cp-3f, -0x1.4ed8dap-2f, -0x1.75df1p-4f,
         -0x1.692adcp-5f, -0x1.b6ddb8p-9f, 0x1.303a5cp-7f, 0x1.e9a2fcp-7f, 0x1.2eb356p-6f, 0x1.676044p-7f,
         0x1.0b803cp-8f, 0x1.4ea26ap-11f},
 };
 
-static inline __m512 fa_tanh_coef(int row, __m512i slot)
+/* S(a) = Q(a) e^(a^2/2), Q(a) = erfc(a/sqrt(2))/2 (gelu's normal tail), on the same intervals and in
+ * the same form as tanh (rows c0, a0, c1, p2..p6; the midpoints are FA_TANH_TAB[0]): relative error
+ * 2^-27.1 before rounding (benchmarks/fit_tables.py gelu). */
+static const float FA_GELU_S_TAB[8][32] = {
+    /* c0 */ {0x1.3aaddep-3f, 0x1.0bb968p-3f, 0x1.d0b31cp-4f, 0x1.99c2b6p-4f, 0x1.5b5acep-4f, 0x1.201faap-4f,
+        0x1.eba5fep-5f, 0x1.ac6292p-5f, 0x1.66ccb8p-5f, 0x1.26b4dp-5f, 0x1.f3ddc2p-6f, 0x1.b1d706p-6f,
+        0x1p-1f, 0x1.deb35ep-2f, 0x1.d903b6p-2f, 0x1.d36f56p-2f, 0x1.cb427ep-2f, 0x1.c0b594p-2f,
+        0x1.b68aap-2f, 0x1.acbd1ap-2f, 0x1.9eaeb6p-2f, 0x1.8d11d6p-2f, 0x1.7ca4c6p-2f, 0x1.6d4d6ep-2f,
+        0x1.58207ep-2f, 0x1.3ee88ep-2f, 0x1.28a5d4p-2f, 0x1.14e6fep-2f, 0x1.f6704ep-3f, 0x1.bdb9f2p-3f,
+        0x1.8f6846p-3f, 0x1.690b32p-3f},
+    /* a0 */ {-0x1.cacce4p-32f, 0x1.9be2e4p-28f, 0x1.050452p-33f, 0x1.b678dp-29f, -0x1.8929d6p-29f, -0x1.b4a194p-29f,
+        0x1.6c7e1p-31f, 0x1.7b7f04p-30f, -0x1.15d90ep-31f, -0x1.98739ep-32f, 0x1.7a71c8p-32f, 0x1.a2263ap-31f,
+        0x1.3a9ccp-36f, -0x1.96b466p-28f, 0x1.7ad0dp-29f, -0x1.7c156cp-28f, 0x1.0a1152p-29f, -0x1.250c84p-29f,
+        -0x1.8e27b6p-27f, -0x1.ac6042p-29f, 0x1.cdfd34p-31f, 0x1.fb3fdap-30f, -0x1.8ac26ep-27f, -0x1.b3867p-28f,
+        -0x1.ea3d52p-27f, -0x1.d2a0dap-27f, -0x1.737a02p-27f, 0x1.6f2898p-31f, -0x1.7b5f2p-29f, 0x1.4e7594p-28f,
+        0x1.7102fep-28f, 0x1.cf4d1ep-28f},
+    /* c1 */ {-0x1.b405ccp-5f, -0x1.432b1ap-5f, -0x1.ef2cc8p-6f, -0x1.85dc7ep-6f, -0x1.1be2c6p-6f, -0x1.8b1956p-7f,
+        -0x1.21ae92p-7f, -0x1.b9fa6cp-8f, -0x1.378126p-8f, -0x1.a5dac4p-9f, -0x1.3012a8p-9f, -0x1.cabcdap-10f,
+        -0x1.988454p-2f, -0x1.6f60eap-2f, -0x1.6879f2p-2f, -0x1.61bd48p-2f, -0x1.57eefap-2f, -0x1.4b651ep-2f,
+        -0x1.3f702ap-2f, -0x1.340802p-2f, -0x1.23e33p-2f, -0x1.100632p-2f, -0x1.fbc2c6p-3f, -0x1.da901p-3f,
+        -0x1.ade41ap-3f, -0x1.7a88e4p-3f, -0x1.4efb3p-3f, -0x1.29d78ap-3f, -0x1.f7949ep-4f, -0x1.9851f2p-4f,
+        -0x1.4ffe68p-4f, -0x1.18274ep-4f},
+    /* p2 */ {0x1.15aa6ap-6f, 0x1.6c5e3ep-7f, 0x1.f2f5dp-8f, 0x1.62201p-8f, 0x1.bfbaeap-9f, 0x1.07e3eap-9f,
+        0x1.4ea506p-10f, 0x1.c0f9d4p-11f, 0x1.0b6e08p-11f, 0x1.2b9aa4p-12f, 0x1.6fdc3ep-13f, 0x1.e2fd9p-14f,
+        0x1.00005cp-2f, 0x1.bf210cp-3f, 0x1.b46752p-3f, 0x1.a9fb2ap-3f, 0x1.9ae4e4p-3f, 0x1.87c034p-3f,
+        0x1.75a7d4p-3f, 0x1.648b3cp-3f, 0x1.4c96dp-3f, 0x1.2f8fb6p-3f, 0x1.158134p-3f, 0x1.fc2754p-4f,
+        0x1.be70acp-4f, 0x1.7992fcp-4f, 0x1.411f92p-4f, 0x1.1293eap-4f, 0x1.b65968p-5f, 0x1.4a033ap-5f,
+        0x1.f9a64ep-6f, 0x1.899966p-6f},
+    /* p3 */ {-0x1.49bacp-8f, -0x1.8388bp-9f, -0x1.dec332p-10f, -0x1.349ed4p-10f, -0x1.55b894p-11f, -0x1.57fc94p-12f,
+        -0x1.7b5ffp-13f, -0x1.c1554ep-14f, -0x1.c62dc8p-15f, -0x1.a6545cp-16f, -0x1.ba9034p-17f, -0x1.fa5d58p-18f,
+        -0x1.107a5cp-3f, -0x1.cda574p-4f, -0x1.c57154p-4f, -0x1.b3d3e4p-4f, -0x1.a3a894p-4f, -0x1.8cd53ep-4f,
+        -0x1.780942p-4f, -0x1.625aa2p-4f, -0x1.46d47ap-4f, -0x1.250f44p-4f, -0x1.075f6ap-4f, -0x1.d9e71cp-5f,
+        -0x1.95c362p-5f, -0x1.4baea4p-5f, -0x1.10a85cp-5f, -0x1.c30992p-6f, -0x1.56ae92p-6f, -0x1.e3d24cp-7f,
+        -0x1.5c2c8p-7f, -0x1.fe282cp-8f},
+    /* p4 */ {0x1.70c9f8p-10f, 0x1.87b1aep-11f, 0x1.b7d43cp-12f, 0x1.03176p-12f, 0x1.fa3c88p-14f, 0x1.b63f52p-15f,
+        0x1.a67672p-16f, 0x1.bb53aap-17f, 0x1.7daf44p-18f, 0x1.277ca6p-19f, 0x1.08c8bap-20f, 0x1.085642p-21f,
+        0x1.05f438p-4f, 0x1.a35fd2p-5f, 0x1.a2a49ep-5f, 0x1.87b66cp-5f, 0x1.7c8c44p-5f, 0x1.64af6ep-5f,
+        0x1.518d94p-5f, 0x1.38f75p-5f, 0x1.1ebab6p-5f, 0x1.f9fafcp-6f, 0x1.c06186p-6f, 0x1.8d03eep-6f,
+        0x1.4c4b6cp-6f, 0x1.079f28p-6f, 0x1.a47ff8p-7f, 0x1.51cb2cp-7f, 0x1.eb3658p-8f, 0x1.475e32p-8f,
+        0x1.bd6bfep-9f, 0x1.34f2eep-9f},
+    /* p5 */ {-0x1.89206ep-12f, -0x1.7e5bap-13f, -0x1.87741cp-14f, -0x1.aaa6dap-15f, -0x1.70fdbp-16f, -0x1.140a78p-17f,
+        -0x1.d0a502p-19f, -0x1.b46b36p-20f, -0x1.43659p-21f, -0x1.a057e2p-23f, -0x1.3d728cp-24f, -0x1.15682p-25f,
+        -0x1.57368cp-5f, -0x1.d84112p+2f, 0x1.ad6a78p+2f, -0x1.d2ac26p+2f, -0x1.36e3b8p-2f, -0x1.dfa55p-4f,
+        0x1.fbf9ecp-2f, -0x1.e7348p-2f, -0x1.a0848cp-7f, -0x1.9dbbe4p-6f, -0x1.abd366p-8f, -0x1.c1b6aap-7f,
+        -0x1.011de4p-7f, -0x1.5eb806p-8f, -0x1.696334p-8f, -0x1.bf6b6ap-9f, -0x1.46a39ep-9f, -0x1.a1e9e6p-10f,
+        -0x1.142308p-10f, -0x1.6043bep-11f},
+    /* p6 */ {0x1.8ab098p-14f, 0x1.63fe1p-15f, 0x1.4cbe7ep-16f, 0x1.56d6fep-17f, 0x1.01de74p-18f, 0x1.51753ep-20f,
+        0x1.f2d07ep-22f, 0x1.a4a368p-23f, 0x1.0998fep-24f, 0x1.1f2a44p-26f, 0x1.75a3e4p-28f, 0x1.1f01c8p-29f,
+        0x1.2480ap-4f, 0x1.6571b6p+3f, -0x1.e26126p+2f, 0x1.85e5cp+3f, 0x1.395dep-2f, 0x1.55733p-2f,
+        -0x1.6e467cp-1f, 0x1.6ada7p-1f, -0x1.a9c57ep-9f, 0x1.5e7c08p-6f, -0x1.76285cp-7f, 0x1.8a5a7p-8f,
+        0x1.7dbc8p-9f, 0x1.6cecf8p-10f, 0x1.4a403cp-9f, 0x1.c3aeb2p-11f, 0x1.905fcap-11f, 0x1.ff2bfp-12f,
+        0x1.463c74p-12f, 0x1.714abcp-13f},
+};
+
+static inline __m512 fa_coef(const float *row, __m512i slot)
 {
-    return _mm512_permutex2var_ps(_mm512_loadu_ps(FA_TANH_TAB[row]), slot, _mm512_loadu_ps(FA_TANH_TAB[row] + 16));
+    return _mm512_permutex2var_ps(_mm512_loadu_ps(row), slot, _mm512_loadu_ps(row + 16));
+}
+
+/* The interval polynomial from rows c0, a0, c1, p2..p6 (t = |x| - centre): returns c0, and the rest,
+ * c1 t + (a0 + t^2 P(t)), in *tail */
+static inline __m512 fa_interval_512(const float (*rows)[32], __m512i slot, __m512 t, __m512 *tail)
+{
+    __m512 p = _mm512_fmadd_ps(fa_coef(rows[7], slot), t, fa_coef(rows[6], slot));
+    p = _mm512_fmadd_ps(p, t, fa_coef(rows[5], slot));
+    p = _mm512_fmadd_ps(p, t, fa_coef(rows[4], slot));
+    p = _mm512_fmadd_ps(p, t, fa_coef(rows[3], slot));
+    *tail = _mm512_fmadd_ps(fa_coef(rows[2], slot), t, _mm512_fmadd_ps(_mm512_mul_ps(t, t), p, fa_coef(rows[1], slot)));
+    return fa_coef(rows[0], slot);
+}
+
+/* |x| clamped below 16 (vminps returns its second operand when one is NaN, so NaN stays NaN and
+ * propagates through t; its slot, from the max, is the first one), its slot and t = |x| - centre */
+static inline __m512 fa_interval_arg_512(__m512 x, __m512i *slot, __m512 *t)
+{
+    __m512 ax = _mm512_min_ps(_mm512_set1_ps(0x1.fffffep+3f), _mm512_andnot_ps(_mm512_set1_ps(FA_SIGN), x));
+    *slot = _mm512_srli_epi32(_mm512_castps_si512(_mm512_max_ps(ax, _mm512_set1_ps(0x1p-4f))), 21);
+    *t = _mm512_sub_ps(ax, fa_coef(FA_TANH_TAB[0], *slot));
+    return ax;
 }
 
 static inline __m512 fa_tanh_512(__m512 x)
 {
-    const __m512 sign = _mm512_set1_ps(FA_SIGN);
-    /* |x| clamped below 16, where tanh is 1 from 9.02 on; vminps returns its second operand when one is
-     * NaN, so NaN stays NaN and propagates through t (its slot, from the max, is the first one) */
-    __m512 ax = _mm512_min_ps(_mm512_set1_ps(0x1.fffffep+3f), _mm512_andnot_ps(sign, x));
-    __m512i slot = _mm512_srli_epi32(_mm512_castps_si512(_mm512_max_ps(ax, _mm512_set1_ps(0x1p-4f))), 21);
-    __m512 t = _mm512_sub_ps(ax, fa_tanh_coef(0, slot));
-    __m512 p = _mm512_fmadd_ps(fa_tanh_coef(8, slot), t, fa_tanh_coef(7, slot));
-    p = _mm512_fmadd_ps(p, t, fa_tanh_coef(6, slot));
-    p = _mm512_fmadd_ps(p, t, fa_tanh_coef(5, slot));
-    p = _mm512_fmadd_ps(p, t, fa_tanh_coef(4, slot));
-    __m512 tail = _mm512_fmadd_ps(_mm512_mul_ps(t, t), p, fa_tanh_coef(2, slot));
-    tail = _mm512_fmadd_ps(fa_tanh_coef(3, slot), t, tail);
+    __m512i slot;
+    __m512 t, tail;
+    fa_interval_arg_512(x, &slot, &t);          /* tanh is 1 from 9.02 on */
+    __m512 c0 = fa_interval_512(FA_TANH_TAB + 1, slot, t, &tail);
     /* the sign goes back on last: tanh(-0) = -0 */
-    return _mm512_or_ps(_mm512_add_ps(fa_tanh_coef(1, slot), tail), _mm512_and_ps(x, sign));
+    return _mm512_or_ps(_mm512_add_ps(c0, tail), _mm512_and_ps(x, _mm512_set1_ps(FA_SIGN)));
+}
+
+/* gelu(x) = x Phi(x): x Q(|x|) for x < 0, x (1 - Q(x)) for x >= 0, with Q(a) = e^(-a^2/2) S(a).  a^2 is
+ * kept exact (p + p_lo), e^(-p/2) comes as a hi + lo pair (2^-30) and the p_lo part as the factor
+ * 1 - p_lo/2; S is kept as hi + lo (Fast2Sum), so Q is within ~2^-27 of itself (S's fit) and the result
+ * is rounded once: within 0.65 ULP.  Beyond the table: x for x >= 16 (and inf), -0 below -16 (x Phi(x)
+ * underflows from -14.5 on, -inf included). */
+static inline __m512 fa_gelu_512(__m512 x, __m512 thi0, __m512 thi1, __m512 tlo0, __m512 tlo1)
+{
+    const __m512 one = _mm512_set1_ps(1.0f);
+    __m512i slot;
+    __m512 t, tail;
+    __m512 a = fa_interval_arg_512(x, &slot, &t);
+    __m512 c0 = fa_interval_512(FA_GELU_S_TAB, slot, t, &tail);
+    __m512 s = _mm512_add_ps(c0, tail);
+    __m512 s_lo = _mm512_add_ps(_mm512_sub_ps(c0, s), tail);
+    __m512 p = _mm512_mul_ps(a, a), p_lo = _mm512_fmsub_ps(a, a, p);
+    fa_f2 e = fa_exp_f2_512(_mm512_mul_ps(p, _mm512_set1_ps(-0.5f)), thi0, thi1, tlo0, tlo1);
+    /* Q = e S (1 - p_lo/2), unscaled */
+    __m512 q = _mm512_mul_ps(e.hi, s);
+    __m512 q_lo = _mm512_fmadd_ps(e.hi, s_lo, _mm512_fmadd_ps(e.lo, s, _mm512_fmsub_ps(e.hi, s, q)));
+    q_lo = _mm512_fnmadd_ps(_mm512_mul_ps(q, _mm512_set1_ps(0.5f)), p_lo, q_lo);
+    /* x < 0: x Q; x >= 0: x (1 - Q), 1 - Q exact as hi + lo (Q <= 1/2) */
+    __m512 r_neg = _mm512_scalef_ps(fa_mul_f2_512(x, q, q_lo), e.scale);
+    __m512 qs = _mm512_scalef_ps(q, e.scale), qs_lo = _mm512_scalef_ps(q_lo, e.scale);
+    __m512 d_lo, d_hi = fa_one_minus_512(qs, &d_lo);
+    __m512 r = _mm512_mask_blend_ps(_mm512_cmp_ps_mask(x, _mm512_setzero_ps(), _CMP_LT_OQ),
+                                    fa_mul_f2_512(x, d_hi, _mm512_sub_ps(d_lo, qs_lo)), r_neg);
+    r = _mm512_mask_blend_ps(_mm512_cmp_ps_mask(x, _mm512_set1_ps(-0x1.fffffep+3f), _CMP_LT_OQ), r,
+                             _mm512_set1_ps(FA_SIGN));
+    return _mm512_mask_blend_ps(_mm512_cmp_ps_mask(x, _mm512_set1_ps(0x1.fffffep+3f), _CMP_GT_OQ), r, x);
 }
 
 /* v sigmoid(x) (silu: v = x; glu: v = a, x = b) = v / (1 + z) for x >= 0, v z / (1 + z) for x < 0,
@@ -271,24 +385,10 @@ static inline __m512 fa_fix_lanes(__m512 r, __m512 a, __m512 b, __mmask16 odd, f
     return r;
 }
 
-/* g (hi + lo) with one rounding */
-static inline __m512 fa_mul_f2_512(__m512 g, __m512 hi, __m512 lo)
-{
-    return _mm512_fmadd_ps(g, hi, _mm512_mul_ps(g, lo));
-}
-
 /* Backward of sigmoid and tanh from y: g y (1 - y) and g (1 - y)(1 + y), for |y| <= 1 and finite g.  1 - y
  * and 1 + |y| are exact as hi + lo (Fast2Sum, |1| >= |y|) and their product is kept as hi + lo (FMA; the
  * low-times-low term is below 2^-48 of it), so the result is rounded once, as the double formula of the
  * portable path (which the other lanes take, one by one: y beyond [-1, 1], NaN or infinite y or g). */
-static inline __m512 fa_one_minus_512(__m512 y, __m512 *lo)
-{
-    const __m512 one = _mm512_set1_ps(1.0f);
-    __m512 hi = _mm512_sub_ps(one, y);
-    *lo = _mm512_sub_ps(_mm512_sub_ps(one, hi), y);
-    return hi;
-}
-
 static inline __mmask16 fa_saved_y_odd(__m512 g, __m512 y)
 {
     return (__mmask16)~(_mm512_cmp_ps_mask(_mm512_abs_ps(y), _mm512_set1_ps(1.0f), _CMP_LE_OQ)
@@ -464,6 +564,7 @@ FA_SPAN(sigmoid, FA_EXP_SETUP, FA_EXP_ARGS)
 FA_SPAN(tanh, , )
 FA_SPAN(exponential, FA_EXP_SETUP, FA_EXP_ARGS)
 FA_SPAN(silu, FA_EXP_SETUP, FA_EXP_ARGS)
+FA_SPAN(gelu, FA_EXP_SETUP, FA_EXP_ARGS)
 
 /* out[i] = NAME(a[i], b[i]) over one span (glu's halves; silu's backward: grad, x), head and tail masked */
 #define FA_SPAN2(NAME)                                                                                  \
@@ -628,6 +729,8 @@ static inline void fa_tanh_f32_span(const float *x, float *out, ptrdiff_t n)
 static inline void fa_exponential_f32_span(const float *x, float *out, ptrdiff_t n)
 { (void)x; (void)out; (void)n; }
 static inline void fa_silu_f32_span(const float *x, float *out, ptrdiff_t n)
+{ (void)x; (void)out; (void)n; }
+static inline void fa_gelu_f32_span(const float *x, float *out, ptrdiff_t n)
 { (void)x; (void)out; (void)n; }
 static inline void fa_glu_f32_span(const float *a, const float *b, float *out, ptrdiff_t n)
 { (void)a; (void)b; (void)out; (void)n; }

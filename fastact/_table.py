@@ -40,7 +40,8 @@ class Activation:
     float32_ulp: float = 0.0  # accuracy bound promised and tested for float32 (0 = exact)
     float64_ulp: float = 0.0
     summary: str = ""
-    # a hand-vectorised float32 forward fa_NAME_f32_span exists in _spans.h (used by the AVX-512 build)
+    # a hand-vectorised float32 forward fa_NAME_f32_span exists in _spans.h (used by the AVX-512 build;
+    # for a row whose first parameter is a flag, the form with the flag off)
     float32_span: bool = False
     # and a backward fa_NAME_backward_f32_span(grad, saved, out, n)
     float32_backward_span: bool = False
@@ -132,6 +133,7 @@ ACTIVATIONS += (
     ),
     Activation(
         name="gelu",
+        float32_span=True,
         backward_cancels=True,
         summary="Gaussian error linear unit; exact (erfc) form, or the tanh approximation.",
         formula="x * Phi(x) = x/2 * erfc(-x/sqrt(2)); approximate: x/2 * (1 + tanh(sqrt(2/pi) * (x + 0.044715 x^3)))",

@@ -1,0 +1,141 @@
+"""Reproduce the float32 interval tables of fastact/_spans.h: FA_TANH_TAB (tanh) and FA_GELU_S_TAB (gelu).
+
+[0, 16) is split into 32 intervals: quarter binades from 1/16 to 16, the first widened down to 0.  On
+each, f(c + t) = c0 + (c1 t + (a0 + t^2 P(t))) with c the interval's midpoint (so |x| - c is exact),
+c0 = f(c) rounded to float and P of degree 4 (degree 6 in all).  The functions:
+
+  tanh  tanh(x); its first interval is odd, x + x^3 Q(x), so that tiny x give x exactly;
+  gelu  S(a) = Q(a) e^(a^2/2), Q(a) = erfc(a/sqrt(2))/2 the normal tail: gelu(x) = x (1 - Q(x)) for
+        x >= 0 and x Q(-x) below, and S is smooth where Q itself falls by e^-128.
+
+Coefficients are weighted least-squares fits (relative error) at 300 Chebyshev nodes against mpmath,
+rounded to float one at a time (c1 first, then a0, then upwards), refitting the rest after each
+rounding so that the later ones absorb the rounding error.  The kernels take the slot from bits 21..25
+of max(|x|, 1/16) (two exponent bits' worth of quarter binades: 8 binades map to 32 distinct slots), so
+the tables are stored in slot order; the midpoints (the "centre" row) are tanh's table's first row.
+
+Prints the C table and, per interval, the largest error of a float32 emulation of the evaluation on a
+grid: tanh in ULP of the rounded result (0.549 when written; benchmarks/accuracy.py sweeps every input
+of the compiled kernel), S as its relative error before rounding (2^-27.2).
+
+    python benchmarks/fit_tables.py tanh|gelu          # needs mpmath
+"""
+import sys
+
+import mpmath as mp
+import numpy as np
+
+mp.mp.prec = 80
+DEG, NODES = 6, 300
+f32 = np.float32
+ROWS = ("centre", "c0", "a0", "c1", "p2", "p3", "p4", "p5", "p6")
+
+
+def bounds(j):
+    e, q = -4 + j // 4, j % 4
+    lo, hi = 2.0**e * (1 + q / 4), 2.0**e * (1 + (q + 1) / 4)
+    return (0.0 if j == 0 else lo), hi
+
+
+def slot(j):
+    return (((127 - 4 + j // 4) & 7) << 2) | (j % 4)
+
+
+def rounded_fit(ts, g, wt, scale, powers, order):
+    """Weighted least squares of g by sum a_k t^k (k in powers), rounding a_k to float in `order`."""
+    fixed = {}
+    for k in order:
+        free = [m for m in powers if m not in fixed]
+        basis = np.stack([(ts / scale) ** m for m in free], axis=1)
+        rest = g - sum(fixed[m] * ts**m for m in fixed) if fixed else g
+        sol = np.linalg.lstsq(basis * wt[:, None], rest * wt, rcond=None)[0]
+        fixed[k] = float(f32(sol[free.index(k)] / scale**k))
+    return fixed
+
+
+def fit_interval(j, f):
+    """The row of interval j for f (an mpmath function): [centre, c0, a0, c1, p2, ..., p6]."""
+    lo, hi = bounds(j)
+    cheb = np.cos(np.pi * (2 * np.arange(NODES) + 1) / (2 * NODES))
+    c = 0.0 if j == 0 else (lo + hi) / 2
+    ts = (lo + hi) / 2 - c + (hi - lo) / 2 * cheb
+    w = max(abs(lo - c), abs(hi - c))
+    ys = [f(mp.mpf(c) + mp.mpf(t)) for t in ts]
+    c0 = float(f32(float(f(mp.mpf(c)))))
+    g = np.array([float(y - mp.mpf(c0)) for y in ys])
+    a = rounded_fit(ts, g, 1.0 / np.array([float(y) for y in ys]), w, range(DEG + 1), [1, 0] + list(range(2, DEG + 1)))
+    return [c, c0, a[0], a[1]] + [a[k] for k in range(2, DEG + 1)]
+
+
+def fit_tanh(j):
+    if j > 0:
+        return fit_interval(j, mp.tanh)
+    # (tanh(x) - x) / x^3 = p3 + p4 x + p5 x^2 + p6 x^3 on [0, 5/64]
+    hi = bounds(0)[1]
+    xs = hi / 2 + hi / 2 * np.cos(np.pi * (2 * np.arange(NODES) + 1) / (2 * NODES))
+    g = np.array([float((mp.tanh(mp.mpf(x)) - x) / mp.mpf(x) ** 3) for x in xs])
+    q = rounded_fit(xs, g, np.ones_like(xs), hi, range(DEG - 2), range(DEG - 2))
+    return [0.0, 0.0, 0.0, 1.0, 0.0] + [q[k] for k in range(DEG - 2)]
+
+
+def gelu_s(a):
+    return mp.erfc(a / mp.sqrt(2)) / 2 * mp.exp(a * a / 2)
+
+
+def fit_gelu(j):
+    return fit_interval(j, gelu_s)
+
+
+def fma32(a, b, c):
+    return f32(np.float64(a) * np.float64(b) + np.float64(c))
+
+
+def evaluate(x, row):
+    """The kernel's evaluation in float32 arithmetic (FMA emulated in double), unrounded: c0 + tail."""
+    centre, c0, a0, c1, *p = [f32(v) for v in row]
+    t = f32(x - centre)
+    acc = p[-1]
+    for k in p[-2::-1]:
+        acc = fma32(acc, t, k)
+    return mp.mpf(float(c0)) + mp.mpf(float(fma32(c1, t, fma32(f32(np.float64(t) * t), acc, a0))))
+
+
+def hexf(v):
+    """v (a float32 value) as a C float literal: 0x1.8p-3f"""
+    if v == 0:
+        return "0.0f"
+    mant, exp = float(v).hex().split("p")
+    return mant.rstrip("0").rstrip(".") + "p" + exp + "f"
+
+
+def main(name):
+    fit, f, tab = {"tanh": (fit_tanh, mp.tanh, "FA_TANH_TAB"), "gelu": (fit_gelu, gelu_s, "FA_GELU_S_TAB")}[name]
+    rows = ROWS if name == "tanh" else ROWS[1:]
+    table = [[0.0] * 32 for _ in rows]
+    worst = 0.0
+    for j in range(32):
+        row = fit(j)
+        for r, v in enumerate(row[len(ROWS) - len(rows):]):
+            table[r][slot(j)] = v
+        lo, hi = bounds(j)
+        err = 0.0
+        for x in np.linspace(lo, hi, 400, endpoint=False).astype(np.float32)[1:]:
+            ref = f(mp.mpf(float(x)))
+            if name == "tanh":      # ULP of the rounded result
+                ulp = mp.mpf(2) ** (mp.floor(mp.log(ref, 2)) - 23)
+                err = max(err, float(abs(mp.mpf(float(f32(float(evaluate(x, row))))) - ref) / ulp))
+            else:                   # relative, before rounding
+                err = max(err, float(abs(evaluate(x, row) - ref) / ref))
+        worst = max(worst, err)
+        print(f"/* [{lo:g}, {hi:g}): {err:.3g} */")
+    print(f"/* worst {worst:.3g} */")
+    print(f"static const float {tab}[{len(rows)}][32] = {{")
+    for rname, vals in zip(rows, table):
+        items = [hexf(v) for v in vals]
+        lines = [", ".join(items[i:i + 6]) for i in range(0, 32, 6)]
+        print(f"    /* {rname} */ {{" + ",\n        ".join(lines) + "},")
+    print("};")
+
+
+if __name__ == "__main__":
+    main(sys.argv[1] if len(sys.argv) > 1 else "tanh")
