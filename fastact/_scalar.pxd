@@ -426,7 +426,7 @@ cdef inline floating gelu_fwd(floating x, floating a, floating b, floating c) no
         return _gelu_cdf(x, True)
 
 cdef inline floating gelu_bwd(floating g, floating x, floating a, floating b, floating c) noexcept nogil:
-    cdef double xd = x, s, sn, du, d
+    cdef double xd = x, s, sn, du, d, phi, r
     if a != 0:
         s = _gelu_tanh_sig(x, 1.0, True)
         sn = _gelu_tanh_sig(x, -1.0, True)
@@ -434,8 +434,15 @@ cdef inline floating gelu_bwd(floating g, floating x, floating a, floating b, fl
         d = s + xd * s * sn * du
     else:
         # phi(x) = exp(-x^2/2)/sqrt(2 pi), with the rounding of x^2 carried to first order
-        d = (_gelu_cdf(x, False) + xd * FA_GELU_1_SQRT2PI * _exp_exact(x, -0.5 * (xd * xd))
-             * (1.0 - 0.5 * fma(xd, xd, -(xd * xd))))
+        phi = FA_GELU_1_SQRT2PI * _exp_exact(x, -0.5 * (xd * xd)) * (1.0 - 0.5 * fma(xd, xd, -(xd * xd)))
+        d = _gelu_cdf(x, False) + xd * phi
+        if floating is float:
+            # below -14 the float erfc is cut off (Phi < 1e-45 alone is nothing to a float), but g d is
+            # not for a large g: d = phi (R(a) - a), R(a) = Phi(-a)/phi(a) by its asymptotic series
+            # (1/a)(1 - r + 3r^2 - 15r^3 + ...), r = 1/a^2 < 1/196 (6 terms: 2^-33)
+            r = 1.0 / (xd * xd)
+            d = (phi * ((1.0 - r * (1.0 - 3.0 * r * (1.0 - 5.0 * r * (1.0 - 7.0 * r * (1.0 - 9.0 * r))))) / -xd + xd)
+                 if xd < -14.0 else d)
     if floating is double:
         if x != x:
             return x

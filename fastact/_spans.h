@@ -58,6 +58,23 @@ static inline __m512 fa_mul_f2_512(__m512 g, __m512 hi, __m512 lo)
     return _mm512_fmadd_ps(g, hi, _mm512_mul_ps(g, lo));
 }
 
+/* g (hi + lo) 2^floor(scale), rounded once: g is first brought into [2^-64, 2^64) and its exponent moved
+ * into the scale (a huge g times an unscaled hi of up to ~13 would overflow; a tiny g's products would
+ * be rounded twice as subnormals); an infinite g gives g hi (g lo may be inf * 0) */
+static inline __m512 fa_mul_f2_scaled_512(__m512 g, __m512 hi, __m512 lo, __m512 scale)
+{
+    __m512 ag = _mm512_abs_ps(g);
+    __mmask16 huge = _mm512_cmp_ps_mask(ag, _mm512_set1_ps(0x1p64f), _CMP_GE_OQ);
+    __mmask16 tiny = _mm512_cmp_ps_mask(ag, _mm512_set1_ps(0x1p-64f), _CMP_LT_OQ);
+    __m512 gs = _mm512_mask_mul_ps(g, huge, g, _mm512_set1_ps(0x1p-64f));
+    gs = _mm512_mask_mul_ps(gs, tiny, gs, _mm512_set1_ps(0x1p64f));
+    scale = _mm512_mask_add_ps(scale, huge, scale, _mm512_set1_ps(64.0f));
+    scale = _mm512_mask_sub_ps(scale, tiny, scale, _mm512_set1_ps(64.0f));
+    __m512 r = fa_mul_f2_512(gs, hi, lo);
+    r = _mm512_mask_mul_ps(r, _mm512_cmp_ps_mask(ag, _mm512_set1_ps(INFINITY), _CMP_EQ_OQ), gs, hi);
+    return _mm512_scalef_ps(r, scale);
+}
+
 /* hi + lo = 1 - y exactly, for |y| <= 1 (Fast2Sum) */
 static inline __m512 fa_one_minus_512(__m512 y, __m512 *lo)
 {
@@ -65,6 +82,22 @@ static inline __m512 fa_one_minus_512(__m512 y, __m512 *lo)
     __m512 hi = _mm512_sub_ps(one, y);
     *lo = _mm512_sub_ps(_mm512_sub_ps(one, hi), y);
     return hi;
+}
+
+/* r with the lanes in `odd` replaced by f(a, b) one by one, from the loaded lanes (out may be a or b) */
+static inline __m512 fa_fix_lanes(__m512 r, __m512 a, __m512 b, __mmask16 odd, float (*f)(float, float))
+{
+    if (odd) {
+        float al[16], bl[16], rl[16];
+        _mm512_storeu_ps(al, a);
+        _mm512_storeu_ps(bl, b);
+        _mm512_storeu_ps(rl, r);
+        for (int j = 0; j < 16; j++)
+            if (odd >> j & 1)
+                rl[j] = f(al[j], bl[j]);
+        r = _mm512_loadu_ps(rl);
+    }
+    return r;
 }
 
 /* 2^floor(scale) * (hi + lo), |lo| <= ulp(hi)/2, hi in [0.5, 2] */
@@ -311,21 +344,39 @@ static inline __m512 fa_tanh_512(__m512 x)
  * 1 - p_lo/2; S is kept as hi + lo (Fast2Sum), so Q is within ~2^-27 of itself (S's fit) and the result
  * is rounded once: within 0.65 ULP.  Beyond the table: x for x >= 16 (and inf), -0 below -16 (x Phi(x)
  * underflows from -14.5 on, -inf included). */
-static inline __m512 fa_gelu_512(__m512 x, __m512 thi0, __m512 thi1, __m512 tlo0, __m512 tlo1)
+/* gelu's common part: a = |x| clamped below 16 (NaN kept), S(a) as s + s_lo, and E = e^(-a^2/2) as
+ * 2^floor(e.scale) (e.hi + e.lo), a^2 kept exact (p + p_lo) with p_lo's part taken to first order */
+typedef struct { __m512 a, s, s_lo; fa_f2 e; } fa_gelu_parts;
+
+static inline fa_gelu_parts fa_gelu_parts_512(__m512 x, __m512 thi0, __m512 thi1, __m512 tlo0, __m512 tlo1)
 {
-    const __m512 one = _mm512_set1_ps(1.0f);
+    fa_gelu_parts r;
     __m512i slot;
     __m512 t, tail;
-    __m512 a = fa_interval_arg_512(x, &slot, &t);
+    r.a = fa_interval_arg_512(x, &slot, &t);
     __m512 c0 = fa_interval_512(FA_GELU_S_TAB, slot, t, &tail);
-    __m512 s = _mm512_add_ps(c0, tail);
-    __m512 s_lo = _mm512_add_ps(_mm512_sub_ps(c0, s), tail);
-    __m512 p = _mm512_mul_ps(a, a), p_lo = _mm512_fmsub_ps(a, a, p);
-    fa_f2 e = fa_exp_f2_512(_mm512_mul_ps(p, _mm512_set1_ps(-0.5f)), thi0, thi1, tlo0, tlo1);
-    /* Q = e S (1 - p_lo/2), unscaled */
-    __m512 q = _mm512_mul_ps(e.hi, s);
-    __m512 q_lo = _mm512_fmadd_ps(e.hi, s_lo, _mm512_fmadd_ps(e.lo, s, _mm512_fmsub_ps(e.hi, s, q)));
-    q_lo = _mm512_fnmadd_ps(_mm512_mul_ps(q, _mm512_set1_ps(0.5f)), p_lo, q_lo);
+    r.s = _mm512_add_ps(c0, tail);
+    r.s_lo = _mm512_add_ps(_mm512_sub_ps(c0, r.s), tail);
+    __m512 p = _mm512_mul_ps(r.a, r.a), p_lo = _mm512_fmsub_ps(r.a, r.a, p);
+    r.e = fa_exp_f2_512(_mm512_mul_ps(p, _mm512_set1_ps(-0.5f)), thi0, thi1, tlo0, tlo1);
+    r.e.lo = _mm512_fnmadd_ps(_mm512_mul_ps(r.e.hi, _mm512_set1_ps(0.5f)), p_lo, r.e.lo);
+    return r;
+}
+
+/* E v (v = v + v_lo) as hi + lo, unscaled */
+static inline __m512 fa_gelu_times_e_512(fa_f2 e, __m512 v, __m512 v_lo, __m512 *lo)
+{
+    __m512 q = _mm512_mul_ps(e.hi, v);
+    *lo = _mm512_fmadd_ps(e.hi, v_lo, _mm512_fmadd_ps(e.lo, v, _mm512_fmsub_ps(e.hi, v, q)));
+    return q;
+}
+
+static inline __m512 fa_gelu_512(__m512 x, __m512 thi0, __m512 thi1, __m512 tlo0, __m512 tlo1)
+{
+    fa_gelu_parts g = fa_gelu_parts_512(x, thi0, thi1, tlo0, tlo1);
+    fa_f2 e = g.e;
+    /* Q = E S, unscaled */
+    __m512 q_lo, q = fa_gelu_times_e_512(e, g.s, g.s_lo, &q_lo);
     /* x < 0: x Q; x >= 0: x (1 - Q), 1 - Q exact as hi + lo (Q <= 1/2) */
     __m512 r_neg = _mm512_scalef_ps(fa_mul_f2_512(x, q, q_lo), e.scale);
     __m512 qs = _mm512_scalef_ps(q, e.scale), qs_lo = _mm512_scalef_ps(q_lo, e.scale);
@@ -335,6 +386,76 @@ static inline __m512 fa_gelu_512(__m512 x, __m512 thi0, __m512 thi1, __m512 tlo0
     r = _mm512_mask_blend_ps(_mm512_cmp_ps_mask(x, _mm512_set1_ps(-0x1.fffffep+3f), _CMP_LT_OQ), r,
                              _mm512_set1_ps(FA_SIGN));
     return _mm512_mask_blend_ps(_mm512_cmp_ps_mask(x, _mm512_set1_ps(0x1.fffffep+3f), _CMP_GT_OQ), r, x);
+}
+
+/* Near a root r = r_hi + r_lo + r_lo2 of a derivative (three floats: the nearest float to r is within
+ * 2^-25 of it, where two would leave 2^-25 of h): f1 h as hi + lo for h = v - r, with v - r_hi exact
+ * (Sterbenz) and h renormalised first (TwoSum), so that f1 h keeps its relative accuracy when v - r_hi
+ * is 0 or a few ULP; *hf gets h rounded, for the higher terms. */
+static inline __m512 fa_root_linear_512(__m512 v, float r_hi, float r_lo, float r_lo2, float f1_hi, float f1_lo,
+                                        __m512 *lo, __m512 *hf)
+{
+    __m512 h_lo, h = fa_two_sum_512(_mm512_sub_ps(v, _mm512_set1_ps(r_hi)), _mm512_set1_ps(-r_lo), &h_lo);
+    h_lo = _mm512_sub_ps(h_lo, _mm512_set1_ps(r_lo2));
+    const __m512 m_hi = _mm512_set1_ps(f1_hi);
+    __m512 a = _mm512_mul_ps(m_hi, h);
+    *lo = _mm512_fmadd_ps(m_hi, h_lo, _mm512_fmadd_ps(_mm512_set1_ps(f1_lo), h, _mm512_fmsub_ps(m_hi, h, a)));
+    *hf = h;
+    return a;
+}
+
+/* gelu's backward for x < -16 (where the derivative, about x phi(x), is below float's range but g times
+ * it need not be) and -inf, in double */
+static inline float fa_gelu_backward_1(float g, float x)
+{
+    if (isinf(x))
+        return g * 0.0f;
+    double xd = x;
+    return (float)((double)g * (erfc(-xd * 0.7071067811865476) / 2 + xd * exp(-0.5 * xd * xd) * 0.3989422804014327));
+}
+
+/* gelu's backward g (Phi(x) + x phi(x)).  With a = |x|, E = e^(-a^2/2) (hi + lo, the rounding of a^2
+ * carried to first order) and F = S(a) - a/sqrt(2 pi): the derivative is E F for x < 0 and 1 - E F for
+ * x >= 0 (Q = E S, phi = E/sqrt(2 pi)).  E F is kept as hi + lo and the result rounded once.  F crosses
+ * zero at a0 = 0.75179 (x = -a0 is gelu's minimum), where S - a c would keep only S's absolute 2^-31:
+ * for |a - a0| < 0.1, F = f1 h + h^2 P(h) with h = a - a0 (fitted, 2^-30.9 relative; f1 and a0 as
+ * hi + lo).  x above 16: g; below -16 (and -inf): fa_gelu_backward_1, lane by lane. */
+static inline __m512 fa_gelu_backward_512(__m512 g, __m512 x, __m512 thi0, __m512 thi1, __m512 tlo0, __m512 tlo1)
+{
+    const __m512 c_hi = _mm512_set1_ps(0x1.988454p-2f), c_lo = _mm512_set1_ps(-0x1.857936p-27f);
+    fa_gelu_parts gp = fa_gelu_parts_512(x, thi0, thi1, tlo0, tlo1);
+    __m512 a = gp.a, s = gp.s, s_lo = gp.s_lo;
+    fa_f2 e = gp.e;
+    /* F = S - a c */
+    __m512 ac = _mm512_mul_ps(a, c_hi);
+    __m512 ac_lo = _mm512_fmadd_ps(a, c_lo, _mm512_fmsub_ps(a, c_hi, ac));
+    __m512 f_lo, f = fa_two_sum_512(s, _mm512_sub_ps(_mm512_setzero_ps(), ac), &f_lo);
+    f_lo = _mm512_add_ps(f_lo, _mm512_sub_ps(s_lo, ac_lo));
+    __m512 h = _mm512_sub_ps(a, _mm512_set1_ps(0x1.80ead2p-1f));        /* exact near a0 */
+    __mmask16 root = _mm512_cmp_ps_mask(_mm512_abs_ps(h), _mm512_set1_ps(0.1f), _CMP_LT_OQ);
+    if (root) {
+        __m512 r_lo, hf, r_hi = fa_root_linear_512(a, 0x1.80ead2p-1f, -0x1.a03fd4p-27f, 0x1.eec18cp-52f,
+                                                   -0x1.25126cp-1f, -0x1.569052p-29f, &r_lo, &hf);
+        __m512 q = _mm512_fmadd_ps(_mm512_set1_ps(0x1.c882cp-10f), hf, _mm512_set1_ps(-0x1.52fab6p-8f));
+        q = _mm512_fmadd_ps(q, hf, _mm512_set1_ps(0x1.d5079p-7f));
+        q = _mm512_fmadd_ps(q, hf, _mm512_set1_ps(-0x1.2bad18p-5f));
+        q = _mm512_fmadd_ps(q, hf, _mm512_set1_ps(0x1.5b297ep-4f));
+        __m512 w_lo, w = fa_two_sum_512(r_hi, _mm512_fmadd_ps(_mm512_mul_ps(hf, hf), q, r_lo), &w_lo);
+        f = _mm512_mask_blend_ps(root, f, w);
+        f_lo = _mm512_mask_blend_ps(root, f_lo, w_lo);
+    }
+    /* E F, unscaled */
+    __m512 d_lo, d = fa_gelu_times_e_512(e, f, f_lo, &d_lo);
+    /* x >= 0: 1 - E F (|E F| < 1/2 there) */
+    __m512 ds = _mm512_scalef_ps(d, e.scale);
+    __m512 u_lo, u = fa_one_minus_512(ds, &u_lo);
+    u_lo = _mm512_sub_ps(u_lo, _mm512_scalef_ps(d_lo, e.scale));
+    __mmask16 neg = _mm512_cmp_ps_mask(x, _mm512_setzero_ps(), _CMP_LT_OQ);
+    __m512 hi = _mm512_mask_blend_ps(neg, u, d), lo = _mm512_mask_blend_ps(neg, u_lo, d_lo);
+    __m512 r = fa_mul_f2_scaled_512(g, hi, lo, _mm512_maskz_mov_ps(neg, e.scale));
+    r = _mm512_mask_blend_ps(_mm512_cmp_ps_mask(x, _mm512_set1_ps(0x1.fffffep+3f), _CMP_GT_OQ), r, g);
+    return fa_fix_lanes(r, g, x, _mm512_cmp_ps_mask(x, _mm512_set1_ps(-0x1.fffffep+3f), _CMP_LT_OQ),
+                        fa_gelu_backward_1);
 }
 
 /* v sigmoid(x) (silu: v = x; glu: v = a, x = b) = v / (1 + z) for x >= 0, v z / (1 + z) for x < 0,
@@ -367,22 +488,6 @@ static inline __m512 fa_silu_512(__m512 x, __m512 thi0, __m512 thi1, __m512 tlo0
     q = _mm512_mask_blend_ps(_mm512_cmp_ps_mask(x, _mm512_set1_ps(-120.0f), _CMP_LT_OQ), q, sign);
     q = _mm512_mask_blend_ps(_mm512_cmp_ps_mask(x, _mm512_set1_ps(INFINITY), _CMP_EQ_OQ), q, x);
     return _mm512_or_ps(q, _mm512_and_ps(x, sign));
-}
-
-/* r with the lanes in `odd` replaced by f(a, b) one by one, from the loaded lanes (out may be a or b) */
-static inline __m512 fa_fix_lanes(__m512 r, __m512 a, __m512 b, __mmask16 odd, float (*f)(float, float))
-{
-    if (odd) {
-        float al[16], bl[16], rl[16];
-        _mm512_storeu_ps(al, a);
-        _mm512_storeu_ps(bl, b);
-        _mm512_storeu_ps(rl, r);
-        for (int j = 0; j < 16; j++)
-            if (odd >> j & 1)
-                rl[j] = f(al[j], bl[j]);
-        r = _mm512_loadu_ps(rl);
-    }
-    return r;
 }
 
 /* Backward of sigmoid and tanh from y: g y (1 - y) and g (1 - y)(1 + y), for |y| <= 1 and finite g.  1 - y
@@ -461,23 +566,18 @@ static inline __m512 fa_silu_backward_512(__m512 g, __m512 x, __m512 thi0, __m51
     /* S = d + w (TwoSum: x may exceed d) */
     __m512 s_lo, s_hi = fa_two_sum_512(d_hi, w_hi, &s_lo);
     s_lo = _mm512_add_ps(s_lo, _mm512_add_ps(d_lo, w_lo));
-    /* near x0: S = m h + c h^2 Q(h), m = -x0 = m_hi + m_lo, h = h_hi + h_lo (h_hi = x - x0_hi is exact,
-     * h_lo = -x0_lo), m_hi h_lo = x0_hi x0_lo = K */
-    const __m512 m_hi = _mm512_set1_ps(0x1.474974p+0f);
+    /* near x0: S = m h + c h^2 Q(h), m = -x0, h = x - x0 */
     __m512 h = _mm512_sub_ps(x, _mm512_set1_ps(-0x1.474974p+0f));
     __mmask16 root = _mm512_cmp_ps_mask(_mm512_abs_ps(h), _mm512_set1_ps(0.1f), _CMP_LT_OQ);
     if (root) {
-        __m512 a_hi = _mm512_mul_ps(h, m_hi);
-        __m512 a_lo = _mm512_add_ps(_mm512_fmsub_ps(h, m_hi, a_hi),
-                                    _mm512_fmadd_ps(h, _mm512_set1_ps(-0x1.bdf6fap-27f), _mm512_set1_ps(-0x1.1d1338p-26f)));
-        __m512 hf = _mm512_add_ps(h, _mm512_set1_ps(-0x1.bdf6fap-27f));
+        __m512 a_lo, hf, a_hi = fa_root_linear_512(x, -0x1.474974p+0f, 0x1.bdf6fap-27f, 0x1.03945ap-53f,
+                                                   0x1.474974p+0f, -0x1.bdf6fap-27f, &a_lo, &hf);
         __m512 q = _mm512_fmadd_ps(_mm512_set1_ps(1.0f / 720.0f), hf, _mm512_set1_ps(1.0f / 120.0f));
         q = _mm512_fmadd_ps(q, hf, _mm512_set1_ps(1.0f / 24.0f));
         q = _mm512_fmadd_ps(q, hf, _mm512_set1_ps(1.0f / 6.0f));
         q = _mm512_fmadd_ps(q, hf, _mm512_set1_ps(0.5f));
         __m512 b = _mm512_mul_ps(_mm512_mul_ps(_mm512_set1_ps(0x1.1d25d0p-2f), _mm512_mul_ps(hf, hf)), q);
-        /* renormalised (TwoSum: a_lo holds all of S when h_hi is 0), so that the quotient's first
-         * estimate carries S */
+        /* renormalised (TwoSum), so that the quotient's first estimate carries S */
         __m512 r_lo, r_hi = fa_two_sum_512(a_hi, _mm512_add_ps(a_lo, b), &r_lo);
         s_hi = _mm512_mask_blend_ps(root, s_hi, r_hi);
         s_lo = _mm512_mask_blend_ps(root, s_lo, r_lo);
@@ -493,18 +593,11 @@ static inline __m512 fa_silu_backward_512(__m512 g, __m512 x, __m512 thi0, __m51
     __m512 q0 = _mm512_mul_ps(n_hi, y);
     __m512 rho = _mm512_fnmadd_ps(q0, dd_hi, n_hi);                       /* exact (FMA) */
     __m512 q_lo = _mm512_mul_ps(_mm512_fnmadd_ps(q0, dd_lo, _mm512_add_ps(rho, n_lo)), y);
-    /* g (q0 + q_lo), one rounding; a g beyond 2^64 is taken times 2^-64 first and the scaling puts it back */
-    __mmask16 huge = _mm512_cmp_ps_mask(_mm512_abs_ps(g), _mm512_set1_ps(0x1p64f), _CMP_GE_OQ);
-    __m512 gs = _mm512_mask_mul_ps(g, huge, g, _mm512_set1_ps(0x1p-64f));
-    __m512 r = fa_mul_f2_512(gs, q0, q_lo);
-    /* an infinite g: g q0 (g q_lo would be inf * 0 or of the other sign) */
-    r = _mm512_mask_mul_ps(r, _mm512_cmp_ps_mask(_mm512_abs_ps(g), _mm512_set1_ps(INFINITY), _CMP_EQ_OQ), gs, q0);
-    __m512 scale = _mm512_maskz_mov_ps(neg, z.scale);
-    scale = _mm512_mask_add_ps(scale, huge, scale, _mm512_set1_ps(64.0f));
+    __m512 r = fa_mul_f2_scaled_512(g, q0, q_lo, _mm512_maskz_mov_ps(neg, z.scale));
     /* NaN, +-inf and x < -150 (where e^x leaves float's exponent range) go one by one */
     __mmask16 odd = (__mmask16)~(_mm512_cmp_ps_mask(x, _mm512_set1_ps(-150.0f), _CMP_GE_OQ)
                                  & _mm512_cmp_ps_mask(x, _mm512_set1_ps(INFINITY), _CMP_LT_OQ));
-    return fa_fix_lanes(_mm512_scalef_ps(r, scale), g, x, odd, fa_silu_backward_1);
+    return fa_fix_lanes(r, g, x, odd, fa_silu_backward_1);
 }
 
 /* glu's forward: a sigmoid(b).  Like the elementwise reference (a times sigmoid(b) rounded to float32
@@ -581,6 +674,7 @@ FA_SPAN2(glu)
 FA_SPAN2(silu_backward)
 FA_SPAN2(sigmoid_backward)
 FA_SPAN2(tanh_backward)
+FA_SPAN2(gelu_backward)
 #undef FA_SPAN2
 #undef FA_EXP_ARGS
 #undef FA_EXP_SETUP
@@ -740,6 +834,8 @@ static inline void fa_sigmoid_backward_f32_span(const float *g, const float *y, 
 { (void)g; (void)y; (void)out; (void)n; }
 static inline void fa_tanh_backward_f32_span(const float *g, const float *y, float *out, ptrdiff_t n)
 { (void)g; (void)y; (void)out; (void)n; }
+static inline void fa_gelu_backward_f32_span(const float *g, const float *x, float *out, ptrdiff_t n)
+{ (void)g; (void)x; (void)out; (void)n; }
 static inline float fa_row_max_f32_span(const float *x, ptrdiff_t n, int *bad)
 { (void)x; (void)n; *bad = 1; return 0; }
 static inline double fa_softmax_sum_f32_span(const float *x, ptrdiff_t n, float m, double *ties, float *e_hi,

@@ -43,7 +43,7 @@ class Activation:
     # a hand-vectorised float32 forward fa_NAME_f32_span exists in _spans.h (used by the AVX-512 build;
     # for a row whose first parameter is a flag, the form with the flag off)
     float32_span: bool = False
-    # and a backward fa_NAME_backward_f32_span(grad, saved, out, n)
+    # and a backward fa_NAME_backward_f32_span(grad, saved, out, n) (the same form)
     float32_backward_span: bool = False
     # backward accuracy (float32, float64) in ULP; None: exact for exact rows, else (1, 2): the derivative
     # formula on the saved tensor, in double, rounded once (float32) or after a few roundings (float64)
@@ -134,6 +134,7 @@ ACTIVATIONS += (
     Activation(
         name="gelu",
         float32_span=True,
+        float32_backward_span=True,
         backward_cancels=True,
         summary="Gaussian error linear unit; exact (erfc) form, or the tanh approximation.",
         formula="x * Phi(x) = x/2 * erfc(-x/sqrt(2)); approximate: x/2 * (1 + tanh(sqrt(2/pi) * (x + 0.044715 x^3)))",

@@ -150,22 +150,28 @@ def test_backward_span_kernels_do_not_depend_on_position(name, simd_level, rng):
             np.testing.assert_array_equal(b(gs, out, out=out), full[start:start + n], err_msg="in place")
 
 
-def test_silu_backward_where_the_derivative_crosses_zero(simd_level):
-    # silu' has its root at x0 = -1.2785 (1 + x0 + e^x0 = 0); there sigmoid(x) (1 + x sigmoid(-x))
-    # cancels, and float32 stays within 1 ULP of the exact value itself (the AVX-512 span switches to
-    # an expansion in x - x0 near it).  Every float within 2^-12 of x0, a grid around, and g of every
-    # size, to the edges of float32's range.
-    x0 = np.float32(-1.2784645427610738)
+# The backward passes whose derivative crosses zero: (function, root, the grid around it, the lower end
+# of the tail grid).  silu' = sigmoid(x) (1 + x sigmoid(-x)) vanishes at x0 = -1.2785 (1 + x0 + e^x0 =
+# 0), gelu' = Phi(x) + x phi(x) at gelu's minimum, -0.75179.  The AVX-512 spans switch to an expansion
+# in x - x0 near them.
+ROOTS = [("silu", -1.2784645427610738, (-1.6, -0.9), -150), ("gelu", -0.7517915246935645, (-1.0, -0.5), -40)]
+
+
+@pytest.mark.parametrize("name, root, around, tail", ROOTS)
+def test_backward_where_the_derivative_crosses_zero(name, root, around, tail, simd_level):
+    # float32 stays within 1 ULP of the exact value itself there: every float within 2^-12 of the root,
+    # a grid around it and over the tails, and g of every size to the edges of float32's range
+    r = np.float32(root)
     near = np.arange(-4096, 4097, dtype=np.int64)
-    x = np.concatenate([(x0.view(np.int32) + near).astype(np.int32).view(np.float32),
-                        np.linspace(-1.6, -0.9, 20001, dtype=np.float32),
-                        np.linspace(-150, 20, 3001, dtype=np.float32),
+    x = np.concatenate([(r.view(np.int32) + near).astype(np.int32).view(np.float32),
+                        np.linspace(*around, 20001, dtype=np.float32),
+                        np.linspace(tail, 20, 6001, dtype=np.float32),
                         special_values(np.float32)])
-    row = ROWS["silu"]
     for gv in (1.0, -0.3, 1e-30, 3e-38, 7e20, 2.0**70, 3e38, np.inf, np.nan):
-        # (an infinite g times e^x below -745 is inf * 0 in double, not the longdouble reference's -inf)
-        xs = x[x > -700] if gv == np.inf else x
+        # (an infinite g times a derivative below double's range, e^x or e^(-x^2/2) beyond e^-745, is
+        # inf * 0 in the double formula, not the longdouble reference's -inf)
+        xs = x[x > (-700 if name == "silu" else -38)] if gv == np.inf else x
         g = np.full(xs.shape, gv, np.float32)
         with np.errstate(all="ignore"):   # (the reference's products overflow float32 for the largest g)
-            dx = fastact.silu_backward(g, xs)
-            assert_backward_matches(row, dx, reference("silu_backward", g, xs), g, xs, np.float32)
+            dx = getattr(fastact, name + "_backward")(g, xs)
+            assert_backward_matches(ROWS[name], dx, reference(name + "_backward", g, xs), g, xs, np.float32)
