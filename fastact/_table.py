@@ -45,6 +45,8 @@ class Activation:
     float32_span: bool = False
     # and a backward fa_NAME_backward_f32_span(grad, saved, out, n) (the same form)
     float32_backward_span: bool = False
+    # for a row with a flag: the name of the flag-on form's forward span (gelu's tanh form: "gelu_tanh")
+    float32_span_flag_on: str = ""
     # backward accuracy (float32, float64) in ULP; None: exact for exact rows, else (1, 2): the derivative
     # formula on the saved tensor, in double, rounded once (float32) or after a few roundings (float64)
     backward_ulp: Optional[Tuple[float, float]] = None
@@ -135,6 +137,7 @@ ACTIVATIONS += (
         name="gelu",
         float32_span=True,
         float32_backward_span=True,
+        float32_span_flag_on="gelu_tanh",
         backward_cancels=True,
         summary="Gaussian error linear unit; exact (erfc) form, or the tanh approximation.",
         formula="x * Phi(x) = x/2 * erfc(-x/sqrt(2)); approximate: x/2 * (1 + tanh(sqrt(2/pi) * (x + 0.044715 x^3)))",
