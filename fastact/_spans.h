@@ -396,6 +396,7 @@ static inline __m512 fa_gelu_512(__m512 x, __m512 thi0, __m512 thi1, __m512 tlo0
     __m512 r = _mm512_mask_blend_ps(neg, fa_mul_f2_512(x, d_hi, _mm512_sub_ps(d_lo, qs_lo)), r_neg);
     r = _mm512_mask_blend_ps(_mm512_cmp_ps_mask(x, _mm512_set1_ps(-0x1.fffffep+3f), _CMP_LT_OQ), r,
                              _mm512_set1_ps(FA_SIGN));
+    r = _mm512_or_ps(r, _mm512_and_ps(x, _mm512_set1_ps(FA_SIGN)));      /* x's sign: -0 gives -0 */
     return _mm512_mask_blend_ps(big, r, x);
 }
 
@@ -517,7 +518,7 @@ static inline __m512 fa_mul_sigmoid_512(__m512 v, __m512 x, __m512 thi0, __m512 
 
 /* gelu's tanh form, x sigmoid(2u), 2u = k x (1 + c x^2), k = 2 sqrt(2/pi), c = 0.044715 (k and c as
  * hi + lo, x^2 exact): 2u is kept as hi + lo (~2^-44), since sigmoid's relative error is |2u| times
- * 2u's (2u reaches -120 at x = -11.6).  2u < -120: -0; |x| >= 16: x, or -0 below. */
+ * 2u's (2u reaches -120 at x = -11.6).  2u < -120: -0; x >= 16: x. */
 static inline __m512 fa_gelu_tanh_512(__m512 x, __m512 thi0, __m512 thi1, __m512 tlo0, __m512 tlo1)
 {
     const __m512 c_hi = _mm512_set1_ps(0x1.6e4e26p-5f), k_hi = _mm512_set1_ps(0x1.988454p+0f);
@@ -532,8 +533,9 @@ static inline __m512 fa_gelu_tanh_512(__m512 x, __m512 thi0, __m512 thi1, __m512
     __m512 b = _mm512_mul_ps(v, w);
     __m512 b_lo = _mm512_fmadd_ps(v, w_lo, _mm512_fmadd_ps(v_lo, w, _mm512_fmsub_ps(v, w, b)));
     __m512 q = fa_mul_sigmoid_lo_512(x, b, b_lo, 1, thi0, thi1, tlo0, tlo1);
+    /* (x <= -11.6, -inf included, gives 2u < -120; x >= 16 and +inf leave 2u's low part NaN) */
     q = _mm512_mask_blend_ps(_mm512_cmp_ps_mask(b, _mm512_set1_ps(-120.0f), _CMP_LT_OQ), q, _mm512_set1_ps(FA_SIGN));
-    q = _mm512_mask_blend_ps(_mm512_cmp_ps_mask(x, _mm512_set1_ps(-16.0f), _CMP_LE_OQ), q, _mm512_set1_ps(FA_SIGN));
+    q = _mm512_or_ps(q, _mm512_and_ps(x, _mm512_set1_ps(FA_SIGN)));      /* x's sign: -0 gives -0 */
     return _mm512_mask_blend_ps(_mm512_cmp_ps_mask(x, _mm512_set1_ps(16.0f), _CMP_GE_OQ), q, x);
 }
 
@@ -567,22 +569,19 @@ static inline float fa_tanh_backward_1(float g, float y)
     return (float)((double)g * ((1.0 - (double)y) * (1.0 + (double)y)));
 }
 
-static inline __m512 fa_sigmoid_backward_512(__m512 g, __m512 y, __m512 thi0, __m512 thi1, __m512 tlo0, __m512 tlo1)
+static inline __m512 fa_sigmoid_backward_512(__m512 g, __m512 y)
 {
-    (void)thi0; (void)thi1; (void)tlo0; (void)tlo1;
     __m512 d_lo, d_hi = fa_one_minus_512(y, &d_lo);
     __m512 q = _mm512_mul_ps(y, d_hi);
     __m512 q_lo = _mm512_fmadd_ps(y, d_lo, _mm512_fmsub_ps(y, d_hi, q));
     return fa_fix_lanes(fa_mul_f2_512(g, q, q_lo), g, y, fa_saved_y_odd(g, y), fa_sigmoid_backward_1);
 }
 
-static inline __m512 fa_tanh_backward_512(__m512 g, __m512 y, __m512 thi0, __m512 thi1, __m512 tlo0, __m512 tlo1)
+static inline __m512 fa_tanh_backward_512(__m512 g, __m512 y)
 {
-    (void)thi0; (void)thi1; (void)tlo0; (void)tlo1;
     __m512 a = _mm512_abs_ps(y);
-    __m512 m_lo, m_hi = fa_one_minus_512(a, &m_lo);
-    __m512 p_hi = _mm512_add_ps(_mm512_set1_ps(1.0f), a);
-    __m512 p_lo = _mm512_sub_ps(a, _mm512_sub_ps(p_hi, _mm512_set1_ps(1.0f)));
+    __m512 m_lo, m_hi = fa_one_minus_512(a, &m_lo);                                      /* 1 - |y| */
+    __m512 p_lo, p_hi = fa_one_minus_512(_mm512_or_ps(y, _mm512_set1_ps(FA_SIGN)), &p_lo);  /* 1 + |y| */
     __m512 q = _mm512_mul_ps(m_hi, p_hi);
     __m512 q_lo = _mm512_fmadd_ps(m_hi, p_lo, _mm512_fmadd_ps(m_lo, p_hi, _mm512_fmsub_ps(m_hi, p_hi, q)));
     return fa_fix_lanes(fa_mul_f2_512(g, q, q_lo), g, y, fa_saved_y_odd(g, y), fa_tanh_backward_1);
@@ -717,22 +716,23 @@ FA_SPAN(silu, FA_EXP_SETUP, FA_EXP_ARGS)
 FA_SPAN(gelu, FA_EXP_SETUP, FA_EXP_ARGS)
 FA_SPAN(gelu_tanh, FA_EXP_SETUP, FA_EXP_ARGS)
 
-/* out[i] = NAME(a[i], b[i]) over one span (glu's halves; silu's backward: grad, x), head and tail masked */
-#define FA_SPAN2(NAME)                                                                                  \
+/* out[i] = NAME(a[i], b[i]) over one span (glu's halves; the backward passes: grad, saved), head and
+ * tail masked; SETUP and ARGS as for FA_SPAN */
+#define FA_SPAN2(NAME, SETUP, ARGS)                                                                     \
 static inline void fa_##NAME##_f32_span(const float *a, const float *b, float *out, ptrdiff_t n)         \
 {                                                                                                       \
-    FA_EXP_SETUP                                                                                        \
+    SETUP                                                                                               \
     for (ptrdiff_t i = 0; i < n; i += 16) {                                                             \
         __mmask16 in = n - i >= 16 ? (__mmask16)0xffff : (__mmask16)((1u << (n - i)) - 1u);            \
         _mm512_mask_storeu_ps(out + i, in, fa_##NAME##_512(_mm512_maskz_loadu_ps(in, a + i),            \
-                                                           _mm512_maskz_loadu_ps(in, b + i) FA_EXP_ARGS)); \
+                                                           _mm512_maskz_loadu_ps(in, b + i) ARGS));     \
     }                                                                                                   \
 }
-FA_SPAN2(glu)
-FA_SPAN2(silu_backward)
-FA_SPAN2(sigmoid_backward)
-FA_SPAN2(tanh_backward)
-FA_SPAN2(gelu_backward)
+FA_SPAN2(glu, FA_EXP_SETUP, FA_EXP_ARGS)
+FA_SPAN2(silu_backward, FA_EXP_SETUP, FA_EXP_ARGS)
+FA_SPAN2(sigmoid_backward, , )
+FA_SPAN2(tanh_backward, , )
+FA_SPAN2(gelu_backward, FA_EXP_SETUP, FA_EXP_ARGS)
 #undef FA_SPAN2
 #undef FA_EXP_ARGS
 #undef FA_EXP_SETUP

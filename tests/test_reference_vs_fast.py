@@ -175,3 +175,10 @@ def test_backward_where_the_derivative_crosses_zero(name, root, around, tail, si
         with np.errstate(all="ignore"):   # (the reference's products overflow float32 for the largest g)
             dx = getattr(fastact, name + "_backward")(g, xs)
             assert_backward_matches(ROWS[name], dx, reference(name + "_backward", g, xs), g, xs, np.float32)
+
+
+@pytest.mark.parametrize("approximate", [False, True])
+def test_gelu_keeps_the_sign_of_zero(approximate, simd_level):
+    # x Phi(x) has x's sign: gelu(-0) = -0 in both forms, at every level (the AVX-512 spans once gave +0)
+    y = fastact.gelu(np.array([-0.0, 0.0, -1e-40], np.float32), approximate)
+    np.testing.assert_array_equal(np.signbit(y), [True, False, True])
