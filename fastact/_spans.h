@@ -90,8 +90,10 @@ static inline __m512 fa_one_minus_512(__m512 y, __m512 *lo)
     return hi;
 }
 
-/* r with the lanes in `odd` replaced by f(a, b) one by one, from the loaded lanes (out may be a or b) */
-static inline __m512 fa_fix_lanes(__m512 r, __m512 a, __m512 b, __mmask16 odd, float (*f)(float, float))
+/* r with the lanes in `odd` replaced by f(a, b, p) one by one, from the loaded lanes (out may be a or b);
+ * p is the row's parameter (elu's and celu's alpha), unused by the others */
+static inline __m512 fa_fix_lanes(__m512 r, __m512 a, __m512 b, __mmask16 odd, float (*f)(float, float, float),
+                                  float p)
 {
     if (odd) {
         float al[16], bl[16], rl[16];
@@ -100,7 +102,7 @@ static inline __m512 fa_fix_lanes(__m512 r, __m512 a, __m512 b, __mmask16 odd, f
         _mm512_storeu_ps(rl, r);
         for (int j = 0; j < 16; j++)
             if (odd >> j & 1)
-                rl[j] = f(al[j], bl[j]);
+                rl[j] = f(al[j], bl[j], p);
         r = _mm512_loadu_ps(rl);
     }
     return r;
@@ -418,8 +420,9 @@ static inline __m512 fa_root_linear_512(__m512 v, float r_hi, float r_lo, float 
 
 /* gelu's backward for x < -16 (where the derivative, about x phi(x), is below float's range but g times
  * it need not be) and -inf, in double */
-static inline float fa_gelu_backward_1(float g, float x)
+static inline float fa_gelu_backward_1(float g, float x, float p)
 {
+    (void)p;
     if (isinf(x))
         return g * 0.0f;
     double xd = x;
@@ -470,7 +473,7 @@ static inline __m512 fa_gelu_backward_512(__m512 g, __m512 x, __m512 thi0, __m51
     __m512 r = fa_mul_f2_scaled_512(g, hi, lo, _mm512_maskz_mov_ps(neg, e.scale));
     r = _mm512_mask_blend_ps(big, r, g);
     return fa_fix_lanes(r, g, x, _mm512_cmp_ps_mask(x, _mm512_set1_ps(-0x1.fffffep+3f), _CMP_LT_OQ),
-                        fa_gelu_backward_1);
+                        fa_gelu_backward_1, 0.0f);
 }
 
 /* v sigmoid(x + x_lo) (silu: v = x; glu: v = a, x = b; gelu's tanh form: v = x, x + x_lo = 2u) =
@@ -559,13 +562,15 @@ static inline __mmask16 fa_saved_y_odd(__m512 g, __m512 y)
                         & _mm512_cmp_ps_mask(_mm512_abs_ps(g), _mm512_set1_ps(INFINITY), _CMP_LT_OQ));
 }
 
-static inline float fa_sigmoid_backward_1(float g, float y)
+static inline float fa_sigmoid_backward_1(float g, float y, float p)
 {
+    (void)p;
     return (float)((double)g * ((double)y * (1.0 - (double)y)));
 }
 
-static inline float fa_tanh_backward_1(float g, float y)
+static inline float fa_tanh_backward_1(float g, float y, float p)
 {
+    (void)p;
     return (float)((double)g * ((1.0 - (double)y) * (1.0 + (double)y)));
 }
 
@@ -574,7 +579,7 @@ static inline __m512 fa_sigmoid_backward_512(__m512 g, __m512 y)
     __m512 d_lo, d_hi = fa_one_minus_512(y, &d_lo);
     __m512 q = _mm512_mul_ps(y, d_hi);
     __m512 q_lo = _mm512_fmadd_ps(y, d_lo, _mm512_fmsub_ps(y, d_hi, q));
-    return fa_fix_lanes(fa_mul_f2_512(g, q, q_lo), g, y, fa_saved_y_odd(g, y), fa_sigmoid_backward_1);
+    return fa_fix_lanes(fa_mul_f2_512(g, q, q_lo), g, y, fa_saved_y_odd(g, y), fa_sigmoid_backward_1, 0.0f);
 }
 
 static inline __m512 fa_tanh_backward_512(__m512 g, __m512 y)
@@ -584,14 +589,15 @@ static inline __m512 fa_tanh_backward_512(__m512 g, __m512 y)
     __m512 p_lo, p_hi = fa_one_minus_512(_mm512_or_ps(y, _mm512_set1_ps(FA_SIGN)), &p_lo);  /* 1 + |y| */
     __m512 q = _mm512_mul_ps(m_hi, p_hi);
     __m512 q_lo = _mm512_fmadd_ps(m_hi, p_lo, _mm512_fmadd_ps(m_lo, p_hi, _mm512_fmsub_ps(m_hi, p_hi, q)));
-    return fa_fix_lanes(fa_mul_f2_512(g, q, q_lo), g, y, fa_saved_y_odd(g, y), fa_tanh_backward_1);
+    return fa_fix_lanes(fa_mul_f2_512(g, q, q_lo), g, y, fa_saved_y_odd(g, y), fa_tanh_backward_1, 0.0f);
 }
 
 /* silu's backward for one element, in double (the formula of the portable path): the lanes the vector
  * form leaves out (x NaN, infinite or below -150).  At x = +-inf the derivative is 1 or 0 (g * 0: NaN
  * for an infinite g, as in the reference). */
-static inline float fa_silu_backward_1(float g, float x)
+static inline float fa_silu_backward_1(float g, float x, float p)
 {
+    (void)p;
     if (x != x)
         return x;
     if (isinf(x))
@@ -653,7 +659,147 @@ static inline __m512 fa_silu_backward_512(__m512 g, __m512 x, __m512 thi0, __m51
     /* NaN, +-inf and x < -150 (where e^x leaves float's exponent range) go one by one */
     __mmask16 odd = (__mmask16)~(_mm512_cmp_ps_mask(x, _mm512_set1_ps(-150.0f), _CMP_GE_OQ)
                                  & _mm512_cmp_ps_mask(x, _mm512_set1_ps(INFINITY), _CMP_LT_OQ));
-    return fa_fix_lanes(r, g, x, odd, fa_silu_backward_1);
+    return fa_fix_lanes(r, g, x, odd, fa_silu_backward_1, 0.0f);
+}
+
+/* softplus' backward g sigmoid(x) and log_sigmoid's g sigmoid(-x) from x: v sigmoid(x) with v = g
+ * (0.55 ULP, as silu).  Lanes one by one in double (the portable path's formula): x NaN or below -120
+ * (where g e^x is g times less than 2^-173, which a large g can still carry to a normal float), and
+ * g NaN or infinite. */
+static inline float fa_softplus_backward_1(float g, float x, float p)
+{
+    (void)p;
+    double xd = x, z = exp(-fabs(xd));
+    return (float)((double)g * ((x >= 0 ? 1.0 : z) / (1.0 + z)));
+}
+
+static inline float fa_log_sigmoid_backward_1(float g, float x, float p)
+{
+    (void)p;
+    return fa_softplus_backward_1(g, -x, p);
+}
+
+static inline __mmask16 fa_g_sigmoid_odd(__m512 g, __m512 x)
+{
+    return (__mmask16)~(_mm512_cmp_ps_mask(x, _mm512_set1_ps(-120.0f), _CMP_GE_OQ)
+                        & _mm512_cmp_ps_mask(_mm512_abs_ps(g), _mm512_set1_ps(INFINITY), _CMP_LT_OQ));
+}
+
+static inline __m512 fa_softplus_backward_512(__m512 g, __m512 x, __m512 thi0, __m512 thi1, __m512 tlo0,
+                                              __m512 tlo1)
+{
+    return fa_fix_lanes(fa_mul_sigmoid_512(g, x, thi0, thi1, tlo0, tlo1), g, x, fa_g_sigmoid_odd(g, x),
+                        fa_softplus_backward_1, 0.0f);
+}
+
+static inline __m512 fa_log_sigmoid_backward_512(__m512 g, __m512 x, __m512 thi0, __m512 thi1, __m512 tlo0,
+                                                 __m512 tlo1)
+{
+    __m512 nx = _mm512_xor_ps(x, _mm512_set1_ps(FA_SIGN));
+    return fa_fix_lanes(fa_mul_sigmoid_512(g, nx, thi0, thi1, tlo0, tlo1), g, x, fa_g_sigmoid_odd(g, nx),
+                        fa_log_sigmoid_backward_1, 0.0f);
+}
+
+/* selu's backward g scale (1 for x > 0, alpha e^x otherwise), with scale and scale alpha as hi + lo
+ * floats and e^x as a hi + lo pair: the factor is kept as hi + lo (2^-29) and multiplied by g with one
+ * rounding.  x NaN or below -176 (where e^x leaves the exponent range of the pair's scaling; g can
+ * still make the result a normal float down to x = -175.7) take the portable path's formula. */
+static inline float fa_selu_backward_1(float g, float x, float p)
+{
+    (void)p;
+    double v = x > 0 ? 0.0 : (double)x;
+    v = v < -700.0 ? -700.0 : v;
+    return (float)((double)g * (x > 0 ? 1.0507009873554805 : 1.7580993408473768 * exp(v)));
+}
+
+static inline __m512 fa_selu_backward_512(__m512 g, __m512 x, __m512 thi0, __m512 thi1, __m512 tlo0, __m512 tlo1)
+{
+    const __m512 sa_hi = _mm512_set1_ps(0x1.c212ccp+0f), sa_lo = _mm512_set1_ps(0x1.903c0cp-26f);
+    __mmask16 pos = _mm512_cmp_ps_mask(x, _mm512_setzero_ps(), _CMP_GT_OQ);
+    fa_f2 e = fa_exp_f2_512(_mm512_max_ps(_mm512_set1_ps(-176.0f), _mm512_min_ps(x, _mm512_setzero_ps())),
+                            thi0, thi1, tlo0, tlo1);
+    __m512 p = _mm512_mul_ps(sa_hi, e.hi);
+    __m512 p_lo = _mm512_fmadd_ps(sa_hi, e.lo, _mm512_fmadd_ps(sa_lo, e.hi, _mm512_fmsub_ps(sa_hi, e.hi, p)));
+    __m512 hi = _mm512_mask_blend_ps(pos, p, _mm512_set1_ps(0x1.0cfabep+0f));
+    __m512 lo = _mm512_mask_blend_ps(pos, p_lo, _mm512_set1_ps(-0x1.2adddap-25f));
+    __m512 r = fa_mul_f2_scaled_512(g, hi, lo, _mm512_maskz_mov_ps((__mmask16)~pos, e.scale));
+    return fa_fix_lanes(r, g, x, (__mmask16)~_mm512_cmp_ps_mask(x, _mm512_set1_ps(-176.0f), _CMP_GE_OQ),
+                        fa_selu_backward_1, 0.0f);
+}
+
+/* elu's and celu's alpha, for their backward spans: alpha = m 2^e with m in [1, 2) (or 0), so that m
+ * times e^x's high part stays far from float's limits and 2^e joins the final scaling; ok = 0 for a
+ * non-finite alpha, whose lanes then all go one by one. */
+typedef struct { __m512 m, e, p, inv, sc; float alpha; int ok; } fa_alpha;
+
+static inline fa_alpha fa_alpha_of(float p)
+{
+    fa_alpha a;
+    int e = 0;
+    a.ok = isfinite(p);
+    float m = a.ok ? frexpf(p, &e) * 2.0f : p;
+    a.m = _mm512_set1_ps(m);
+    a.e = _mm512_set1_ps(m == 0.0f || !a.ok ? 0.0f : (float)(e - 1));
+    a.alpha = p;
+    /* p = alpha sc and inv = 1/(alpha sc), sc = 2^64 for a tiny alpha: celu's remainder x sc - v p must
+     * not be subnormal */
+    float sc = fabsf(p) < 0x1p-60f ? 0x1p64f : 1.0f;
+    a.sc = _mm512_set1_ps(sc);
+    a.p = _mm512_set1_ps(p * sc);
+    a.inv = _mm512_set1_ps(1.0f / (p * sc));
+    return a;
+}
+
+/* elu's backward g alpha e^x for x <= 0 (g above): alpha's mantissa times e^x (hi + lo, 2^-30) kept as
+ * hi + lo and multiplied by g with one rounding.  x NaN or below -176 (g alpha e^x can be a normal float
+ * down to x = -280) take the portable path's formula. */
+static inline float fa_elu_backward_1(float g, float x, float alpha)
+{
+    double v = x < -700.0f ? -700.0 : (double)x;
+    return x > 0 ? g : (float)((double)g * ((double)alpha * exp(v)));
+}
+
+static inline __m512 fa_elu_backward_512(__m512 g, __m512 x, fa_alpha al, __m512 thi0, __m512 thi1, __m512 tlo0,
+                                         __m512 tlo1)
+{
+    __mmask16 pos = _mm512_cmp_ps_mask(x, _mm512_setzero_ps(), _CMP_GT_OQ);
+    fa_f2 e = fa_exp_f2_512(_mm512_max_ps(_mm512_set1_ps(-176.0f), _mm512_min_ps(x, _mm512_setzero_ps())),
+                            thi0, thi1, tlo0, tlo1);
+    __m512 p = _mm512_mul_ps(al.m, e.hi);
+    __m512 p_lo = _mm512_fmadd_ps(al.m, e.lo, _mm512_fmsub_ps(al.m, e.hi, p));
+    __m512 r = fa_mul_f2_scaled_512(g, p, p_lo, _mm512_add_ps(e.scale, al.e));
+    r = _mm512_mask_blend_ps(pos, r, g);
+    __mmask16 ok = _mm512_cmp_ps_mask(x, _mm512_set1_ps(-176.0f), _CMP_GE_OQ) & (al.ok ? 0xffff : pos);
+    return fa_fix_lanes(r, g, x, (__mmask16)~ok, fa_elu_backward_1, al.alpha);
+}
+
+/* celu's backward g e^(x/alpha) for x <= 0 (g above).  v = x/alpha as hi + lo: v = x (1/alpha) rounded,
+ * its remainder x - v alpha by one FMA (both scaled by 2^64 for a tiny alpha, where the remainder would
+ * be subnormal), times 1/alpha (2^-46 of v in all); e^v (hi + lo) times
+ * (1 + v_lo), then g with one rounding.  |v| > 176 (alpha < 0 makes v positive; g e^v is finite up to
+ * v = 191) and NaN take the portable path's formula. */
+static inline float fa_celu_backward_1(float g, float x, float alpha)
+{
+    double v = x > 0 ? 0.0 : (double)x * (1.0 / (double)alpha);
+    v = v > 200.0 ? 200.0 : v;
+    v = v < -700.0 ? -700.0 : v;
+    return x > 0 ? g : (float)((double)g * exp(v));
+}
+
+static inline __m512 fa_celu_backward_512(__m512 g, __m512 x, fa_alpha al, __m512 thi0, __m512 thi1, __m512 tlo0,
+                                          __m512 tlo1)
+{
+    const __m512 lim = _mm512_set1_ps(176.0f);
+    __mmask16 pos = _mm512_cmp_ps_mask(x, _mm512_setzero_ps(), _CMP_GT_OQ);
+    __m512 xn = _mm512_mul_ps(_mm512_min_ps(_mm512_setzero_ps(), x), al.sc);     /* NaN stays NaN */
+    __m512 v = _mm512_mul_ps(xn, al.inv);
+    __m512 v_lo = _mm512_mul_ps(_mm512_fnmadd_ps(v, al.p, xn), al.inv);
+    __mmask16 in = _mm512_cmp_ps_mask(_mm512_abs_ps(v), lim, _CMP_LE_OQ);
+    fa_f2 e = fa_exp_f2_512(_mm512_maskz_mov_ps(in, v), thi0, thi1, tlo0, tlo1);
+    __m512 r = fa_mul_f2_scaled_512(g, e.hi, _mm512_maskz_mov_ps(in, _mm512_fmadd_ps(e.hi, v_lo, e.lo)), e.scale);
+    r = _mm512_mask_blend_ps(pos, r, g);
+    __mmask16 ok = (in & (al.ok ? 0xffff : 0)) | pos;
+    return fa_fix_lanes(r, g, x, (__mmask16)~ok, fa_celu_backward_1, al.alpha);
 }
 
 /* glu's forward: a sigmoid(b).  Like the elementwise reference (a times sigmoid(b) rounded to float32
@@ -709,6 +855,8 @@ static inline void fa_##NAME##_f32_span(const float *x, float *out, ptrdiff_t n)
     const __m512 thi0 = _mm512_loadu_ps(FA_T_HI), thi1 = _mm512_loadu_ps(FA_T_HI + 16);                 \
     const __m512 tlo0 = _mm512_loadu_ps(FA_T_LO), tlo1 = _mm512_loadu_ps(FA_T_LO + 16);
 #define FA_EXP_ARGS , thi0, thi1, tlo0, tlo1
+#define FA_ALPHA_SETUP const fa_alpha alpha = fa_alpha_of(p);
+#define FA_ALPHA_ARGS , alpha FA_EXP_ARGS
 FA_SPAN(sigmoid, FA_EXP_SETUP, FA_EXP_ARGS)
 FA_SPAN(tanh, , )
 FA_SPAN(exponential, FA_EXP_SETUP, FA_EXP_ARGS)
@@ -717,10 +865,11 @@ FA_SPAN(gelu, FA_EXP_SETUP, FA_EXP_ARGS)
 FA_SPAN(gelu_tanh, FA_EXP_SETUP, FA_EXP_ARGS)
 
 /* out[i] = NAME(a[i], b[i]) over one span (glu's halves; the backward passes: grad, saved), head and
- * tail masked; SETUP and ARGS as for FA_SPAN */
+ * tail masked; SETUP and ARGS as for FA_SPAN, and p the row's first parameter (elu's and celu's alpha) */
 #define FA_SPAN2(NAME, SETUP, ARGS)                                                                     \
-static inline void fa_##NAME##_f32_span(const float *a, const float *b, float *out, ptrdiff_t n)         \
+static inline void fa_##NAME##_f32_span(const float *a, const float *b, float *out, ptrdiff_t n, float p) \
 {                                                                                                       \
+    (void)p;                                                                                            \
     SETUP                                                                                               \
     for (ptrdiff_t i = 0; i < n; i += 16) {                                                             \
         __mmask16 in = n - i >= 16 ? (__mmask16)0xffff : (__mmask16)((1u << (n - i)) - 1u);            \
@@ -733,8 +882,15 @@ FA_SPAN2(silu_backward, FA_EXP_SETUP, FA_EXP_ARGS)
 FA_SPAN2(sigmoid_backward, , )
 FA_SPAN2(tanh_backward, , )
 FA_SPAN2(gelu_backward, FA_EXP_SETUP, FA_EXP_ARGS)
+FA_SPAN2(softplus_backward, FA_EXP_SETUP, FA_EXP_ARGS)
+FA_SPAN2(log_sigmoid_backward, FA_EXP_SETUP, FA_EXP_ARGS)
+FA_SPAN2(selu_backward, FA_EXP_SETUP, FA_EXP_ARGS)
+FA_SPAN2(elu_backward, FA_EXP_SETUP FA_ALPHA_SETUP, FA_ALPHA_ARGS)
+FA_SPAN2(celu_backward, FA_EXP_SETUP FA_ALPHA_SETUP, FA_ALPHA_ARGS)
 #undef FA_SPAN2
 #undef FA_EXP_ARGS
+#undef FA_ALPHA_SETUP
+#undef FA_ALPHA_ARGS
 #undef FA_EXP_SETUP
 #undef FA_SPAN
 
@@ -788,6 +944,28 @@ static inline float fa_row_max_f32_span(const float *x, ptrdiff_t n, int *bad)
     return m;
 }
 
+/* the low and high 8 floats of v in double */
+static inline __m512d fa_lo_pd(__m512 v)
+{
+    return _mm512_cvtps_pd(_mm512_castps512_ps256(v));
+}
+
+static inline __m512d fa_hi_pd(__m512 v)
+{
+    return _mm512_cvtps_pd(_mm256_castpd_ps(_mm512_extractf64x4_pd(_mm512_castps_pd(v), 1)));
+}
+
+/* the 16 lanes of (a, b) added in a fixed order */
+static inline double fa_lanes_total_pd(__m512d a, __m512d b)
+{
+    double la[8], lb[8], t = 0.0;
+    _mm512_storeu_pd(la, a);
+    _mm512_storeu_pd(lb, b);
+    for (int k = 0; k < 8; k++)
+        t += la[k] + lb[k];
+    return t;
+}
+
 /* Sum over x[0:n] of exp(x - m) in double, without the terms where x == m (exactly 1 each), which are
  * counted in *ties.  Term j goes to lane j % 16 from the row's start, so the sum depends on the row
  * alone.  The terms are taken times 2^64, so that even the low part of a term near FLT_MIN is a normal
@@ -815,22 +993,17 @@ static inline double fa_softmax_sum_f32_span(const float *x, ptrdiff_t n, float 
             _mm512_mask_storeu_ps(e_hi + i, in, _mm512_mask_mov_ps(hi, top, two64));
             _mm512_mask_storeu_ps(e_lo + i, in, lo);
         }
-        s0 = _mm512_add_pd(s0, _mm512_cvtps_pd(_mm512_castps512_ps256(hi)));
-        s1 = _mm512_add_pd(s1, _mm512_cvtps_pd(_mm256_castpd_ps(_mm512_extractf64x4_pd(_mm512_castps_pd(hi), 1))));
+        s0 = _mm512_add_pd(s0, fa_lo_pd(hi));
+        s1 = _mm512_add_pd(s1, fa_hi_pd(hi));
         sl = _mm512_add_ps(sl, lo);
         count += __builtin_popcount((unsigned)(in & top));
     }
     *ties = (double)count;
-    double a[8], b[8], t = 0.0;
     float c[16], tl = 0.0f;
-    _mm512_storeu_pd(a, s0);
-    _mm512_storeu_pd(b, s1);
     _mm512_storeu_ps(c, sl);
-    for (int k = 0; k < 8; k++) {
-        t += a[k] + b[k];
+    for (int k = 0; k < 8; k++)
         tl += c[k] + c[k + 8];
-    }
-    return (t + tl) * 0x1p-64;
+    return (fa_lanes_total_pd(s0, s1) + tl) * 0x1p-64;
 }
 
 /* total = 2^k (D_hi + D_lo), D_hi in [1, 2]: the divisor of the quotients below */
@@ -872,32 +1045,59 @@ static inline void fa_softmax_scale_f32_span(const float *e_hi, const float *e_l
     }
 }
 
+/* softmax's backward over one row, dx = y (g - S), S = sum of g y: the products are exact in double and
+ * summed in 16 lanes (lane j % 16 from the row's start: the sum depends on the row alone), then each dx
+ * is y (g - S) in double, rounded once, as in the portable path.  dx may be g or y. */
+static inline void fa_softmax_backward_f32_span(const float *g, const float *y, float *dx, ptrdiff_t n)
+{
+    __m512d s0 = _mm512_setzero_pd(), s1 = _mm512_setzero_pd();
+    for (ptrdiff_t i = 0; i < n; i += 16) {
+        __mmask16 in = n - i >= 16 ? (__mmask16)0xffff : (__mmask16)((1u << (n - i)) - 1u);
+        __m512 gv = _mm512_maskz_loadu_ps(in, g + i), yv = _mm512_maskz_loadu_ps(in, y + i);
+        s0 = _mm512_fmadd_pd(fa_lo_pd(gv), fa_lo_pd(yv), s0);
+        s1 = _mm512_fmadd_pd(fa_hi_pd(gv), fa_hi_pd(yv), s1);
+    }
+    const __m512d S = _mm512_set1_pd(fa_lanes_total_pd(s0, s1));
+    for (ptrdiff_t i = 0; i < n; i += 16) {
+        __mmask16 in = n - i >= 16 ? (__mmask16)0xffff : (__mmask16)((1u << (n - i)) - 1u);
+        __m512 gv = _mm512_maskz_loadu_ps(in, g + i), yv = _mm512_maskz_loadu_ps(in, y + i);
+        __m256 lo = _mm512_cvtpd_ps(_mm512_mul_pd(fa_lo_pd(yv), _mm512_sub_pd(fa_lo_pd(gv), S)));
+        __m256 hi = _mm512_cvtpd_ps(_mm512_mul_pd(fa_hi_pd(yv), _mm512_sub_pd(fa_hi_pd(gv), S)));
+        _mm512_mask_storeu_ps(dx + i, in, _mm512_insertf32x8(_mm512_castps256_ps512(lo), hi, 1));
+    }
+}
+
 #else
 #define FA_HAVE_SPANS 0
-static inline void fa_sigmoid_f32_span(const float *x, float *out, ptrdiff_t n)
+/* empty stubs of the same signatures (FA_SPAN, FA_SPAN2) */
+#define FA_STUB(NAME)                                                                                   \
+static inline void fa_##NAME##_f32_span(const float *x, float *out, ptrdiff_t n)                         \
 { (void)x; (void)out; (void)n; }
-static inline void fa_tanh_f32_span(const float *x, float *out, ptrdiff_t n)
-{ (void)x; (void)out; (void)n; }
-static inline void fa_exponential_f32_span(const float *x, float *out, ptrdiff_t n)
-{ (void)x; (void)out; (void)n; }
-static inline void fa_silu_f32_span(const float *x, float *out, ptrdiff_t n)
-{ (void)x; (void)out; (void)n; }
-static inline void fa_gelu_f32_span(const float *x, float *out, ptrdiff_t n)
-{ (void)x; (void)out; (void)n; }
-static inline void fa_gelu_tanh_f32_span(const float *x, float *out, ptrdiff_t n)
-{ (void)x; (void)out; (void)n; }
-static inline void fa_glu_f32_span(const float *a, const float *b, float *out, ptrdiff_t n)
-{ (void)a; (void)b; (void)out; (void)n; }
-static inline void fa_silu_backward_f32_span(const float *g, const float *x, float *out, ptrdiff_t n)
-{ (void)g; (void)x; (void)out; (void)n; }
-static inline void fa_sigmoid_backward_f32_span(const float *g, const float *y, float *out, ptrdiff_t n)
-{ (void)g; (void)y; (void)out; (void)n; }
-static inline void fa_tanh_backward_f32_span(const float *g, const float *y, float *out, ptrdiff_t n)
-{ (void)g; (void)y; (void)out; (void)n; }
-static inline void fa_gelu_backward_f32_span(const float *g, const float *x, float *out, ptrdiff_t n)
-{ (void)g; (void)x; (void)out; (void)n; }
+#define FA_STUB2(NAME)                                                                                  \
+static inline void fa_##NAME##_f32_span(const float *a, const float *b, float *out, ptrdiff_t n, float p) \
+{ (void)a; (void)b; (void)out; (void)n; (void)p; }
+FA_STUB(sigmoid)
+FA_STUB(tanh)
+FA_STUB(exponential)
+FA_STUB(silu)
+FA_STUB(gelu)
+FA_STUB(gelu_tanh)
+FA_STUB2(glu)
+FA_STUB2(silu_backward)
+FA_STUB2(sigmoid_backward)
+FA_STUB2(tanh_backward)
+FA_STUB2(gelu_backward)
+FA_STUB2(softplus_backward)
+FA_STUB2(log_sigmoid_backward)
+FA_STUB2(selu_backward)
+FA_STUB2(elu_backward)
+FA_STUB2(celu_backward)
+#undef FA_STUB
+#undef FA_STUB2
 static inline float fa_row_max_f32_span(const float *x, ptrdiff_t n, int *bad)
 { (void)x; (void)n; *bad = 1; return 0; }
+static inline void fa_softmax_backward_f32_span(const float *g, const float *y, float *dx, ptrdiff_t n)
+{ (void)g; (void)y; (void)dx; (void)n; }
 static inline double fa_softmax_sum_f32_span(const float *x, ptrdiff_t n, float m, double *ties, float *e_hi,
                                              float *e_lo)
 { (void)x; (void)n; (void)m; (void)e_hi; (void)e_lo; *ties = 0; return 0; }

@@ -112,6 +112,7 @@ ACTIVATIONS = (
 ACTIVATIONS += (
     Activation(
         name="elu",
+        float32_backward_span=True,
         summary="Exponential linear unit (Keras's elu).",
         formula="x if x > 0 else alpha * expm1(x)",
         derivative="g if x > 0 else g * alpha * exp(x)",
@@ -120,6 +121,7 @@ ACTIVATIONS += (
     ),
     Activation(
         name="selu",
+        float32_backward_span=True,
         summary="Scaled ELU with the self-normalising constants (Klambauer et al. 2017).",
         formula="scale * (x if x > 0 else alpha * expm1(x)), scale = 1.0507..., alpha = 1.6732...",
         derivative="g * scale * (1 if x > 0 else alpha * exp(x))",
@@ -127,6 +129,7 @@ ACTIVATIONS += (
     ),
     Activation(
         name="celu",
+        float32_backward_span=True,
         summary="Continuously differentiable ELU.",
         formula="x if x > 0 else alpha * expm1(x / alpha)",
         derivative="g if x > 0 else g * exp(x / alpha)",
@@ -158,6 +161,7 @@ ACTIVATIONS += (
     ),
     Activation(
         name="softplus",
+        float32_backward_span=True,
         summary="Softplus, computed without overflow.",
         formula="log(1 + exp(x)) = max(x, 0) + log1p(exp(-|x|))",
         derivative="g * sigmoid(x)",
@@ -279,6 +283,7 @@ ACTIVATIONS += (
     ),
     Activation(
         name="log_sigmoid",
+        float32_backward_span=True,
         summary="log(sigmoid(x)), computed without overflow.",
         formula="min(x, 0) - log1p(exp(-|x|))",
         derivative="g * sigmoid(-x)",

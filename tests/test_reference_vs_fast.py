@@ -177,6 +177,24 @@ def test_backward_where_the_derivative_crosses_zero(name, root, around, tail, si
             assert_backward_matches(ROWS[name], dx, reference(name + "_backward", g, xs), g, xs, np.float32)
 
 
+@pytest.mark.parametrize("name", ["elu", "celu"])
+@pytest.mark.parametrize("alpha", [1.2e-38, -1.2e-38, 3e-20, 0.7, 3e38, -3e38])
+def test_backward_with_extreme_alpha(name, alpha, simd_level, rng):
+    # alpha from float32's smallest normal to its largest, either sign: x over the whole negative side
+    # (celu's x/alpha in [-190, 190], where g e^(x/alpha) can still be a normal float), g of every size.
+    # The AVX-512 spans scale alpha (a remainder x - v alpha must not be subnormal); celu's derivative
+    # once came out 1.4 ULP off for alpha = 1.2e-38.
+    a = np.float32(alpha)
+    v = np.concatenate([np.linspace(-190, 190, 40001), rng.uniform(-30, 0, 20000)])
+    x = (v * (abs(float(a)) if name == "celu" else 1.0)).astype(np.float32)
+    x = np.concatenate([x, special_values(np.float32)])
+    with np.errstate(all="ignore"):
+        for gv in (1.0, -0.3, 1e-30, 7e20, 3e38):
+            g = (np.full(x.shape, gv) * rng.uniform(0.5, 1.1, x.shape)).astype(np.float32)   # finite
+            dx = getattr(fastact, name + "_backward")(g, x, a)
+            assert_backward_matches(ROWS[name], dx, reference(name + "_backward", g, x, a), g, x, np.float32)
+
+
 @pytest.mark.parametrize("approximate", [False, True])
 def test_gelu_keeps_the_sign_of_zero(approximate, simd_level):
     # x Phi(x) has x's sign: gelu(-0) = -0 in both forms, at every level (the AVX-512 spans once gave +0)
