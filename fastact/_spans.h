@@ -91,9 +91,9 @@ static inline __m512 fa_one_minus_512(__m512 y, __m512 *lo)
 }
 
 /* r with the lanes in `odd` replaced by f(a, b, p) one by one, from the loaded lanes (out may be a or b);
- * p is the row's parameter (elu's and celu's alpha), unused by the others */
-static inline __m512 fa_fix_lanes(__m512 r, __m512 a, __m512 b, __mmask16 odd, float (*f)(float, float, float),
-                                  float p)
+ * p is the row's parameter (elu's and celu's alpha; log_softmax's row sum), unused by the others */
+static inline __m512 fa_fix_lanes(__m512 r, __m512 a, __m512 b, __mmask16 odd, float (*f)(float, float, double),
+                                  double p)
 {
     if (odd) {
         float al[16], bl[16], rl[16];
@@ -420,7 +420,7 @@ static inline __m512 fa_root_linear_512(__m512 v, float r_hi, float r_lo, float 
 
 /* gelu's backward for x < -16 (where the derivative, about x phi(x), is below float's range but g times
  * it need not be) and -inf, in double */
-static inline float fa_gelu_backward_1(float g, float x, float p)
+static inline float fa_gelu_backward_1(float g, float x, double p)
 {
     (void)p;
     if (isinf(x))
@@ -473,7 +473,7 @@ static inline __m512 fa_gelu_backward_512(__m512 g, __m512 x, __m512 thi0, __m51
     __m512 r = fa_mul_f2_scaled_512(g, hi, lo, _mm512_maskz_mov_ps(neg, e.scale));
     r = _mm512_mask_blend_ps(big, r, g);
     return fa_fix_lanes(r, g, x, _mm512_cmp_ps_mask(x, _mm512_set1_ps(-0x1.fffffep+3f), _CMP_LT_OQ),
-                        fa_gelu_backward_1, 0.0f);
+                        fa_gelu_backward_1, 0.0);
 }
 
 /* v sigmoid(x + x_lo) (silu: v = x; glu: v = a, x = b; gelu's tanh form: v = x, x + x_lo = 2u) =
@@ -562,13 +562,13 @@ static inline __mmask16 fa_saved_y_odd(__m512 g, __m512 y)
                         & _mm512_cmp_ps_mask(_mm512_abs_ps(g), _mm512_set1_ps(INFINITY), _CMP_LT_OQ));
 }
 
-static inline float fa_sigmoid_backward_1(float g, float y, float p)
+static inline float fa_sigmoid_backward_1(float g, float y, double p)
 {
     (void)p;
     return (float)((double)g * ((double)y * (1.0 - (double)y)));
 }
 
-static inline float fa_tanh_backward_1(float g, float y, float p)
+static inline float fa_tanh_backward_1(float g, float y, double p)
 {
     (void)p;
     return (float)((double)g * ((1.0 - (double)y) * (1.0 + (double)y)));
@@ -579,7 +579,7 @@ static inline __m512 fa_sigmoid_backward_512(__m512 g, __m512 y)
     __m512 d_lo, d_hi = fa_one_minus_512(y, &d_lo);
     __m512 q = _mm512_mul_ps(y, d_hi);
     __m512 q_lo = _mm512_fmadd_ps(y, d_lo, _mm512_fmsub_ps(y, d_hi, q));
-    return fa_fix_lanes(fa_mul_f2_512(g, q, q_lo), g, y, fa_saved_y_odd(g, y), fa_sigmoid_backward_1, 0.0f);
+    return fa_fix_lanes(fa_mul_f2_512(g, q, q_lo), g, y, fa_saved_y_odd(g, y), fa_sigmoid_backward_1, 0.0);
 }
 
 static inline __m512 fa_tanh_backward_512(__m512 g, __m512 y)
@@ -589,13 +589,13 @@ static inline __m512 fa_tanh_backward_512(__m512 g, __m512 y)
     __m512 p_lo, p_hi = fa_one_minus_512(_mm512_or_ps(y, _mm512_set1_ps(FA_SIGN)), &p_lo);  /* 1 + |y| */
     __m512 q = _mm512_mul_ps(m_hi, p_hi);
     __m512 q_lo = _mm512_fmadd_ps(m_hi, p_lo, _mm512_fmadd_ps(m_lo, p_hi, _mm512_fmsub_ps(m_hi, p_hi, q)));
-    return fa_fix_lanes(fa_mul_f2_512(g, q, q_lo), g, y, fa_saved_y_odd(g, y), fa_tanh_backward_1, 0.0f);
+    return fa_fix_lanes(fa_mul_f2_512(g, q, q_lo), g, y, fa_saved_y_odd(g, y), fa_tanh_backward_1, 0.0);
 }
 
 /* silu's backward for one element, in double (the formula of the portable path): the lanes the vector
  * form leaves out (x NaN, infinite or below -150).  At x = +-inf the derivative is 1 or 0 (g * 0: NaN
  * for an infinite g, as in the reference). */
-static inline float fa_silu_backward_1(float g, float x, float p)
+static inline float fa_silu_backward_1(float g, float x, double p)
 {
     (void)p;
     if (x != x)
@@ -659,21 +659,21 @@ static inline __m512 fa_silu_backward_512(__m512 g, __m512 x, __m512 thi0, __m51
     /* NaN, +-inf and x < -150 (where e^x leaves float's exponent range) go one by one */
     __mmask16 odd = (__mmask16)~(_mm512_cmp_ps_mask(x, _mm512_set1_ps(-150.0f), _CMP_GE_OQ)
                                  & _mm512_cmp_ps_mask(x, _mm512_set1_ps(INFINITY), _CMP_LT_OQ));
-    return fa_fix_lanes(r, g, x, odd, fa_silu_backward_1, 0.0f);
+    return fa_fix_lanes(r, g, x, odd, fa_silu_backward_1, 0.0);
 }
 
 /* softplus' backward g sigmoid(x) and log_sigmoid's g sigmoid(-x) from x: v sigmoid(x) with v = g
  * (0.55 ULP, as silu).  Lanes one by one in double (the portable path's formula): x NaN or below -120
  * (where g e^x is g times less than 2^-173, which a large g can still carry to a normal float), and
  * g NaN or infinite. */
-static inline float fa_softplus_backward_1(float g, float x, float p)
+static inline float fa_softplus_backward_1(float g, float x, double p)
 {
     (void)p;
     double xd = x, z = exp(-fabs(xd));
     return (float)((double)g * ((x >= 0 ? 1.0 : z) / (1.0 + z)));
 }
 
-static inline float fa_log_sigmoid_backward_1(float g, float x, float p)
+static inline float fa_log_sigmoid_backward_1(float g, float x, double p)
 {
     (void)p;
     return fa_softplus_backward_1(g, -x, p);
@@ -689,7 +689,7 @@ static inline __m512 fa_softplus_backward_512(__m512 g, __m512 x, __m512 thi0, _
                                               __m512 tlo1)
 {
     return fa_fix_lanes(fa_mul_sigmoid_512(g, x, thi0, thi1, tlo0, tlo1), g, x, fa_g_sigmoid_odd(g, x),
-                        fa_softplus_backward_1, 0.0f);
+                        fa_softplus_backward_1, 0.0);
 }
 
 static inline __m512 fa_log_sigmoid_backward_512(__m512 g, __m512 x, __m512 thi0, __m512 thi1, __m512 tlo0,
@@ -697,14 +697,14 @@ static inline __m512 fa_log_sigmoid_backward_512(__m512 g, __m512 x, __m512 thi0
 {
     __m512 nx = _mm512_xor_ps(x, _mm512_set1_ps(FA_SIGN));
     return fa_fix_lanes(fa_mul_sigmoid_512(g, nx, thi0, thi1, tlo0, tlo1), g, x, fa_g_sigmoid_odd(g, nx),
-                        fa_log_sigmoid_backward_1, 0.0f);
+                        fa_log_sigmoid_backward_1, 0.0);
 }
 
 /* selu's backward g scale (1 for x > 0, alpha e^x otherwise), with scale and scale alpha as hi + lo
  * floats and e^x as a hi + lo pair: the factor is kept as hi + lo (2^-29) and multiplied by g with one
  * rounding.  x NaN or below -176 (where e^x leaves the exponent range of the pair's scaling; g can
  * still make the result a normal float down to x = -175.7) take the portable path's formula. */
-static inline float fa_selu_backward_1(float g, float x, float p)
+static inline float fa_selu_backward_1(float g, float x, double p)
 {
     (void)p;
     double v = x > 0 ? 0.0 : (double)x;
@@ -724,7 +724,7 @@ static inline __m512 fa_selu_backward_512(__m512 g, __m512 x, __m512 thi0, __m51
     __m512 lo = _mm512_mask_blend_ps(pos, p_lo, _mm512_set1_ps(-0x1.2adddap-25f));
     __m512 r = fa_mul_f2_scaled_512(g, hi, lo, _mm512_maskz_mov_ps((__mmask16)~pos, e.scale));
     return fa_fix_lanes(r, g, x, (__mmask16)~_mm512_cmp_ps_mask(x, _mm512_set1_ps(-176.0f), _CMP_GE_OQ),
-                        fa_selu_backward_1, 0.0f);
+                        fa_selu_backward_1, 0.0);
 }
 
 /* elu's and celu's alpha, for their backward spans: alpha = m 2^e with m in [1, 2) (or 0), so that m
@@ -753,7 +753,7 @@ static inline fa_alpha fa_alpha_of(float p)
 /* elu's backward g alpha e^x for x <= 0 (g above): alpha's mantissa times e^x (hi + lo, 2^-30) kept as
  * hi + lo and multiplied by g with one rounding.  x NaN or below -176 (g alpha e^x can be a normal float
  * down to x = -280) take the portable path's formula. */
-static inline float fa_elu_backward_1(float g, float x, float alpha)
+static inline float fa_elu_backward_1(float g, float x, double alpha)
 {
     double v = x < -700.0f ? -700.0 : (double)x;
     return x > 0 ? g : (float)((double)g * ((double)alpha * exp(v)));
@@ -778,7 +778,7 @@ static inline __m512 fa_elu_backward_512(__m512 g, __m512 x, fa_alpha al, __m512
  * be subnormal), times 1/alpha (2^-46 of v in all); e^v (hi + lo) times
  * (1 + v_lo), then g with one rounding.  |v| > 176 (alpha < 0 makes v positive; g e^v is finite up to
  * v = 191) and NaN take the portable path's formula. */
-static inline float fa_celu_backward_1(float g, float x, float alpha)
+static inline float fa_celu_backward_1(float g, float x, double alpha)
 {
     double v = x > 0 ? 0.0 : (double)x * (1.0 / (double)alpha);
     v = v > 200.0 ? 200.0 : v;
@@ -891,7 +891,6 @@ FA_SPAN2(celu_backward, FA_EXP_SETUP FA_ALPHA_SETUP, FA_ALPHA_ARGS)
 #undef FA_EXP_ARGS
 #undef FA_ALPHA_SETUP
 #undef FA_ALPHA_ARGS
-#undef FA_EXP_SETUP
 #undef FA_SPAN
 
 /* ---- softmax rows (float32): the sum and the quotients, with exp from the same hi + lo pairs ----
@@ -976,8 +975,7 @@ static inline double fa_lanes_total_pd(__m512d a, __m512d b)
 static inline double fa_softmax_sum_f32_span(const float *x, ptrdiff_t n, float m_, double *ties, float *e_hi,
                                              float *e_lo)
 {
-    const __m512 thi0 = _mm512_loadu_ps(FA_T_HI), thi1 = _mm512_loadu_ps(FA_T_HI + 16);
-    const __m512 tlo0 = _mm512_loadu_ps(FA_T_LO), tlo1 = _mm512_loadu_ps(FA_T_LO + 16);
+    FA_EXP_SETUP
     const __m512 m = _mm512_set1_ps(m_), two64 = _mm512_set1_ps(0x1p64f);
     __m512d s0 = _mm512_setzero_pd(), s1 = _mm512_setzero_pd();
     __m512 sl = _mm512_setzero_ps();
@@ -1020,8 +1018,7 @@ static inline __m512 fa_divisor_512(double total, __m512 *d_lo, __m512 *k_)
 /* y = exp(x - m) / total for x[0:n] (total >= 1, the row's sum), each rounded once from ~2^-28. */
 static inline void fa_softmax_out_f32_span(const float *x, float *y, ptrdiff_t n, float m_, double total)
 {
-    const __m512 thi0 = _mm512_loadu_ps(FA_T_HI), thi1 = _mm512_loadu_ps(FA_T_HI + 16);
-    const __m512 tlo0 = _mm512_loadu_ps(FA_T_LO), tlo1 = _mm512_loadu_ps(FA_T_LO + 16);
+    FA_EXP_SETUP
     const __m512 m = _mm512_set1_ps(m_);
     __m512 dl, kk, dh = fa_divisor_512(total, &dl, &kk);
     for (ptrdiff_t i = 0; i < n; i += 16) {
@@ -1067,6 +1064,56 @@ static inline void fa_softmax_backward_f32_span(const float *g, const float *y, 
     }
 }
 
+/* log_softmax's backward over one row, dx = g - e^y S, S = sum of g (in double, 16 lanes as above).
+ * S = 2^k (S_hi + S_lo) with S_hi + S_lo in [0.5, 1); e^y as hi + lo, so P = e^y S is kept as hi + lo
+ * (2^-29), scaled, and g - P is taken by TwoSum and rounded once: within 2^-5 ULP of the larger of the
+ * terms, plus the rounding.  Lanes with y beyond [-87, 20] (e^y's scaling leaves the normal range) or
+ * NaN take the portable path's formula, in double (which clamps y at 20).  A row whose S is not finite
+ * or beyond 2^90 in size (where P may overflow float) is left to the portable path: returns 0, having
+ * written nothing.  dx may be g or y. */
+static inline float fa_log_softmax_backward_1(float g, float y, double S)
+{
+    return (float)((double)g - exp(y < 20.0f ? (double)y : 20.0) * S);
+}
+
+static inline int fa_log_softmax_backward_f32_span(const float *g, const float *y, float *dx, ptrdiff_t n)
+{
+    FA_EXP_SETUP
+    __m512d s0 = _mm512_setzero_pd(), s1 = _mm512_setzero_pd();
+    for (ptrdiff_t i = 0; i < n; i += 16) {
+        __mmask16 in = n - i >= 16 ? (__mmask16)0xffff : (__mmask16)((1u << (n - i)) - 1u);
+        __m512 gv = _mm512_maskz_loadu_ps(in, g + i);
+        s0 = _mm512_add_pd(s0, fa_lo_pd(gv));
+        s1 = _mm512_add_pd(s1, fa_hi_pd(gv));
+    }
+    const double S = fa_lanes_total_pd(s0, s1);
+    if (!(fabs(S) < 0x1p90))
+        return 0;
+    int k;
+    double m = frexp(S, &k);
+    const float m_hi = (float)m;
+    const __m512 S_hi = _mm512_set1_ps(m_hi), S_lo = _mm512_set1_ps((float)(m - m_hi)), kk = _mm512_set1_ps((float)k);
+    for (ptrdiff_t i = 0; i < n; i += 16) {
+        __mmask16 in = n - i >= 16 ? (__mmask16)0xffff : (__mmask16)((1u << (n - i)) - 1u);
+        __m512 gv = _mm512_maskz_loadu_ps(in, g + i), yv = _mm512_maskz_loadu_ps(in, y + i);
+        __mmask16 ok = _mm512_cmp_ps_mask(yv, _mm512_set1_ps(-87.0f), _CMP_GE_OQ)
+                       & _mm512_cmp_ps_mask(yv, _mm512_set1_ps(20.0f), _CMP_LE_OQ);
+        fa_f2 e = fa_exp_f2_512(_mm512_maskz_mov_ps(ok, yv), thi0, thi1, tlo0, tlo1);
+        __m512 q = _mm512_mul_ps(e.hi, S_hi);
+        __m512 q_lo = _mm512_add_ps(_mm512_fmsub_ps(e.hi, S_hi, q), _mm512_fmadd_ps(e.hi, S_lo, _mm512_mul_ps(e.lo, S_hi)));
+        __m512 sc = _mm512_add_ps(e.scale, kk);
+        q = _mm512_scalef_ps(q, sc);
+        q_lo = _mm512_scalef_ps(q_lo, sc);
+        __m512 d_lo, d = fa_two_sum_512(gv, _mm512_sub_ps(_mm512_setzero_ps(), q), &d_lo);
+        __m512 r = _mm512_add_ps(d, _mm512_sub_ps(d_lo, q_lo));
+        r = fa_fix_lanes(r, gv, yv, in & (__mmask16)~ok, fa_log_softmax_backward_1, S);
+        _mm512_mask_storeu_ps(dx + i, in, r);
+    }
+    return 1;
+}
+
+#undef FA_EXP_SETUP
+
 #else
 #define FA_HAVE_SPANS 0
 /* empty stubs of the same signatures (FA_SPAN, FA_SPAN2) */
@@ -1098,6 +1145,8 @@ static inline float fa_row_max_f32_span(const float *x, ptrdiff_t n, int *bad)
 { (void)x; (void)n; *bad = 1; return 0; }
 static inline void fa_softmax_backward_f32_span(const float *g, const float *y, float *dx, ptrdiff_t n)
 { (void)g; (void)y; (void)dx; (void)n; }
+static inline int fa_log_softmax_backward_f32_span(const float *g, const float *y, float *dx, ptrdiff_t n)
+{ (void)g; (void)y; (void)dx; (void)n; return 0; }
 static inline double fa_softmax_sum_f32_span(const float *x, ptrdiff_t n, float m, double *ties, float *e_hi,
                                              float *e_lo)
 { (void)x; (void)n; (void)m; (void)e_hi; (void)e_lo; *ties = 0; return 0; }

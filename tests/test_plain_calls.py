@@ -82,3 +82,28 @@ def test_large_plain_calls_run_on_threads_with_the_general_paths_results(n_threa
         np.testing.assert_array_equal(b(g, x, n_threads=n_threads), b(gs, xs, n_threads=n_threads), err_msg=name)
         out = np.empty_like(x)
         assert f(x, out=out, n_threads=n_threads) is out
+
+
+@pytest.mark.parametrize("n_threads", [None, 1, 2, 3])
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_large_plain_row_calls_run_on_threads_with_the_general_paths_results(n_threads, dtype, rng):
+    # the functions along an axis: plain_rows takes a plain call of any size along the last axis and
+    # runs it on n_threads above the cut-off; the general path (a strided view, or an explicit axis of
+    # a transposed copy) gives the same values bit for bit, forward, backward and in place
+    x = (rng.standard_normal((301, 1000)) * 5).astype(dtype)
+    g = rng.standard_normal(x.shape).astype(dtype)
+    xs, gs = np.repeat(x, 2, axis=1)[:, ::2], np.repeat(g, 2, axis=1)[:, ::2]
+    assert K.plain_rows(0, xs, None, None, 10 ** 9, None) is None           # not contiguous: declined
+    for name in ("softmax", "log_softmax", "sparsemax"):
+        f, b = getattr(fastact, name), getattr(fastact, name + "_backward")
+        y = f(x, n_threads=n_threads)
+        np.testing.assert_array_equal(y, f(xs, n_threads=n_threads), err_msg=name)
+        np.testing.assert_array_equal(y, f(np.ascontiguousarray(x.T), axis=0, n_threads=n_threads).T, err_msg=name)
+        dx = b(g, y, n_threads=n_threads)
+        np.testing.assert_array_equal(dx, b(gs, np.repeat(y, 2, axis=1)[:, ::2], n_threads=n_threads), err_msg=name)
+        inplace = g.copy()
+        assert b(inplace, y, out=inplace, n_threads=n_threads) is inplace
+        np.testing.assert_array_equal(inplace, dx, err_msg=name)
+        out = np.empty_like(x)
+        assert f(x, out=out, n_threads=n_threads) is out
+        np.testing.assert_array_equal(out, y, err_msg=name)
