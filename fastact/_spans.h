@@ -480,10 +480,10 @@ static inline __m512 fa_gelu_backward_512(__m512 g, __m512 x, __m512 thi0, __m51
  * v / (1 + z) for x >= 0, v z / (1 + z) for x < 0, z = exp(-|x|) as hi + lo.  v z is kept exact (FMA) and
  * unscaled, the quotient is rounded once from ~2^-28 and scaled at the end.  x_lo (with has_lo) is
  * taken to first order, sigmoid(x + x_lo) = sigmoid(x) (1 + x_lo sigmoid(-x)), in the numerator's low
- * part (x_lo below 2^-24 |x|: the term left out is below 2^-40).  x < -120 (|v e^x| < 2^-150 |v|) and
- * x = +-inf are the callers' to settle. */
-static inline __m512 fa_mul_sigmoid_lo_512(__m512 v, __m512 x, __m512 x_lo, const int has_lo, __m512 thi0,
-                                           __m512 thi1, __m512 tlo0, __m512 tlo1)
+ * part (x_lo below 2^-24 |x|: the term left out is below 2^-40).  x < -120 (|v e^x| < 2^-150 |v|),
+ * x = +-inf and |v| >= 2^64 (where v / d or v z may overflow) are the callers' to settle. */
+static inline __m512 fa_mul_sigmoid_parts_512(__m512 v, __m512 x, __m512 x_lo, const int has_lo, __m512 thi0,
+                                              __m512 thi1, __m512 tlo0, __m512 tlo1, __m512 *scale)
 {
     /* -|x|, floored at -120 for x < 0 and at -87 for x >= 0: there 1 + z is 1 to float precision
      * anyway, and the floor keeps z's scaling in fa_one_plus_512 off subnormals (whose microcode
@@ -493,12 +493,9 @@ static inline __m512 fa_mul_sigmoid_lo_512(__m512 v, __m512 x, __m512 x_lo, cons
     a = _mm512_max_ps(_mm512_mask_blend_ps(neg, _mm512_set1_ps(-87.0f), _mm512_set1_ps(-120.0f)), a);
     fa_f2 z = fa_exp_f2_512(a, thi0, thi1, tlo0, tlo1);
     __m512 d_lo, d_hi = fa_one_plus_512(z, &d_lo);
-    /* v z: z's high part is up to 2, so a v beyond 2^64 is taken times 2^-64 first (and the final
-     * scaling puts it back), where v z would overflow; a small v is left alone (v z stays normal) */
-    __mmask16 huge = _mm512_cmp_ps_mask(_mm512_abs_ps(v), _mm512_set1_ps(0x1p64f), _CMP_GE_OQ);
-    __m512 vs = _mm512_mask_mul_ps(v, huge, v, _mm512_set1_ps(0x1p-64f));
-    __m512 p = _mm512_mul_ps(vs, z.hi);
-    __m512 p_lo = _mm512_fmadd_ps(vs, z.lo, _mm512_fmsub_ps(vs, z.hi, p));
+    /* v z, exact as hi + lo (z's parts are unscaled, so v z stays normal for a normal v) */
+    __m512 p = _mm512_mul_ps(v, z.hi);
+    __m512 p_lo = _mm512_fmadd_ps(v, z.lo, _mm512_fmsub_ps(v, z.hi, p));
     __m512 n_hi = _mm512_mask_blend_ps(neg, v, p);
     __m512 n_lo = _mm512_maskz_mov_ps(neg, p_lo);
     if (has_lo) {
@@ -510,8 +507,16 @@ static inline __m512 fa_mul_sigmoid_lo_512(__m512 v, __m512 x, __m512 x_lo, cons
     /* (below -120 the result is left unscaled: every caller replaces it, and scaling it to nothing
      * would cost an underflow assist) */
     __mmask16 scaled = neg & _mm512_cmp_ps_mask(x, _mm512_set1_ps(-120.0f), _CMP_GE_OQ);
-    __m512 scale = _mm512_maskz_mov_ps(scaled, _mm512_mask_add_ps(z.scale, huge, z.scale, _mm512_set1_ps(64.0f)));
-    return _mm512_scalef_ps(fa_div_f2_512(n_hi, n_lo, d_hi, d_lo), scale);
+    *scale = _mm512_maskz_mov_ps(scaled, z.scale);
+    return fa_div_f2_512(n_hi, n_lo, d_hi, d_lo);
+}
+
+/* the same, scaled: v sigmoid(x + x_lo) rounded once */
+static inline __m512 fa_mul_sigmoid_lo_512(__m512 v, __m512 x, __m512 x_lo, const int has_lo, __m512 thi0,
+                                           __m512 thi1, __m512 tlo0, __m512 tlo1)
+{
+    __m512 scale, q = fa_mul_sigmoid_parts_512(v, x, x_lo, has_lo, thi0, thi1, tlo0, tlo1, &scale);
+    return _mm512_scalef_ps(q, scale);
 }
 
 static inline __m512 fa_mul_sigmoid_512(__m512 v, __m512 x, __m512 thi0, __m512 thi1, __m512 tlo0, __m512 tlo1)
@@ -544,11 +549,12 @@ static inline __m512 fa_gelu_tanh_512(__m512 x, __m512 thi0, __m512 thi1, __m512
 
 static inline __m512 fa_silu_512(__m512 x, __m512 thi0, __m512 thi1, __m512 tlo0, __m512 tlo1)
 {
-    /* below -120 (and -inf, where -inf * 0 would be NaN): -0; +inf: inf; the sign of -0 kept */
+    /* below -120 (and -inf, where -inf * 0 would be NaN): -0; from 2^64 (+inf included): x, as silu(x)
+     * rounds to x from 17.3 on; the sign of -0 kept */
     const __m512 sign = _mm512_set1_ps(FA_SIGN);
     __m512 q = fa_mul_sigmoid_512(x, x, thi0, thi1, tlo0, tlo1);
     q = _mm512_mask_blend_ps(_mm512_cmp_ps_mask(x, _mm512_set1_ps(-120.0f), _CMP_LT_OQ), q, sign);
-    q = _mm512_mask_blend_ps(_mm512_cmp_ps_mask(x, _mm512_set1_ps(INFINITY), _CMP_EQ_OQ), q, x);
+    q = _mm512_mask_blend_ps(_mm512_cmp_ps_mask(x, _mm512_set1_ps(0x1p64f), _CMP_GE_OQ), q, x);
     return _mm512_or_ps(q, _mm512_and_ps(x, sign));
 }
 
@@ -665,7 +671,7 @@ static inline __m512 fa_silu_backward_512(__m512 g, __m512 x, __m512 thi0, __m51
 /* softplus' backward g sigmoid(x) and log_sigmoid's g sigmoid(-x) from x: v sigmoid(x) with v = g
  * (0.55 ULP, as silu).  Lanes one by one in double (the portable path's formula): x NaN or below -120
  * (where g e^x is g times less than 2^-173, which a large g can still carry to a normal float), and
- * g NaN or infinite. */
+ * g NaN or beyond 2^64. */
 static inline float fa_softplus_backward_1(float g, float x, double p)
 {
     (void)p;
@@ -682,7 +688,7 @@ static inline float fa_log_sigmoid_backward_1(float g, float x, double p)
 static inline __mmask16 fa_g_sigmoid_odd(__m512 g, __m512 x)
 {
     return (__mmask16)~(_mm512_cmp_ps_mask(x, _mm512_set1_ps(-120.0f), _CMP_GE_OQ)
-                        & _mm512_cmp_ps_mask(_mm512_abs_ps(g), _mm512_set1_ps(INFINITY), _CMP_LT_OQ));
+                        & _mm512_cmp_ps_mask(_mm512_abs_ps(g), _mm512_set1_ps(0x1p64f), _CMP_LT_OQ));
 }
 
 static inline __m512 fa_softplus_backward_512(__m512 g, __m512 x, __m512 thi0, __m512 thi1, __m512 tlo0,
@@ -806,7 +812,11 @@ static inline __m512 fa_celu_backward_512(__m512 g, __m512 x, fa_alpha al, __m51
  * in double): sigmoid(b) = 1 or 0 exactly at b = +-inf, so a * 0 is NaN only for a = +-inf. */
 static inline __m512 fa_glu_512(__m512 av, __m512 bv, __m512 thi0, __m512 thi1, __m512 tlo0, __m512 tlo1)
 {
-    __m512 q = fa_mul_sigmoid_512(av, bv, thi0, thi1, tlo0, tlo1);
+    /* a beyond 2^64 (a / d or a z could overflow) is taken times 2^-64, and 64 added to the scale */
+    __mmask16 huge = _mm512_cmp_ps_mask(_mm512_abs_ps(av), _mm512_set1_ps(0x1p64f), _CMP_GE_OQ);
+    __m512 scale, q = fa_mul_sigmoid_parts_512(_mm512_mask_mul_ps(av, huge, av, _mm512_set1_ps(0x1p-64f)), bv,
+                                               _mm512_setzero_ps(), 0, thi0, thi1, tlo0, tlo1, &scale);
+    q = _mm512_scalef_ps(q, _mm512_mask_add_ps(scale, huge, scale, _mm512_set1_ps(64.0f)));
     /* b < -120: a e^b, below 2^-150 |a|: a * 0 (0 with a's sign, NaN for infinite a) */
     __mmask16 deep = _mm512_cmp_ps_mask(bv, _mm512_set1_ps(-120.0f), _CMP_LT_OQ);
     q = _mm512_mask_mul_ps(q, deep, av, _mm512_setzero_ps());
