@@ -111,8 +111,10 @@ static inline __m512 fa_fix_lanes(__m512 r, __m512 a, __m512 b, __mmask16 odd, f
 /* 2^floor(scale) * (hi + lo), |lo| <= ulp(hi)/2, hi in [0.5, 2] */
 typedef struct { __m512 hi, lo, scale; } fa_f2;
 
-/* exp(a) for a in [-176, 89] or NaN (NaN stays NaN); |k| < 2^13 keeps the reduction exact. */
-static inline fa_f2 fa_exp_f2_512(__m512 a, __m512 thi0, __m512 thi1, __m512 tlo0, __m512 tlo1)
+/* exp(a) = 2^floor(scale) (th + t), th = T[j]'s high part, |t| < 2^-5 th (not renormalised), for a in
+ * [-176, 176] or NaN (NaN stays NaN); |k| < 2^13 keeps the reduction exact. */
+static inline __m512 fa_exp_parts_512(__m512 a, __m512 thi0, __m512 thi1, __m512 tlo0, __m512 tlo1, __m512 *t_,
+                                      __m512 *scale)
 {
     /* k = round(a * 32/ln2), held in the low mantissa bits of kf (1.5 * 2^23 shift). */
     const __m512 shift = _mm512_set1_ps(12582912.0f);
@@ -128,15 +130,20 @@ static inline fa_f2 fa_exp_f2_512(__m512 a, __m512 thi0, __m512 thi1, __m512 tlo
     /* expm1(r) = r + r^2 (1/2 + r/6): truncation r^4/24 < 2^-30.7 relative */
     __m512 c = _mm512_fmadd_ps(r, _mm512_set1_ps(1.0f / 6.0f), _mm512_set1_ps(0.5f));
     __m512 p = _mm512_fmadd_ps(_mm512_mul_ps(r, r), c, r);
-    /* T (1 + p) = th + (th p + tl), renormalised (Fast2Sum, |th| > 90 |th p + tl|) so that the low part
-     * is below half an ULP of the high one; the scale 2^floor(k/32) is left to the caller (vscalef) */
-    __m512 t = _mm512_fmadd_ps(th, p, tl);
-    __m512 hi = _mm512_add_ps(th, t);
-    __m512 lo = _mm512_add_ps(_mm512_sub_ps(th, hi), t);
+    /* T (1 + p) = th + (th p + tl); the scale 2^floor(k/32) is left to the caller (vscalef) */
+    *t_ = _mm512_fmadd_ps(th, p, tl);
+    *scale = _mm512_mul_ps(k, _mm512_set1_ps(1.0f / 32.0f));
+    return th;
+}
+
+/* exp(a) as fa_exp_parts_512, renormalised (Fast2Sum, |th| > 90 |t|) so that the low part is below half
+ * an ULP of the high one */
+static inline fa_f2 fa_exp_f2_512(__m512 a, __m512 thi0, __m512 thi1, __m512 tlo0, __m512 tlo1)
+{
     fa_f2 z;
-    z.hi = hi;
-    z.lo = lo;
-    z.scale = _mm512_mul_ps(k, _mm512_set1_ps(1.0f / 32.0f));
+    __m512 t, th = fa_exp_parts_512(a, thi0, thi1, tlo0, tlo1, &t, &z.scale);
+    z.hi = _mm512_add_ps(th, t);
+    z.lo = _mm512_add_ps(_mm512_sub_ps(th, z.hi), t);
     return z;
 }
 
@@ -831,12 +838,12 @@ static inline __m512 fa_glu_512(__m512 av, __m512 bv, __m512 thi0, __m512 thi1, 
 
 static inline __m512 fa_exponential_512(__m512 x, __m512 thi0, __m512 thi1, __m512 tlo0, __m512 tlo1)
 {
-    /* exp(x): the hi + lo pair rounded once to float, then scaled (exact, except in the subnormal
+    /* exp(x): th + t rounded once to float, then scaled (exact, except in the subnormal
      * range, where the absolute error stays below FLT_MIN).  Clamped to [-104, 89], NaN kept: below,
      * exp rounds to 0; above, the scaling overflows to inf. */
     __m512 a = _mm512_min_ps(_mm512_set1_ps(89.0f), _mm512_max_ps(_mm512_set1_ps(-104.0f), x));
-    fa_f2 z = fa_exp_f2_512(a, thi0, thi1, tlo0, tlo1);
-    return _mm512_scalef_ps(_mm512_add_ps(z.hi, z.lo), z.scale);
+    __m512 t, scale, th = fa_exp_parts_512(a, thi0, thi1, tlo0, tlo1, &t, &scale);
+    return _mm512_scalef_ps(_mm512_add_ps(th, t), scale);
 }
 
 /* The head runs up to out's next 64-byte boundary (NumPy's large buffers sit 16 bytes past one, and
