@@ -1,4 +1,5 @@
-"""Reproduce the float32 interval tables of fastact/_spans.h: FA_TANH_TAB (tanh) and FA_GELU_S_TAB (gelu).
+"""Reproduce the float32 interval tables of fastact/_spans.h: FA_TANH_TAB (tanh), FA_GELU_S_TAB (gelu) and
+FA_TANH_SHRINK_TAB (tanh_shrink).
 
 [0, 16) is split into 32 intervals: quarter binades from 1/16 to 16, the first widened down to 0.  On
 each, f(c + t) = c0 + (c1 t + (a0 + t^2 P(t))) with c the interval's midpoint (so |x| - c is exact),
@@ -7,6 +8,8 @@ c0 = f(c) rounded to float and P of degree 4 (degree 6 in all).  The functions:
   tanh  tanh(x); its first interval is odd, x + x^3 Q(x), so that tiny x give x exactly;
   gelu  S(a) = Q(a) e^(a^2/2), Q(a) = erfc(a/sqrt(2))/2 the normal tail: gelu(x) = x (1 - Q(x)) for
         x >= 0 and x Q(-x) below, and S is smooth where Q itself falls by e^-128.
+  tanh_shrink  x - tanh(x), fitted itself (its relative accuracy near 0 is not tanh's); its first
+        interval is x^3 Q(x).
 
 Coefficients are weighted least-squares fits (relative error) at 300 Chebyshev nodes against mpmath,
 rounded to float one at a time (c1 first, then a0, then upwards), refitting the rest after each
@@ -15,10 +18,12 @@ of max(|x|, 1/16) (two exponent bits' worth of quarter binades: 8 binades map to
 the tables are stored in slot order; the midpoints (the "centre" row) are tanh's table's first row.
 
 Prints the C table and, per interval, the largest error of a float32 emulation of the evaluation on a
-grid: tanh in ULP of the rounded result (0.549 when written; benchmarks/accuracy.py sweeps every input
-of the compiled kernel), S as its relative error before rounding (2^-27.2).
+grid: tanh and tanh_shrink in ULP of the rounded result (tanh 0.549 when written; benchmarks/accuracy.py
+sweeps every input of the compiled kernel), S as its relative error before rounding (2^-27.2).  The
+tanh_shrink kernel keeps c0 + c1 t exact and takes a series below 5/64, so its errors are below the
+plain form's printed here (0.77 ULP, 1.96 on the first interval): 0.575 ULP over every 61st input.
 
-    python benchmarks/fit_tables.py tanh|gelu          # needs mpmath
+    python benchmarks/fit_tables.py tanh|gelu|tanh_shrink          # needs mpmath
 """
 import sys
 
@@ -78,6 +83,21 @@ def fit_tanh(j):
     return [0.0, 0.0, 0.0, 1.0, 0.0] + [q[k] for k in range(DEG - 2)]
 
 
+def tanh_shrink(a):
+    return a - mp.tanh(a)
+
+
+def fit_tanh_shrink(j):
+    if j > 0:
+        return fit_interval(j, tanh_shrink)
+    # (x - tanh(x)) / x^3 = p3 + p4 x + p5 x^2 + p6 x^3 on [0, 5/64]: the row is x^3 Q(x) (c1 = 0)
+    hi = bounds(0)[1]
+    xs = hi / 2 + hi / 2 * np.cos(np.pi * (2 * np.arange(NODES) + 1) / (2 * NODES))
+    g = np.array([float(tanh_shrink(mp.mpf(x)) / mp.mpf(x) ** 3) for x in xs])
+    q = rounded_fit(xs, g, np.ones_like(xs), hi, range(DEG - 2), range(DEG - 2))
+    return [0.0, 0.0, 0.0, 0.0, 0.0] + [q[k] for k in range(DEG - 2)]
+
+
 def gelu_s(a):
     return mp.erfc(a / mp.sqrt(2)) / 2 * mp.exp(a * a / 2)
 
@@ -109,7 +129,8 @@ def hexf(v):
 
 
 def main(name):
-    fit, f, tab = {"tanh": (fit_tanh, mp.tanh, "FA_TANH_TAB"), "gelu": (fit_gelu, gelu_s, "FA_GELU_S_TAB")}[name]
+    fit, f, tab = {"tanh": (fit_tanh, mp.tanh, "FA_TANH_TAB"), "gelu": (fit_gelu, gelu_s, "FA_GELU_S_TAB"),
+                   "tanh_shrink": (fit_tanh_shrink, tanh_shrink, "FA_TANH_SHRINK_TAB")}[name]
     rows = ROWS if name == "tanh" else ROWS[1:]
     table = [[0.0] * 32 for _ in rows]
     worst = 0.0
@@ -121,7 +142,7 @@ def main(name):
         err = 0.0
         for x in np.linspace(lo, hi, 400, endpoint=False).astype(np.float32)[1:]:
             ref = f(mp.mpf(float(x)))
-            if name == "tanh":      # ULP of the rounded result
+            if name != "gelu":      # ULP of the rounded result
                 ulp = mp.mpf(2) ** (mp.floor(mp.log(ref, 2)) - 23)
                 err = max(err, float(abs(mp.mpf(float(f32(float(evaluate(x, row))))) - ref) / ulp))
             else:                   # relative, before rounding

@@ -18,12 +18,15 @@
  * tanh has no quotient: |x| picks one of 32 intervals (quarter binades) and a degree-6 polynomial
  * around the interval's midpoint, its coefficients gathered with vpermt2ps (the way MKL's HA vsTanh
  * works): 25 instructions per 16 elements against the exp-and-quotient form's 35, 0.567 ULP.  gelu's
- * normal tail uses the same intervals (S(a) = Q(a) e^(a^2/2)) times a hi + lo exp.
+ * normal tail uses the same intervals (S(a) = Q(a) e^(a^2/2)) times a hi + lo exp, and tanh_shrink
+ * has a table of its own (x - tanh(x) cancels near 0).
  *
- * The backward spans (sigmoid and tanh from y, silu and gelu from x) keep the derivative as hi + lo and
- * multiply by g with one rounding; where silu's and gelu's derivatives cross zero they switch to an
- * expansion around the root, so float32 stays within 1 ULP of the exact value itself.  Lanes they do
- * not cover (NaN, infinities, far tails) are recomputed one by one in double (fa_fix_lanes).
+ * The backward spans (sigmoid and tanh from y; silu, gelu, softplus, log_sigmoid, elu, selu and celu
+ * from x) keep the derivative as hi + lo and multiply by g with one rounding; where silu's and gelu's
+ * derivatives cross zero they switch to an expansion around the root, so float32 stays within 1 ULP of
+ * the exact value itself.  Lanes they do not cover (NaN, infinities, far tails, a g from 2^126) are
+ * recomputed one by one in double (fa_fix_lanes).  softmax's and log_softmax's rows, forward and
+ * backward, are at the end.
  *
  * Each function handles any n and alignment (head and tail use masked loads and stores through the same
  * instructions), so a result never depends on where an element sits in its span, hence never on the
@@ -79,6 +82,16 @@ static inline __m512 fa_mul_f2_scaled_512(__m512 g, __m512 hi, __m512 lo, __m512
     __m512 r = fa_mul_f2_512(gs, hi, lo);
     r = _mm512_mask_mul_ps(r, _mm512_cmp_ps_mask(ag, _mm512_set1_ps(INFINITY), _CMP_EQ_OQ), gs, hi);
     return _mm512_scalef_ps(r, scale);
+}
+
+/* g (hi + lo) 2^floor(scale) for scale <= 0 and finite g hi (the callers send a g from 2^126 elsewhere):
+ * rounded once where the result is normal.  A g below 2^-64 is taken times 2^64 first (and the scale
+ * lowered by 64), so that g lo is not rounded as a subnormal; a subnormal result is within FLT_MIN. */
+static inline __m512 fa_mul_f2_down_512(__m512 g, __m512 hi, __m512 lo, __m512 scale)
+{
+    __mmask16 tiny = _mm512_cmp_ps_mask(_mm512_abs_ps(g), _mm512_set1_ps(0x1p-64f), _CMP_LT_OQ);
+    __m512 gs = _mm512_mask_mul_ps(g, tiny, g, _mm512_set1_ps(0x1p64f));
+    return _mm512_scalef_ps(fa_mul_f2_512(gs, hi, lo), _mm512_mask_sub_ps(scale, tiny, scale, _mm512_set1_ps(64.0f)));
 }
 
 /* hi + lo = 1 - y exactly, for |y| <= 1 (Fast2Sum) */
@@ -318,21 +331,86 @@ static const float FA_GELU_S_TAB[8][32] = {
         0x1.463c74p-12f, 0x1.714abcp-13f},
 };
 
+/* x - tanh(x) on the same intervals and in the same form (rows c0, a0, c1, p2..p6; midpoints in
+ * FA_TANH_TAB[0]), fitted itself (benchmarks/fit_tables.py tanh_shrink): tanh's absolute error would be
+ * amplified where x - tanh(x) cancels.  The first interval's row (x^3 Q(x)) is not used by the kernel,
+ * which takes the series there. */
+static const float FA_TANH_SHRINK_TAB[8][32] = {
+    /* c0 */ {0x1.45a014p+0f, 0x1.c2157cp+0f, 0x1.206262p+1f, 0x1.60243ap+1f, 0x1.c00816p+1f, 0x1.20008cp+2f,
+        0x1.600012p+2f, 0x1.a00002p+2f, 0x1p+3f, 0x1.4p+3f, 0x1.8p+3f, 0x1.cp+3f,
+        0.0f, 0x1.ba5c24p-13f, 0x1.6ca982p-12f, 0x1.17b6aep-11f, 0x1.e22faap-11f, 0x1.b67c6ep-10f,
+        0x1.683906p-9f, 0x1.13346p-8f, 0x1.d71986p-8f, 0x1.a7a754p-7f, 0x1.5781ecp-6f, 0x1.028caap-5f,
+        0x1.af790ep-5f, 0x1.7541p-4f, 0x1.21dc04p-3f, 0x1.a09f1cp-3f, 0x1.434694p-2f, 0x1.fb0eb6p-2f,
+        0x1.663906p-1f, 0x1.d78762p-1f},
+    /* a0 */ {0x1.3d7974p-25f, -0x1.ae9baep-25f, -0x1.5d462p-25f, 0x1.62933p-27f, 0x1.ba9c04p-26f, 0x1.a02974p-26f,
+        0x1.ec037ep-23f, 0x1.21d6c8p-23f, 0x1.059ee2p-25f, 0x1.32b24ap-31f, 0x1.678074p-37f, 0x1.a5676p-43f,
+        0.0f, 0x1.96607p-38f, 0x1.b91f62p-37f, -0x1.3e07a8p-37f, 0x1.91b2f4p-38f, 0x1.863dacp-35f,
+        0x1.334624p-36f, 0x1.912212p-33f, 0x1.4c1a4ep-34f, -0x1.d8205ap-34f, -0x1.668578p-31f, 0x1.a3709ap-32f,
+        -0x1.ee223ap-30f, 0x1.60875p-29f, -0x1.0d3a22p-29f, 0x1.cbef4ap-29f, 0x1.16f7dap-27f, -0x1.520592p-28f,
+        -0x1.fcb09ap-26f, -0x1.9d7a82p-26f},
+    /* c1 */ {0x1.e9bef8p-1f, 0x1.f7b2c2p-1f, 0x1.fcee22p-1f, 0x1.fede58p-1f, 0x1.ffbf5p-1f, 0x1.fff73ep-1f,
+        0x1.fffedp-1f, 0x1.ffffd6p-1f, 0x1.fffffep-1f, 0x1p+0f, 0x1p+0f, 0x1p+0f,
+        0.0f, 0x1.e1a08p-8f, 0x1.4fb07p-7f, 0x1.bde976p-7f, 0x1.3fc6ap-6f, 0x1.daa01p-6f,
+        0x1.48ea64p-5f, 0x1.b204eap-5f, 0x1.33a64ap-4f, 0x1.c046e6p-4f, 0x1.300344p-3f, 0x1.877148p-3f,
+        0x1.0a2a32p-2f, 0x1.6c3282p-2f, 0x1.cd0064p-2f, 0x1.13e596p-1f, 0x1.4f57fep-1f, 0x1.8c562ep-1f,
+        0x1.b66874p-1f, 0x1.d2060cp-1f},
+    /* p2 */ {0x1.5c3d96p-5f, 0x1.077df6p-6f, 0x1.87c1dp-8f, 0x1.215586p-9f, 0x1.02b076p-11f, 0x1.182d34p-14f,
+        0x1.2f2824p-17f, 0x1.462826p-20f, 0x1.0782cep-24f, 0x1.702efp-30f, 0x1.a3bb44p-36f, 0x1.e2041cp-42f,
+        0.0f, 0x1.5c8e34p-4f, 0x1.9a5414p-4f, 0x1.d75002p-4f, 0x1.188836p-3f, 0x1.527ap-3f,
+        0x1.89e50cp-3f, 0x1.be6cbcp-3f, 0x1.038f76p-2f, 0x1.2daf9ep-2f, 0x1.4ff71p-2f, 0x1.6a1d3cp-2f,
+        0x1.825dfp-2f, 0x1.897d2ap-2f, 0x1.79c0dcp-2f, 0x1.5aa214p-2f, 0x1.1defa6p-2f, 0x1.970dfcp-3f,
+        0x1.106476p-3f, 0x1.5ee89ep-4f},
+    /* p3 */ {-0x1.bbd206p-6f, -0x1.598b32p-7f, -0x1.03ac52p-8f, -0x1.80c8d8p-10f, -0x1.58666ep-12f, -0x1.740216p-15f,
+        -0x1.8439cp-18f, -0x1.e9233p-22f, -0x1.7d406cp-25f, -0x1.2813b8p-28f, -0x1.5b01cep-34f, -0x1.96b872p-40f,
+        0x1.555554p-2f, 0x1.4b5c1ap-2f, 0x1.4775e2p-2f, 0x1.42f2cap-2f, 0x1.3b1672p-2f, 0x1.2ea378p-2f,
+        0x1.202c8p-2f, 0x1.0fdbf6p-2f, 0x1.e919ccp-3f, 0x1.9854ap-3f, 0x1.427c46p-3f, 0x1.d7196ep-4f,
+        0x1.bd24c6p-5f, -0x1.d789d6p-7f, -0x1.07227cp-4f, -0x1.84241ep-4f, -0x1.c688f2p-4f, -0x1.97d2c2p-4f,
+        -0x1.33e4c2p-4f, -0x1.a866dep-5f},
+    /* p4 */ {0x1.93c47p-7f, 0x1.4e4de6p-8f, 0x1.004d9ep-9f, 0x1.7f5cb8p-11f, 0x1.57f034p-13f, 0x1.761806p-16f,
+        0x1.9f819cp-19f, 0x1.15e5ccp-21f, 0x1.43b52ep-26f, -0x1.7c00bep-32f, -0x1.258784p-38f, -0x1.b2ca9ap-45f,
+        0x1.c9f726p-18f, -0x1.c95ec8p-5f, -0x1.0c2a84p-4f, -0x1.323c32p-4f, -0x1.68d228p-4f, -0x1.b046dp-4f,
+        -0x1.ec51dp-4f, -0x1.12b008p-3f, -0x1.337a26p-3f, -0x1.5087e8p-3f, -0x1.5bbba6p-3f, -0x1.5881aep-3f,
+        -0x1.3a139cp-3f, -0x1.e99fa8p-4f, -0x1.46d88cp-4f, -0x1.61b57cp-5f, -0x1.a9dca6p-9f, 0x1.5e214ep-6f,
+        0x1.9cf366p-6f, 0x1.55ae94p-6f},
+    /* p5 */ {-0x1.03f8e8p-8f, -0x1.f943e4p-10f, -0x1.8c1336p-11f, -0x1.3846a4p-12f, -0x1.1e378ep-14f, -0x1.44959ap-17f,
+        -0x1.032d74p-19f, -0x1.414c6p-20f, -0x1.b46718p-28f, 0x1.474da2p-29f, 0x1.7f8a42p-35f, 0x1.c17e0ap-41f,
+        -0x1.11ed78p-3f, -0x1.7699bep-3f, -0x1.97addap-3f, -0x1.69da62p-3f, -0x1.2d6e8cp-3f, -0x1.8ac744p-4f,
+        -0x1.de1da6p-4f, -0x1.6d531cp-5f, -0x1.a92348p-5f, -0x1.b2c2bp-6f, -0x1.4db87ap-6f, 0x1.5db1d2p-6f,
+        0x1.5207dcp-5f, 0x1.fdf49p-5f, 0x1.f2a104p-5f, 0x1.9b11a8p-5f, 0x1.04d218p-5f, 0x1.302deep-7f,
+        -0x1.2d4c8cp-10f, -0x1.1e25b2p-8f},
+    /* p6 */ {0x1.7eaf02p-11f, 0x1.176ae6p-11f, 0x1.0e0beep-12f, 0x1.82c1dp-14f, 0x1.7e8838p-16f, 0x1.88762ap-19f,
+        0x1.77d426p-23f, -0x1.15374p-22f, 0x1.111706p-28f, 0x1.374ddp-31f, 0x1.36a29cp-37f, 0x1.3efb54p-43f,
+        0x1.15d7ecp-7f, -0x1.9e35f4p+1f, -0x1.b57e5cp+1f, -0x1.13cd18p+2f, -0x1.8f9682p+0f, 0x1.d4ee7cp-2f,
+        -0x1.a15abap-1f, 0x1.16af3cp+0f, 0x1.af8b4ep-3f, 0x1.77d076p-3f, -0x1.b32716p-4f, 0x1.8e160ap-4f,
+        0x1.179ffp-6f, 0x1.123daep-6f, -0x1.29357ap-6f, -0x1.0bbf54p-5f, -0x1.3c7fd6p-6f, -0x1.822668p-7f,
+        -0x1.cc9f82p-9f, -0x1.be147ep-13f},
+};
+
 static inline __m512 fa_coef(const float *row, __m512i slot)
 {
     return _mm512_permutex2var_ps(_mm512_loadu_ps(row), slot, _mm512_loadu_ps(row + 16));
 }
 
-/* The interval polynomial from rows c0, a0, c1, p2..p6 (t = |x| - centre): returns c0, and the rest,
- * c1 t + (a0 + t^2 P(t)), in *tail */
-static inline __m512 fa_interval_512(const float (*rows)[32], __m512i slot, __m512 t, __m512 *tail)
+/* The interval polynomial from rows c0, a0, c1, p2..p6 (t = |x| - centre): returns c0, with c1 in *c1 and
+ * a0 + t^2 P(t) in *inner */
+static inline __m512 fa_interval_parts_512(const float (*rows)[32], __m512i slot, __m512 t, __m512 *c1,
+                                           __m512 *inner)
 {
     __m512 p = _mm512_fmadd_ps(fa_coef(rows[7], slot), t, fa_coef(rows[6], slot));
     p = _mm512_fmadd_ps(p, t, fa_coef(rows[5], slot));
     p = _mm512_fmadd_ps(p, t, fa_coef(rows[4], slot));
     p = _mm512_fmadd_ps(p, t, fa_coef(rows[3], slot));
-    *tail = _mm512_fmadd_ps(fa_coef(rows[2], slot), t, _mm512_fmadd_ps(_mm512_mul_ps(t, t), p, fa_coef(rows[1], slot)));
+    *inner = _mm512_fmadd_ps(_mm512_mul_ps(t, t), p, fa_coef(rows[1], slot));
+    *c1 = fa_coef(rows[2], slot);
     return fa_coef(rows[0], slot);
+}
+
+/* the same, returning c0 and the rest, c1 t + (a0 + t^2 P(t)), in *tail */
+static inline __m512 fa_interval_512(const float (*rows)[32], __m512i slot, __m512 t, __m512 *tail)
+{
+    __m512 c1, inner, c0 = fa_interval_parts_512(rows, slot, t, &c1, &inner);
+    *tail = _mm512_fmadd_ps(c1, t, inner);
+    return c0;
 }
 
 /* |x| clamped below 16 (vminps returns its second operand when one is NaN, so NaN stays NaN and
@@ -353,6 +431,49 @@ static inline __m512 fa_tanh_512(__m512 x)
     __m512 c0 = fa_interval_512(FA_TANH_TAB + 1, slot, t, &tail);
     /* the sign goes back on last: tanh(-0) = -0 */
     return _mm512_or_ps(_mm512_add_ps(c0, tail), _mm512_and_ps(x, _mm512_set1_ps(FA_SIGN)));
+}
+
+/* tanh_shrink, x - tanh(x) (odd): |x| on its interval as c0 + c1 t + (a0 + t^2 P(t)), with c0 + c1 t
+ * exact as hi + lo (c1 t is up to a third of c0 near 0, where its rounding would show), rounded once.
+ * Below 5/64 the
+ * interval form would round x^3 Q(x) three times: there the series x^3 (1/3 - 2x^2/15 + 17x^4/315 -
+ * 62x^6/2835 + 1382x^8/155925) (truncation 2^-36) is taken with x^2 and x^2 / 3 as hi + lo, and rounded
+ * once.  From 16
+ * on (tanh(x) is 1 to 2^-45): x - 1, with x's sign; NaN propagates. */
+static inline __m512 fa_tanh_shrink_512(__m512 x)
+{
+    __m512i slot;
+    __m512 t, c1, inner;
+    __m512 ax = fa_interval_arg_512(x, &slot, &t);
+    __m512 c0 = fa_interval_parts_512(FA_TANH_SHRINK_TAB, slot, t, &c1, &inner);
+    /* c0 + c1 t kept as hi + lo (|c1 t| < c0 / 2: Fast2Sum), so that only the small inner part rounds */
+    __m512 p = _mm512_mul_ps(c1, t), p_lo = _mm512_fmsub_ps(c1, t, p);
+    __m512 s = _mm512_add_ps(c0, p);
+    __m512 r = _mm512_add_ps(s, _mm512_add_ps(_mm512_add_ps(_mm512_sub_ps(c0, s), p), _mm512_add_ps(p_lo, inner)));
+    __mmask16 small = _mm512_cmp_ps_mask(ax, _mm512_set1_ps(0x1.4p-4f), _CMP_LT_OQ);
+    if (small) {
+        const __m512 third_hi = _mm512_set1_ps(0x1.555556p-2f), third_lo = _mm512_set1_ps(-0x1.555556p-27f);
+        /* below 2^-30, x is taken times 2^40 (and the result times 2^-120), so that x^2 and the low
+         * parts stay normal; the series' terms after 1/3 use the unscaled x^2 */
+        __m512 k = _mm512_maskz_mov_ps(_mm512_cmp_ps_mask(ax, _mm512_set1_ps(0x1p-30f), _CMP_LT_OQ),
+                                       _mm512_set1_ps(40.0f));
+        __m512 xs = _mm512_scalef_ps(ax, k);
+        __m512 y = _mm512_mul_ps(xs, xs), y_lo = _mm512_fmsub_ps(xs, xs, y);
+        __m512 yt = _mm512_scalef_ps(y, _mm512_mul_ps(k, _mm512_set1_ps(-2.0f)));
+        __m512 q = _mm512_fmadd_ps(_mm512_set1_ps(0x1.226e36p-7f), yt, _mm512_set1_ps(-0x1.664f48p-6f));
+        q = _mm512_fmadd_ps(q, yt, _mm512_set1_ps(0x1.ba1ba2p-5f));
+        q = _mm512_fmadd_ps(q, yt, _mm512_set1_ps(-0x1.111112p-3f));
+        /* y (1/3 + s), s = x^2 q: y third_hi exact as hi + lo, the rest to first order */
+        __m512 m = _mm512_mul_ps(y, third_hi);
+        __m512 m_lo = _mm512_fmadd_ps(y, _mm512_fmadd_ps(yt, q, third_lo),
+                                      _mm512_fmadd_ps(y_lo, third_hi, _mm512_fmsub_ps(y, third_hi, m)));
+        __m512 rs = _mm512_scalef_ps(fa_mul_f2_512(xs, m, m_lo), _mm512_mul_ps(k, _mm512_set1_ps(-3.0f)));
+        r = _mm512_mask_blend_ps(small, r, rs);
+    }
+    __m512 a = _mm512_andnot_ps(_mm512_set1_ps(FA_SIGN), x);                  /* ax is clamped below 16 */
+    r = _mm512_mask_blend_ps(_mm512_cmp_ps_mask(a, _mm512_set1_ps(16.0f), _CMP_GE_OQ), r,
+                             _mm512_sub_ps(a, _mm512_set1_ps(1.0f)));
+    return _mm512_or_ps(r, _mm512_and_ps(x, _mm512_set1_ps(FA_SIGN)));
 }
 
 /* gelu's common part: a = |x| clamped below 16 (NaN kept), S(a) as s + s_lo, and E = e^(-a^2/2) as
@@ -425,13 +546,13 @@ static inline __m512 fa_root_linear_512(__m512 v, float r_hi, float r_lo, float 
     return a;
 }
 
-/* gelu's backward for x < -16 (where the derivative, about x phi(x), is below float's range but g times
- * it need not be) and -inf, in double */
+/* gelu's backward for one element, in double: for x < -16 (where the derivative, about x phi(x), is
+ * below float's range but g times it need not be), +-inf, and any x where g is from 2^126 or NaN */
 static inline float fa_gelu_backward_1(float g, float x, double p)
 {
     (void)p;
     if (isinf(x))
-        return g * 0.0f;
+        return x > 0 ? g : g * 0.0f;
     double xd = x;
     return (float)((double)g * (erfc(-xd * 0.7071067811865476) / 2 + xd * exp(-0.5 * xd * xd) * 0.3989422804014327));
 }
@@ -441,7 +562,8 @@ static inline float fa_gelu_backward_1(float g, float x, double p)
  * x >= 0 (Q = E S, phi = E/sqrt(2 pi)).  E F is kept as hi + lo and the result rounded once.  F crosses
  * zero at a0 = 0.75179 (x = -a0 is gelu's minimum), where S - a c would keep only S's absolute 2^-31:
  * for |a - a0| < 0.1, F = f1 h + h^2 P(h) with h = a - a0 (fitted, 2^-30.9 relative; f1 and a0 as
- * hi + lo).  x above 16: g; below -16 (and -inf): fa_gelu_backward_1, lane by lane. */
+ * hi + lo).  x from 6.5 on: g; below -16 (and -inf), and g from 2^126 (or NaN): fa_gelu_backward_1, lane by
+ * lane. */
 static inline __m512 fa_gelu_backward_512(__m512 g, __m512 x, __m512 thi0, __m512 thi1, __m512 tlo0, __m512 tlo1)
 {
     const __m512 c_hi = _mm512_set1_ps(0x1.988454p-2f), c_lo = _mm512_set1_ps(-0x1.857936p-27f);
@@ -477,10 +599,12 @@ static inline __m512 fa_gelu_backward_512(__m512 g, __m512 x, __m512 thi0, __m51
     __m512 u_lo, u = fa_one_minus_512(ds, &u_lo);
     u_lo = _mm512_sub_ps(u_lo, _mm512_scalef_ps(d_lo, sp));
     __m512 hi = _mm512_mask_blend_ps(neg, u, d), lo = _mm512_mask_blend_ps(neg, u_lo, d_lo);
-    __m512 r = fa_mul_f2_scaled_512(g, hi, lo, _mm512_maskz_mov_ps(neg, e.scale));
+    __m512 r = fa_mul_f2_down_512(g, hi, lo, _mm512_maskz_mov_ps(neg, e.scale));      /* (hi <= 1.13) */
     r = _mm512_mask_blend_ps(big, r, g);
-    return fa_fix_lanes(r, g, x, _mm512_cmp_ps_mask(x, _mm512_set1_ps(-0x1.fffffep+3f), _CMP_LT_OQ),
-                        fa_gelu_backward_1, 0.0);
+    /* (g from 2^126, infinite or NaN, goes one by one too: g lo may be inf * 0) */
+    __mmask16 odd = _mm512_cmp_ps_mask(x, _mm512_set1_ps(-0x1.fffffep+3f), _CMP_LT_OQ)
+                    | (__mmask16)~_mm512_cmp_ps_mask(_mm512_abs_ps(g), _mm512_set1_ps(0x1p126f), _CMP_LT_OQ);
+    return fa_fix_lanes(r, g, x, odd, fa_gelu_backward_1, 0.0);
 }
 
 /* v sigmoid(x + x_lo) (silu: v = x; glu: v = a, x = b; gelu's tanh form: v = x, x + x_lo = 2u) =
@@ -668,10 +792,12 @@ static inline __m512 fa_silu_backward_512(__m512 g, __m512 x, __m512 thi0, __m51
     __m512 q0 = _mm512_mul_ps(n_hi, y);
     __m512 rho = _mm512_fnmadd_ps(q0, dd_hi, n_hi);                       /* exact (FMA) */
     __m512 q_lo = _mm512_mul_ps(_mm512_fnmadd_ps(q0, dd_lo, _mm512_add_ps(rho, n_lo)), y);
-    __m512 r = fa_mul_f2_scaled_512(g, q0, q_lo, _mm512_maskz_mov_ps(neg, z.scale));
-    /* NaN, +-inf and x < -150 (where e^x leaves float's exponent range) go one by one */
+    __m512 r = fa_mul_f2_down_512(g, q0, q_lo, _mm512_maskz_mov_ps(neg, z.scale));
+    /* NaN, +-inf and x < -150 (where e^x leaves float's exponent range) go one by one, and so does g
+     * from 2^126 (q0 is up to 2 before its scaling: g q0 could overflow where the result does not) */
     __mmask16 odd = (__mmask16)~(_mm512_cmp_ps_mask(x, _mm512_set1_ps(-150.0f), _CMP_GE_OQ)
-                                 & _mm512_cmp_ps_mask(x, _mm512_set1_ps(INFINITY), _CMP_LT_OQ));
+                                 & _mm512_cmp_ps_mask(x, _mm512_set1_ps(INFINITY), _CMP_LT_OQ)
+                                 & _mm512_cmp_ps_mask(_mm512_abs_ps(g), _mm512_set1_ps(0x1p126f), _CMP_LT_OQ));
     return fa_fix_lanes(r, g, x, odd, fa_silu_backward_1, 0.0);
 }
 
@@ -876,6 +1002,7 @@ static inline void fa_##NAME##_f32_span(const float *x, float *out, ptrdiff_t n)
 #define FA_ALPHA_ARGS , alpha FA_EXP_ARGS
 FA_SPAN(sigmoid, FA_EXP_SETUP, FA_EXP_ARGS)
 FA_SPAN(tanh, , )
+FA_SPAN(tanh_shrink, , )
 FA_SPAN(exponential, FA_EXP_SETUP, FA_EXP_ARGS)
 FA_SPAN(silu, FA_EXP_SETUP, FA_EXP_ARGS)
 FA_SPAN(gelu, FA_EXP_SETUP, FA_EXP_ARGS)
@@ -1142,6 +1269,7 @@ static inline void fa_##NAME##_f32_span(const float *a, const float *b, float *o
 { (void)a; (void)b; (void)out; (void)n; (void)p; }
 FA_STUB(sigmoid)
 FA_STUB(tanh)
+FA_STUB(tanh_shrink)
 FA_STUB(exponential)
 FA_STUB(silu)
 FA_STUB(gelu)

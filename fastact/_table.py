@@ -230,6 +230,7 @@ ACTIVATIONS += (
     ),
     Activation(
         name="tanh_shrink",
+        float32_span=True,
         summary="x - tanh(x), accurate near 0 (series there).",
         formula="x - tanh(x)",
         derivative="g * tanh(x)^2",
