@@ -913,8 +913,8 @@ static inline __m512 fa_elu_backward_512(__m512 g, __m512 x, fa_alpha al, __m512
 }
 
 /* celu's backward g e^(x/alpha) for x <= 0 (g above).  v = x/alpha as hi + lo: v = x (1/alpha) rounded,
- * its remainder x - v alpha by one FMA (both scaled by 2^64 for a tiny alpha, where the remainder would
- * be subnormal), times 1/alpha (2^-46 of v in all); e^v (hi + lo) times
+ * and v_lo = its remainder x - v alpha (one FMA) times 1/alpha, 2^-46 of v in all; x and alpha are
+ * scaled by 2^64 for a tiny alpha, where the remainder would be subnormal.  e^v (hi + lo) times
  * (1 + v_lo), then g with one rounding.  |v| > 176 (alpha < 0 makes v positive; g e^v is finite up to
  * v = 191) and NaN take the portable path's formula. */
 static inline float fa_celu_backward_1(float g, float x, double alpha)
