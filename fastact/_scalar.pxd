@@ -707,12 +707,40 @@ cdef inline floating hard_silu_fwd(floating x, floating a, floating b, floating 
     # Keras 3: x * hard_sigmoid(x)
     return x * hard_sigmoid_fwd(x, a, b, c)
 
+cdef extern from *:
+    """
+    /* g (2x + 3)/6 in float32, rounded once: u = 2x + 3 exact as u + u_lo (TwoSum; 2x is exact), u/6 as
+     * r + r_lo (r = u (1/6) rounded, its remainder u - 6r exact by FMA), then g (r + r_lo) by FMA.  With
+     * FMA in hardware only (the AVX2 and AVX-512 levels): 16 float lanes instead of 8 double ones and
+     * their conversions, 0.38 -> 0.25 ns per element.  Elsewhere in double, rounded once. */
+    static inline float fa_hard_silu_inner_f32(float g, float x)
+    {
+    #if defined(__FMA__)
+        float x2 = 2.0f * x, u = x2 + 3.0f, bb = u - x2;
+        float u_lo = (x2 - (u - bb)) + (3.0f - bb);
+        float r = u * (1.0f / 6.0f);
+        float r_lo = (fmaf(-r, 6.0f, u) + u_lo) * (1.0f / 6.0f);
+        /* a g below 2^-100 is taken times 2^64 (and the result times 2^-64), so that g r_lo is not
+         * rounded as a subnormal where the result is still normal (it cost up to 0.5 ULP) */
+        float sc = fabsf(g) < 0x1p-100f ? 0x1p64f : 1.0f, gs = g * sc;
+        return fmaf(gs, r, gs * r_lo) * (1.0f / sc);
+    #else
+        /* (x times 1/3 in double, not x / 3: one double ULP more, far below float's, without a vdivpd) */
+        return (float)((double)g * ((double)x * (1.0 / 3.0) + 0.5));
+    #endif
+    }
+    """
+    float fa_hard_silu_inner_f32(float g, float x) noexcept nogil
+
 cdef inline floating hard_silu_bwd(floating g, floating x, floating a, floating b, floating c) noexcept nogil:
-    # hard_sigmoid(x) + x hard_sigmoid'(x) = (2x + 3)/6 inside, in double and rounded once
+    # hard_sigmoid(x) + x hard_sigmoid'(x) = (2x + 3)/6 inside, rounded once; g or g * 0 outside
     cdef floating t = x + 3
-    # (x times 1/3 in double, not x / 3: one double ULP more, far below float's, without a vdivpd)
-    cdef double r = (<double>x * (1.0 / 3.0) + 0.5) if (t > 0) & (t < 6) else (1.0 if t >= 6 else 0.0)
-    return x if x != x else <floating>(<double>g * r)
+    cdef floating r
+    if floating is float:
+        r = fa_hard_silu_inner_f32(g, x) if (t > 0) & (t < 6) else (g if t >= 6 else g * 0)
+    else:
+        r = g * (x * (1.0 / 3.0) + 0.5) if (t > 0) & (t < 6) else (g if t >= 6 else g * 0)
+    return x if x != x else r
 
 cdef inline floating hard_tanh_fwd(floating x, floating a, floating b, floating c) noexcept nogil:
     return -1 if x < -1 else (1 if x > 1 else x)
