@@ -613,8 +613,8 @@ static inline __m512 fa_gelu_backward_512(__m512 g, __m512 x, __m512 thi0, __m51
  * taken to first order, sigmoid(x + x_lo) = sigmoid(x) (1 + x_lo sigmoid(-x)), in the numerator's low
  * part (x_lo below 2^-24 |x|: the term left out is below 2^-40).  x < -120 (|v e^x| < 2^-150 |v|),
  * x = +-inf and |v| >= 2^64 (where v / d or v z may overflow) are the callers' to settle. */
-static inline __m512 fa_mul_sigmoid_parts_512(__m512 v, __m512 x, __m512 x_lo, const int has_lo, __m512 thi0,
-                                              __m512 thi1, __m512 tlo0, __m512 tlo1, __m512 *scale)
+static inline __m512 fa_mul_sigmoid_lo_512(__m512 v, __m512 x, __m512 x_lo, const int has_lo, __m512 thi0,
+                                           __m512 thi1, __m512 tlo0, __m512 tlo1)
 {
     /* -|x|, floored at -120 for x < 0 and at -87 for x >= 0: there 1 + z is 1 to float precision
      * anyway, and the floor keeps z's scaling in fa_one_plus_512 off subnormals (whose microcode
@@ -638,16 +638,7 @@ static inline __m512 fa_mul_sigmoid_parts_512(__m512 v, __m512 x, __m512 x_lo, c
     /* (below -120 the result is left unscaled: every caller replaces it, and scaling it to nothing
      * would cost an underflow assist) */
     __mmask16 scaled = neg & _mm512_cmp_ps_mask(x, _mm512_set1_ps(-120.0f), _CMP_GE_OQ);
-    *scale = _mm512_maskz_mov_ps(scaled, z.scale);
-    return fa_div_f2_512(n_hi, n_lo, d_hi, d_lo);
-}
-
-/* the same, scaled: v sigmoid(x + x_lo) rounded once */
-static inline __m512 fa_mul_sigmoid_lo_512(__m512 v, __m512 x, __m512 x_lo, const int has_lo, __m512 thi0,
-                                           __m512 thi1, __m512 tlo0, __m512 tlo1)
-{
-    __m512 scale, q = fa_mul_sigmoid_parts_512(v, x, x_lo, has_lo, thi0, thi1, tlo0, tlo1, &scale);
-    return _mm512_scalef_ps(q, scale);
+    return _mm512_scalef_ps(fa_div_f2_512(n_hi, n_lo, d_hi, d_lo), _mm512_maskz_mov_ps(scaled, z.scale));
 }
 
 static inline __m512 fa_mul_sigmoid_512(__m512 v, __m512 x, __m512 thi0, __m512 thi1, __m512 tlo0, __m512 tlo1)
@@ -941,25 +932,29 @@ static inline __m512 fa_celu_backward_512(__m512 g, __m512 x, fa_alpha al, __m51
     return fa_fix_lanes(r, g, x, (__mmask16)~ok, fa_celu_backward_1, al.alpha);
 }
 
-/* glu's forward: a sigmoid(b).  Like the elementwise reference (a times sigmoid(b) rounded to float32
- * in double): sigmoid(b) = 1 or 0 exactly at b = +-inf, so a * 0 is NaN only for a = +-inf. */
+/* glu's forward for one element, in double, as the portable path: sigmoid(b) = 1 or 0 exactly at
+ * b = +-inf (so a * 0 is NaN only for a = +-inf, and an infinite a gives a wherever sigmoid(b) > 0) */
+static inline float fa_glu_1(float a, float b, double p)
+{
+    (void)p;
+    double z = exp(-fabs((double)b)), r = 1.0 / (1.0 + z);
+    double s = b == -INFINITY ? 0.0 : (b >= 0 ? r : z * r);
+    if (isinf(a) && b > -INFINITY)
+        return a;
+    return (float)((double)a * s);
+}
+
+/* glu's forward: a sigmoid(b), as v sigmoid(x) (0.54 ULP).  Lanes one by one (fa_glu_1): |a| from 2^64
+ * (a / d or a z could overflow) or infinite, b below -120 (a e^b, down to 2^-173 |a|, is still a normal
+ * float for a large a) or infinite, NaN. */
 static inline __m512 fa_glu_512(__m512 av, __m512 bv, __m512 thi0, __m512 thi1, __m512 tlo0, __m512 tlo1)
 {
-    /* a beyond 2^64 (a / d or a z could overflow) is taken times 2^-64, and 64 added to the scale */
-    __mmask16 huge = _mm512_cmp_ps_mask(_mm512_abs_ps(av), _mm512_set1_ps(0x1p64f), _CMP_GE_OQ);
-    __m512 scale, q = fa_mul_sigmoid_parts_512(_mm512_mask_mul_ps(av, huge, av, _mm512_set1_ps(0x1p-64f)), bv,
-                                               _mm512_setzero_ps(), 0, thi0, thi1, tlo0, tlo1, &scale);
-    q = _mm512_scalef_ps(q, _mm512_mask_add_ps(scale, huge, scale, _mm512_set1_ps(64.0f)));
-    /* b < -120: a e^b, below 2^-150 |a|: a * 0 (0 with a's sign, NaN for infinite a) */
-    __mmask16 deep = _mm512_cmp_ps_mask(bv, _mm512_set1_ps(-120.0f), _CMP_LT_OQ);
-    q = _mm512_mask_mul_ps(q, deep, av, _mm512_setzero_ps());
-    /* b = +inf: a; infinite a: a, or NaN where sigmoid(b) is 0 (b = -inf) or NaN */
-    q = _mm512_mask_blend_ps(_mm512_cmp_ps_mask(bv, _mm512_set1_ps(INFINITY), _CMP_EQ_OQ), q, av);
-    __mmask16 a_inf = _mm512_cmp_ps_mask(_mm512_abs_ps(av), _mm512_set1_ps(INFINITY), _CMP_EQ_OQ);
-    __m512 unit = _mm512_mask_blend_ps(_mm512_cmp_ps_mask(bv, _mm512_set1_ps(-INFINITY), _CMP_GT_OQ),
-                                       _mm512_set1_ps(NAN), _mm512_set1_ps(1.0f));
-    q = _mm512_mask_mul_ps(q, a_inf, av, unit);
-    return _mm512_or_ps(q, _mm512_and_ps(av, _mm512_set1_ps(FA_SIGN)));   /* a = -0: -0 */
+    __m512 q = fa_mul_sigmoid_512(av, bv, thi0, thi1, tlo0, tlo1);
+    q = _mm512_or_ps(q, _mm512_and_ps(av, _mm512_set1_ps(FA_SIGN)));     /* a = -0: -0 */
+    __mmask16 ok = _mm512_cmp_ps_mask(_mm512_abs_ps(av), _mm512_set1_ps(0x1p64f), _CMP_LT_OQ)
+                   & _mm512_cmp_ps_mask(bv, _mm512_set1_ps(-120.0f), _CMP_GE_OQ)
+                   & _mm512_cmp_ps_mask(bv, _mm512_set1_ps(INFINITY), _CMP_LT_OQ);
+    return fa_fix_lanes(q, av, bv, (__mmask16)~ok, fa_glu_1, 0.0);
 }
 
 static inline __m512 fa_exponential_512(__m512 x, __m512 thi0, __m512 thi1, __m512 tlo0, __m512 tlo1)

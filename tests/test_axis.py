@@ -112,6 +112,16 @@ def test_glu_special_values(dtype, simd_level):
 
 
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_glu_large_a_with_far_negative_b(dtype, simd_level):
+    # a e^b for b from -200 to -100 is still a normal float when a is large (3e38 e^-130 = 1e-18): the
+    # float32 AVX-512 span once returned a * 0 for every b below -120
+    b = np.linspace(-200, -100, 2001).astype(dtype)
+    for a_value in (3e38, -3e38, 1e30, 1e20, 1.0):
+        x = np.stack([np.full(b.shape, a_value, dtype), b], axis=1)
+        _check_forward("glu", x, fastact.glu(x), -1, dtype)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
 @pytest.mark.parametrize("name", ROW_WISE)
 def test_special_values_anywhere_in_long_rows(name, dtype, simd_level):
     # the max pass runs unrolled blocks then a masked tail: a NaN or +inf must be seen in either
