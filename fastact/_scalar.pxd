@@ -723,7 +723,9 @@ cdef extern from *:
         /* a g below 2^-100 is taken times 2^64 (and the result times 2^-64), so that g r_lo is not
          * rounded as a subnormal where the result is still normal (it cost up to 0.5 ULP) */
         float sc = fabsf(g) < 0x1p-100f ? 0x1p64f : 1.0f, gs = g * sc;
-        return fmaf(gs, r, gs * r_lo) * (1.0f / sc);
+        /* (an infinite g takes no low part: inf * 0, or inf - inf, would be NaN where g r is +-inf) */
+        float c = fabsf(gs) < INFINITY ? gs * r_lo : 0.0f;
+        return fmaf(gs, r, c) * (1.0f / sc);
     #else
         /* (x times 1/3 in double, not x / 3: one double ULP more, far below float's, without a vdivpd) */
         return (float)((double)g * ((double)x * (1.0 / 3.0) + 0.5));

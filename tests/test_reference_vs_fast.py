@@ -4,8 +4,8 @@ import pytest
 
 import fastact
 from fastact._table import ACTIVATIONS
-from fastact._testing import (assert_backward_matches, assert_matches_reference, default_params, layouts, reference,
-                              ulp_errors)
+from fastact._testing import (assert_backward_matches, assert_matches_reference, assert_special_match, default_params,
+                              layouts, reference, ulp_errors)
 
 NAMES = [row.name for row in ACTIVATIONS]
 ROWS = {row.name: row for row in ACTIVATIONS}
@@ -207,6 +207,12 @@ def test_hard_silu_backward_is_rounded_once_for_g_of_every_size(simd_level, rng)
         ulps, sub = ulp_errors(dx, reference("hard_silu_backward", g, x), np.float32)
         assert float(ulps.max()) <= 0.5 + 1e-6, f"g ~ {scale:g}: {float(ulps.max()):.4f} ULP"
         assert not sub.size or float(sub.max()) < np.finfo(np.float32).tiny
+    # an infinite or NaN g: g times the derivative, +-inf (NaN where it is 0, at x = -1.5); the float
+    # path once gave NaN for every infinite g (inf times a zero low part)
+    for gv in (np.inf, -np.inf, np.nan):
+        g = np.full(x.shape, gv, np.float32)
+        with np.errstate(invalid="ignore"):
+            assert_special_match(fastact.hard_silu_backward(g, x), reference("hard_silu_backward", g, x))
 
 
 @pytest.mark.parametrize("approximate", [False, True])
