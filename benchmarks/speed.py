@@ -14,8 +14,12 @@ turns for ``--repeats`` rounds, each round timing a batch of calls that lasts at
 for large arrays).  The table shows the median per-call time; the JSON file (``--json``) keeps the
 minimum, the median and every sample, with the machine and library metadata.
 
+Kernels: every table row (fastact/_table.py), then ``gelu/tanh`` (gelu with approximate=True, against
+PyTorch's approximate="tanh" and TensorFlow's approximate=True), then the functions along an axis (rows of
+1000, and ``softmax/50000``, ``log_softmax/50000``).
+
 Data: x = 4 * standard normal, grad = standard normal (seeded); backward gets y = fastact's forward output
-for sigmoid/tanh and x for the ReLUs.  Each peer's result is compared with fastact's once per case (the
+where the function saves y, and x otherwise.  Each peer's result is compared with fastact's once per case (the
 error goes to the JSON); torch's must agree to 1e-5 relative in float32, else a warning is printed.
 
 Progress goes to stderr, the markdown table to stdout.  The plot (``--plot``, default
@@ -42,7 +46,7 @@ import statistics
 import sys
 import time
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import lru_cache, partial
 from pathlib import Path
 from typing import Callable, Dict, Optional, Tuple
 
@@ -85,9 +89,37 @@ AXIS_BENCH = tuple([AxisBench(f.name, f.name, f.saved, 1000) for f in AXIS_FUNCT
                    + [AxisBench(f"{n}/50000", n, "y", 50_000) for n in ("softmax", "log_softmax")])
 
 
+@dataclass(frozen=True)
+class FormBench:
+    """An elementwise function called with fixed keyword arguments (gelu's tanh form), timed like its
+    row; ``name`` labels it in the tables and keys its peers' operations."""
+    name: str
+    function: str
+    kwargs: Tuple[Tuple[str, object], ...]
+    saved: str
+    serial_below: int
+
+
+_ROWS = {row.name: row for row in ACTIVATIONS}
+FORM_BENCH = (FormBench("gelu/tanh", "gelu", (("approximate", True),), "x", _ROWS["gelu"].serial_below),)
+
+
 def _function(row):
-    """fastact's function timed for a row (an Activation or an AxisBench)."""
+    """fastact's function timed for a row (an Activation, a FormBench or an AxisBench)."""
     return getattr(row, "function", row.name)
+
+
+def _fastact_fn(row, direction):
+    """fastact's callable for a row and direction, with the row's fixed keyword arguments bound."""
+    fn = getattr(fastact, _function(row) if direction == "forward" else f"{_function(row)}_backward")
+    kwargs = dict(getattr(row, "kwargs", ()))
+    return partial(fn, **kwargs) if kwargs else fn
+
+
+def _peer_key(row, direction):
+    """The key of a row's operation in a Peer's ``ops``: a FormBench has its own, the others their
+    function's."""
+    return (row.name if isinstance(row, FormBench) else _function(row), direction)
 
 
 # --------------------------------------------------------------------------------------------- peers
@@ -171,6 +203,8 @@ def _torch_peer():
         "selu": (F.selu, lambda g, x: aten.elu_backward(g, selu_alpha, selu_scale, 1, False, x)),
         "celu": (F.celu, lambda g, x: aten.elu_backward(g, 1.0, 1, 1.0, False, x)),
         "gelu": (F.gelu, aten.gelu_backward),
+        "gelu/tanh": (lambda t: F.gelu(t, approximate="tanh"),
+                      lambda g, x: aten.gelu_backward(g, x, approximate="tanh")),
         "silu": (F.silu, aten.silu_backward),
         "softplus": (F.softplus, lambda g, x: aten.softplus_backward(g, x, 1, 20)),
         "softsign": (F.softsign, None),
@@ -230,7 +264,8 @@ def _tensorflow_peer():
     # backward where its gradient kernel takes what fastact's does (x), not the output
     for name, fwd in {"elu": tf.nn.elu, "selu": tf.nn.selu, "gelu": tf.nn.gelu, "silu": tf.nn.silu,
                       "softplus": tf.math.softplus, "softsign": tf.math.softsign, "relu6": tf.nn.relu6,
-                      "exponential": tf.math.exp, "log_sigmoid": tf.math.log_sigmoid}.items():
+                      "exponential": tf.math.exp, "log_sigmoid": tf.math.log_sigmoid,
+                      "gelu/tanh": lambda x: tf.nn.gelu(x, approximate=True)}.items():
         ops[(name, "forward")] = (fwd, None)
     ops[("relu6", "backward")] = (lambda g, x: raw.Relu6Grad(gradients=g, features=x), None)
     ops[("softplus", "backward")] = (lambda g, x: raw.SoftplusGrad(gradients=g, features=x), None)
@@ -326,7 +361,7 @@ def _bench_case(candidates, repeats, target_s, rtol, label):
 
 def _candidates(row, direction, variant, inputs, buf, threads, peers):
     """name -> (zero-argument callable returning the result, the Peer to check it with or None)."""
-    fa = getattr(fastact, _function(row) if direction == "forward" else f"{_function(row)}_backward")
+    fa = _fastact_fn(row, direction)
     if buf.size != inputs[-1].size or buf.shape != fa(*inputs).shape:   # glu: half the input
         buf = np.empty_like(fa(*inputs, n_threads=threads))
     if variant == "out":
@@ -335,7 +370,7 @@ def _candidates(row, direction, variant, inputs, buf, threads, peers):
         cands = {"fastact": (lambda: fa(*inputs, n_threads=threads), None)}
 
     for peer in peers:
-        alloc_fn, out_fn = peer.ops.get((_function(row), direction), (None, None))
+        alloc_fn, out_fn = peer.ops.get(_peer_key(row, direction), (None, None))
         fn = out_fn if variant == "out" else alloc_fn
         if fn is None:
             continue
@@ -353,8 +388,9 @@ def _candidates(row, direction, variant, inputs, buf, threads, peers):
 
 
 def _rows(kernels):
-    """The table rows of the named activations (all when None), in table order, then AXIS_BENCH's."""
-    every = ACTIVATIONS + AXIS_BENCH
+    """The table rows of the named activations (all when None), in table order, then FORM_BENCH's and
+    AXIS_BENCH's."""
+    every = ACTIVATIONS + FORM_BENCH + AXIS_BENCH
     rows = [r for r in every if kernels is None or r.name in kernels]
     if kernels is not None and len(rows) != len(set(kernels)):
         known = ", ".join(r.name for r in every)
@@ -486,7 +522,7 @@ def scaling(kernels=None, size=SCALING_SIZE, max_threads=None, repeats=None, see
     with _gc_paused():
         for row in rows:
             for direction in DIRECTIONS:
-                fa = getattr(fastact, _function(row) if direction == "forward" else f"{_function(row)}_backward")
+                fa = _fastact_fn(row, direction)
                 inputs = _inputs(row, direction, x, grad, max_threads)
                 cands = {str(t): (lambda t=t, fa=fa, inputs=inputs: fa(*inputs, n_threads=t), None)
                          for t in thread_counts}

@@ -29,9 +29,9 @@ def test_plot_writes_a_png(speed, tmp_path):
 
 def test_scaling_table_has_a_row_per_case_and_a_column_per_thread_count(speed):
     data = speed.scaling(size=20000, max_threads=2, repeats=1, target_s=0.002, progress=False)
-    # every kernel whose rows fit 20000 elements: the elementwise ones, then the axis functions on rows
-    # of 1000 (not those of 50000)
-    rows = list(speed.ACTIVATIONS) + [r for r in speed.AXIS_BENCH if r.row_length == 1000]
+    # every kernel whose rows fit 20000 elements: the elementwise ones, gelu's tanh form, then the axis
+    # functions on rows of 1000 (not those of 50000)
+    rows = list(speed.ACTIVATIONS) + list(speed.FORM_BENCH) + [r for r in speed.AXIS_BENCH if r.row_length == 1000]
     cases = [[row.name, direction] for row in rows for direction in speed.DIRECTIONS]
     assert data["thread_counts"] == [1, 2]
     assert [[c["kernel"], c["direction"]] for c in data["cases"]] == cases
