@@ -429,10 +429,18 @@ cdef inline floating gelu_fwd(floating x, floating a, floating b, floating c) no
         return _gelu_cdf(x, True)
 
 cdef inline floating gelu_bwd(floating g, floating x, floating a, floating b, floating c) noexcept nogil:
-    cdef double xd = x, s, sn, du, d, phi, r
+    cdef double xd = x, s, sn, du, d, phi, r, w, z, inv
     if a != 0:
-        s = _gelu_tanh_sig(x, 1.0, True)
-        sn = _gelu_tanh_sig(x, -1.0, True)
+        if floating is float:
+            # sigmoid(2u) and sigmoid(-2u) from one exp and one division (z = exp(-|2u|))
+            w = 2.0 * FA_GELU_K0 * (xd + FA_GELU_K1 * xd * xd * xd)
+            z = _exp_acc(-fabs(w)) if w == w else w
+            inv = 1.0 / (1.0 + z)
+            s = (1.0 if w >= 0 else z) * inv
+            sn = (z if w >= 0 else 1.0) * inv
+        else:
+            s = _gelu_tanh_sig(x, 1.0, True)
+            sn = _gelu_tanh_sig(x, -1.0, True)
         du = 2.0 * FA_GELU_K0 * (1.0 + 3.0 * FA_GELU_K1 * xd * xd)
         d = s + xd * s * sn * du
     else:
