@@ -72,15 +72,20 @@ def fit_interval(j, f):
     return [c, c0, a[0], a[1]] + [a[k] for k in range(2, DEG + 1)]
 
 
+def fit_cubic(h):
+    """p3..p6 of the first interval's row for h(x) = x^3 Q(x) on [0, 5/64]: Q = p3 + p4 x + p5 x^2 + p6 x^3."""
+    hi = bounds(0)[1]
+    xs = hi / 2 + hi / 2 * np.cos(np.pi * (2 * np.arange(NODES) + 1) / (2 * NODES))
+    g = np.array([float(h(mp.mpf(x)) / mp.mpf(x) ** 3) for x in xs])
+    q = rounded_fit(xs, g, np.ones_like(xs), hi, range(DEG - 2), range(DEG - 2))
+    return [q[k] for k in range(DEG - 2)]
+
+
 def fit_tanh(j):
     if j > 0:
         return fit_interval(j, mp.tanh)
-    # (tanh(x) - x) / x^3 = p3 + p4 x + p5 x^2 + p6 x^3 on [0, 5/64]
-    hi = bounds(0)[1]
-    xs = hi / 2 + hi / 2 * np.cos(np.pi * (2 * np.arange(NODES) + 1) / (2 * NODES))
-    g = np.array([float((mp.tanh(mp.mpf(x)) - x) / mp.mpf(x) ** 3) for x in xs])
-    q = rounded_fit(xs, g, np.ones_like(xs), hi, range(DEG - 2), range(DEG - 2))
-    return [0.0, 0.0, 0.0, 1.0, 0.0] + [q[k] for k in range(DEG - 2)]
+    # x + x^3 Q(x): c1 = 1, Q from tanh(x) - x
+    return [0.0, 0.0, 0.0, 1.0, 0.0] + fit_cubic(lambda x: mp.tanh(x) - x)
 
 
 def tanh_shrink(a):
@@ -90,12 +95,8 @@ def tanh_shrink(a):
 def fit_tanh_shrink(j):
     if j > 0:
         return fit_interval(j, tanh_shrink)
-    # (x - tanh(x)) / x^3 = p3 + p4 x + p5 x^2 + p6 x^3 on [0, 5/64]: the row is x^3 Q(x) (c1 = 0)
-    hi = bounds(0)[1]
-    xs = hi / 2 + hi / 2 * np.cos(np.pi * (2 * np.arange(NODES) + 1) / (2 * NODES))
-    g = np.array([float(tanh_shrink(mp.mpf(x)) / mp.mpf(x) ** 3) for x in xs])
-    q = rounded_fit(xs, g, np.ones_like(xs), hi, range(DEG - 2), range(DEG - 2))
-    return [0.0, 0.0, 0.0, 0.0, 0.0] + [q[k] for k in range(DEG - 2)]
+    # x^3 Q(x) (c1 = 0)
+    return [0.0, 0.0, 0.0, 0.0, 0.0] + fit_cubic(tanh_shrink)
 
 
 def gelu_s(a):

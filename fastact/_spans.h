@@ -61,37 +61,38 @@ static const float FA_T_LO[32] = {
     -0x1.b83b54p-25f, -0x1.a94b14p-26f, -0x1.a09438p-25f, -0x1.3d56b2p-27f, -0x1.8837ccp-27f,
     -0x1.822dbcp-27f, -0x1.908c94p-25f, 0x1.52486cp-27f, -0x1.246ebp-26f};
 
+/* the mask of the lanes a block of 16 starting `left` elements before the end may touch */
+static inline __mmask16 fa_lanes_left(ptrdiff_t left)
+{
+    return left >= 16 ? (__mmask16)0xffff : (__mmask16)((1u << left) - 1u);
+}
+
 /* g (hi + lo) with one rounding */
 static inline __m512 fa_mul_f2_512(__m512 g, __m512 hi, __m512 lo)
 {
     return _mm512_fmadd_ps(g, hi, _mm512_mul_ps(g, lo));
 }
 
-/* g (hi + lo) 2^floor(scale), rounded once: g is first brought into [2^-64, 2^64) and its exponent moved
- * into the scale (a huge g times an unscaled hi of up to ~13 would overflow; a tiny g's products would
- * be rounded twice as subnormals); an infinite g gives g hi (g lo may be inf * 0) */
-static inline __m512 fa_mul_f2_scaled_512(__m512 g, __m512 hi, __m512 lo, __m512 scale)
-{
-    __m512 ag = _mm512_abs_ps(g);
-    __mmask16 huge = _mm512_cmp_ps_mask(ag, _mm512_set1_ps(0x1p64f), _CMP_GE_OQ);
-    __mmask16 tiny = _mm512_cmp_ps_mask(ag, _mm512_set1_ps(0x1p-64f), _CMP_LT_OQ);
-    __m512 gs = _mm512_mask_mul_ps(g, huge, g, _mm512_set1_ps(0x1p-64f));
-    gs = _mm512_mask_mul_ps(gs, tiny, gs, _mm512_set1_ps(0x1p64f));
-    scale = _mm512_mask_add_ps(scale, huge, scale, _mm512_set1_ps(64.0f));
-    scale = _mm512_mask_sub_ps(scale, tiny, scale, _mm512_set1_ps(64.0f));
-    __m512 r = fa_mul_f2_512(gs, hi, lo);
-    r = _mm512_mask_mul_ps(r, _mm512_cmp_ps_mask(ag, _mm512_set1_ps(INFINITY), _CMP_EQ_OQ), gs, hi);
-    return _mm512_scalef_ps(r, scale);
-}
-
-/* g (hi + lo) 2^floor(scale) for scale <= 0 and finite g hi (the callers send a g from 2^126 elsewhere):
+/* g (hi + lo) 2^floor(scale) where g hi does not overflow (the callers bound g, or bring it down first):
  * rounded once where the result is normal.  A g below 2^-64 is taken times 2^64 first (and the scale
  * lowered by 64), so that g lo is not rounded as a subnormal; a subnormal result is within FLT_MIN. */
-static inline __m512 fa_mul_f2_down_512(__m512 g, __m512 hi, __m512 lo, __m512 scale)
+static inline __m512 fa_mul_f2_lift_512(__m512 g, __m512 hi, __m512 lo, __m512 scale)
 {
     __mmask16 tiny = _mm512_cmp_ps_mask(_mm512_abs_ps(g), _mm512_set1_ps(0x1p-64f), _CMP_LT_OQ);
     __m512 gs = _mm512_mask_mul_ps(g, tiny, g, _mm512_set1_ps(0x1p64f));
     return _mm512_scalef_ps(fa_mul_f2_512(gs, hi, lo), _mm512_mask_sub_ps(scale, tiny, scale, _mm512_set1_ps(64.0f)));
+}
+
+/* the same for any finite or infinite g: a g from 2^64 is taken times 2^-64 first (and 64 added to the
+ * scale), since g times an unscaled hi of up to ~13 would overflow; an infinite g gives g hi (g lo may
+ * be inf * 0) */
+static inline __m512 fa_mul_f2_scaled_512(__m512 g, __m512 hi, __m512 lo, __m512 scale)
+{
+    __m512 ag = _mm512_abs_ps(g);
+    __mmask16 huge = _mm512_cmp_ps_mask(ag, _mm512_set1_ps(0x1p64f), _CMP_GE_OQ);
+    __m512 r = fa_mul_f2_lift_512(_mm512_mask_mul_ps(g, huge, g, _mm512_set1_ps(0x1p-64f)), hi, lo,
+                                  _mm512_mask_add_ps(scale, huge, scale, _mm512_set1_ps(64.0f)));
+    return _mm512_mask_mul_ps(r, _mm512_cmp_ps_mask(ag, _mm512_set1_ps(INFINITY), _CMP_EQ_OQ), g, hi);
 }
 
 /* hi + lo = 1 - y exactly, for |y| <= 1 (Fast2Sum) */
@@ -599,7 +600,7 @@ static inline __m512 fa_gelu_backward_512(__m512 g, __m512 x, __m512 thi0, __m51
     __m512 u_lo, u = fa_one_minus_512(ds, &u_lo);
     u_lo = _mm512_sub_ps(u_lo, _mm512_scalef_ps(d_lo, sp));
     __m512 hi = _mm512_mask_blend_ps(neg, u, d), lo = _mm512_mask_blend_ps(neg, u_lo, d_lo);
-    __m512 r = fa_mul_f2_down_512(g, hi, lo, _mm512_maskz_mov_ps(neg, e.scale));      /* (hi <= 1.13) */
+    __m512 r = fa_mul_f2_lift_512(g, hi, lo, _mm512_maskz_mov_ps(neg, e.scale));      /* (hi <= 1.13) */
     r = _mm512_mask_blend_ps(big, r, g);
     /* (g from 2^126, infinite or NaN, goes one by one too: g lo may be inf * 0) */
     __mmask16 odd = _mm512_cmp_ps_mask(x, _mm512_set1_ps(-0x1.fffffep+3f), _CMP_LT_OQ)
@@ -783,7 +784,7 @@ static inline __m512 fa_silu_backward_512(__m512 g, __m512 x, __m512 thi0, __m51
     __m512 q0 = _mm512_mul_ps(n_hi, y);
     __m512 rho = _mm512_fnmadd_ps(q0, dd_hi, n_hi);                       /* exact (FMA) */
     __m512 q_lo = _mm512_mul_ps(_mm512_fnmadd_ps(q0, dd_lo, _mm512_add_ps(rho, n_lo)), y);
-    __m512 r = fa_mul_f2_down_512(g, q0, q_lo, _mm512_maskz_mov_ps(neg, z.scale));
+    __m512 r = fa_mul_f2_lift_512(g, q0, q_lo, _mm512_maskz_mov_ps(neg, z.scale));
     /* NaN, +-inf and x < -150 (where e^x leaves float's exponent range) go one by one, and so does g
      * from 2^126 (q0 is up to 2 before its scaling: g q0 could overflow where the result does not) */
     __mmask16 odd = (__mmask16)~(_mm512_cmp_ps_mask(x, _mm512_set1_ps(-150.0f), _CMP_GE_OQ)
@@ -830,6 +831,19 @@ static inline __m512 fa_log_sigmoid_backward_512(__m512 g, __m512 x, __m512 thi0
                         fa_log_sigmoid_backward_1, 0.0);
 }
 
+/* c e^x for x <= 0 (x clamped to [-176, 0]; a NaN lane is junk, the callers' fallback takes it), c = c_hi + c_lo:
+ * the unscaled product as hi + lo (2^-29), its scale 2^floor(*scale) apart (selu's and elu's negative side) */
+static inline __m512 fa_times_exp_512(__m512 x, __m512 c_hi, __m512 c_lo, __m512 *lo, __m512 *scale, __m512 thi0,
+                                      __m512 thi1, __m512 tlo0, __m512 tlo1)
+{
+    fa_f2 e = fa_exp_f2_512(_mm512_max_ps(_mm512_set1_ps(-176.0f), _mm512_min_ps(x, _mm512_setzero_ps())),
+                            thi0, thi1, tlo0, tlo1);
+    __m512 p = _mm512_mul_ps(c_hi, e.hi);
+    *lo = _mm512_fmadd_ps(c_hi, e.lo, _mm512_fmadd_ps(c_lo, e.hi, _mm512_fmsub_ps(c_hi, e.hi, p)));
+    *scale = e.scale;
+    return p;
+}
+
 /* selu's backward g scale (1 for x > 0, alpha e^x otherwise), with scale and scale alpha as hi + lo
  * floats and e^x as a hi + lo pair: the factor is kept as hi + lo (2^-29) and multiplied by g with one
  * rounding.  x NaN or below -176 (where e^x leaves the exponent range of the pair's scaling; g can
@@ -846,13 +860,10 @@ static inline __m512 fa_selu_backward_512(__m512 g, __m512 x, __m512 thi0, __m51
 {
     const __m512 sa_hi = _mm512_set1_ps(0x1.c212ccp+0f), sa_lo = _mm512_set1_ps(0x1.903c0cp-26f);
     __mmask16 pos = _mm512_cmp_ps_mask(x, _mm512_setzero_ps(), _CMP_GT_OQ);
-    fa_f2 e = fa_exp_f2_512(_mm512_max_ps(_mm512_set1_ps(-176.0f), _mm512_min_ps(x, _mm512_setzero_ps())),
-                            thi0, thi1, tlo0, tlo1);
-    __m512 p = _mm512_mul_ps(sa_hi, e.hi);
-    __m512 p_lo = _mm512_fmadd_ps(sa_hi, e.lo, _mm512_fmadd_ps(sa_lo, e.hi, _mm512_fmsub_ps(sa_hi, e.hi, p)));
+    __m512 p_lo, scale, p = fa_times_exp_512(x, sa_hi, sa_lo, &p_lo, &scale, thi0, thi1, tlo0, tlo1);
     __m512 hi = _mm512_mask_blend_ps(pos, p, _mm512_set1_ps(0x1.0cfabep+0f));
     __m512 lo = _mm512_mask_blend_ps(pos, p_lo, _mm512_set1_ps(-0x1.2adddap-25f));
-    __m512 r = fa_mul_f2_scaled_512(g, hi, lo, _mm512_maskz_mov_ps((__mmask16)~pos, e.scale));
+    __m512 r = fa_mul_f2_scaled_512(g, hi, lo, _mm512_maskz_mov_ps((__mmask16)~pos, scale));
     return fa_fix_lanes(r, g, x, (__mmask16)~_mm512_cmp_ps_mask(x, _mm512_set1_ps(-176.0f), _CMP_GE_OQ),
                         fa_selu_backward_1, 0.0);
 }
@@ -893,11 +904,8 @@ static inline __m512 fa_elu_backward_512(__m512 g, __m512 x, fa_alpha al, __m512
                                          __m512 tlo1)
 {
     __mmask16 pos = _mm512_cmp_ps_mask(x, _mm512_setzero_ps(), _CMP_GT_OQ);
-    fa_f2 e = fa_exp_f2_512(_mm512_max_ps(_mm512_set1_ps(-176.0f), _mm512_min_ps(x, _mm512_setzero_ps())),
-                            thi0, thi1, tlo0, tlo1);
-    __m512 p = _mm512_mul_ps(al.m, e.hi);
-    __m512 p_lo = _mm512_fmadd_ps(al.m, e.lo, _mm512_fmsub_ps(al.m, e.hi, p));
-    __m512 r = fa_mul_f2_scaled_512(g, p, p_lo, _mm512_add_ps(e.scale, al.e));
+    __m512 p_lo, scale, p = fa_times_exp_512(x, al.m, _mm512_setzero_ps(), &p_lo, &scale, thi0, thi1, tlo0, tlo1);
+    __m512 r = fa_mul_f2_scaled_512(g, p, p_lo, _mm512_add_ps(scale, al.e));
     r = _mm512_mask_blend_ps(pos, r, g);
     __mmask16 ok = _mm512_cmp_ps_mask(x, _mm512_set1_ps(-176.0f), _CMP_GE_OQ) & (al.ok ? 0xffff : pos);
     return fa_fix_lanes(r, g, x, (__mmask16)~ok, fa_elu_backward_1, al.alpha);
@@ -979,13 +987,13 @@ static inline void fa_##NAME##_f32_span(const float *x, float *out, ptrdiff_t n)
     if (i > n)                                                                                          \
         i = n;                                                                                          \
     if (i > 0) {                                                                                        \
-        m = (__mmask16)((1u << i) - 1u);                                                                \
+        m = fa_lanes_left(i);                                                                           \
         _mm512_mask_storeu_ps(out, m, fa_##NAME##_512(_mm512_maskz_loadu_ps(m, x) ARGS));              \
     }                                                                                                   \
     for (; i + 16 <= n; i += 16)                                                                        \
         _mm512_storeu_ps(out + i, fa_##NAME##_512(_mm512_loadu_ps(x + i) ARGS));                         \
     if (i < n) {                                                                                        \
-        m = (__mmask16)((1u << (n - i)) - 1u);                                                          \
+        m = fa_lanes_left(n - i);                                                                       \
         _mm512_mask_storeu_ps(out + i, m, fa_##NAME##_512(_mm512_maskz_loadu_ps(m, x + i) ARGS));       \
     }                                                                                                   \
 }
@@ -1011,7 +1019,7 @@ static inline void fa_##NAME##_f32_span(const float *a, const float *b, float *o
     (void)p;                                                                                            \
     SETUP                                                                                               \
     for (ptrdiff_t i = 0; i < n; i += 16) {                                                             \
-        __mmask16 in = n - i >= 16 ? (__mmask16)0xffff : (__mmask16)((1u << (n - i)) - 1u);            \
+        __mmask16 in = fa_lanes_left(n - i);                                                          \
         _mm512_mask_storeu_ps(out + i, in, fa_##NAME##_512(_mm512_maskz_loadu_ps(in, a + i),            \
                                                            _mm512_maskz_loadu_ps(in, b + i) ARGS));     \
     }                                                                                                   \
@@ -1072,7 +1080,7 @@ static inline float fa_row_max_f32_span(const float *x, ptrdiff_t n, int *bad)
         nan |= _mm512_cmp_ps_mask(v0, v1, _CMP_UNORD_Q);
     }
     for (; i < n; i += 16) {
-        __mmask16 in = n - i >= 16 ? (__mmask16)0xffff : (__mmask16)((1u << (n - i)) - 1u);
+        __mmask16 in = fa_lanes_left(n - i);
         __m512 v = _mm512_mask_loadu_ps(lowest, in, x + i);
         m0 = _mm512_max_ps(v, m0);
         nan |= _mm512_cmp_ps_mask(v, v, _CMP_UNORD_Q);
@@ -1120,7 +1128,7 @@ static inline double fa_softmax_sum_f32_span(const float *x, ptrdiff_t n, float 
     __m512 sl = _mm512_setzero_ps();
     long long count = 0;
     for (ptrdiff_t i = 0; i < n; i += 16) {
-        __mmask16 in = n - i >= 16 ? (__mmask16)0xffff : (__mmask16)((1u << (n - i)) - 1u), top;
+        __mmask16 in = fa_lanes_left(n - i), top;
         fa_f2 z = fa_exp_shifted_512(_mm512_maskz_loadu_ps(in, x + i), m, &top, thi0, thi1, tlo0, tlo1);
         __mmask16 use = in & (__mmask16)~top;
         __m512 s64 = _mm512_add_ps(z.scale, _mm512_set1_ps(64.0f));
@@ -1161,7 +1169,7 @@ static inline void fa_softmax_out_f32_span(const float *x, float *y, ptrdiff_t n
     const __m512 m = _mm512_set1_ps(m_);
     __m512 dl, kk, dh = fa_divisor_512(total, &dl, &kk);
     for (ptrdiff_t i = 0; i < n; i += 16) {
-        __mmask16 in = n - i >= 16 ? (__mmask16)0xffff : (__mmask16)((1u << (n - i)) - 1u), top;
+        __mmask16 in = fa_lanes_left(n - i), top;
         fa_f2 z = fa_exp_shifted_512(_mm512_maskz_loadu_ps(in, x + i), m, &top, thi0, thi1, tlo0, tlo1);
         __m512 q = fa_div_f2_512(z.hi, z.lo, dh, dl);
         _mm512_mask_storeu_ps(y + i, in, _mm512_scalef_ps(q, _mm512_sub_ps(z.scale, kk)));
@@ -1175,7 +1183,7 @@ static inline void fa_softmax_scale_f32_span(const float *e_hi, const float *e_l
     __m512 dl, kk, dh = fa_divisor_512(total, &dl, &kk);
     __m512 minus_k = _mm512_sub_ps(_mm512_set1_ps(-64.0f), kk);
     for (ptrdiff_t i = 0; i < n; i += 16) {
-        __mmask16 in = n - i >= 16 ? (__mmask16)0xffff : (__mmask16)((1u << (n - i)) - 1u);
+        __mmask16 in = fa_lanes_left(n - i);
         __m512 q = fa_div_f2_512(_mm512_maskz_loadu_ps(in, e_hi + i), _mm512_maskz_loadu_ps(in, e_lo + i), dh, dl);
         _mm512_mask_storeu_ps(y + i, in, _mm512_scalef_ps(q, minus_k));
     }
@@ -1188,14 +1196,14 @@ static inline void fa_softmax_backward_f32_span(const float *g, const float *y, 
 {
     __m512d s0 = _mm512_setzero_pd(), s1 = _mm512_setzero_pd();
     for (ptrdiff_t i = 0; i < n; i += 16) {
-        __mmask16 in = n - i >= 16 ? (__mmask16)0xffff : (__mmask16)((1u << (n - i)) - 1u);
+        __mmask16 in = fa_lanes_left(n - i);
         __m512 gv = _mm512_maskz_loadu_ps(in, g + i), yv = _mm512_maskz_loadu_ps(in, y + i);
         s0 = _mm512_fmadd_pd(fa_lo_pd(gv), fa_lo_pd(yv), s0);
         s1 = _mm512_fmadd_pd(fa_hi_pd(gv), fa_hi_pd(yv), s1);
     }
     const __m512d S = _mm512_set1_pd(fa_lanes_total_pd(s0, s1));
     for (ptrdiff_t i = 0; i < n; i += 16) {
-        __mmask16 in = n - i >= 16 ? (__mmask16)0xffff : (__mmask16)((1u << (n - i)) - 1u);
+        __mmask16 in = fa_lanes_left(n - i);
         __m512 gv = _mm512_maskz_loadu_ps(in, g + i), yv = _mm512_maskz_loadu_ps(in, y + i);
         __m256 lo = _mm512_cvtpd_ps(_mm512_mul_pd(fa_lo_pd(yv), _mm512_sub_pd(fa_lo_pd(gv), S)));
         __m256 hi = _mm512_cvtpd_ps(_mm512_mul_pd(fa_hi_pd(yv), _mm512_sub_pd(fa_hi_pd(gv), S)));
@@ -1220,7 +1228,7 @@ static inline int fa_log_softmax_backward_f32_span(const float *g, const float *
     FA_EXP_SETUP
     __m512d s0 = _mm512_setzero_pd(), s1 = _mm512_setzero_pd();
     for (ptrdiff_t i = 0; i < n; i += 16) {
-        __mmask16 in = n - i >= 16 ? (__mmask16)0xffff : (__mmask16)((1u << (n - i)) - 1u);
+        __mmask16 in = fa_lanes_left(n - i);
         __m512 gv = _mm512_maskz_loadu_ps(in, g + i);
         s0 = _mm512_add_pd(s0, fa_lo_pd(gv));
         s1 = _mm512_add_pd(s1, fa_hi_pd(gv));
@@ -1233,7 +1241,7 @@ static inline int fa_log_softmax_backward_f32_span(const float *g, const float *
     const float m_hi = (float)m;
     const __m512 S_hi = _mm512_set1_ps(m_hi), S_lo = _mm512_set1_ps((float)(m - m_hi)), kk = _mm512_set1_ps((float)k);
     for (ptrdiff_t i = 0; i < n; i += 16) {
-        __mmask16 in = n - i >= 16 ? (__mmask16)0xffff : (__mmask16)((1u << (n - i)) - 1u);
+        __mmask16 in = fa_lanes_left(n - i);
         __m512 gv = _mm512_maskz_loadu_ps(in, g + i), yv = _mm512_maskz_loadu_ps(in, y + i);
         __mmask16 ok = _mm512_cmp_ps_mask(yv, _mm512_set1_ps(-87.0f), _CMP_GE_OQ)
                        & _mm512_cmp_ps_mask(yv, _mm512_set1_ps(20.0f), _CMP_LE_OQ);
