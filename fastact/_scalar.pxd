@@ -368,6 +368,10 @@ cdef inline double _gelu_cdf(floating x, bint times_x) noexcept nogil:
             return e * (0.5 * FA_GELU_2_SQRTPI) / (2.0 * (z + z_lo))
         return 0.5 * (erfc(z) - z_lo * FA_GELU_2_SQRTPI * exp(-z * z)) * (xd if times_x else 1.0)
 
+cdef inline double _gelu_w_f32(double xd) noexcept nogil:
+    # w = 2u = 2 sqrt(2/pi) (x + 0.044715 x^3) for float32 x, in double (2^-52 of w, nothing to a float)
+    return 2.0 * FA_GELU_K0 * (xd + FA_GELU_K1 * xd * xd * xd)
+
 cdef inline double _gelu_w(double xd, double *w_lo) noexcept nogil:
     # w = 2u = 2 sqrt(2/pi) (x + 0.044715 x^3) as a double-double (float64: its rounding, times |w| up
     # to 745, would reach the result)
@@ -389,7 +393,7 @@ cdef inline double _gelu_tanh_sig(floating x, double sign, bint accurate) noexce
     # float64: from the double-double w, as in sigmoid's own float64 path.
     cdef double xd = x, w, w_lo, z, z_lo, d, d_lo, nw
     if floating is float:
-        w = sign * 2.0 * FA_GELU_K0 * (xd + FA_GELU_K1 * xd * xd * xd)
+        w = sign * _gelu_w_f32(xd)
         z = (_exp_acc(-fabs(w)) if accurate else _exp_any(x, -fabs(w))) if w == w else w
         return (1.0 if w >= 0 else z) / (1.0 + z)
     else:
@@ -433,7 +437,7 @@ cdef inline floating gelu_bwd(floating g, floating x, floating a, floating b, fl
     if a != 0:
         if floating is float:
             # sigmoid(2u) and sigmoid(-2u) from one exp and one division (z = exp(-|2u|))
-            w = 2.0 * FA_GELU_K0 * (xd + FA_GELU_K1 * xd * xd * xd)
+            w = _gelu_w_f32(xd)
             z = _exp_acc(-fabs(w)) if w == w else w
             inv = 1.0 / (1.0 + z)
             s = (1.0 if w >= 0 else z) * inv
