@@ -24,9 +24,9 @@
  * The backward spans (sigmoid and tanh from y; silu, gelu, softplus, log_sigmoid, elu, selu and celu
  * from x) keep the derivative as hi + lo and multiply by g with one rounding; where silu's and gelu's
  * derivatives cross zero they switch to an expansion around the root, so float32 stays within 1 ULP of
- * the exact value itself.  Lanes they do not cover (NaN, infinities, far tails, a g from 2^126) are
- * recomputed one by one in double (fa_fix_lanes).  softmax's and log_softmax's rows, forward and
- * backward, are at the end.
+ * the exact value itself.  Lanes they do not cover (NaN, infinities, far tails, a g near float's
+ * largest) are recomputed one by one in double (fa_fix_lanes).  softmax's and log_softmax's rows,
+ * forward and backward, are at the end.
  *
  * Each function handles any n and alignment (head and tail use masked loads and stores through the same
  * instructions), so a result never depends on where an element sits in its span, hence never on the
@@ -67,20 +67,46 @@ static inline __mmask16 fa_lanes_left(ptrdiff_t left)
     return left >= 16 ? (__mmask16)0xffff : (__mmask16)((1u << left) - 1u);
 }
 
+/* the same for a block of 8 */
+static inline __mmask8 fa_lanes8_left(ptrdiff_t left)
+{
+    return left >= 8 ? (__mmask8)0xff : (__mmask8)((1u << left) - 1u);
+}
+
 /* g (hi + lo) with one rounding */
 static inline __m512 fa_mul_f2_512(__m512 g, __m512 hi, __m512 lo)
 {
     return _mm512_fmadd_ps(g, hi, _mm512_mul_ps(g, lo));
 }
 
+/* g (hi + lo) where g hi does not overflow, except that in the lanes *tiny, those with g below 2^-64, it
+ * is g 2^64 (hi + lo): g lo must not be rounded as a subnormal.  Such a g is rare, so its lanes are
+ * redone behind a branch. */
+static inline __m512 fa_mul_f2_tiny_512(__m512 g, __m512 hi, __m512 lo, __mmask16 *tiny)
+{
+    *tiny = _mm512_cmp_ps_mask(_mm512_abs_ps(g), _mm512_set1_ps(0x1p-64f), _CMP_LT_OQ);
+    __m512 r = fa_mul_f2_512(g, hi, lo);
+    if (*tiny)
+        r = _mm512_mask_mov_ps(r, *tiny, fa_mul_f2_512(_mm512_mul_ps(g, _mm512_set1_ps(0x1p64f)), hi, lo));
+    return r;
+}
+
 /* g (hi + lo) 2^floor(scale) where g hi does not overflow (the callers bound g, or bring it down first):
- * rounded once where the result is normal.  A g below 2^-64 is taken times 2^64 first (and the scale
- * lowered by 64), so that g lo is not rounded as a subnormal; a subnormal result is within FLT_MIN. */
+ * rounded once where the result is normal (a tiny g's 2^64 comes off with the scale); a subnormal
+ * result is within FLT_MIN. */
 static inline __m512 fa_mul_f2_lift_512(__m512 g, __m512 hi, __m512 lo, __m512 scale)
 {
-    __mmask16 tiny = _mm512_cmp_ps_mask(_mm512_abs_ps(g), _mm512_set1_ps(0x1p-64f), _CMP_LT_OQ);
-    __m512 gs = _mm512_mask_mul_ps(g, tiny, g, _mm512_set1_ps(0x1p64f));
-    return _mm512_scalef_ps(fa_mul_f2_512(gs, hi, lo), _mm512_mask_sub_ps(scale, tiny, scale, _mm512_set1_ps(64.0f)));
+    __mmask16 tiny;
+    __m512 r = fa_mul_f2_tiny_512(g, hi, lo, &tiny);
+    return _mm512_scalef_ps(r, _mm512_mask_sub_ps(scale, tiny, scale, _mm512_set1_ps(64.0f)));
+}
+
+/* g (hi + lo), rounded once where the result is normal, for |hi| <= 1 (sigmoid's and tanh's backward) */
+static inline __m512 fa_mul_f2_unit_512(__m512 g, __m512 hi, __m512 lo)
+{
+    __mmask16 tiny;
+    __m512 r = fa_mul_f2_tiny_512(g, hi, lo, &tiny);
+    return tiny ? _mm512_mask_scalef_ps(r, tiny, r, _mm512_set1_ps(-64.0f)) : r;
 }
 
 /* the same for any finite or infinite g: a g from 2^64 is taken times 2^-64 first (and 64 added to the
@@ -548,7 +574,7 @@ static inline __m512 fa_root_linear_512(__m512 v, float r_hi, float r_lo, float 
 }
 
 /* gelu's backward for one element, in double: for x < -16 (where the derivative, about x phi(x), is
- * below float's range but g times it need not be), +-inf, and any x where g is from 2^126 or NaN */
+ * below float's range but g times it need not be), +-inf, and any x where g is from 2^122 or NaN */
 static inline float fa_gelu_backward_1(float g, float x, double p)
 {
     (void)p;
@@ -563,7 +589,7 @@ static inline float fa_gelu_backward_1(float g, float x, double p)
  * x >= 0 (Q = E S, phi = E/sqrt(2 pi)).  E F is kept as hi + lo and the result rounded once.  F crosses
  * zero at a0 = 0.75179 (x = -a0 is gelu's minimum), where S - a c would keep only S's absolute 2^-31:
  * for |a - a0| < 0.1, F = f1 h + h^2 P(h) with h = a - a0 (fitted, 2^-30.9 relative; f1 and a0 as
- * hi + lo).  x from 6.5 on: g; below -16 (and -inf), and g from 2^126 (or NaN): fa_gelu_backward_1, lane by
+ * hi + lo).  x from 6.5 on: g; below -16 (and -inf), and g from 2^122 (or NaN): fa_gelu_backward_1, lane by
  * lane. */
 static inline __m512 fa_gelu_backward_512(__m512 g, __m512 x, __m512 thi0, __m512 thi1, __m512 tlo0, __m512 tlo1)
 {
@@ -600,11 +626,12 @@ static inline __m512 fa_gelu_backward_512(__m512 g, __m512 x, __m512 thi0, __m51
     __m512 u_lo, u = fa_one_minus_512(ds, &u_lo);
     u_lo = _mm512_sub_ps(u_lo, _mm512_scalef_ps(d_lo, sp));
     __m512 hi = _mm512_mask_blend_ps(neg, u, d), lo = _mm512_mask_blend_ps(neg, u_lo, d_lo);
-    __m512 r = fa_mul_f2_lift_512(g, hi, lo, _mm512_maskz_mov_ps(neg, e.scale));      /* (hi <= 1.13) */
+    __m512 r = fa_mul_f2_lift_512(g, hi, lo, _mm512_maskz_mov_ps(neg, e.scale));
     r = _mm512_mask_blend_ps(big, r, g);
-    /* (g from 2^126, infinite or NaN, goes one by one too: g lo may be inf * 0) */
+    /* (g from 2^122, infinite or NaN, goes one by one too: unscaled, |hi| = E |F| is up to 2 a c < 13
+     * for x < 0, so g hi could overflow where the result does not; and g lo may be inf * 0) */
     __mmask16 odd = _mm512_cmp_ps_mask(x, _mm512_set1_ps(-0x1.fffffep+3f), _CMP_LT_OQ)
-                    | (__mmask16)~_mm512_cmp_ps_mask(_mm512_abs_ps(g), _mm512_set1_ps(0x1p126f), _CMP_LT_OQ);
+                    | (__mmask16)~_mm512_cmp_ps_mask(_mm512_abs_ps(g), _mm512_set1_ps(0x1p122f), _CMP_LT_OQ);
     return fa_fix_lanes(r, g, x, odd, fa_gelu_backward_1, 0.0);
 }
 
@@ -614,9 +641,18 @@ static inline __m512 fa_gelu_backward_512(__m512 g, __m512 x, __m512 thi0, __m51
  * taken to first order, sigmoid(x + x_lo) = sigmoid(x) (1 + x_lo sigmoid(-x)), in the numerator's low
  * part (x_lo below 2^-24 |x|: the term left out is below 2^-40).  x < -120 (|v e^x| < 2^-150 |v|),
  * x = +-inf and |v| >= 2^64 (where v / d or v z may overflow) are the callers' to settle. */
-static inline __m512 fa_mul_sigmoid_lo_512(__m512 v, __m512 x, __m512 x_lo, const int has_lo, __m512 thi0,
-                                           __m512 thi1, __m512 tlo0, __m512 tlo1)
+static inline __m512 fa_mul_sigmoid_lo_512(__m512 v, __m512 x, __m512 x_lo, const int has_lo, const int lift,
+                                           __m512 thi0, __m512 thi1, __m512 tlo0, __m512 tlo1)
 {
+    /* (with lift) a |v| below 2^-100 is taken times 2^64, and the result times 2^-64 in the final
+     * scaling: the quotient's residual, ~2^-15 v, must stay a normal float (without it glu and softplus'
+     * backward were 1.46 ULP off for a v of 1.2e-38).  silu and gelu's tanh form need no lift: a tiny
+     * v = x comes with d = 2 exactly, whose residual is 0. */
+    __mmask16 tiny = 0;
+    if (lift) {
+        tiny = _mm512_cmp_ps_mask(_mm512_abs_ps(v), _mm512_set1_ps(0x1p-100f), _CMP_LT_OQ);
+        v = _mm512_mask_mul_ps(v, tiny, v, _mm512_set1_ps(0x1p64f));
+    }
     /* -|x|, floored at -120 for x < 0 and at -87 for x >= 0: there 1 + z is 1 to float precision
      * anyway, and the floor keeps z's scaling in fa_one_plus_512 off subnormals (whose microcode
      * assists made gelu's tanh form 3x slower on normal(0, 4) data, whose 2u passes 87 from x = 7.7) */
@@ -639,12 +675,16 @@ static inline __m512 fa_mul_sigmoid_lo_512(__m512 v, __m512 x, __m512 x_lo, cons
     /* (below -120 the result is left unscaled: every caller replaces it, and scaling it to nothing
      * would cost an underflow assist) */
     __mmask16 scaled = neg & _mm512_cmp_ps_mask(x, _mm512_set1_ps(-120.0f), _CMP_GE_OQ);
-    return _mm512_scalef_ps(fa_div_f2_512(n_hi, n_lo, d_hi, d_lo), _mm512_maskz_mov_ps(scaled, z.scale));
+    __m512 sc = _mm512_maskz_mov_ps(scaled, z.scale);
+    if (lift)
+        sc = _mm512_mask_sub_ps(sc, tiny, sc, _mm512_set1_ps(64.0f));
+    return _mm512_scalef_ps(fa_div_f2_512(n_hi, n_lo, d_hi, d_lo), sc);
 }
 
+/* v sigmoid(x) for any v below 2^64 in size (glu, softplus' and log_sigmoid's backward) */
 static inline __m512 fa_mul_sigmoid_512(__m512 v, __m512 x, __m512 thi0, __m512 thi1, __m512 tlo0, __m512 tlo1)
 {
-    return fa_mul_sigmoid_lo_512(v, x, _mm512_setzero_ps(), 0, thi0, thi1, tlo0, tlo1);
+    return fa_mul_sigmoid_lo_512(v, x, _mm512_setzero_ps(), 0, 1, thi0, thi1, tlo0, tlo1);
 }
 
 /* gelu's tanh form, x sigmoid(2u), 2u = k x (1 + c x^2), k = 2 sqrt(2/pi), c = 0.044715 (k and c as
@@ -663,7 +703,7 @@ static inline __m512 fa_gelu_tanh_512(__m512 x, __m512 thi0, __m512 thi1, __m512
     __m512 v_lo = _mm512_fmadd_ps(_mm512_set1_ps(-0x1.857936p-25f), x, _mm512_fmsub_ps(k_hi, x, v));
     __m512 b = _mm512_mul_ps(v, w);
     __m512 b_lo = _mm512_fmadd_ps(v, w_lo, _mm512_fmadd_ps(v_lo, w, _mm512_fmsub_ps(v, w, b)));
-    __m512 q = fa_mul_sigmoid_lo_512(x, b, b_lo, 1, thi0, thi1, tlo0, tlo1);
+    __m512 q = fa_mul_sigmoid_lo_512(x, b, b_lo, 1, 0, thi0, thi1, tlo0, tlo1);
     /* (x <= -11.6, -inf included, gives 2u < -120; x >= 16 and +inf leave 2u's low part NaN) */
     q = _mm512_mask_blend_ps(_mm512_cmp_ps_mask(b, _mm512_set1_ps(-120.0f), _CMP_LT_OQ), q, _mm512_set1_ps(FA_SIGN));
     q = _mm512_or_ps(q, _mm512_and_ps(x, _mm512_set1_ps(FA_SIGN)));      /* x's sign: -0 gives -0 */
@@ -675,16 +715,17 @@ static inline __m512 fa_silu_512(__m512 x, __m512 thi0, __m512 thi1, __m512 tlo0
     /* below -120 (and -inf, where -inf * 0 would be NaN): -0; from 2^64 (+inf included): x, as silu(x)
      * rounds to x from 17.3 on; the sign of -0 kept */
     const __m512 sign = _mm512_set1_ps(FA_SIGN);
-    __m512 q = fa_mul_sigmoid_512(x, x, thi0, thi1, tlo0, tlo1);
+    __m512 q = fa_mul_sigmoid_lo_512(x, x, _mm512_setzero_ps(), 0, 0, thi0, thi1, tlo0, tlo1);
     q = _mm512_mask_blend_ps(_mm512_cmp_ps_mask(x, _mm512_set1_ps(-120.0f), _CMP_LT_OQ), q, sign);
     q = _mm512_mask_blend_ps(_mm512_cmp_ps_mask(x, _mm512_set1_ps(0x1p64f), _CMP_GE_OQ), q, x);
     return _mm512_or_ps(q, _mm512_and_ps(x, sign));
 }
 
-/* Backward of sigmoid and tanh from y: g y (1 - y) and g (1 - y)(1 + y), for |y| <= 1 and finite g.  1 - y
- * and 1 + |y| are exact as hi + lo (Fast2Sum, |1| >= |y|) and their product is kept as hi + lo (FMA; the
- * low-times-low term is below 2^-48 of it), so the result is rounded once, as the double formula of the
- * portable path (which the other lanes take, one by one: y beyond [-1, 1], NaN or infinite y or g). */
+/* Backward of sigmoid and tanh from y: g y (1 - y) and g (1 - y^2), for |y| <= 1 and finite g.  The
+ * derivative is kept as hi + lo (to 2^-47: Fast2Sum for 1 - y, FMA products), so the result is rounded
+ * once, as the double formula of the portable path (which the other lanes take, one by one: y beyond
+ * [-1, 1], NaN or infinite y or g).  A g below 2^-64 is lifted (fa_mul_f2_unit_512): g lo as a
+ * subnormal took tanh's to 0.99 ULP at g = 1.2e-38. */
 static inline __mmask16 fa_saved_y_odd(__m512 g, __m512 y)
 {
     return (__mmask16)~(_mm512_cmp_ps_mask(_mm512_abs_ps(y), _mm512_set1_ps(1.0f), _CMP_LE_OQ)
@@ -708,17 +749,19 @@ static inline __m512 fa_sigmoid_backward_512(__m512 g, __m512 y)
     __m512 d_lo, d_hi = fa_one_minus_512(y, &d_lo);
     __m512 q = _mm512_mul_ps(y, d_hi);
     __m512 q_lo = _mm512_fmadd_ps(y, d_lo, _mm512_fmsub_ps(y, d_hi, q));
-    return fa_fix_lanes(fa_mul_f2_512(g, q, q_lo), g, y, fa_saved_y_odd(g, y), fa_sigmoid_backward_1, 0.0);
+    return fa_fix_lanes(fa_mul_f2_unit_512(g, q, q_lo), g, y, fa_saved_y_odd(g, y),
+                        fa_sigmoid_backward_1, 0.0);
 }
 
 static inline __m512 fa_tanh_backward_512(__m512 g, __m512 y)
 {
-    __m512 a = _mm512_abs_ps(y);
-    __m512 m_lo, m_hi = fa_one_minus_512(a, &m_lo);                                      /* 1 - |y| */
-    __m512 p_lo, p_hi = fa_one_minus_512(_mm512_or_ps(y, _mm512_set1_ps(FA_SIGN)), &p_lo);  /* 1 + |y| */
-    __m512 q = _mm512_mul_ps(m_hi, p_hi);
-    __m512 q_lo = _mm512_fmadd_ps(m_hi, p_lo, _mm512_fmadd_ps(m_lo, p_hi, _mm512_fmsub_ps(m_hi, p_hi, q)));
-    return fa_fix_lanes(fa_mul_f2_512(g, q, q_lo), g, y, fa_saved_y_odd(g, y), fa_tanh_backward_1, 0.0);
+    /* 1 - y^2 = h + (h_lo - p_lo): y^2 = p + p_lo (FMA) and 1 - p = h + h_lo (Fast2Sum) exactly.  For
+     * p >= 1/2, h is exact (Sterbenz), h_lo = 0 and the low part is -p_lo exactly; below, h > 1/2 and
+     * the low part's rounding is below 2^-47 h. */
+    __m512 p = _mm512_mul_ps(y, y), p_lo = _mm512_fmsub_ps(y, y, p);
+    __m512 h_lo, h = fa_one_minus_512(p, &h_lo);
+    return fa_fix_lanes(fa_mul_f2_unit_512(g, h, _mm512_sub_ps(h_lo, p_lo)), g, y, fa_saved_y_odd(g, y),
+                        fa_tanh_backward_1, 0.0);
 }
 
 /* silu's backward for one element, in double (the formula of the portable path): the lanes the vector
@@ -786,10 +829,11 @@ static inline __m512 fa_silu_backward_512(__m512 g, __m512 x, __m512 thi0, __m51
     __m512 q_lo = _mm512_mul_ps(_mm512_fnmadd_ps(q0, dd_lo, _mm512_add_ps(rho, n_lo)), y);
     __m512 r = fa_mul_f2_lift_512(g, q0, q_lo, _mm512_maskz_mov_ps(neg, z.scale));
     /* NaN, +-inf and x < -150 (where e^x leaves float's exponent range) go one by one, and so does g
-     * from 2^126 (q0 is up to 2 before its scaling: g q0 could overflow where the result does not) */
+     * from 2^118: q0 is up to 2 u |S| / d^2 <= 302 before its scaling (|S| <= 151 at x = -150), so g q0
+     * could overflow where the result does not */
     __mmask16 odd = (__mmask16)~(_mm512_cmp_ps_mask(x, _mm512_set1_ps(-150.0f), _CMP_GE_OQ)
                                  & _mm512_cmp_ps_mask(x, _mm512_set1_ps(INFINITY), _CMP_LT_OQ)
-                                 & _mm512_cmp_ps_mask(_mm512_abs_ps(g), _mm512_set1_ps(0x1p126f), _CMP_LT_OQ));
+                                 & _mm512_cmp_ps_mask(_mm512_abs_ps(g), _mm512_set1_ps(0x1p118f), _CMP_LT_OQ));
     return fa_fix_lanes(r, g, x, odd, fa_silu_backward_1, 0.0);
 }
 
@@ -977,25 +1021,34 @@ static inline __m512 fa_exponential_512(__m512 x, __m512 thi0, __m512 thi1, __m5
 
 /* The head runs up to out's next 64-byte boundary (NumPy's large buffers sit 16 bytes past one, and
  * zmm stores split over two cache lines cost ~9% in a standalone run); the tail is what is left.  Both
- * are masked.  SETUP declares what the loop keeps in registers, ARGS passes it on to NAME_512. */
+ * are masked.  BLOCK computes and stores the block of 16 from j under the mask m_ (all-ones in the body,
+ * where the masked loads and stores compile to plain ones). */
+#define FA_SPAN_LOOP(BLOCK)                                                                             \
+    ptrdiff_t i = (ptrdiff_t)((((uintptr_t)0 - (uintptr_t)out) & 63u) / sizeof(float)), j = 0;          \
+    __mmask16 m_;                                                                                       \
+    if (i > n)                                                                                          \
+        i = n;                                                                                          \
+    if (i > 0) {                                                                                        \
+        m_ = fa_lanes_left(i);                                                                          \
+        BLOCK;                                                                                          \
+    }                                                                                                   \
+    for (; i + 16 <= n; i += 16) {                                                                      \
+        j = i;                                                                                          \
+        m_ = (__mmask16)0xffff;                                                                         \
+        BLOCK;                                                                                          \
+    }                                                                                                   \
+    if (i < n) {                                                                                        \
+        j = i;                                                                                          \
+        m_ = fa_lanes_left(n - i);                                                                      \
+        BLOCK;                                                                                          \
+    }
+
+/* SETUP declares what the loop keeps in registers, ARGS passes it on to NAME_512. */
 #define FA_SPAN(NAME, SETUP, ARGS)                                                                      \
 static inline void fa_##NAME##_f32_span(const float *x, float *out, ptrdiff_t n)                         \
 {                                                                                                       \
     SETUP                                                                                               \
-    ptrdiff_t i = (ptrdiff_t)((((uintptr_t)0 - (uintptr_t)out) & 63u) / sizeof(float));                 \
-    __mmask16 m;                                                                                        \
-    if (i > n)                                                                                          \
-        i = n;                                                                                          \
-    if (i > 0) {                                                                                        \
-        m = fa_lanes_left(i);                                                                           \
-        _mm512_mask_storeu_ps(out, m, fa_##NAME##_512(_mm512_maskz_loadu_ps(m, x) ARGS));              \
-    }                                                                                                   \
-    for (; i + 16 <= n; i += 16)                                                                        \
-        _mm512_storeu_ps(out + i, fa_##NAME##_512(_mm512_loadu_ps(x + i) ARGS));                         \
-    if (i < n) {                                                                                        \
-        m = fa_lanes_left(n - i);                                                                       \
-        _mm512_mask_storeu_ps(out + i, m, fa_##NAME##_512(_mm512_maskz_loadu_ps(m, x + i) ARGS));       \
-    }                                                                                                   \
+    FA_SPAN_LOOP(_mm512_mask_storeu_ps(out + j, m_, fa_##NAME##_512(_mm512_maskz_loadu_ps(m_, x + j) ARGS))) \
 }
 #define FA_EXP_SETUP                                                                                    \
     const __m512 thi0 = _mm512_loadu_ps(FA_T_HI), thi1 = _mm512_loadu_ps(FA_T_HI + 16);                 \
@@ -1018,11 +1071,8 @@ static inline void fa_##NAME##_f32_span(const float *a, const float *b, float *o
 {                                                                                                       \
     (void)p;                                                                                            \
     SETUP                                                                                               \
-    for (ptrdiff_t i = 0; i < n; i += 16) {                                                             \
-        __mmask16 in = fa_lanes_left(n - i);                                                          \
-        _mm512_mask_storeu_ps(out + i, in, fa_##NAME##_512(_mm512_maskz_loadu_ps(in, a + i),            \
-                                                           _mm512_maskz_loadu_ps(in, b + i) ARGS));     \
-    }                                                                                                   \
+    FA_SPAN_LOOP(_mm512_mask_storeu_ps(out + j, m_, fa_##NAME##_512(_mm512_maskz_loadu_ps(m_, a + j),   \
+                                                                    _mm512_maskz_loadu_ps(m_, b + j) ARGS))) \
 }
 FA_SPAN2(glu, FA_EXP_SETUP, FA_EXP_ARGS)
 FA_SPAN2(silu_backward, FA_EXP_SETUP, FA_EXP_ARGS)
@@ -1035,6 +1085,7 @@ FA_SPAN2(selu_backward, FA_EXP_SETUP, FA_EXP_ARGS)
 FA_SPAN2(elu_backward, FA_EXP_SETUP FA_ALPHA_SETUP, FA_ALPHA_ARGS)
 FA_SPAN2(celu_backward, FA_EXP_SETUP FA_ALPHA_SETUP, FA_ALPHA_ARGS)
 #undef FA_SPAN2
+#undef FA_SPAN_LOOP
 #undef FA_EXP_ARGS
 #undef FA_ALPHA_SETUP
 #undef FA_ALPHA_ARGS
@@ -1189,25 +1240,41 @@ static inline void fa_softmax_scale_f32_span(const float *e_hi, const float *e_l
     }
 }
 
-/* softmax's backward over one row, dx = y (g - S), S = sum of g y: the products are exact in double and
- * summed in 16 lanes (lane j % 16 from the row's start: the sum depends on the row alone), then each dx
- * is y (g - S) in double, rounded once, as in the portable path.  dx may be g or y. */
+/* 8 floats of p (the lanes in `in`; zeros elsewhere) in double */
+static inline __m512d fa_load_pd(const float *p, __mmask8 in)
+{
+    return _mm512_cvtps_pd(_mm256_maskz_loadu_ps(in, p));
+}
+
+/* the sum over j < n of g[j] y[j] (y given) or of g[j] (y NULL), in double: products exact, element j
+ * in lane j % 32 of four accumulators (independent chains, so the adds overlap) and the lanes added in
+ * a fixed order, so the sum depends on the row alone */
+static inline double fa_row_sum_pd(const float *g, const float *y, ptrdiff_t n)
+{
+    __m512d s[4] = {_mm512_setzero_pd(), _mm512_setzero_pd(), _mm512_setzero_pd(), _mm512_setzero_pd()};
+    ptrdiff_t i = 0;
+    for (; i + 32 <= n; i += 32)
+        for (int k = 0; k < 4; k++) {
+            __m512d gv = _mm512_cvtps_pd(_mm256_loadu_ps(g + i + 8 * k));
+            s[k] = y ? _mm512_fmadd_pd(gv, _mm512_cvtps_pd(_mm256_loadu_ps(y + i + 8 * k)), s[k]) : _mm512_add_pd(s[k], gv);
+        }
+    for (int k = 0; i < n; i += 8, k++) {
+        __mmask8 in = fa_lanes8_left(n - i);
+        __m512d gv = fa_load_pd(g + i, in);
+        s[k] = y ? _mm512_fmadd_pd(gv, fa_load_pd(y + i, in), s[k]) : _mm512_add_pd(s[k], gv);
+    }
+    return fa_lanes_total_pd(_mm512_add_pd(s[0], s[2]), _mm512_add_pd(s[1], s[3]));
+}
+
+/* softmax's backward over one row, dx = y (g - S), S = sum of g y (fa_row_sum_pd), each dx in double,
+ * rounded once, as in the portable path.  dx may be g or y. */
 static inline void fa_softmax_backward_f32_span(const float *g, const float *y, float *dx, ptrdiff_t n)
 {
-    __m512d s0 = _mm512_setzero_pd(), s1 = _mm512_setzero_pd();
-    for (ptrdiff_t i = 0; i < n; i += 16) {
-        __mmask16 in = fa_lanes_left(n - i);
-        __m512 gv = _mm512_maskz_loadu_ps(in, g + i), yv = _mm512_maskz_loadu_ps(in, y + i);
-        s0 = _mm512_fmadd_pd(fa_lo_pd(gv), fa_lo_pd(yv), s0);
-        s1 = _mm512_fmadd_pd(fa_hi_pd(gv), fa_hi_pd(yv), s1);
-    }
-    const __m512d S = _mm512_set1_pd(fa_lanes_total_pd(s0, s1));
-    for (ptrdiff_t i = 0; i < n; i += 16) {
-        __mmask16 in = fa_lanes_left(n - i);
-        __m512 gv = _mm512_maskz_loadu_ps(in, g + i), yv = _mm512_maskz_loadu_ps(in, y + i);
-        __m256 lo = _mm512_cvtpd_ps(_mm512_mul_pd(fa_lo_pd(yv), _mm512_sub_pd(fa_lo_pd(gv), S)));
-        __m256 hi = _mm512_cvtpd_ps(_mm512_mul_pd(fa_hi_pd(yv), _mm512_sub_pd(fa_hi_pd(gv), S)));
-        _mm512_mask_storeu_ps(dx + i, in, _mm512_insertf32x8(_mm512_castps256_ps512(lo), hi, 1));
+    const __m512d S = _mm512_set1_pd(fa_row_sum_pd(g, y, n));
+    for (ptrdiff_t i = 0; i < n; i += 8) {
+        __mmask8 in = fa_lanes8_left(n - i);
+        __m512d d = _mm512_mul_pd(fa_load_pd(y + i, in), _mm512_sub_pd(fa_load_pd(g + i, in), S));
+        _mm256_mask_storeu_ps(dx + i, in, _mm512_cvtpd_ps(d));
     }
 }
 
@@ -1226,14 +1293,7 @@ static inline float fa_log_softmax_backward_1(float g, float y, double S)
 static inline int fa_log_softmax_backward_f32_span(const float *g, const float *y, float *dx, ptrdiff_t n)
 {
     FA_EXP_SETUP
-    __m512d s0 = _mm512_setzero_pd(), s1 = _mm512_setzero_pd();
-    for (ptrdiff_t i = 0; i < n; i += 16) {
-        __mmask16 in = fa_lanes_left(n - i);
-        __m512 gv = _mm512_maskz_loadu_ps(in, g + i);
-        s0 = _mm512_add_pd(s0, fa_lo_pd(gv));
-        s1 = _mm512_add_pd(s1, fa_hi_pd(gv));
-    }
-    const double S = fa_lanes_total_pd(s0, s1);
+    const double S = fa_row_sum_pd(g, NULL, n);
     if (!(fabs(S) < 0x1p90))
         return 0;
     int k;

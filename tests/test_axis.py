@@ -112,11 +112,12 @@ def test_glu_special_values(dtype, simd_level):
 
 
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
-def test_glu_large_a_with_far_negative_b(dtype, simd_level):
+def test_glu_with_a_of_every_size(dtype, simd_level):
     # a e^b for b from -200 to -100 is still a normal float when a is large (3e38 e^-130 = 1e-18): the
-    # float32 AVX-512 span once returned a * 0 for every b below -120
-    b = np.linspace(-200, -100, 2001).astype(dtype)
-    for a_value in (3e38, -3e38, 1e30, 1e20, 1.0):
+    # float32 AVX-512 span once returned a * 0 for every b below -120.  For a near FLT_MIN it once
+    # rounded a sigmoid(b) 1.46 ULP off (a residual of its quotient fell below FLT_MIN).
+    b = np.concatenate([np.linspace(-200, -100, 2001), np.linspace(-20, 20, 4001)]).astype(dtype)
+    for a_value in (3e38, -3e38, 1e30, 1e20, 1.0, 2.0**-100, 1.5 * 2.0**-126, -2.0**-126, 3e-39):
         x = np.stack([np.full(b.shape, a_value, dtype), b], axis=1)
         _check_forward("glu", x, fastact.glu(x), -1, dtype)
 

@@ -196,6 +196,34 @@ def test_backward_with_extreme_alpha(name, alpha, simd_level, rng):
             assert_backward_matches(ROWS[name], dx, reference(name + "_backward", g, x, a), g, x, np.float32)
 
 
+# g's sizes where a fast path changes: near float32's largest (below and above the 2^118, 2^122 and 2^126
+# limits of the AVX-512 spans' vector formulas), where g times a low part or a residual would be
+# subnormal, and subnormal g itself
+EXTREME_G = [3.4e38, 2.0**126 * 0.999, 2.0**122 * 1.5, 2.0**118 * 1.5, 2.0**100, 1.5 * 2.0**-126, 2.0**-126,
+             2.0**-110, 3e-39, 1e-44]
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_backward_with_g_of_every_size(name, simd_level):
+    # x over both far tails, g of every size and sign: the AVX-512 silu and gelu spans once overflowed
+    # for g just below 2^126 at x near their tail limits (their derivative, unscaled, is up to ~300),
+    # and softplus' and log_sigmoid's once rounded g sigmoid(x) 1.46 ULP off for g = 1.2e-38 (a
+    # residual of the quotient fell below FLT_MIN)
+    row = ROWS[name]
+    x = np.concatenate([np.linspace(-200, 200, 8001), np.linspace(-20, 20, 8001), special_values(np.float64)])
+    with np.errstate(over="ignore"):
+        x = x.astype(np.float32)
+    params = default_params(row)
+    with np.errstate(all="ignore"):
+        saved = getattr(fastact, name)(x, *params) if row.saved == "y" else x
+        for gv in EXTREME_G:
+            for sign in (1.0, -1.0):
+                g = np.full(x.shape, sign * gv, np.float32)
+                dx = getattr(fastact, name + "_backward")(g, saved, *params)
+                exact = reference(name + "_backward", g, saved, *params)
+                assert_backward_matches(row, dx, exact, g, saved, np.float32)
+
+
 def test_hard_silu_backward_is_rounded_once_for_g_of_every_size(simd_level, rng):
     # g (2x + 3)/6 is rounded once at every level (float32: as hi + lo floats where FMA exists, in double
     # elsewhere), also where g is so small that g times the low part would be subnormal: a version
