@@ -21,9 +21,9 @@
  * normal tail uses the same intervals (S(a) = Q(a) e^(a^2/2)) times a hi + lo exp, and tanh_shrink
  * has a table of its own (x - tanh(x) cancels near 0).
  *
- * The backward spans (sigmoid and tanh from y; silu, gelu, softplus, log_sigmoid, elu, selu and celu
- * from x) keep the derivative as hi + lo and multiply by g with one rounding; where silu's and gelu's
- * derivatives cross zero they switch to an expansion around the root, so float32 stays within 1 ULP of
+ * The backward spans (sigmoid and tanh from y; silu, gelu in both forms, softplus, log_sigmoid, elu, selu
+ * and celu from x) keep the derivative as hi + lo and multiply by g with one rounding; where silu's and
+ * gelu's derivatives cross zero they switch to an expansion around the root, so float32 stays within 1 ULP of
  * the exact value itself.  Lanes they do not cover (NaN, infinities, far tails, a g near float's
  * largest) are recomputed one by one in double (fa_fix_lanes).  softmax's and log_softmax's rows,
  * forward and backward, are at the end.
@@ -60,6 +60,11 @@ static const float FA_T_LO[32] = {
     -0x1.829fdp-25f, -0x1.accc7cp-26f, 0x1.15506ep-27f, -0x1.e64744p-25f, 0x1.51f848p-27f,
     -0x1.b83b54p-25f, -0x1.a94b14p-26f, -0x1.a09438p-25f, -0x1.3d56b2p-27f, -0x1.8837ccp-27f,
     -0x1.822dbcp-27f, -0x1.908c94p-25f, 0x1.52486cp-27f, -0x1.246ebp-26f};
+
+/* a span's per-block function: inlined even where the span's loop calls it three times (head, body,
+ * tail), which GCC would otherwise not do for the larger ones (a call per block, with the constants
+ * reloaded inside: gelu's tanh form's backward ran at 1.5 ns per element instead of ~1) */
+#define FA_KERNEL static inline __attribute__((always_inline))
 
 /* the mask of the lanes a block of 16 starting `left` elements before the end may touch */
 static inline __mmask16 fa_lanes_left(ptrdiff_t left)
@@ -223,7 +228,7 @@ static inline __m512 fa_two_sum_512(__m512 a, __m512 b, __m512 *lo)
     return hi;
 }
 
-static inline __m512 fa_sigmoid_512(__m512 x, __m512 thi0, __m512 thi1, __m512 tlo0, __m512 tlo1)
+FA_KERNEL __m512 fa_sigmoid_512(__m512 x, __m512 thi0, __m512 thi1, __m512 tlo0, __m512 tlo1)
 {
     const __m512 one = _mm512_set1_ps(1.0f);
     /* z = exp(-|x|); -104 is below float's range for z, and max(lim, NaN) is NaN */
@@ -450,7 +455,7 @@ static inline __m512 fa_interval_arg_512(__m512 x, __m512i *slot, __m512 *t)
     return ax;
 }
 
-static inline __m512 fa_tanh_512(__m512 x)
+FA_KERNEL __m512 fa_tanh_512(__m512 x)
 {
     __m512i slot;
     __m512 t, tail;
@@ -467,7 +472,7 @@ static inline __m512 fa_tanh_512(__m512 x)
  * 62x^6/2835 + 1382x^8/155925) (truncation 2^-36) is taken with x^2 and x^2 / 3 as hi + lo, and rounded
  * once.  From 16
  * on (tanh(x) is 1 to 2^-45): x - 1, with x's sign; NaN propagates. */
-static inline __m512 fa_tanh_shrink_512(__m512 x)
+FA_KERNEL __m512 fa_tanh_shrink_512(__m512 x)
 {
     __m512i slot;
     __m512 t, c1, inner;
@@ -535,7 +540,7 @@ static inline __m512 fa_gelu_times_e_512(fa_f2 e, __m512 v, __m512 v_lo, __m512 
  * 1 - p_lo/2; S is kept as hi + lo (Fast2Sum), so Q is within ~2^-27 of itself (S's fit) and the result
  * is rounded once: 0.63 ULP over all 2^32 inputs.  x for x >= 5.5 (and inf); -0 below -16 (x Phi(x)
  * underflows from -14.5 on, -inf included). */
-static inline __m512 fa_gelu_512(__m512 x, __m512 thi0, __m512 thi1, __m512 tlo0, __m512 tlo1)
+FA_KERNEL __m512 fa_gelu_512(__m512 x, __m512 thi0, __m512 thi1, __m512 tlo0, __m512 tlo1)
 {
     fa_gelu_parts g = fa_gelu_parts_512(x, thi0, thi1, tlo0, tlo1);
     fa_f2 e = g.e;
@@ -591,7 +596,7 @@ static inline float fa_gelu_backward_1(float g, float x, double p)
  * for |a - a0| < 0.1, F = f1 h + h^2 P(h) with h = a - a0 (fitted, 2^-30.9 relative; f1 and a0 as
  * hi + lo).  x from 6.5 on: g; below -16 (and -inf), and g from 2^122 (or NaN): fa_gelu_backward_1, lane by
  * lane. */
-static inline __m512 fa_gelu_backward_512(__m512 g, __m512 x, __m512 thi0, __m512 thi1, __m512 tlo0, __m512 tlo1)
+FA_KERNEL __m512 fa_gelu_backward_512(__m512 g, __m512 x, __m512 thi0, __m512 thi1, __m512 tlo0, __m512 tlo1)
 {
     const __m512 c_hi = _mm512_set1_ps(0x1.988454p-2f), c_lo = _mm512_set1_ps(-0x1.857936p-27f);
     fa_gelu_parts gp = fa_gelu_parts_512(x, thi0, thi1, tlo0, tlo1);
@@ -690,19 +695,26 @@ static inline __m512 fa_mul_sigmoid_512(__m512 v, __m512 x, __m512 thi0, __m512 
 /* gelu's tanh form, x sigmoid(2u), 2u = k x (1 + c x^2), k = 2 sqrt(2/pi), c = 0.044715 (k and c as
  * hi + lo, x^2 exact): 2u is kept as hi + lo (~2^-44), since sigmoid's relative error is |2u| times
  * 2u's (2u reaches -120 at x = -11.6).  2u < -120: -0; x >= 16: x. */
-static inline __m512 fa_gelu_tanh_512(__m512 x, __m512 thi0, __m512 thi1, __m512 tlo0, __m512 tlo1)
+/* k x (1 + C x^2) as hi + lo (~2^-44), k = 2 sqrt(2/pi) and C = C_hi + C_lo, x^2 exact: gelu's tanh form's
+ * 2u (C = 0.044715) and x times its derivative (C = 3 0.044715) */
+static inline __m512 fa_gelu_cubic_512(__m512 x, float C_hi, float C_lo, __m512 *lo)
 {
-    const __m512 c_hi = _mm512_set1_ps(0x1.6e4e26p-5f), k_hi = _mm512_set1_ps(0x1.988454p+0f);
+    const __m512 c_hi = _mm512_set1_ps(C_hi), k_hi = _mm512_set1_ps(0x1.988454p+0f);
     __m512 p = _mm512_mul_ps(x, x), p_lo = _mm512_fmsub_ps(x, x, p);
     __m512 m = _mm512_mul_ps(c_hi, p);
-    __m512 m_lo = _mm512_fmadd_ps(c_hi, p_lo, _mm512_fmadd_ps(_mm512_set1_ps(0x1.a9003ep-30f), p,
-                                                              _mm512_fmsub_ps(c_hi, p, m)));
+    __m512 m_lo = _mm512_fmadd_ps(c_hi, p_lo, _mm512_fmadd_ps(_mm512_set1_ps(C_lo), p, _mm512_fmsub_ps(c_hi, p, m)));
     __m512 w_lo, w = fa_two_sum_512(_mm512_set1_ps(1.0f), m, &w_lo);
     w_lo = _mm512_add_ps(w_lo, m_lo);
     __m512 v = _mm512_mul_ps(k_hi, x);
     __m512 v_lo = _mm512_fmadd_ps(_mm512_set1_ps(-0x1.857936p-25f), x, _mm512_fmsub_ps(k_hi, x, v));
     __m512 b = _mm512_mul_ps(v, w);
-    __m512 b_lo = _mm512_fmadd_ps(v, w_lo, _mm512_fmadd_ps(v_lo, w, _mm512_fmsub_ps(v, w, b)));
+    *lo = _mm512_fmadd_ps(v, w_lo, _mm512_fmadd_ps(v_lo, w, _mm512_fmsub_ps(v, w, b)));
+    return b;
+}
+
+FA_KERNEL __m512 fa_gelu_tanh_512(__m512 x, __m512 thi0, __m512 thi1, __m512 tlo0, __m512 tlo1)
+{
+    __m512 b_lo, b = fa_gelu_cubic_512(x, 0x1.6e4e26p-5f, 0x1.a9003ep-30f, &b_lo);
     __m512 q = fa_mul_sigmoid_lo_512(x, b, b_lo, 1, 0, thi0, thi1, tlo0, tlo1);
     /* (x <= -11.6, -inf included, gives 2u < -120; x >= 16 and +inf leave 2u's low part NaN) */
     q = _mm512_mask_blend_ps(_mm512_cmp_ps_mask(b, _mm512_set1_ps(-120.0f), _CMP_LT_OQ), q, _mm512_set1_ps(FA_SIGN));
@@ -710,7 +722,7 @@ static inline __m512 fa_gelu_tanh_512(__m512 x, __m512 thi0, __m512 thi1, __m512
     return _mm512_mask_blend_ps(_mm512_cmp_ps_mask(x, _mm512_set1_ps(16.0f), _CMP_GE_OQ), q, x);
 }
 
-static inline __m512 fa_silu_512(__m512 x, __m512 thi0, __m512 thi1, __m512 tlo0, __m512 tlo1)
+FA_KERNEL __m512 fa_silu_512(__m512 x, __m512 thi0, __m512 thi1, __m512 tlo0, __m512 tlo1)
 {
     /* below -120 (and -inf, where -inf * 0 would be NaN): -0; from 2^64 (+inf included): x, as silu(x)
      * rounds to x from 17.3 on; the sign of -0 kept */
@@ -744,7 +756,7 @@ static inline float fa_tanh_backward_1(float g, float y, double p)
     return (float)((double)g * ((1.0 - (double)y) * (1.0 + (double)y)));
 }
 
-static inline __m512 fa_sigmoid_backward_512(__m512 g, __m512 y)
+FA_KERNEL __m512 fa_sigmoid_backward_512(__m512 g, __m512 y)
 {
     __m512 d_lo, d_hi = fa_one_minus_512(y, &d_lo);
     __m512 q = _mm512_mul_ps(y, d_hi);
@@ -753,7 +765,7 @@ static inline __m512 fa_sigmoid_backward_512(__m512 g, __m512 y)
                         fa_sigmoid_backward_1, 0.0);
 }
 
-static inline __m512 fa_tanh_backward_512(__m512 g, __m512 y)
+FA_KERNEL __m512 fa_tanh_backward_512(__m512 g, __m512 y)
 {
     /* 1 - y^2 = h + (h_lo - p_lo): y^2 = p + p_lo (FMA) and 1 - p = h + h_lo (Fast2Sum) exactly.  For
      * p >= 1/2, h is exact (Sterbenz), h_lo = 0 and the low part is -p_lo exactly; below, h > 1/2 and
@@ -778,63 +790,139 @@ static inline float fa_silu_backward_1(float g, float x, double p)
     return (float)((double)g * (((x >= 0 ? 1.0 : z) / d) * (1.0 + xd * ((x >= 0 ? z : 1.0) / d))));
 }
 
-/* silu's backward g sigmoid(x) (1 + x sigmoid(-x)) for x in [-150, inf).  With z = exp(-|x|) (hi + lo),
- * d = 1 + z and (u, v) = (1, z) for x >= 0, (z, 1) for x < 0: sigmoid(x) = u/d, sigmoid(-x) = v/d, so
- * the derivative is u S / d^2 with S = d + x v, kept as hi + lo (TwoSum) and divided once (rcp14 and a
- * residual step, as hi + lo, ~2^-28), then times g with one rounding (and z's scale for x < 0).
- * S crosses zero at x0 = -1.27846 (1 + x0 + e^x0 = 0), where d + x would keep only z's absolute
- * 2^-30: for |x - x0| < 0.1, S = h + c expm1(h) with h = x - x0, c = e^x0 = -(1 + x0), that is
- * S = -x0 h + c h^2 (1/2 + h/6 + ...), exact to its own relative 2^-28. */
-static inline __m512 fa_silu_backward_512(__m512 g, __m512 x, __m512 thi0, __m512 thi1, __m512 tlo0, __m512 tlo1)
+/* The derivative D = sigmoid(w) (1 + t sigmoid(-w)) (silu: w = t = x; gelu's tanh form: w = 2u, t = x w'),
+ * with z = exp(-|w|) (hi + lo), d = 1 + z and (u, v) = (1, z) for w >= 0, (z, 1) for w < 0: sigmoid(w) =
+ * u/d, sigmoid(-w) = v/d, so D = u S / d^2 with S = d + t v.  fa_sig_deriv_s_512 gives d and S as
+ * hi + lo (TwoSum: t v may exceed d); the caller replaces S near its root, where d + t v cancels, and
+ * fa_sig_deriv_times_512 gives g D: S / d^2 divided once (rcp14 and a residual step, as hi + lo,
+ * ~2^-28), times g with one rounding (and z's scale for w < 0). */
+static inline __m512 fa_sig_deriv_s_512(fa_f2 z, __mmask16 neg, __m512 t, __m512 t_lo, const int has_lo,
+                                        __m512 *d_hi, __m512 *d_lo, __m512 *s_lo)
 {
-    const __m512 one = _mm512_set1_ps(1.0f);
-    __mmask16 neg = _mm512_cmp_ps_mask(x, _mm512_setzero_ps(), _CMP_LT_OQ);
-    __m512 a = _mm512_max_ps(_mm512_set1_ps(-176.0f), _mm512_or_ps(x, _mm512_set1_ps(FA_SIGN)));
-    fa_f2 z = fa_exp_f2_512(a, thi0, thi1, tlo0, tlo1);
-    __m512 d_lo, d_hi = fa_one_plus_512(z, &d_lo);
-    /* w = x v: x itself for x < 0, x z (hi + lo, z scaled) for x >= 0 */
-    __m512 sz = _mm512_scalef_ps(one, z.scale);
+    *d_hi = fa_one_plus_512(z, d_lo);
+    /* t v: t itself for w < 0, t z (hi + lo, z scaled) for w >= 0.  The scale is floored at -100 (t z is
+     * then nothing next to d for |t| < 2^70; the callers replace the lanes with a larger t), so that no
+     * lane computes with subnormals (a microcode assist each: gelu's tanh form took 4.4 ns per element
+     * on normal(0, 4) data without it) */
+    __m512 sz = _mm512_scalef_ps(_mm512_set1_ps(1.0f), _mm512_max_ps(z.scale, _mm512_set1_ps(-100.0f)));
     __m512 zh = _mm512_mul_ps(z.hi, sz), zl = _mm512_mul_ps(z.lo, sz);
-    __m512 w_hi = _mm512_mask_blend_ps(neg, _mm512_mul_ps(x, zh), x);
-    __m512 w_lo = _mm512_maskz_mov_ps(~neg, _mm512_fmadd_ps(x, zl, _mm512_fmsub_ps(x, zh, w_hi)));
-    /* S = d + w (TwoSum: x may exceed d) */
-    __m512 s_lo, s_hi = fa_two_sum_512(d_hi, w_hi, &s_lo);
-    s_lo = _mm512_add_ps(s_lo, _mm512_add_ps(d_lo, w_lo));
-    /* near x0: S = m h + c h^2 Q(h), m = -x0, h = x - x0 */
-    __m512 h = _mm512_sub_ps(x, _mm512_set1_ps(-0x1.474974p+0f));
-    __mmask16 root = _mm512_cmp_ps_mask(_mm512_abs_ps(h), _mm512_set1_ps(0.1f), _CMP_LT_OQ);
-    if (root) {
-        __m512 a_lo, hf, a_hi = fa_root_linear_512(x, -0x1.474974p+0f, 0x1.bdf6fap-27f, 0x1.03945ap-53f,
-                                                   0x1.474974p+0f, -0x1.bdf6fap-27f, &a_lo, &hf);
-        __m512 q = _mm512_fmadd_ps(_mm512_set1_ps(1.0f / 720.0f), hf, _mm512_set1_ps(1.0f / 120.0f));
-        q = _mm512_fmadd_ps(q, hf, _mm512_set1_ps(1.0f / 24.0f));
-        q = _mm512_fmadd_ps(q, hf, _mm512_set1_ps(1.0f / 6.0f));
-        q = _mm512_fmadd_ps(q, hf, _mm512_set1_ps(0.5f));
-        __m512 b = _mm512_mul_ps(_mm512_mul_ps(_mm512_set1_ps(0x1.1d25d0p-2f), _mm512_mul_ps(hf, hf)), q);
-        /* renormalised (TwoSum), so that the quotient's first estimate carries S */
-        __m512 r_lo, r_hi = fa_two_sum_512(a_hi, _mm512_add_ps(a_lo, b), &r_lo);
-        s_hi = _mm512_mask_blend_ps(root, s_hi, r_hi);
-        s_lo = _mm512_mask_blend_ps(root, s_lo, r_lo);
-    }
-    /* N = u S (u = z unscaled for x < 0, its scale put on at the end) */
-    __m512 u_hi = _mm512_mask_blend_ps(neg, one, z.hi), u_lo = _mm512_maskz_mov_ps(neg, z.lo);
+    __m512 p = _mm512_mul_ps(t, zh);
+    __m512 p_lo = _mm512_fmadd_ps(t, zl, _mm512_fmsub_ps(t, zh, p));
+    __m512 w_hi = _mm512_mask_blend_ps(neg, p, t), w_lo;
+    if (has_lo)
+        w_lo = _mm512_mask_blend_ps(neg, _mm512_fmadd_ps(t_lo, zh, p_lo), t_lo);
+    else
+        w_lo = _mm512_maskz_mov_ps(~neg, p_lo);
+    __m512 s_hi = fa_two_sum_512(*d_hi, w_hi, s_lo);
+    *s_lo = _mm512_add_ps(*s_lo, _mm512_add_ps(*d_lo, w_lo));
+    return s_hi;
+}
+
+static inline __m512 fa_sig_deriv_times_512(__m512 g, fa_f2 z, __mmask16 neg, __m512 s_hi, __m512 s_lo,
+                                            __m512 d_hi, __m512 d_lo)
+{
+    /* N = u S (u = z unscaled for w < 0, its scale put on at the end) */
+    __m512 u_hi = _mm512_mask_blend_ps(neg, _mm512_set1_ps(1.0f), z.hi), u_lo = _mm512_maskz_mov_ps(neg, z.lo);
     __m512 n_hi = _mm512_mul_ps(u_hi, s_hi);
     __m512 n_lo = _mm512_add_ps(_mm512_fmsub_ps(u_hi, s_hi, n_hi), _mm512_fmadd_ps(u_hi, s_lo, _mm512_mul_ps(u_lo, s_hi)));
-    /* D = d^2 in [1, 4] */
+    /* d^2 in [1, 4] */
     __m512 dd_hi = _mm512_mul_ps(d_hi, d_hi);
     __m512 dd_lo = _mm512_fmadd_ps(_mm512_add_ps(d_hi, d_hi), d_lo, _mm512_fmsub_ps(d_hi, d_hi, dd_hi));
     __m512 y = _mm512_rcp14_ps(dd_hi);
     __m512 q0 = _mm512_mul_ps(n_hi, y);
     __m512 rho = _mm512_fnmadd_ps(q0, dd_hi, n_hi);                       /* exact (FMA) */
     __m512 q_lo = _mm512_mul_ps(_mm512_fnmadd_ps(q0, dd_lo, _mm512_add_ps(rho, n_lo)), y);
-    __m512 r = fa_mul_f2_lift_512(g, q0, q_lo, _mm512_maskz_mov_ps(neg, z.scale));
-    /* NaN, +-inf and x < -150 (where e^x leaves float's exponent range) go one by one, and so does g
-     * from 2^118: q0 is up to 2 u |S| / d^2 <= 302 before its scaling (|S| <= 151 at x = -150), so g q0
-     * could overflow where the result does not */
-    __mmask16 odd = (__mmask16)~(_mm512_cmp_ps_mask(x, _mm512_set1_ps(-150.0f), _CMP_GE_OQ)
-                                 & _mm512_cmp_ps_mask(x, _mm512_set1_ps(INFINITY), _CMP_LT_OQ)
-                                 & _mm512_cmp_ps_mask(_mm512_abs_ps(g), _mm512_set1_ps(0x1p118f), _CMP_LT_OQ));
-    return fa_fix_lanes(r, g, x, odd, fa_silu_backward_1, 0.0);
+    return fa_mul_f2_lift_512(g, q0, q_lo, _mm512_maskz_mov_ps(neg, z.scale));
+}
+
+/* A root x0 = r_hi + r_lo + r_lo2 of S, its slope s1 = s1_hi + s1_lo and the rest of its expansion,
+ * S = s1 h + h^2 Q(h) for h = x - x0, Q(h) = q[0] + q[1] h + ... + q[5] h^5, used for |h| < 0.1 */
+typedef struct { float r_hi, r_lo, r_lo2, s1_hi, s1_lo, q[6]; } fa_root;
+
+/* g D from fa_sig_deriv_s_512's S and d: S from the root's expansion near it (renormalised, TwoSum, so
+ * that the quotient's first estimate carries S); g from x_big on, where D is 1 to float precision; lanes
+ * below x_low, NaN, and g from g_max on (g q0 could overflow where the result does not) recomputed one
+ * by one by f1 */
+static inline __m512 fa_sig_deriv_finish_512(__m512 g, __m512 x, fa_f2 z, __mmask16 neg, __m512 s_hi, __m512 s_lo,
+                                             __m512 d_hi, __m512 d_lo, const fa_root *rt, float x_low, float x_big,
+                                             float g_max, float (*f1)(float, float, double))
+{
+    __mmask16 root = _mm512_cmp_ps_mask(_mm512_abs_ps(_mm512_sub_ps(x, _mm512_set1_ps(rt->r_hi))),
+                                        _mm512_set1_ps(0.1f), _CMP_LT_OQ);
+    if (root) {
+        __m512 a_lo, hf, a_hi = fa_root_linear_512(x, rt->r_hi, rt->r_lo, rt->r_lo2, rt->s1_hi, rt->s1_lo, &a_lo, &hf);
+        __m512 p = _mm512_fmadd_ps(_mm512_set1_ps(rt->q[5]), hf, _mm512_set1_ps(rt->q[4]));
+        for (int k = 3; k >= 0; k--)
+            p = _mm512_fmadd_ps(p, hf, _mm512_set1_ps(rt->q[k]));
+        __m512 r_lo, r_hi = fa_two_sum_512(a_hi, _mm512_fmadd_ps(_mm512_mul_ps(hf, hf), p, a_lo), &r_lo);
+        s_hi = _mm512_mask_blend_ps(root, s_hi, r_hi);
+        s_lo = _mm512_mask_blend_ps(root, s_lo, r_lo);
+    }
+    __m512 r = fa_sig_deriv_times_512(g, z, neg, s_hi, s_lo, d_hi, d_lo);
+    r = _mm512_mask_blend_ps(_mm512_cmp_ps_mask(x, _mm512_set1_ps(x_big), _CMP_GE_OQ), r, g);
+    __mmask16 odd = (__mmask16)~(_mm512_cmp_ps_mask(x, _mm512_set1_ps(x_low), _CMP_GE_OQ)
+                                 & _mm512_cmp_ps_mask(_mm512_abs_ps(g), _mm512_set1_ps(g_max), _CMP_LT_OQ));
+    return fa_fix_lanes(r, g, x, odd, f1, 0.0);
+}
+
+/* silu's backward g sigmoid(x) (1 + x sigmoid(-x)) for x in [-150, 32): w = t = x.  S = d + x v crosses
+ * zero at x0 = -1.27846 (1 + x0 + e^x0 = 0), where it would keep only z's absolute 2^-30: for
+ * |x - x0| < 0.1, S = h + c expm1(h) with h = x - x0, c = e^x0 = -(1 + x0), that is S = -x0 h + c h^2
+ * (1/2 + h/6 + ... + h^5/7!), exact to its own relative 2^-28.  From 32 on (+inf included) the
+ * derivative is 1 to 2^-38 (and t z, with z's scale floored, would not be small there); NaN, -inf and
+ * x < -150 (where e^x leaves float's exponent range) go one by one, and so does g from 2^118: q0 is up
+ * to 2 u |S| / d^2 <= 302 before its scaling (|S| <= 151 at x = -150). */
+static const fa_root FA_SILU_ROOT = {-0x1.474974p+0f, 0x1.bdf6fap-27f, 0x1.03945ap-53f, 0x1.474974p+0f,
+                                     -0x1.bdf6fap-27f, {0x1.1d25d0p-3f, 0x1.7c326ap-5f, 0x1.7c326ap-7f,
+                                     0x1.302854p-9f, 0x1.958b1cp-12f, 0x1.cf7a68p-15f}};  /* c/2!, ..., c/7! */
+
+FA_KERNEL __m512 fa_silu_backward_512(__m512 g, __m512 x, __m512 thi0, __m512 thi1, __m512 tlo0, __m512 tlo1)
+{
+    __mmask16 neg = _mm512_cmp_ps_mask(x, _mm512_setzero_ps(), _CMP_LT_OQ);
+    __m512 a = _mm512_max_ps(_mm512_set1_ps(-176.0f), _mm512_or_ps(x, _mm512_set1_ps(FA_SIGN)));
+    fa_f2 z = fa_exp_f2_512(a, thi0, thi1, tlo0, tlo1);
+    __m512 d_hi, d_lo, s_lo, s_hi = fa_sig_deriv_s_512(z, neg, x, _mm512_setzero_ps(), 0, &d_hi, &d_lo, &s_lo);
+    return fa_sig_deriv_finish_512(g, x, z, neg, s_hi, s_lo, d_hi, d_lo, &FA_SILU_ROOT, -150.0f, 32.0f, 0x1p118f,
+                                   fa_silu_backward_1);
+}
+
+/* gelu's tanh form's backward for one element, in double (the portable path's float32 formula): the
+ * lanes the vector form leaves out (x NaN, infinite or below -12, g from 2^117) */
+static inline float fa_gelu_tanh_backward_1(float g, float x, double p)
+{
+    (void)p;
+    if (x != x)
+        return x;
+    double xd = x, w = 1.5957691216057308 * (xd + 0.044715 * xd * xd * xd);
+    double z = exp(-fabs(w)), inv = 1.0 / (1.0 + z);
+    double s = (w >= 0 ? 1.0 : z) * inv, sn = (w >= 0 ? z : 1.0) * inv;
+    double d = s + xd * s * sn * (1.5957691216057308 * (1.0 + 3.0 * 0.044715 * xd * xd));
+    return (float)((double)g * (fabs(xd) >= 1e30 ? (x > 0 ? 1.0 : 0.0) : d));
+}
+
+/* gelu's tanh form's backward, g sigmoid(w) (1 + x w' sigmoid(-w)) with w = 2u = k x (1 + c x^2), for x in
+ * [-12, 8): w and t = x w' = k x (1 + 3c x^2) as hi + lo (fa_gelu_cubic_512), z = exp(-|w|) with w's low
+ * part taken to first order.  S = 1 + e^w + t crosses zero at x0 = -0.752461, S'(x0) = 2.4607: for
+ * |x - x0| < 0.1, its Taylor series to h^7 (truncation 2^-34 of S).  From 8 on the derivative is 1 to
+ * 2^-60 and the result g; below -12 (w < -142), NaN, and g from 2^117 (|S| <= 389 and u <= 2 before
+ * the scaling) go one by one. */
+static const fa_root FA_GELU_TANH_ROOT = {-0x1.8142a0p-1f, 0x1.85a06cp-27f, 0x1.a9ea48p-52f, 0x1.3af6cep+1f,
+                                          -0x1.f53b62p-24f, {-0x1.993cd4p-4f, 0x1.9a0ef6p-2f, 0x1.3720c6p-4f,
+                                          0x1.f37b84p-6f, 0x1.721f46p-7f, 0x1.e3b484p-9f}};
+
+FA_KERNEL __m512 fa_gelu_tanh_backward_512(__m512 g, __m512 x, __m512 thi0, __m512 thi1, __m512 tlo0,
+                                           __m512 tlo1)
+{
+    __m512 w_lo, w = fa_gelu_cubic_512(x, 0x1.6e4e26p-5f, 0x1.a9003ep-30f, &w_lo);
+    __m512 t_lo, t = fa_gelu_cubic_512(x, 0x1.12ba9ep-3f, -0x1.c13fd0p-28f, &t_lo);
+    __mmask16 neg = _mm512_cmp_ps_mask(x, _mm512_setzero_ps(), _CMP_LT_OQ);
+    __m512 a = _mm512_max_ps(_mm512_set1_ps(-176.0f), _mm512_or_ps(w, _mm512_set1_ps(FA_SIGN)));
+    fa_f2 z = fa_exp_f2_512(a, thi0, thi1, tlo0, tlo1);
+    /* exp(-|w + w_lo|) = z (1 -+ w_lo) */
+    z.lo = _mm512_fmadd_ps(z.hi, _mm512_mask_blend_ps(neg, _mm512_sub_ps(_mm512_setzero_ps(), w_lo), w_lo), z.lo);
+    __m512 d_hi, d_lo, s_lo, s_hi = fa_sig_deriv_s_512(z, neg, t, t_lo, 1, &d_hi, &d_lo, &s_lo);
+    return fa_sig_deriv_finish_512(g, x, z, neg, s_hi, s_lo, d_hi, d_lo, &FA_GELU_TANH_ROOT, -12.0f, 8.0f,
+                                   0x1p117f, fa_gelu_tanh_backward_1);
 }
 
 /* softplus' backward g sigmoid(x) and log_sigmoid's g sigmoid(-x) from x: v sigmoid(x) with v = g
@@ -860,14 +948,14 @@ static inline __mmask16 fa_g_sigmoid_odd(__m512 g, __m512 x)
                         & _mm512_cmp_ps_mask(_mm512_abs_ps(g), _mm512_set1_ps(0x1p64f), _CMP_LT_OQ));
 }
 
-static inline __m512 fa_softplus_backward_512(__m512 g, __m512 x, __m512 thi0, __m512 thi1, __m512 tlo0,
+FA_KERNEL __m512 fa_softplus_backward_512(__m512 g, __m512 x, __m512 thi0, __m512 thi1, __m512 tlo0,
                                               __m512 tlo1)
 {
     return fa_fix_lanes(fa_mul_sigmoid_512(g, x, thi0, thi1, tlo0, tlo1), g, x, fa_g_sigmoid_odd(g, x),
                         fa_softplus_backward_1, 0.0);
 }
 
-static inline __m512 fa_log_sigmoid_backward_512(__m512 g, __m512 x, __m512 thi0, __m512 thi1, __m512 tlo0,
+FA_KERNEL __m512 fa_log_sigmoid_backward_512(__m512 g, __m512 x, __m512 thi0, __m512 thi1, __m512 tlo0,
                                                  __m512 tlo1)
 {
     __m512 nx = _mm512_xor_ps(x, _mm512_set1_ps(FA_SIGN));
@@ -900,7 +988,7 @@ static inline float fa_selu_backward_1(float g, float x, double p)
     return (float)((double)g * (x > 0 ? 1.0507009873554805 : 1.7580993408473768 * exp(v)));
 }
 
-static inline __m512 fa_selu_backward_512(__m512 g, __m512 x, __m512 thi0, __m512 thi1, __m512 tlo0, __m512 tlo1)
+FA_KERNEL __m512 fa_selu_backward_512(__m512 g, __m512 x, __m512 thi0, __m512 thi1, __m512 tlo0, __m512 tlo1)
 {
     const __m512 sa_hi = _mm512_set1_ps(0x1.c212ccp+0f), sa_lo = _mm512_set1_ps(0x1.903c0cp-26f);
     __mmask16 pos = _mm512_cmp_ps_mask(x, _mm512_setzero_ps(), _CMP_GT_OQ);
@@ -944,7 +1032,7 @@ static inline float fa_elu_backward_1(float g, float x, double alpha)
     return x > 0 ? g : (float)((double)g * ((double)alpha * exp(v)));
 }
 
-static inline __m512 fa_elu_backward_512(__m512 g, __m512 x, fa_alpha al, __m512 thi0, __m512 thi1, __m512 tlo0,
+FA_KERNEL __m512 fa_elu_backward_512(__m512 g, __m512 x, fa_alpha al, __m512 thi0, __m512 thi1, __m512 tlo0,
                                          __m512 tlo1)
 {
     __mmask16 pos = _mm512_cmp_ps_mask(x, _mm512_setzero_ps(), _CMP_GT_OQ);
@@ -968,7 +1056,7 @@ static inline float fa_celu_backward_1(float g, float x, double alpha)
     return x > 0 ? g : (float)((double)g * exp(v));
 }
 
-static inline __m512 fa_celu_backward_512(__m512 g, __m512 x, fa_alpha al, __m512 thi0, __m512 thi1, __m512 tlo0,
+FA_KERNEL __m512 fa_celu_backward_512(__m512 g, __m512 x, fa_alpha al, __m512 thi0, __m512 thi1, __m512 tlo0,
                                           __m512 tlo1)
 {
     const __m512 lim = _mm512_set1_ps(176.0f);
@@ -999,7 +1087,7 @@ static inline float fa_glu_1(float a, float b, double p)
 /* glu's forward: a sigmoid(b), as v sigmoid(x) (0.54 ULP).  Lanes one by one (fa_glu_1): |a| from 2^64
  * (a / d or a z could overflow) or infinite, b below -120 (a e^b, down to 2^-173 |a|, is still a normal
  * float for a large a) or infinite, NaN. */
-static inline __m512 fa_glu_512(__m512 av, __m512 bv, __m512 thi0, __m512 thi1, __m512 tlo0, __m512 tlo1)
+FA_KERNEL __m512 fa_glu_512(__m512 av, __m512 bv, __m512 thi0, __m512 thi1, __m512 tlo0, __m512 tlo1)
 {
     __m512 q = fa_mul_sigmoid_512(av, bv, thi0, thi1, tlo0, tlo1);
     q = _mm512_or_ps(q, _mm512_and_ps(av, _mm512_set1_ps(FA_SIGN)));     /* a = -0: -0 */
@@ -1009,7 +1097,7 @@ static inline __m512 fa_glu_512(__m512 av, __m512 bv, __m512 thi0, __m512 thi1, 
     return fa_fix_lanes(q, av, bv, (__mmask16)~ok, fa_glu_1, 0.0);
 }
 
-static inline __m512 fa_exponential_512(__m512 x, __m512 thi0, __m512 thi1, __m512 tlo0, __m512 tlo1)
+FA_KERNEL __m512 fa_exponential_512(__m512 x, __m512 thi0, __m512 thi1, __m512 tlo0, __m512 tlo1)
 {
     /* exp(x): th + t rounded once to float, then scaled (exact, except in the subnormal
      * range, where the absolute error stays below FLT_MIN).  Clamped to [-104, 89], NaN kept: below,
@@ -1079,6 +1167,7 @@ FA_SPAN2(silu_backward, FA_EXP_SETUP, FA_EXP_ARGS)
 FA_SPAN2(sigmoid_backward, , )
 FA_SPAN2(tanh_backward, , )
 FA_SPAN2(gelu_backward, FA_EXP_SETUP, FA_EXP_ARGS)
+FA_SPAN2(gelu_tanh_backward, FA_EXP_SETUP, FA_EXP_ARGS)
 FA_SPAN2(softplus_backward, FA_EXP_SETUP, FA_EXP_ARGS)
 FA_SPAN2(log_sigmoid_backward, FA_EXP_SETUP, FA_EXP_ARGS)
 FA_SPAN2(selu_backward, FA_EXP_SETUP, FA_EXP_ARGS)
@@ -1342,6 +1431,7 @@ FA_STUB2(silu_backward)
 FA_STUB2(sigmoid_backward)
 FA_STUB2(tanh_backward)
 FA_STUB2(gelu_backward)
+FA_STUB2(gelu_tanh_backward)
 FA_STUB2(softplus_backward)
 FA_STUB2(log_sigmoid_backward)
 FA_STUB2(selu_backward)

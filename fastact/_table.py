@@ -45,7 +45,8 @@ class Activation:
     float32_span: bool = False
     # and a backward fa_NAME_backward_f32_span(grad, saved, out, n) (the same form)
     float32_backward_span: bool = False
-    # for a row with a flag: the name of the flag-on form's forward span (gelu's tanh form: "gelu_tanh")
+    # for a row with a flag: the name of the flag-on form's spans (gelu's tanh form: "gelu_tanh"), forward
+    # and, where the row has a backward span, backward (fa_gelu_tanh_backward_f32_span)
     float32_span_flag_on: str = ""
     # backward accuracy (float32, float64) in ULP; None: exact for exact rows, else (1, 2): the derivative
     # formula on the saved tensor, in double, rounded once (float32) or after a few roundings (float64)

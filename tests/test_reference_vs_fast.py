@@ -134,11 +134,12 @@ def test_span_kernels_do_not_depend_on_position(name, simd_level, rng):
 BACKWARD_SPAN_NAMES = [row.name for row in ACTIVATIONS if row.float32_backward_span]
 
 
-@pytest.mark.parametrize("name", BACKWARD_SPAN_NAMES)
-def test_backward_span_kernels_do_not_depend_on_position(name, simd_level, rng):
+@pytest.mark.parametrize("name, params", [(n, ()) for n in BACKWARD_SPAN_NAMES] + [("gelu", (True,))])
+def test_backward_span_kernels_do_not_depend_on_position(name, params, simd_level, rng):
     # As above for the backward spans, whose 16-lane blocks send NaN, +-inf and far-negative lanes
     # through a scalar path: a block with such a lane must give its other lanes the same results.
-    b = getattr(fastact, name + "_backward")
+    def b(g, x, out=None):
+        return getattr(fastact, name + "_backward")(g, x, *params, out=out)
     x = sample(np.float32, rng, n=1200)
     x[rng.integers(0, x.size, 40)] = rng.choice(special_values(np.float32), 40)
     g = (rng.standard_normal(x.size) * 3).astype(np.float32)
@@ -151,15 +152,18 @@ def test_backward_span_kernels_do_not_depend_on_position(name, simd_level, rng):
             np.testing.assert_array_equal(b(gs, out, out=out), full[start:start + n], err_msg="in place")
 
 
-# The backward passes whose derivative crosses zero: (function, root, the grid around it, the lower end
-# of the tail grid).  silu' = sigmoid(x) (1 + x sigmoid(-x)) vanishes at x0 = -1.2785 (1 + x0 + e^x0 =
-# 0), gelu' = Phi(x) + x phi(x) at gelu's minimum, -0.75179.  The AVX-512 spans switch to an expansion
-# in x - x0 near them.
-ROOTS = [("silu", -1.2784645427610738, (-1.6, -0.9), -150), ("gelu", -0.7517915246935645, (-1.0, -0.5), -40)]
+# The backward passes whose derivative crosses zero: (function, its parameters, root, the grid around
+# it, the lower end of the tail grid).  silu' = sigmoid(x) (1 + x sigmoid(-x)) vanishes at x0 = -1.2785
+# (1 + x0 + e^x0 = 0), gelu' = Phi(x) + x phi(x) at gelu's minimum, -0.75179, and the tanh form's
+# derivative at its minimum, -0.75246 (1 + e^w + x w' = 0, w = 2u).  The AVX-512 spans switch to an
+# expansion in x - x0 near them.
+ROOTS = [("silu", (), -1.2784645427610738, (-1.6, -0.9), -150),
+         ("gelu", (False,), -0.7517915246935645, (-1.0, -0.5), -40),
+         ("gelu", (True,), -0.7524614220710163, (-1.0, -0.5), -40)]
 
 
-@pytest.mark.parametrize("name, root, around, tail", ROOTS)
-def test_backward_where_the_derivative_crosses_zero(name, root, around, tail, simd_level):
+@pytest.mark.parametrize("name, params, root, around, tail", ROOTS)
+def test_backward_where_the_derivative_crosses_zero(name, params, root, around, tail, simd_level):
     # float32 stays within 1 ULP of the exact value itself there: every float within 2^-12 of the root,
     # a grid around it and over the tails, and g of every size to the edges of float32's range
     r = np.float32(root)
@@ -171,11 +175,12 @@ def test_backward_where_the_derivative_crosses_zero(name, root, around, tail, si
     for gv in (1.0, -0.3, 1e-30, 3e-38, 7e20, 2.0**70, 3e38, np.inf, np.nan):
         # (an infinite g times a derivative below double's range, e^x or e^(-x^2/2) beyond e^-745, is
         # inf * 0 in the double formula, not the longdouble reference's -inf)
-        xs = x[x > (-700 if name == "silu" else -38)] if gv == np.inf else x
+        xs = x[x > (-700 if name == "silu" else -38 if not params[0] else -20)] if gv == np.inf else x
         g = np.full(xs.shape, gv, np.float32)
         with np.errstate(all="ignore"):   # (the reference's products overflow float32 for the largest g)
-            dx = getattr(fastact, name + "_backward")(g, xs)
-            assert_backward_matches(ROWS[name], dx, reference(name + "_backward", g, xs), g, xs, np.float32)
+            dx = getattr(fastact, name + "_backward")(g, xs, *params)
+            assert_backward_matches(ROWS[name], dx, reference(name + "_backward", g, xs, *params), g, xs,
+                                    np.float32)
 
 
 @pytest.mark.parametrize("name", ["elu", "celu"])
