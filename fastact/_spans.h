@@ -84,15 +84,20 @@ static inline __m512 fa_mul_f2_512(__m512 g, __m512 hi, __m512 lo)
     return _mm512_fmadd_ps(g, hi, _mm512_mul_ps(g, lo));
 }
 
-/* g (hi + lo) where g hi does not overflow, except that in the lanes *tiny, those with g below 2^-64, it
- * is g 2^64 (hi + lo): g lo must not be rounded as a subnormal.  Such a g is rare, so its lanes are
- * redone behind a branch. */
-static inline __m512 fa_mul_f2_tiny_512(__m512 g, __m512 hi, __m512 lo, __mmask16 *tiny)
+/* the lanes of a g below 2^-64, where g lo (lo up to 2^-24 hi) may be rounded as a subnormal */
+static inline __mmask16 fa_tiny_512(__m512 g)
 {
-    *tiny = _mm512_cmp_ps_mask(_mm512_abs_ps(g), _mm512_set1_ps(0x1p-64f), _CMP_LT_OQ);
+    return _mm512_cmp_ps_mask(_mm512_abs_ps(g), _mm512_set1_ps(0x1p-64f), _CMP_LT_OQ);
+}
+
+/* g (hi + lo) where g hi does not overflow, except that in the lanes `tiny` it is g 2^64 (hi + lo) (the
+ * callers' g there is below 2^-64, so that does not overflow either), so that g lo is not rounded as a
+ * subnormal.  Such lanes are rare, so they are redone behind a branch. */
+static inline __m512 fa_mul_f2_tiny_512(__m512 g, __m512 hi, __m512 lo, __mmask16 tiny)
+{
     __m512 r = fa_mul_f2_512(g, hi, lo);
-    if (*tiny)
-        r = _mm512_mask_mov_ps(r, *tiny, fa_mul_f2_512(_mm512_mul_ps(g, _mm512_set1_ps(0x1p64f)), hi, lo));
+    if (tiny)
+        r = _mm512_mask_mov_ps(r, tiny, fa_mul_f2_512(_mm512_mul_ps(g, _mm512_set1_ps(0x1p64f)), hi, lo));
     return r;
 }
 
@@ -101,17 +106,9 @@ static inline __m512 fa_mul_f2_tiny_512(__m512 g, __m512 hi, __m512 lo, __mmask1
  * result is within FLT_MIN. */
 static inline __m512 fa_mul_f2_lift_512(__m512 g, __m512 hi, __m512 lo, __m512 scale)
 {
-    __mmask16 tiny;
-    __m512 r = fa_mul_f2_tiny_512(g, hi, lo, &tiny);
+    __mmask16 tiny = fa_tiny_512(g);
+    __m512 r = fa_mul_f2_tiny_512(g, hi, lo, tiny);
     return _mm512_scalef_ps(r, _mm512_mask_sub_ps(scale, tiny, scale, _mm512_set1_ps(64.0f)));
-}
-
-/* g (hi + lo), rounded once where the result is normal, for |hi| <= 1 (sigmoid's and tanh's backward) */
-static inline __m512 fa_mul_f2_unit_512(__m512 g, __m512 hi, __m512 lo)
-{
-    __mmask16 tiny;
-    __m512 r = fa_mul_f2_tiny_512(g, hi, lo, &tiny);
-    return tiny ? _mm512_mask_scalef_ps(r, tiny, r, _mm512_set1_ps(-64.0f)) : r;
 }
 
 /* the same for any finite or infinite g: a g from 2^64 is taken times 2^-64 first (and 64 added to the
@@ -124,6 +121,14 @@ static inline __m512 fa_mul_f2_scaled_512(__m512 g, __m512 hi, __m512 lo, __m512
     __m512 r = fa_mul_f2_lift_512(_mm512_mask_mul_ps(g, huge, g, _mm512_set1_ps(0x1p-64f)), hi, lo,
                                   _mm512_mask_add_ps(scale, huge, scale, _mm512_set1_ps(64.0f)));
     return _mm512_mask_mul_ps(r, _mm512_cmp_ps_mask(ag, _mm512_set1_ps(INFINITY), _CMP_EQ_OQ), g, hi);
+}
+
+/* g (hi + lo), rounded once where the result is normal (sigmoid's and tanh's backward) */
+static inline __m512 fa_mul_f2_unit_512(__m512 g, __m512 hi, __m512 lo)
+{
+    __mmask16 tiny = fa_tiny_512(g);
+    __m512 r = fa_mul_f2_tiny_512(g, hi, lo, tiny);
+    return tiny ? _mm512_mask_scalef_ps(r, tiny, r, _mm512_set1_ps(-64.0f)) : r;
 }
 
 /* hi + lo = 1 - y exactly, for |y| <= 1 (Fast2Sum) */
@@ -1174,7 +1179,6 @@ FA_SPAN2(selu_backward, FA_EXP_SETUP, FA_EXP_ARGS)
 FA_SPAN2(elu_backward, FA_EXP_SETUP FA_ALPHA_SETUP, FA_ALPHA_ARGS)
 FA_SPAN2(celu_backward, FA_EXP_SETUP FA_ALPHA_SETUP, FA_ALPHA_ARGS)
 #undef FA_SPAN2
-#undef FA_SPAN_LOOP
 #undef FA_EXP_ARGS
 #undef FA_ALPHA_SETUP
 #undef FA_ALPHA_ARGS
@@ -1355,16 +1359,32 @@ static inline double fa_row_sum_pd(const float *g, const float *y, ptrdiff_t n)
     return fa_lanes_total_pd(_mm512_add_pd(s[0], s[2]), _mm512_add_pd(s[1], s[3]));
 }
 
-/* softmax's backward over one row, dx = y (g - S), S = sum of g y (fa_row_sum_pd), each dx in double,
- * rounded once, as in the portable path.  dx may be g or y. */
+/* softmax's backward over one row, dx = y (g - S), S = sum of g y (fa_row_sum_pd) held as S_hi + S_lo:
+ * g - S_hi exact as d + d_lo (TwoSum), and y (d + (d_lo - S_lo)) rounded once but for terms ~2^-48 of
+ * y (|g| + |S|), the scale its accuracy is measured in.  Where y d is below 2^-100 (a subnormal
+ * y (d_lo - S_lo) would be rounded to a subnormal's ULP: 0.97 ULP in rows of scale 100), the block
+ * takes the double formula of the portable path instead, which converted eight lanes at a time took
+ * 1.4x the time everywhere.  dx may be g or y. */
 static inline void fa_softmax_backward_f32_span(const float *g, const float *y, float *dx, ptrdiff_t n)
 {
-    const __m512d S = _mm512_set1_pd(fa_row_sum_pd(g, y, n));
-    for (ptrdiff_t i = 0; i < n; i += 8) {
-        __mmask8 in = fa_lanes8_left(n - i);
-        __m512d d = _mm512_mul_pd(fa_load_pd(y + i, in), _mm512_sub_pd(fa_load_pd(g + i, in), S));
-        _mm256_mask_storeu_ps(dx + i, in, _mm512_cvtpd_ps(d));
-    }
+    const double S = fa_row_sum_pd(g, y, n);
+    const float S_hi_ = (float)S;
+    const __m512 S_hi = _mm512_set1_ps(S_hi_), S_lo = _mm512_set1_ps((float)(S - (double)S_hi_));
+    const __m512d Sd = _mm512_set1_pd(S);
+    float *out = dx;
+    FA_SPAN_LOOP({
+        __m512 yv = _mm512_maskz_loadu_ps(m_, y + j);
+        __m512 gv = _mm512_maskz_loadu_ps(m_, g + j);
+        __m512 d_lo;
+        __m512 d = fa_two_sum_512(gv, _mm512_sub_ps(_mm512_setzero_ps(), S_hi), &d_lo);
+        __m512 r = fa_mul_f2_512(yv, d, _mm512_sub_ps(d_lo, S_lo));
+        if (_mm512_cmp_ps_mask(_mm512_abs_ps(_mm512_mul_ps(yv, d)), _mm512_set1_ps(0x1p-100f), _CMP_LT_OQ)) {
+            __m256 r_lo = _mm512_cvtpd_ps(_mm512_mul_pd(fa_lo_pd(yv), _mm512_sub_pd(fa_lo_pd(gv), Sd)));
+            __m256 r_hi = _mm512_cvtpd_ps(_mm512_mul_pd(fa_hi_pd(yv), _mm512_sub_pd(fa_hi_pd(gv), Sd)));
+            r = _mm512_insertf32x8(_mm512_castps256_ps512(r_lo), r_hi, 1);
+        }
+        _mm512_mask_storeu_ps(dx + j, m_, r);
+    })
 }
 
 /* log_softmax's backward over one row, dx = g - e^y S, S = sum of g (in double, 16 lanes as above).
@@ -1409,6 +1429,7 @@ static inline int fa_log_softmax_backward_f32_span(const float *g, const float *
 }
 
 #undef FA_EXP_SETUP
+#undef FA_SPAN_LOOP
 
 #else
 #define FA_HAVE_SPANS 0

@@ -97,6 +97,21 @@ def test_special_values(name, dtype):
         assert (y[ok] >= 0).all()
 
 
+def test_softmax_backward_float32_is_rounded_once(simd_level):
+    # float32 y (g - sum g y) is rounded once, within 2^-48 of its terms, also where y is subnormal:
+    # rows of scale 100 give y down to 1e-45, where the AVX-512 float form once rounded y (d_lo - S_lo)
+    # to a subnormal ULP first (0.97 ULP)
+    rng = np.random.default_rng(7)
+    x = (rng.standard_normal((300, 1000)) * 100).astype(np.float32)
+    g = rng.standard_normal(x.shape).astype(np.float32)
+    y = fastact.softmax(x)
+    assert (y[y > 0] < np.finfo(np.float32).tiny).any()
+    dx = fastact.softmax_backward(g, y)
+    exact = reference("softmax_backward", g, y)
+    err = scaled_errors(dx, exact, axis_backward_scale("softmax", g, y), np.float32)
+    assert float(err.max()) <= 0.5 + 1e-6, f"{float(err.max()):.4f} ULP"
+
+
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
 def test_glu_special_values(dtype, simd_level):
     # every pair of extreme values as (a, b): infinities, huge a with negative b (a e^b must not
