@@ -1326,11 +1326,11 @@ static inline void fa_softmax_scale_f32_span(const float *e_hi, const float *e_l
 {
     __m512 dl, kk, dh = fa_divisor_512(total, &dl, &kk);
     __m512 minus_k = _mm512_sub_ps(_mm512_set1_ps(-64.0f), kk);
-    for (ptrdiff_t i = 0; i < n; i += 16) {
-        __mmask16 in = fa_lanes_left(n - i);
-        __m512 q = fa_div_f2_512(_mm512_maskz_loadu_ps(in, e_hi + i), _mm512_maskz_loadu_ps(in, e_lo + i), dh, dl);
-        _mm512_mask_storeu_ps(y + i, in, _mm512_scalef_ps(q, minus_k));
-    }
+    float *out = y;
+    FA_SPAN_LOOP({
+        __m512 q = fa_div_f2_512(_mm512_maskz_loadu_ps(m_, e_hi + j), _mm512_maskz_loadu_ps(m_, e_lo + j), dh, dl);
+        _mm512_mask_storeu_ps(y + j, m_, _mm512_scalef_ps(q, minus_k));
+    })
 }
 
 /* 8 floats of p (the lanes in `in`; zeros elsewhere) in double */
@@ -1409,9 +1409,10 @@ static inline int fa_log_softmax_backward_f32_span(const float *g, const float *
     double m = frexp(S, &k);
     const float m_hi = (float)m;
     const __m512 S_hi = _mm512_set1_ps(m_hi), S_lo = _mm512_set1_ps((float)(m - m_hi)), kk = _mm512_set1_ps((float)k);
-    for (ptrdiff_t i = 0; i < n; i += 16) {
-        __mmask16 in = fa_lanes_left(n - i);
-        __m512 gv = _mm512_maskz_loadu_ps(in, g + i), yv = _mm512_maskz_loadu_ps(in, y + i);
+    float *out = dx;
+    FA_SPAN_LOOP({
+        __m512 gv = _mm512_maskz_loadu_ps(m_, g + j);
+        __m512 yv = _mm512_maskz_loadu_ps(m_, y + j);
         __mmask16 ok = _mm512_cmp_ps_mask(yv, _mm512_set1_ps(-87.0f), _CMP_GE_OQ)
                        & _mm512_cmp_ps_mask(yv, _mm512_set1_ps(20.0f), _CMP_LE_OQ);
         fa_f2 e = fa_exp_f2_512(_mm512_maskz_mov_ps(ok, yv), thi0, thi1, tlo0, tlo1);
@@ -1420,11 +1421,12 @@ static inline int fa_log_softmax_backward_f32_span(const float *g, const float *
         __m512 sc = _mm512_add_ps(e.scale, kk);
         q = _mm512_scalef_ps(q, sc);
         q_lo = _mm512_scalef_ps(q_lo, sc);
-        __m512 d_lo, d = fa_two_sum_512(gv, _mm512_sub_ps(_mm512_setzero_ps(), q), &d_lo);
+        __m512 d_lo;
+        __m512 d = fa_two_sum_512(gv, _mm512_sub_ps(_mm512_setzero_ps(), q), &d_lo);
         __m512 r = _mm512_add_ps(d, _mm512_sub_ps(d_lo, q_lo));
-        r = fa_fix_lanes(r, gv, yv, in & (__mmask16)~ok, fa_log_softmax_backward_1, S);
-        _mm512_mask_storeu_ps(dx + i, in, r);
-    }
+        r = fa_fix_lanes(r, gv, yv, m_ & (__mmask16)~ok, fa_log_softmax_backward_1, S);
+        _mm512_mask_storeu_ps(dx + j, m_, r);
+    })
     return 1;
 }
 
