@@ -1102,6 +1102,42 @@ FA_KERNEL __m512 fa_glu_512(__m512 av, __m512 bv, __m512 thi0, __m512 thi1, __m5
     return fa_fix_lanes(q, av, bv, (__mmask16)~ok, fa_glu_1, 0.0);
 }
 
+/* glu's backward for one pair, in double (the portable path's float32 formula) */
+static inline void fa_glu_backward_1(float a, float b, float g, float *da, float *db)
+{
+    double z = exp(-fabs((double)b)), r = 1.0 / (1.0 + z);
+    double s = (b >= 0 ? 1.0 : z) * r, t = (b >= 0 ? z : 1.0) * r;
+    *da = (float)((double)g * s);
+    *db = (float)((double)g * (double)a * (s * t));
+}
+
+/* glu's backward, da = g sigmoid(b) and db = g a sigmoid(b) sigmoid(-b), from one z = exp(-|b|) (hi + lo)
+ * and d = 1 + z: da = g u / d as v sigmoid(x) does it (u = 1 or z), db = g a z / d^2 as the sigmoid-form
+ * derivatives do it, with u = z and z's scale for either sign of b (sigmoid(b) sigmoid(-b) is even).
+ * Each is rounded once from ~2^-28.  Lanes one by one (fa_glu_backward_1): |b| beyond 120 or NaN, g or
+ * a beyond 2^60 or nonzero below 2^-100 (overflow, or a quotient's residual below FLT_MIN), and nonzero
+ * results below FLT_MIN (rounded a second time by the scaling: 0.76 subnormal ULP). */
+static inline void fa_glu_backward_512(__m512 av, __m512 bv, __m512 g, __m512 *da, __m512 *db, __m512 thi0,
+                                       __m512 thi1, __m512 tlo0, __m512 tlo1)
+{
+    __mmask16 neg = _mm512_cmp_ps_mask(bv, _mm512_setzero_ps(), _CMP_LT_OQ);
+    __m512 nb = _mm512_max_ps(_mm512_set1_ps(-120.0f), _mm512_or_ps(bv, _mm512_set1_ps(FA_SIGN)));
+    fa_f2 z = fa_exp_f2_512(nb, thi0, thi1, tlo0, tlo1);
+    __m512 d_lo, d_hi = fa_one_plus_512(z, &d_lo);
+    __m512 p = _mm512_mul_ps(g, z.hi);
+    __m512 p_lo = _mm512_fmadd_ps(g, z.lo, _mm512_fmsub_ps(g, z.hi, p));
+    __m512 q = fa_div_f2_512(_mm512_mask_blend_ps(neg, g, p), _mm512_maskz_mov_ps(neg, p_lo), d_hi, d_lo);
+    *da = _mm512_scalef_ps(q, _mm512_maskz_mov_ps(neg, z.scale));
+    *db = fa_sig_deriv_times_512(g, z, (__mmask16)0xffff, av, _mm512_setzero_ps(), d_hi, d_lo);
+}
+
+static inline __mmask16 fa_glu_ok_512(__m512 v)
+{
+    __m512 m = _mm512_abs_ps(v);
+    return _mm512_cmp_ps_mask(m, _mm512_set1_ps(0x1p60f), _CMP_LT_OQ)
+           & (_mm512_cmp_ps_mask(m, _mm512_set1_ps(0x1p-100f), _CMP_GE_OQ) | _mm512_cmp_ps_mask(m, _mm512_setzero_ps(), _CMP_EQ_OQ));
+}
+
 FA_KERNEL __m512 fa_exponential_512(__m512 x, __m512 thi0, __m512 thi1, __m512 tlo0, __m512 tlo1)
 {
     /* exp(x): th + t rounded once to float, then scaled (exact, except in the subnormal
@@ -1179,6 +1215,46 @@ FA_SPAN2(selu_backward, FA_EXP_SETUP, FA_EXP_ARGS)
 FA_SPAN2(elu_backward, FA_EXP_SETUP FA_ALPHA_SETUP, FA_ALPHA_ARGS)
 FA_SPAN2(celu_backward, FA_EXP_SETUP FA_ALPHA_SETUP, FA_ALPHA_ARGS)
 #undef FA_SPAN2
+
+/* the block of 16 (the lanes in m) from a, b, g: both halves of glu's dx */
+static inline void fa_glu_backward_block(const float *a, const float *b, const float *g, float *da, float *db,
+                                         __mmask16 m, __m512 thi0, __m512 thi1, __m512 tlo0, __m512 tlo1)
+{
+    __m512 av = _mm512_maskz_loadu_ps(m, a), bv = _mm512_maskz_loadu_ps(m, b), gv = _mm512_maskz_loadu_ps(m, g);
+    __m512 ra, rb;
+    fa_glu_backward_512(av, bv, gv, &ra, &rb, thi0, thi1, tlo0, tlo1);
+    /* (and results below FLT_MIN, which the scaling would round a second time) */
+    const __m512 tiny = _mm512_set1_ps(0x1p-126f), zero = _mm512_setzero_ps();
+    __mmask16 sub = _mm512_cmp_ps_mask(_mm512_abs_ps(ra), tiny, _CMP_LT_OQ)
+                    | (_mm512_cmp_ps_mask(_mm512_abs_ps(rb), tiny, _CMP_LT_OQ) & _mm512_cmp_ps_mask(av, zero, _CMP_NEQ_UQ));
+    __mmask16 odd = m & ((sub & _mm512_cmp_ps_mask(gv, zero, _CMP_NEQ_UQ))
+                         | (__mmask16)~(_mm512_cmp_ps_mask(_mm512_abs_ps(bv), _mm512_set1_ps(120.0f), _CMP_LE_OQ)
+                                        & fa_glu_ok_512(av) & fa_glu_ok_512(gv)));
+    if (odd) {
+        float al[16], bl[16], gl[16], dal[16], dbl[16];
+        _mm512_storeu_ps(al, av);
+        _mm512_storeu_ps(bl, bv);
+        _mm512_storeu_ps(gl, gv);
+        _mm512_storeu_ps(dal, ra);
+        _mm512_storeu_ps(dbl, rb);
+        for (int k = 0; k < 16; k++)
+            if (odd >> k & 1)
+                fa_glu_backward_1(al[k], bl[k], gl[k], dal + k, dbl + k);
+        ra = _mm512_loadu_ps(dal);
+        rb = _mm512_loadu_ps(dbl);
+    }
+    _mm512_mask_storeu_ps(da, m, ra);
+    _mm512_mask_storeu_ps(db, m, rb);
+}
+
+static inline void fa_glu_backward_f32_span(const float *a, const float *b, const float *g, float *da, float *db,
+                                            ptrdiff_t n)
+{
+    FA_EXP_SETUP
+    float *out = da;
+    FA_SPAN_LOOP(fa_glu_backward_block(a + j, b + j, g + j, da + j, db + j, m_, thi0, thi1, tlo0, tlo1))
+}
+
 #undef FA_EXP_ARGS
 #undef FA_ALPHA_SETUP
 #undef FA_ALPHA_ARGS
@@ -1466,6 +1542,9 @@ static inline float fa_row_max_f32_span(const float *x, ptrdiff_t n, int *bad)
 { (void)x; (void)n; *bad = 1; return 0; }
 static inline void fa_softmax_backward_f32_span(const float *g, const float *y, float *dx, ptrdiff_t n)
 { (void)g; (void)y; (void)dx; (void)n; }
+static inline void fa_glu_backward_f32_span(const float *a, const float *b, const float *g, float *da, float *db,
+                                            ptrdiff_t n)
+{ (void)a; (void)b; (void)g; (void)da; (void)db; (void)n; }
 static inline int fa_log_softmax_backward_f32_span(const float *g, const float *y, float *dx, ptrdiff_t n)
 { (void)g; (void)y; (void)dx; (void)n; return 0; }
 static inline double fa_softmax_sum_f32_span(const float *x, ptrdiff_t n, float m, double *ties, float *e_hi,

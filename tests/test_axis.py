@@ -112,6 +112,19 @@ def test_softmax_backward_float32_is_rounded_once(simd_level):
     assert float(err.max()) <= 0.5 + 1e-6, f"{float(err.max()):.4f} ULP"
 
 
+def test_glu_backward_float32_subnormal_results_are_rounded_once(simd_level):
+    # b of scale 100 makes g sigmoid(b) and g a sigmoid(b) sigmoid(-b) subnormal: rounded once from their
+    # exact value (the AVX-512 span once scaled a rounded normal into the subnormal range: 0.76 ULP)
+    rng = np.random.default_rng(8)
+    x = (rng.standard_normal((3000, 6)) * 100).astype(np.float32)
+    g = rng.standard_normal((3000, 3)).astype(np.float32)
+    dx = fastact.glu_backward(g, x)
+    exact = reference("glu_backward", g, x)
+    assert (np.abs(dx[dx != 0]) < np.finfo(np.float32).tiny).any()
+    err = scaled_errors(dx, exact, axis_backward_scale("glu", g, x), np.float32)
+    assert float(err.max()) <= 0.6, f"{float(err.max()):.4f} ULP"
+
+
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
 def test_glu_special_values(dtype, simd_level):
     # every pair of extreme values as (a, b): infinities, huge a with negative b (a e^b must not
