@@ -1138,6 +1138,21 @@ static inline __mmask16 fa_glu_ok_512(__m512 v)
            & (_mm512_cmp_ps_mask(m, _mm512_set1_ps(0x1p-100f), _CMP_GE_OQ) | _mm512_cmp_ps_mask(m, _mm512_setzero_ps(), _CMP_EQ_OQ));
 }
 
+/* softsign, x / (1 + |x|): a = |x|, 1 + a exact as hi + lo (Fast2Sum on the larger and the smaller) and
+ * a / (1 + a) from rcp14 and one residual step (fa_div_f2_512, ~2^-28), rounded once; x's sign put back
+ * (-0 stays -0, NaN propagates).  From 2^26 on the result rounds to +-1 (and +-inf would give NaN). */
+FA_KERNEL __m512 fa_softsign_512(__m512 x)
+{
+    const __m512 one = _mm512_set1_ps(1.0f);
+    __m512 a = _mm512_abs_ps(x);
+    __m512 big = _mm512_max_ps(a, one), small = _mm512_min_ps(a, one);
+    __m512 d = _mm512_add_ps(a, one);
+    __m512 d_lo = _mm512_add_ps(_mm512_sub_ps(big, d), small);
+    __m512 q = fa_div_f2_512(a, _mm512_setzero_ps(), d, d_lo);
+    q = _mm512_mask_blend_ps(_mm512_cmp_ps_mask(a, _mm512_set1_ps(0x1p26f), _CMP_GE_OQ), q, one);
+    return _mm512_or_ps(q, _mm512_and_ps(x, _mm512_set1_ps(FA_SIGN)));
+}
+
 FA_KERNEL __m512 fa_exponential_512(__m512 x, __m512 thi0, __m512 thi1, __m512 tlo0, __m512 tlo1)
 {
     /* exp(x): th + t rounded once to float, then scaled (exact, except in the subnormal
@@ -1188,6 +1203,7 @@ static inline void fa_##NAME##_f32_span(const float *x, float *out, ptrdiff_t n)
 FA_SPAN(sigmoid, FA_EXP_SETUP, FA_EXP_ARGS)
 FA_SPAN(tanh, , )
 FA_SPAN(tanh_shrink, , )
+FA_SPAN(softsign, , )
 FA_SPAN(exponential, FA_EXP_SETUP, FA_EXP_ARGS)
 FA_SPAN(silu, FA_EXP_SETUP, FA_EXP_ARGS)
 FA_SPAN(gelu, FA_EXP_SETUP, FA_EXP_ARGS)
@@ -1521,6 +1537,7 @@ static inline void fa_##NAME##_f32_span(const float *a, const float *b, float *o
 FA_STUB(sigmoid)
 FA_STUB(tanh)
 FA_STUB(tanh_shrink)
+FA_STUB(softsign)
 FA_STUB(exponential)
 FA_STUB(silu)
 FA_STUB(gelu)

@@ -170,6 +170,7 @@ ACTIVATIONS += (
     ),
     Activation(
         name="softsign",
+        float32_span=True,
         summary="Softsign.",
         formula="x / (1 + |x|)",
         derivative="g / (1 + |x|)^2",
