@@ -663,12 +663,11 @@ static inline __m512 fa_mul_sigmoid_lo_512(__m512 v, __m512 x, __m512 x_lo, cons
         tiny = _mm512_cmp_ps_mask(_mm512_abs_ps(v), _mm512_set1_ps(0x1p-100f), _CMP_LT_OQ);
         v = _mm512_mask_mul_ps(v, tiny, v, _mm512_set1_ps(0x1p64f));
     }
-    /* -|x|, floored at -120 for x < 0 and at -87 for x >= 0: there 1 + z is 1 to float precision
-     * anyway, and the floor keeps z's scaling in fa_one_plus_512 off subnormals (whose microcode
-     * assists made gelu's tanh form 3x slower on normal(0, 4) data, whose 2u passes 87 from x = 7.7) */
+    /* -|x|, floored at -120 (for x >= 0, 1 + z is 1 to float precision long before; fa_one_plus_512
+     * holds z's scale at -100 there, so that no lane computes with subnormals: their microcode assists
+     * made gelu's tanh form 3x slower on normal(0, 4) data, whose 2u passes 87 from x = 7.7) */
     __mmask16 neg = _mm512_cmp_ps_mask(x, _mm512_setzero_ps(), _CMP_LT_OQ);
-    __m512 a = _mm512_or_ps(x, _mm512_set1_ps(FA_SIGN));
-    a = _mm512_max_ps(_mm512_mask_blend_ps(neg, _mm512_set1_ps(-87.0f), _mm512_set1_ps(-120.0f)), a);
+    __m512 a = _mm512_max_ps(_mm512_set1_ps(-120.0f), _mm512_or_ps(x, _mm512_set1_ps(FA_SIGN)));
     fa_f2 z = fa_exp_f2_512(a, thi0, thi1, tlo0, tlo1);
     __m512 d_lo, d_hi = fa_one_plus_512(z, &d_lo);
     /* v z, exact as hi + lo (z's parts are unscaled, so v z stays normal for a normal v) */
