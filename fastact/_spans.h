@@ -22,9 +22,9 @@
  * has a table of its own (x - tanh(x) cancels near 0).
  *
  * The backward spans (sigmoid and tanh from y; silu, gelu in both forms, softplus, log_sigmoid, elu, selu
- * and celu from x) keep the derivative as hi + lo and multiply by g with one rounding; where silu's and
- * gelu's derivatives cross zero they switch to an expansion around the root, so float32 stays within 1 ULP of
- * the exact value itself.  Lanes they do not cover (NaN, infinities, far tails, a g near float's
+ * and celu from x; glu's) keep the derivative as hi + lo and multiply by g with one rounding; where
+ * silu's and gelu's derivatives cross zero they switch to an expansion around the root, so float32 stays
+ * within 1 ULP of the exact value itself.  Lanes they do not cover (NaN, infinities, far tails, a g near float's
  * largest) are recomputed one by one in double (fa_fix_lanes).  softmax's and log_softmax's rows,
  * forward and backward, are at the end.
  *
@@ -696,9 +696,6 @@ static inline __m512 fa_mul_sigmoid_512(__m512 v, __m512 x, __m512 thi0, __m512 
     return fa_mul_sigmoid_lo_512(v, x, _mm512_setzero_ps(), 0, 1, thi0, thi1, tlo0, tlo1);
 }
 
-/* gelu's tanh form, x sigmoid(2u), 2u = k x (1 + c x^2), k = 2 sqrt(2/pi), c = 0.044715 (k and c as
- * hi + lo, x^2 exact): 2u is kept as hi + lo (~2^-44), since sigmoid's relative error is |2u| times
- * 2u's (2u reaches -120 at x = -11.6).  2u < -120: -0; x >= 16: x. */
 /* k x (1 + C x^2) as hi + lo (~2^-44), k = 2 sqrt(2/pi) and C = C_hi + C_lo, x^2 exact: gelu's tanh form's
  * 2u (C = 0.044715) and x times its derivative (C = 3 0.044715) */
 static inline __m512 fa_gelu_cubic_512(__m512 x, float C_hi, float C_lo, __m512 *lo)
@@ -716,6 +713,9 @@ static inline __m512 fa_gelu_cubic_512(__m512 x, float C_hi, float C_lo, __m512 
     return b;
 }
 
+/* gelu's tanh form, x sigmoid(2u), 2u = k x (1 + c x^2), k = 2 sqrt(2/pi), c = 0.044715 (k and c as
+ * hi + lo, x^2 exact): 2u is kept as hi + lo (~2^-44), since sigmoid's relative error is |2u| times
+ * 2u's (2u reaches -120 at x = -11.6).  2u < -120: -0; x >= 16: x. */
 FA_KERNEL __m512 fa_gelu_tanh_512(__m512 x, __m512 thi0, __m512 thi1, __m512 tlo0, __m512 tlo1)
 {
     __m512 b_lo, b = fa_gelu_cubic_512(x, 0x1.6e4e26p-5f, 0x1.a9003ep-30f, &b_lo);
@@ -1134,7 +1134,8 @@ static inline __mmask16 fa_glu_ok_512(__m512 v)
 {
     __m512 m = _mm512_abs_ps(v);
     return _mm512_cmp_ps_mask(m, _mm512_set1_ps(0x1p60f), _CMP_LT_OQ)
-           & (_mm512_cmp_ps_mask(m, _mm512_set1_ps(0x1p-100f), _CMP_GE_OQ) | _mm512_cmp_ps_mask(m, _mm512_setzero_ps(), _CMP_EQ_OQ));
+           & (_mm512_cmp_ps_mask(m, _mm512_set1_ps(0x1p-100f), _CMP_GE_OQ)
+              | _mm512_cmp_ps_mask(m, _mm512_setzero_ps(), _CMP_EQ_OQ));
 }
 
 /* softsign, x / (1 + |x|): a = |x|, 1 + a exact as hi + lo (Fast2Sum on the larger and the smaller) and
@@ -1241,7 +1242,8 @@ static inline void fa_glu_backward_block(const float *a, const float *b, const f
     /* (and results below FLT_MIN, which the scaling would round a second time) */
     const __m512 tiny = _mm512_set1_ps(0x1p-126f), zero = _mm512_setzero_ps();
     __mmask16 sub = _mm512_cmp_ps_mask(_mm512_abs_ps(ra), tiny, _CMP_LT_OQ)
-                    | (_mm512_cmp_ps_mask(_mm512_abs_ps(rb), tiny, _CMP_LT_OQ) & _mm512_cmp_ps_mask(av, zero, _CMP_NEQ_UQ));
+                    | (_mm512_cmp_ps_mask(_mm512_abs_ps(rb), tiny, _CMP_LT_OQ)
+                       & _mm512_cmp_ps_mask(av, zero, _CMP_NEQ_UQ));
     __mmask16 odd = m & ((sub & _mm512_cmp_ps_mask(gv, zero, _CMP_NEQ_UQ))
                          | (__mmask16)~(_mm512_cmp_ps_mask(_mm512_abs_ps(bv), _mm512_set1_ps(120.0f), _CMP_LE_OQ)
                                         & fa_glu_ok_512(av) & fa_glu_ok_512(gv)));
@@ -1440,7 +1442,8 @@ static inline double fa_row_sum_pd(const float *g, const float *y, ptrdiff_t n)
     for (; i + 32 <= n; i += 32)
         for (int k = 0; k < 4; k++) {
             __m512d gv = _mm512_cvtps_pd(_mm256_loadu_ps(g + i + 8 * k));
-            s[k] = y ? _mm512_fmadd_pd(gv, _mm512_cvtps_pd(_mm256_loadu_ps(y + i + 8 * k)), s[k]) : _mm512_add_pd(s[k], gv);
+            s[k] = y ? _mm512_fmadd_pd(gv, _mm512_cvtps_pd(_mm256_loadu_ps(y + i + 8 * k)), s[k])
+                     : _mm512_add_pd(s[k], gv);
         }
     for (int k = 0; i < n; i += 8, k++) {
         __mmask8 in = fa_lanes8_left(n - i);
