@@ -1128,6 +1128,10 @@ static inline void fa_glu_backward_512(__m512 av, __m512 bv, __m512 g, __m512 *d
     __m512 q = fa_div_f2_512(_mm512_mask_blend_ps(neg, g, p), _mm512_maskz_mov_ps(neg, p_lo), d_hi, d_lo);
     *da = _mm512_scalef_ps(q, _mm512_maskz_mov_ps(neg, z.scale));
     *db = fa_sig_deriv_times_512(g, z, (__mmask16)0xffff, av, _mm512_setzero_ps(), d_hi, d_lo);
+    /* the signs of g and of g a also where a result is zero (the residual steps can turn -0 into +0) */
+    const __m512 sign = _mm512_set1_ps(FA_SIGN);
+    *da = _mm512_or_ps(*da, _mm512_and_ps(g, sign));
+    *db = _mm512_or_ps(*db, _mm512_and_ps(_mm512_xor_ps(g, av), sign));
 }
 
 static inline __mmask16 fa_glu_ok_512(__m512 v)

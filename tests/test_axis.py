@@ -126,6 +126,21 @@ def test_glu_backward_float32_subnormal_results_are_rounded_once(simd_level):
 
 
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_glu_backward_keeps_the_sign_of_zero(dtype, simd_level):
+    # da = g sigmoid(b) has g's sign and db = g a sigmoid(b) sigmoid(-b) that of g a, zeros included
+    # (the AVX-512 span's residual steps once turned -0 into +0)
+    v = np.array([0.0, -0.0, 1.0, -1.0, 1e-30, -3.0, 50.0, -50.0], dtype)
+    a, b, g = np.meshgrid(v, v, v)
+    x = np.stack([a.ravel(), b.ravel()], axis=1)
+    grad = g.ravel()[:, None].copy()
+    dx = fastact.glu_backward(grad, x)
+    exact = np.asarray(reference("glu_backward", grad, x)).astype(dtype)
+    zero = (dx == 0) & (exact == 0)
+    assert zero.sum() > 100
+    np.testing.assert_array_equal(np.signbit(dx[zero]), np.signbit(exact[zero]))
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
 def test_glu_special_values(dtype, simd_level):
     # every pair of extreme values as (a, b): infinities, huge a with negative b (a e^b must not
     # overflow on the way), subnormals, signed zeros; sigmoid(b) > 0 for every finite b, so an infinite a
