@@ -107,3 +107,26 @@ def test_large_plain_row_calls_run_on_threads_with_the_general_paths_results(n_t
         out = np.empty_like(x)
         assert f(x, out=out, n_threads=n_threads) is out
         np.testing.assert_array_equal(out, y, err_msg=name)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("offset", [0, 1, 2, 3, 5, 8])
+def test_large_new_outputs_share_their_inputs_offset(dtype, offset):
+    # From 16384 elements a plain call's new output starts at its input's offset mod 64 (a backward's at
+    # the saved tensor's), so that the span kernels' aligned stores come with aligned loads; it is an
+    # ordinary writable C-contiguous array with the general path's values, a view into a longer buffer
+    n = 20000
+    buf = np.random.default_rng(3).standard_normal(n + 16).astype(dtype)
+    x = buf[offset:offset + n].reshape(100, 200)
+    g = np.random.default_rng(4).standard_normal(x.shape).astype(dtype)
+    y = fastact.silu(x)
+    dx = fastact.silu_backward(g, x)
+    for r in (y, dx, fastact.softmax(x)):
+        assert r.ctypes.data % 64 == x.ctypes.data % 64
+        assert r.flags.c_contiguous and r.flags.writeable and r.shape == x.shape and r.dtype == dtype
+    np.testing.assert_array_equal(y, fastact.silu(np.asfortranarray(x)))
+    np.testing.assert_array_equal(dx, fastact.silu_backward(np.asfortranarray(g), np.asfortranarray(x)))
+    y[...] = 1.0                                   # its buffer is its own
+    assert (x != 1.0).any() and (y == 1.0).all()
+    small = fastact.silu(x[:10])                   # below the threshold: a plain new array
+    assert small.flags.owndata
