@@ -61,9 +61,10 @@ static const float FA_T_LO[32] = {
     -0x1.b83b54p-25f, -0x1.a94b14p-26f, -0x1.a09438p-25f, -0x1.3d56b2p-27f, -0x1.8837ccp-27f,
     -0x1.822dbcp-27f, -0x1.908c94p-25f, 0x1.52486cp-27f, -0x1.246ebp-26f};
 
-/* a span's per-block function: inlined even where the span's loop calls it three times (head, body,
- * tail), which GCC would otherwise not do for the larger ones (a call per block, with the constants
- * reloaded inside: gelu's tanh form's backward ran at 1.5 ns per element instead of ~1) */
+/* a span's per-block function (or a large part several of them share): inlined even where the span's
+ * loop calls it three times (head, body, tail), which GCC would otherwise not do for the larger ones (a
+ * call per block, with the constants reloaded inside: gelu's tanh form's backward ran at 1.5 ns per
+ * element instead of ~1) */
 #define FA_KERNEL static inline __attribute__((always_inline))
 
 /* the mask of the lanes a block of 16 starting `left` elements before the end may touch */
@@ -645,14 +646,34 @@ FA_KERNEL __m512 fa_gelu_backward_512(__m512 g, __m512 x, __m512 thi0, __m512 th
     return fa_fix_lanes(r, g, x, odd, fa_gelu_backward_1, 0.0);
 }
 
+/* The parts of v sigmoid(x) = (v u) / d (neg: the lanes of x < 0): z = exp(-|x|) as hi + lo, -|x|
+ * floored at -120 (for x >= 0, 1 + z is 1 to float precision long before; fa_one_plus_512 holds z's
+ * scale at -100 there, so that no lane computes with subnormals: their microcode assists made gelu's
+ * tanh form 3x slower on normal(0, 4) data, whose 2u passes 87 from x = 7.7); d = 1 + z as d_hi + d_lo;
+ * and v u as n_hi + n_lo, u = 1 for x >= 0 and z's unscaled parts for x < 0 (v z exact by FMA, and
+ * normal for a normal v).  z's scale is the quotient's, for x < 0. */
+static inline fa_f2 fa_sigmoid_parts_512(__m512 v, __m512 x, __mmask16 neg, __m512 *d_hi, __m512 *d_lo,
+                                         __m512 *n_hi, __m512 *n_lo, __m512 thi0, __m512 thi1, __m512 tlo0,
+                                         __m512 tlo1)
+{
+    __m512 a = _mm512_max_ps(_mm512_set1_ps(-120.0f), _mm512_or_ps(x, _mm512_set1_ps(FA_SIGN)));
+    fa_f2 z = fa_exp_f2_512(a, thi0, thi1, tlo0, tlo1);
+    *d_hi = fa_one_plus_512(z, d_lo);
+    __m512 p = _mm512_mul_ps(v, z.hi);
+    __m512 p_lo = _mm512_fmadd_ps(v, z.lo, _mm512_fmsub_ps(v, z.hi, p));
+    *n_hi = _mm512_mask_blend_ps(neg, v, p);
+    *n_lo = _mm512_maskz_mov_ps(neg, p_lo);
+    return z;
+}
+
 /* v sigmoid(x + x_lo) (silu: v = x; glu: v = a, x = b; gelu's tanh form: v = x, x + x_lo = 2u) =
  * v / (1 + z) for x >= 0, v z / (1 + z) for x < 0, z = exp(-|x|) as hi + lo.  v z is kept exact (FMA) and
  * unscaled, the quotient is rounded once from ~2^-28 and scaled at the end.  x_lo (with has_lo) is
  * taken to first order, sigmoid(x + x_lo) = sigmoid(x) (1 + x_lo sigmoid(-x)), in the numerator's low
  * part (x_lo below 2^-24 |x|: the term left out is below 2^-40).  x < -120 (|v e^x| < 2^-150 |v|),
  * x = +-inf and |v| >= 2^64 (where v / d or v z may overflow) are the callers' to settle. */
-static inline __m512 fa_mul_sigmoid_lo_512(__m512 v, __m512 x, __m512 x_lo, const int has_lo, const int lift,
-                                           __m512 thi0, __m512 thi1, __m512 tlo0, __m512 tlo1)
+FA_KERNEL __m512 fa_mul_sigmoid_lo_512(__m512 v, __m512 x, __m512 x_lo, const int has_lo, const int lift,
+                                        __m512 thi0, __m512 thi1, __m512 tlo0, __m512 tlo1)
 {
     /* (with lift) a |v| below 2^-100 is taken times 2^64, and the result times 2^-64 in the final
      * scaling: the quotient's residual, ~2^-15 v, must stay a normal float (without it glu and softplus'
@@ -663,18 +684,9 @@ static inline __m512 fa_mul_sigmoid_lo_512(__m512 v, __m512 x, __m512 x_lo, cons
         tiny = _mm512_cmp_ps_mask(_mm512_abs_ps(v), _mm512_set1_ps(0x1p-100f), _CMP_LT_OQ);
         v = _mm512_mask_mul_ps(v, tiny, v, _mm512_set1_ps(0x1p64f));
     }
-    /* -|x|, floored at -120 (for x >= 0, 1 + z is 1 to float precision long before; fa_one_plus_512
-     * holds z's scale at -100 there, so that no lane computes with subnormals: their microcode assists
-     * made gelu's tanh form 3x slower on normal(0, 4) data, whose 2u passes 87 from x = 7.7) */
     __mmask16 neg = _mm512_cmp_ps_mask(x, _mm512_setzero_ps(), _CMP_LT_OQ);
-    __m512 a = _mm512_max_ps(_mm512_set1_ps(-120.0f), _mm512_or_ps(x, _mm512_set1_ps(FA_SIGN)));
-    fa_f2 z = fa_exp_f2_512(a, thi0, thi1, tlo0, tlo1);
-    __m512 d_lo, d_hi = fa_one_plus_512(z, &d_lo);
-    /* v z, exact as hi + lo (z's parts are unscaled, so v z stays normal for a normal v) */
-    __m512 p = _mm512_mul_ps(v, z.hi);
-    __m512 p_lo = _mm512_fmadd_ps(v, z.lo, _mm512_fmsub_ps(v, z.hi, p));
-    __m512 n_hi = _mm512_mask_blend_ps(neg, v, p);
-    __m512 n_lo = _mm512_maskz_mov_ps(neg, p_lo);
+    __m512 d_hi, d_lo, n_hi, n_lo;
+    fa_f2 z = fa_sigmoid_parts_512(v, x, neg, &d_hi, &d_lo, &n_hi, &n_lo, thi0, thi1, tlo0, tlo1);
     if (has_lo) {
         /* sigmoid(-x) = (1 or z) / d, to rcp14's 2^-14 (z floored at 2^-60: no subnormals) */
         __m512 zs = _mm512_scalef_ps(z.hi, _mm512_max_ps(z.scale, _mm512_set1_ps(-60.0f)));
@@ -691,7 +703,7 @@ static inline __m512 fa_mul_sigmoid_lo_512(__m512 v, __m512 x, __m512 x_lo, cons
 }
 
 /* v sigmoid(x) for any v below 2^64 in size (glu, softplus' and log_sigmoid's backward) */
-static inline __m512 fa_mul_sigmoid_512(__m512 v, __m512 x, __m512 thi0, __m512 thi1, __m512 tlo0, __m512 tlo1)
+FA_KERNEL __m512 fa_mul_sigmoid_512(__m512 v, __m512 x, __m512 thi0, __m512 thi1, __m512 tlo0, __m512 tlo1)
 {
     return fa_mul_sigmoid_lo_512(v, x, _mm512_setzero_ps(), 0, 1, thi0, thi1, tlo0, tlo1);
 }
@@ -1111,8 +1123,9 @@ static inline void fa_glu_backward_1(float a, float b, float g, float *da, float
 }
 
 /* glu's backward, da = g sigmoid(b) and db = g a sigmoid(b) sigmoid(-b), from one z = exp(-|b|) (hi + lo)
- * and d = 1 + z: da = g u / d as v sigmoid(x) does it (u = 1 or z), db = g a z / d^2 as the sigmoid-form
- * derivatives do it, with u = z and z's scale for either sign of b (sigmoid(b) sigmoid(-b) is even).
+ * and d = 1 + z: da = g u / d from fa_sigmoid_parts_512 (u = 1 or z), db = g a z / d^2 as the
+ * sigmoid-form derivatives do it, with u = z and z's scale for either sign of b (sigmoid(b) sigmoid(-b)
+ * is even).
  * Each is rounded once from ~2^-28.  Lanes one by one (fa_glu_backward_1): |b| beyond 120 or NaN, g or
  * a beyond 2^60 or nonzero below 2^-100 (overflow, or a quotient's residual below FLT_MIN), and nonzero
  * results below FLT_MIN (rounded a second time by the scaling: 0.76 subnormal ULP). */
@@ -1120,13 +1133,9 @@ static inline void fa_glu_backward_512(__m512 av, __m512 bv, __m512 g, __m512 *d
                                        __m512 thi1, __m512 tlo0, __m512 tlo1)
 {
     __mmask16 neg = _mm512_cmp_ps_mask(bv, _mm512_setzero_ps(), _CMP_LT_OQ);
-    __m512 nb = _mm512_max_ps(_mm512_set1_ps(-120.0f), _mm512_or_ps(bv, _mm512_set1_ps(FA_SIGN)));
-    fa_f2 z = fa_exp_f2_512(nb, thi0, thi1, tlo0, tlo1);
-    __m512 d_lo, d_hi = fa_one_plus_512(z, &d_lo);
-    __m512 p = _mm512_mul_ps(g, z.hi);
-    __m512 p_lo = _mm512_fmadd_ps(g, z.lo, _mm512_fmsub_ps(g, z.hi, p));
-    __m512 q = fa_div_f2_512(_mm512_mask_blend_ps(neg, g, p), _mm512_maskz_mov_ps(neg, p_lo), d_hi, d_lo);
-    *da = _mm512_scalef_ps(q, _mm512_maskz_mov_ps(neg, z.scale));
+    __m512 d_hi, d_lo, n_hi, n_lo;
+    fa_f2 z = fa_sigmoid_parts_512(g, bv, neg, &d_hi, &d_lo, &n_hi, &n_lo, thi0, thi1, tlo0, tlo1);
+    *da = _mm512_scalef_ps(fa_div_f2_512(n_hi, n_lo, d_hi, d_lo), _mm512_maskz_mov_ps(neg, z.scale));
     *db = fa_sig_deriv_times_512(g, z, (__mmask16)0xffff, av, _mm512_setzero_ps(), d_hi, d_lo);
     /* the signs of g and of g a also where a result is zero (the residual steps can turn -0 into +0) */
     const __m512 sign = _mm512_set1_ps(FA_SIGN);
