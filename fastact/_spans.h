@@ -1290,27 +1290,37 @@ static inline void fa_glu_backward_f32_span(const float *a, const float *b, cons
 #undef FA_ALPHA_ARGS
 #undef FA_SPAN
 
-/* ---- softmax rows (float32): the sum and the quotients, with exp from the same hi + lo pairs ----
- * d = x - m is kept exact as d_hi + d_lo (TwoSum), exp(d) = exp(d_hi) (1 + d_lo) renormalised; values
- * below m - 176 (and -inf) contribute e^-176 = 2^-254 with d_lo = 0, nothing next to a float ULP of any
- * sum that matters (log_softmax needs the sum without the maximum to its relative accuracy down to
- * FLT_MIN; softmax's is at least 1).  fa_exp_f2_512's reduction is exact down to -177. */
-static inline fa_f2 fa_exp_shifted_512(__m512 x, __m512 m, __mmask16 *top, __m512 thi0, __m512 thi1,
-                                       __m512 tlo0, __m512 tlo1)
+/* Prefetch the cache line of p[k] (the same place in the next row, k = j + its distance).  The row
+ * passes that follow a row's first read of its memory are compute-bound and read it from L1, so memory
+ * is idle meanwhile; a line of the next row per block of 16 brings it in by then, and the next row's
+ * first pass no longer waits for it (softmax, 1000 rows of 1000 floats, one thread: 0.56 -> 0.47 ns per
+ * element).  p[k] is never read (a prefetch does not fault), so it may lie past the array's end. */
+static inline void fa_prefetch(const float *p, ptrdiff_t k)
 {
-    const __m512 floor_ = _mm512_set1_ps(-176.0f);
-    __m512 d = _mm512_sub_ps(x, m);
-    __m512 bb = _mm512_sub_ps(d, x);
-    __m512 err = _mm512_add_ps(_mm512_sub_ps(x, _mm512_sub_ps(d, bb)), _mm512_sub_ps(_mm512_sub_ps(_mm512_setzero_ps(), m), bb));
-    /* (rows holding NaN or +inf never get here, so d is never NaN; -inf gives d = -inf, err NaN) */
-    __mmask16 deep = _mm512_cmp_ps_mask(d, floor_, _CMP_LT_OQ);
-    *top = _mm512_cmp_ps_mask(d, _mm512_setzero_ps(), _CMP_EQ_OQ);
-    d = _mm512_max_ps(floor_, d);
-    err = _mm512_maskz_mov_ps((__mmask16)~deep, err);
-    fa_f2 z = fa_exp_f2_512(d, thi0, thi1, tlo0, tlo1);
+    _mm_prefetch((const char *)((uintptr_t)p + (uintptr_t)k * sizeof(float)), _MM_HINT_T0);
+}
+
+/* ---- softmax rows (float32): the sum and the quotients, with exp from the same hi + lo pairs ----
+ * d = x - m is kept exact as d_hi + d_lo (TwoSum), exp(d) = exp(d_hi) (1 + d_lo) renormalised.  x is
+ * first raised to `low` = m - 176 rounded down (fa_shift_floor), and d floored at -176: values below
+ * m - 176 (and -inf) contribute about e^-176 = 2^-254, nothing next to a float ULP of any sum that
+ * matters (log_softmax needs the sum without the maximum to its relative accuracy down to FLT_MIN;
+ * softmax's is at least 1), and d_lo stays finite.  fa_exp_f2_512's reduction is exact down to -177. */
+static inline __m512 fa_shift_floor(float m)
+{
+    return _mm512_sub_round_ps(_mm512_set1_ps(m), _mm512_set1_ps(176.0f), _MM_FROUND_TO_NEG_INF | _MM_FROUND_NO_EXC);
+}
+
+static inline fa_f2 fa_exp_shifted_512(__m512 x, __m512 m, __m512 low, __m512 thi0, __m512 thi1, __m512 tlo0,
+                                       __m512 tlo1)
+{
+    /* (rows holding NaN or +inf never get here) */
+    x = _mm512_max_ps(x, low);
+    __m512 d_lo, d = fa_two_sum_512(x, _mm512_sub_ps(_mm512_setzero_ps(), m), &d_lo);
+    fa_f2 z = fa_exp_f2_512(_mm512_max_ps(_mm512_set1_ps(-176.0f), d), thi0, thi1, tlo0, tlo1);
     /* the low part takes d_lo's effect without renormalising: |lo| stays below 2^-16 |hi| (|d_lo| <=
      * 176 2^-24), which the sums in double and fa_div_f2_512's correction step both absorb */
-    z.lo = _mm512_fmadd_ps(z.hi, err, z.lo);
+    z.lo = _mm512_fmadd_ps(z.hi, d_lo, z.lo);
     return z;
 }
 
@@ -1322,7 +1332,15 @@ static inline float fa_row_max_f32_span(const float *x, ptrdiff_t n, int *bad)
     const __m512 lowest = _mm512_set1_ps(-INFINITY);
     __m512 m0 = lowest, m1 = lowest;
     __mmask16 nan = 0;
-    ptrdiff_t i = 0;
+    /* a head up to x's 64-byte boundary: the loads below are then not split across cache lines */
+    ptrdiff_t i = (ptrdiff_t)((((uintptr_t)0 - (uintptr_t)x) & 63u) / sizeof(float));
+    if (i > n)
+        i = n;
+    if (i > 0) {
+        __m512 v = _mm512_mask_loadu_ps(lowest, fa_lanes_left(i), x);
+        m0 = _mm512_max_ps(v, m0);
+        nan |= _mm512_cmp_ps_mask(v, v, _CMP_UNORD_Q);
+    }
     for (; i + 32 <= n; i += 32) {
         __m512 v0 = _mm512_loadu_ps(x + i), v1 = _mm512_loadu_ps(x + i + 16);
         m0 = _mm512_max_ps(v0, m0);
@@ -1362,43 +1380,77 @@ static inline double fa_lanes_total_pd(__m512d a, __m512d b)
     return t;
 }
 
-/* Sum over x[0:n] of exp(x - m) in double, without the terms where x == m (exactly 1 each), which are
- * counted in *ties.  Term j goes to lane j % 16 from the row's start, so the sum depends on the row
- * alone.  The terms are taken times 2^64, so that even the low part of a term near FLT_MIN is a normal
- * float (a tiny sum keeps its relative accuracy: log_softmax's -log1p(t)); their high parts are added
- * in double (exact), their low parts (2^-24 of them) in float.  With e_hi and e_lo given, the scaled
- * terms are also stored there for fa_softmax_scale_f32_span (1 at the maxima as 2^64), so that softmax
- * computes each exp once; the quotients are scaled back once, at the end. */
-static inline double fa_softmax_sum_f32_span(const float *x, ptrdiff_t n, float m_, double *ties, float *e_hi,
-                                             float *e_lo)
+/* Sum over x[0:n] of exp(x - m) in double.  With `ties` given (log_softmax), the terms where x == m
+ * (exactly 1 each) are left out of it and counted in *ties; without (softmax, whose total is at least
+ * 1), they are summed as the others.  The terms are taken times 2^64, so that even the low part of a
+ * term near FLT_MIN is a normal float (a tiny sum keeps its relative accuracy: log_softmax's
+ * -log1p(t)); their high parts are added in double (exact), their low parts (2^-24 of them) in float.
+ * With e_hi and e_lo given, the scaled terms are also stored there for fa_softmax_scale_f32_span, so
+ * that softmax computes each exp once; the quotients are scaled back once, at the end.  With `ahead`,
+ * the next row's distance (fa_prefetch), each block prefetches one cache line of that row.
+ *
+ * The blocks of 16 start at e_hi's 64-byte boundaries (x's without e_hi), after a head of the first
+ * 16 - s terms, s = the row's offset in floats from the boundary before it (FA_SPAN_LOOP): a row at 32
+ * bytes past a boundary took 20% longer with every load and store split across two cache lines.  The
+ * head's terms are moved to lanes s.., so term j goes to lane (j + s) % 16 throughout, and the lanes
+ * are added up from lane s on (fa_lanes_from): each lane holds the same terms, added in the same order,
+ * wherever the row lies, so the sum depends on the row alone. */
+static inline double fa_lanes_from(__m512d a, __m512d b, __m512 c, unsigned s)
+{
+    double l[16], t = 0.0;
+    float cl[16], tl = 0.0f;
+    _mm512_storeu_pd(l, a);
+    _mm512_storeu_pd(l + 8, b);
+    _mm512_storeu_ps(cl, c);
+    for (unsigned k = 0; k < 8; k++) {
+        t += l[(k + s) & 15] + l[(k + 8 + s) & 15];
+        tl += cl[(k + s) & 15] + cl[(k + 8 + s) & 15];
+    }
+    return t + tl;
+}
+
+static inline double fa_softmax_sum_f32_span(const float *x, ptrdiff_t n, float mx, double *ties, float *e_hi,
+                                             float *e_lo, ptrdiff_t ahead)
 {
     FA_EXP_SETUP
-    const __m512 m = _mm512_set1_ps(m_), two64 = _mm512_set1_ps(0x1p64f);
+    const __m512 m = _mm512_set1_ps(mx), low = fa_shift_floor(mx), c64 = _mm512_set1_ps(64.0f);
+    float *out = e_hi ? e_hi : (float *)x;                  /* (x is only read) */
+    const unsigned s = (unsigned)(((uintptr_t)out & 63u) / sizeof(float));
+    const __m512i rot = _mm512_and_si512(_mm512_sub_epi32(_mm512_set_epi32(15, 14, 13, 12, 11, 10, 9, 8, 7, 6, 5,
+                                                                           4, 3, 2, 1, 0),
+                                                          _mm512_set1_epi32((int)s)), _mm512_set1_epi32(15));
     __m512d s0 = _mm512_setzero_pd(), s1 = _mm512_setzero_pd();
     __m512 sl = _mm512_setzero_ps();
     long long count = 0;
-    for (ptrdiff_t i = 0; i < n; i += 16) {
-        __mmask16 in = fa_lanes_left(n - i), top;
-        fa_f2 z = fa_exp_shifted_512(_mm512_maskz_loadu_ps(in, x + i), m, &top, thi0, thi1, tlo0, tlo1);
-        __mmask16 use = in & (__mmask16)~top;
-        __m512 s64 = _mm512_add_ps(z.scale, _mm512_set1_ps(64.0f));
+    FA_SPAN_LOOP({
+        __mmask16 use = m_;
+        if (ahead)
+            fa_prefetch(x, j + ahead);
+        __m512 v = _mm512_maskz_loadu_ps(m_, x + j);
+        fa_f2 z = fa_exp_shifted_512(v, m, low, thi0, thi1, tlo0, tlo1);
+        if (ties) {
+            __mmask16 top = m_ & _mm512_cmp_ps_mask(v, m, _CMP_EQ_OQ);
+            use &= (__mmask16)~top;
+            count += __builtin_popcount((unsigned)top);
+        }
+        __m512 s64 = _mm512_add_ps(z.scale, c64);
         __m512 hi = _mm512_maskz_scalef_ps(use, z.hi, s64);
         __m512 lo = _mm512_maskz_scalef_ps(use, z.lo, s64);
         if (e_hi) {
-            _mm512_mask_storeu_ps(e_hi + i, in, _mm512_mask_mov_ps(hi, top, two64));
-            _mm512_mask_storeu_ps(e_lo + i, in, lo);
+            _mm512_mask_storeu_ps(e_hi + j, m_, hi);
+            _mm512_mask_storeu_ps(e_lo + j, m_, lo);
+        }
+        if (j == 0) {           /* the head (or a whole row shorter than it): lanes 0.. to s.. */
+            hi = _mm512_permutexvar_ps(rot, hi);
+            lo = _mm512_permutexvar_ps(rot, lo);
         }
         s0 = _mm512_add_pd(s0, fa_lo_pd(hi));
         s1 = _mm512_add_pd(s1, fa_hi_pd(hi));
         sl = _mm512_add_ps(sl, lo);
-        count += __builtin_popcount((unsigned)(in & top));
-    }
-    *ties = (double)count;
-    float c[16], tl = 0.0f;
-    _mm512_storeu_ps(c, sl);
-    for (int k = 0; k < 8; k++)
-        tl += c[k] + c[k + 8];
-    return (fa_lanes_total_pd(s0, s1) + tl) * 0x1p-64;
+    })
+    if (ties)
+        *ties = (double)count;
+    return fa_lanes_from(s0, s1, sl, s) * 0x1p-64;
 }
 
 /* total = 2^k (D_hi + D_lo), D_hi in [1, 2]: the divisor of the quotients below */
@@ -1416,11 +1468,11 @@ static inline __m512 fa_divisor_512(double total, __m512 *d_lo, __m512 *k_)
 static inline void fa_softmax_out_f32_span(const float *x, float *y, ptrdiff_t n, float m_, double total)
 {
     FA_EXP_SETUP
-    const __m512 m = _mm512_set1_ps(m_);
+    const __m512 m = _mm512_set1_ps(m_), low = fa_shift_floor(m_);
     __m512 dl, kk, dh = fa_divisor_512(total, &dl, &kk);
     for (ptrdiff_t i = 0; i < n; i += 16) {
-        __mmask16 in = fa_lanes_left(n - i), top;
-        fa_f2 z = fa_exp_shifted_512(_mm512_maskz_loadu_ps(in, x + i), m, &top, thi0, thi1, tlo0, tlo1);
+        __mmask16 in = fa_lanes_left(n - i);
+        fa_f2 z = fa_exp_shifted_512(_mm512_maskz_loadu_ps(in, x + i), m, low, thi0, thi1, tlo0, tlo1);
         __m512 q = fa_div_f2_512(z.hi, z.lo, dh, dl);
         _mm512_mask_storeu_ps(y + i, in, _mm512_scalef_ps(q, _mm512_sub_ps(z.scale, kk)));
     }
@@ -1471,8 +1523,9 @@ static inline double fa_row_sum_pd(const float *g, const float *y, ptrdiff_t n)
  * y (|g| + |S|), the scale its accuracy is measured in.  Where y d is below 2^-100 (a subnormal
  * y (d_lo - S_lo) would be rounded to a subnormal's ULP: 0.97 ULP in rows of scale 100), the block
  * takes the double formula of the portable path instead, which converted eight lanes at a time took
- * 1.4x the time everywhere.  dx may be g or y. */
-static inline void fa_softmax_backward_f32_span(const float *g, const float *y, float *dx, ptrdiff_t n)
+ * 1.4x the time everywhere.  dx may be g or y.  `ahead`: as for fa_softmax_sum_f32_span. */
+static inline void fa_softmax_backward_f32_span(const float *g, const float *y, float *dx, ptrdiff_t n,
+                                                ptrdiff_t ahead)
 {
     const double S = fa_row_sum_pd(g, y, n);
     const float S_hi_ = (float)S;
@@ -1480,6 +1533,10 @@ static inline void fa_softmax_backward_f32_span(const float *g, const float *y, 
     const __m512d Sd = _mm512_set1_pd(S);
     float *out = dx;
     FA_SPAN_LOOP({
+        if (ahead) {
+            fa_prefetch(g, j + ahead);
+            fa_prefetch(y, j + ahead);
+        }
         __m512 yv = _mm512_maskz_loadu_ps(m_, y + j);
         __m512 gv = _mm512_maskz_loadu_ps(m_, g + j);
         __m512 d_lo;
@@ -1500,13 +1557,14 @@ static inline void fa_softmax_backward_f32_span(const float *g, const float *y, 
  * terms, plus the rounding.  Lanes with y beyond [-87, 20] (e^y's scaling leaves the normal range) or
  * NaN take the portable path's formula, in double (which clamps y at 20).  A row whose S is not finite
  * or beyond 2^90 in size (where P may overflow float) is left to the portable path: returns 0, having
- * written nothing.  dx may be g or y. */
+ * written nothing.  dx may be g or y.  `ahead`: as for fa_softmax_sum_f32_span. */
 static inline float fa_log_softmax_backward_1(float g, float y, double S)
 {
     return (float)((double)g - exp(y < 20.0f ? (double)y : 20.0) * S);
 }
 
-static inline int fa_log_softmax_backward_f32_span(const float *g, const float *y, float *dx, ptrdiff_t n)
+static inline int fa_log_softmax_backward_f32_span(const float *g, const float *y, float *dx, ptrdiff_t n,
+                                                   ptrdiff_t ahead)
 {
     FA_EXP_SETUP
     const double S = fa_row_sum_pd(g, NULL, n);
@@ -1518,6 +1576,10 @@ static inline int fa_log_softmax_backward_f32_span(const float *g, const float *
     const __m512 S_hi = _mm512_set1_ps(m_hi), S_lo = _mm512_set1_ps((float)(m - m_hi)), kk = _mm512_set1_ps((float)k);
     float *out = dx;
     FA_SPAN_LOOP({
+        if (ahead) {
+            fa_prefetch(g, j + ahead);
+            fa_prefetch(y, j + ahead);
+        }
         __m512 gv = _mm512_maskz_loadu_ps(m_, g + j);
         __m512 yv = _mm512_maskz_loadu_ps(m_, y + j);
         __mmask16 ok = _mm512_cmp_ps_mask(yv, _mm512_set1_ps(-87.0f), _CMP_GE_OQ)
@@ -1572,16 +1634,18 @@ FA_STUB2(celu_backward)
 #undef FA_STUB2
 static inline float fa_row_max_f32_span(const float *x, ptrdiff_t n, int *bad)
 { (void)x; (void)n; *bad = 1; return 0; }
-static inline void fa_softmax_backward_f32_span(const float *g, const float *y, float *dx, ptrdiff_t n)
-{ (void)g; (void)y; (void)dx; (void)n; }
+static inline void fa_softmax_backward_f32_span(const float *g, const float *y, float *dx, ptrdiff_t n,
+                                                ptrdiff_t ahead)
+{ (void)g; (void)y; (void)dx; (void)n; (void)ahead; }
 static inline void fa_glu_backward_f32_span(const float *a, const float *b, const float *g, float *da, float *db,
                                             ptrdiff_t n)
 { (void)a; (void)b; (void)g; (void)da; (void)db; (void)n; }
-static inline int fa_log_softmax_backward_f32_span(const float *g, const float *y, float *dx, ptrdiff_t n)
-{ (void)g; (void)y; (void)dx; (void)n; return 0; }
+static inline int fa_log_softmax_backward_f32_span(const float *g, const float *y, float *dx, ptrdiff_t n,
+                                                   ptrdiff_t ahead)
+{ (void)g; (void)y; (void)dx; (void)n; (void)ahead; return 0; }
 static inline double fa_softmax_sum_f32_span(const float *x, ptrdiff_t n, float m, double *ties, float *e_hi,
-                                             float *e_lo)
-{ (void)x; (void)n; (void)m; (void)e_hi; (void)e_lo; *ties = 0; return 0; }
+                                             float *e_lo, ptrdiff_t ahead)
+{ (void)x; (void)n; (void)m; (void)e_hi; (void)e_lo; (void)ahead; if (ties) *ties = 0; return 0; }
 static inline void fa_softmax_scale_f32_span(const float *e_hi, const float *e_lo, float *y, ptrdiff_t n,
                                              double total)
 { (void)e_hi; (void)e_lo; (void)y; (void)n; (void)total; }

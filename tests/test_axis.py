@@ -238,6 +238,34 @@ def test_layouts_threads_and_out(name):
         np.testing.assert_array_equal(getattr(fastact, name + "_backward")(arr, saved, axis), dx, err_msg=label)
 
 
+def _placed(v, start):
+    """v (1-D) copied into a new array starting `start` floats past the allocation's start, as one row"""
+    held = np.empty(v.size + 32, v.dtype)[start:start + v.size]
+    held[:] = v
+    return held[None, :]
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_rows_do_not_depend_on_where_they_sit(name, simd_level):
+    # float32 rows at every offset from a 64-byte boundary, out and grad at others: the AVX-512 spans
+    # start their 16-lane blocks at a boundary, after a head, and a value's result must not change
+    rng = np.random.default_rng(11)
+    f, b = getattr(fastact, name), getattr(fastact, name + "_backward")
+    for L in (2, 4, 16, 18, 34, 1000, 4090, 4100):
+        row = (rng.standard_normal(L) * 10).astype(np.float32)
+        y = f(_placed(row, 0))
+        saved = row if ROWS[name].saved == "x" else y[0]
+        g = rng.standard_normal(y.size).astype(np.float32)
+        dx = b(_placed(g, 0), _placed(saved, 0))
+        for start in range(1, 17):
+            x = _placed(row, start)
+            np.testing.assert_array_equal(f(x), y, err_msg=f"L {L}, start {start}")
+            out = _placed(np.zeros(y.size, np.float32), (start * 7) % 17)
+            np.testing.assert_array_equal(f(x, out=out), y, err_msg=f"out, L {L}, start {start}")
+            np.testing.assert_array_equal(b(_placed(g, (start * 5) % 17), _placed(saved, start)), dx,
+                                          err_msg=f"backward, L {L}, start {start}")
+
+
 @pytest.mark.parametrize("name", ROW_WISE)
 def test_in_place(name, simd_level):
     # float32 too: at the AVX-512 level softmax stages its terms in y while it still reads x, and
