@@ -98,6 +98,19 @@ static inline double fa_expm1_lp(double x)
     return s * p + (s - 1.0);
 }
 
+/* Prefetch the cache lines of the `bytes` bytes that start 8 * bytes past p: the portable elementwise
+ * loops walk their arrays in steps of STREAM elements (64: 256 bytes of float32) and call this for
+ * each array at each step, 2 KB (float32) ahead.  On this machine the hardware prefetchers leave a
+ * compute-bound loop waiting on memory once its arrays outgrow L2: in C, over 1.6e7 elements, softplus's
+ * float32 loop (log1p(exp) in double) went 2.1 -> 1.13 ns per element with this (1.0 in cache), selu's
+ * 0.95 -> 0.68 (0.42 in cache); no change in cache.  Nothing is read (a prefetch does not fault), so
+ * the lines may lie past the array's end. */
+static inline void fa_prefetch_ahead(const void *p, size_t bytes)
+{
+    for (size_t k = 0; k < bytes; k += 64)
+        __builtin_prefetch((const void *)((uintptr_t)p + 8 * bytes + k), 0, 3);
+}
+
 /* ---- float64: double-double ("hi + lo") results, so that sigmoid and tanh can be rounded once ---- */
 
 /* s + *err == a + b exactly (Knuth's TwoSum, no branches, any magnitudes). */
