@@ -1607,6 +1607,70 @@ static inline int fa_log_softmax_backward_f32_span(const float *g, const float *
     return 1;
 }
 
+/* ---- columns to rows and back (axis_cols: softmax and co. along an axis other than the last) ----
+ * r[j][i] <-> r[i][j] for 16 vectors of 16 floats: pairs unpacked (floats, then pairs of floats as
+ * doubles), which leaves 4x4 blocks in each 128-bit lane, then the lanes transposed (shuffle_f32x4). */
+static inline void fa_transpose16(__m512 r[16])
+{
+    __m512 t[16];
+    for (int k = 0; k < 16; k += 2) {
+        t[k] = _mm512_unpacklo_ps(r[k], r[k + 1]);
+        t[k + 1] = _mm512_unpackhi_ps(r[k], r[k + 1]);
+    }
+    /* u[4g + c], lane L: column 4L + c of rows 4g..4g + 3 */
+    for (int k = 0; k < 16; k += 4) {
+        __m512d a = _mm512_castps_pd(t[k]), b = _mm512_castps_pd(t[k + 1]);
+        __m512d c = _mm512_castps_pd(t[k + 2]), d = _mm512_castps_pd(t[k + 3]);
+        r[k] = _mm512_castpd_ps(_mm512_unpacklo_pd(a, c));
+        r[k + 1] = _mm512_castpd_ps(_mm512_unpackhi_pd(a, c));
+        r[k + 2] = _mm512_castpd_ps(_mm512_unpacklo_pd(b, d));
+        r[k + 3] = _mm512_castpd_ps(_mm512_unpackhi_pd(b, d));
+    }
+    /* column 4L + c: lane g of it is lane L of u[4g + c] */
+    for (int c = 0; c < 4; c++) {
+        __m512 s0 = _mm512_shuffle_f32x4(r[c], r[4 + c], 0x44), s1 = _mm512_shuffle_f32x4(r[c], r[4 + c], 0xEE);
+        __m512 s2 = _mm512_shuffle_f32x4(r[8 + c], r[12 + c], 0x44);
+        __m512 s3 = _mm512_shuffle_f32x4(r[8 + c], r[12 + c], 0xEE);
+        t[c] = _mm512_shuffle_f32x4(s0, s2, 0x88);
+        t[4 + c] = _mm512_shuffle_f32x4(s0, s2, 0xDD);
+        t[8 + c] = _mm512_shuffle_f32x4(s1, s3, 0x88);
+        t[12 + c] = _mm512_shuffle_f32x4(s1, s3, 0xDD);
+    }
+    for (int k = 0; k < 16; k++)
+        r[k] = t[k];
+}
+
+/* xs[c L + l] = x[l M + c] for c < b (<= 16), l < L: the b columns from x as rows of xs, 16 lines of
+ * the axis at a time */
+static inline void fa_cols_to_rows_f32(const float *x, ptrdiff_t M, ptrdiff_t L, int b, float *xs)
+{
+    const __mmask16 cols = fa_lanes_left(b);
+    __m512 r[16];
+    for (ptrdiff_t l = 0; l < L; l += 16) {
+        const ptrdiff_t left = L - l < 16 ? L - l : 16;
+        for (int i = 0; i < 16; i++)
+            r[i] = i < left ? _mm512_maskz_loadu_ps(cols, x + (l + i) * M) : _mm512_setzero_ps();
+        fa_transpose16(r);
+        for (int c = 0; c < b; c++)
+            _mm512_mask_storeu_ps(xs + c * L + l, fa_lanes_left(left), r[c]);
+    }
+}
+
+/* the inverse: out[l M + c] = xs[c L + l] */
+static inline void fa_rows_to_cols_f32(const float *xs, ptrdiff_t L, int b, float *out, ptrdiff_t M)
+{
+    const __mmask16 cols = fa_lanes_left(b);
+    __m512 r[16];
+    for (ptrdiff_t l = 0; l < L; l += 16) {
+        const ptrdiff_t left = L - l < 16 ? L - l : 16;
+        for (int c = 0; c < 16; c++)
+            r[c] = c < b ? _mm512_maskz_loadu_ps(fa_lanes_left(left), xs + c * L + l) : _mm512_setzero_ps();
+        fa_transpose16(r);
+        for (int i = 0; i < left; i++)
+            _mm512_mask_storeu_ps(out + (l + i) * M, cols, r[i]);
+    }
+}
+
 #undef FA_EXP_SETUP
 #undef FA_SPAN_LOOP
 
@@ -1659,6 +1723,10 @@ static inline void fa_softmax_scale_f32_span(const float *e_hi, const float *e_l
 { (void)e_hi; (void)e_lo; (void)y; (void)n; (void)total; }
 static inline void fa_softmax_out_f32_span(const float *x, float *y, ptrdiff_t n, float m, double total)
 { (void)x; (void)y; (void)n; (void)m; (void)total; }
+static inline void fa_cols_to_rows_f32(const float *x, ptrdiff_t M, ptrdiff_t L, int b, float *xs)
+{ (void)x; (void)M; (void)L; (void)b; (void)xs; }
+static inline void fa_rows_to_cols_f32(const float *xs, ptrdiff_t L, int b, float *out, ptrdiff_t M)
+{ (void)xs; (void)L; (void)b; (void)out; (void)M; }
 #endif
 
 #endif

@@ -267,6 +267,36 @@ def test_rows_do_not_depend_on_where_they_sit(name, simd_level):
 
 
 @pytest.mark.parametrize("name", ROW_WISE)
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_one_inner_axis_gives_the_rows_results(name, dtype, simd_level, monkeypatch):
+    # An axis other than the last runs in blocks of columns copied into rows (axis_cols): every value
+    # must be the one the last-axis rows give, for column counts around the block size, any thread
+    # count, in place, and through the transposing path that long axes take instead
+    rng = np.random.default_rng(7)
+    f, b = getattr(fastact, name), getattr(fastact, name + "_backward")
+    for shape, axis in [((37, 5), 0), ((3, 50, 17), 1), ((2, 40, 1), 1), ((1000, 3), 0), ((2, 300, 33), 1),
+                        ((4, 24, 2, 8), 1), ((30, 7, 16), 0)]:
+        x = (rng.standard_normal(shape) * 6).astype(dtype)
+        g = rng.standard_normal(shape).astype(dtype)
+        def rows(fn, *arrays):
+            moved = [np.ascontiguousarray(np.moveaxis(a, axis, -1)) for a in arrays]
+            return np.moveaxis(fn(*moved, axis=-1), -1, axis)
+        y = rows(f, x)
+        dx = rows(b, g, y)
+        for nt in (1, 2, 3):
+            np.testing.assert_array_equal(f(x, axis=axis, n_threads=nt), y, err_msg=f"{shape} {nt}")
+            np.testing.assert_array_equal(b(g, y, axis=axis, n_threads=nt), dx, err_msg=f"{shape} {nt}")
+        inplace = x.copy()
+        assert f(inplace, axis=axis, out=inplace) is inplace
+        np.testing.assert_array_equal(inplace, y)
+        assert shape[axis] >= fastact._axis.COL_MIN_LENGTH
+        monkeypatch.setattr(fastact._axis, "COL_SCRATCH_MAX", 0)        # the transposing path
+        np.testing.assert_array_equal(f(x, axis=axis), y)
+        np.testing.assert_array_equal(b(g, y, axis=axis), dx)
+        monkeypatch.undo()
+
+
+@pytest.mark.parametrize("name", ROW_WISE)
 def test_in_place(name, simd_level):
     # float32 too: at the AVX-512 level softmax stages its terms in y while it still reads x, and
     # rows over 4080 keep the low parts of their terms in a heap scratch
