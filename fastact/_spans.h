@@ -39,6 +39,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 #include <math.h>
 
 #if defined(__AVX512F__)
@@ -1192,10 +1193,19 @@ static inline void fa_prefetch(const float *p, ptrdiff_t k)
 
 /* The head runs up to out's next 64-byte boundary (NumPy's large buffers sit 16 bytes past one, and
  * zmm stores split over two cache lines cost ~9% in a standalone run); the tail is what is left.  Both
- * are masked.  BLOCK computes and stores the block of 16 from j under the mask m_ (all-ones in the body,
- * where the masked loads and stores compile to plain ones). */
+ * are masked.  A span shorter than FA_HEAD_MIN has no head: there the extra block would cost more than
+ * the split lines (a softmax row of 16 floats 32 bytes past a boundary took two blocks per pass).
+ * BLOCK computes and stores the block of 16 from j under the mask m_ (all-ones in the body, where the
+ * masked loads and stores compile to plain ones). */
+#define FA_HEAD_MIN 64
+
+static inline ptrdiff_t fa_head_len(const float *out, ptrdiff_t n)
+{
+    return n < FA_HEAD_MIN ? 0 : (ptrdiff_t)((((uintptr_t)0 - (uintptr_t)out) & 63u) / sizeof(float));
+}
+
 #define FA_SPAN_LOOP(BLOCK)                                                                             \
-    ptrdiff_t i = (ptrdiff_t)((((uintptr_t)0 - (uintptr_t)out) & 63u) / sizeof(float)), j = 0;          \
+    ptrdiff_t i = fa_head_len(out, n), j = 0;                                                           \
     __mmask16 m_;                                                                                       \
     if (i > n)                                                                                          \
         i = n;                                                                                          \
@@ -1341,7 +1351,7 @@ static inline float fa_row_max_f32_span(const float *x, ptrdiff_t n, int *bad)
     __m512 m0 = lowest, m1 = lowest;
     __mmask16 nan = 0;
     /* a head up to x's 64-byte boundary: the loads below are then not split across cache lines */
-    ptrdiff_t i = (ptrdiff_t)((((uintptr_t)0 - (uintptr_t)x) & 63u) / sizeof(float));
+    ptrdiff_t i = fa_head_len(x, n);
     if (i > n)
         i = n;
     if (i > 0) {
@@ -1380,11 +1390,12 @@ static inline __m512d fa_hi_pd(__m512 v)
 /* the 16 lanes of (a, b) added in a fixed order */
 static inline double fa_lanes_total_pd(__m512d a, __m512d b)
 {
-    double la[8], lb[8], t = 0.0;
-    _mm512_storeu_pd(la, a);
-    _mm512_storeu_pd(lb, b);
+    /* t = 0, then t += a[k] + b[k] for k = 0..7: the pairs added at once, the chain of 8 after (a short
+     * row's fixed cost was mostly this chain of 16 dependent adds) */
+    double p[8], t = 0.0;
+    _mm512_storeu_pd(p, _mm512_add_pd(a, b));
     for (int k = 0; k < 8; k++)
-        t += la[k] + lb[k];
+        t += p[k];
     return t;
 }
 
@@ -1398,21 +1409,34 @@ static inline double fa_lanes_total_pd(__m512d a, __m512d b)
  * the next row's distance (fa_prefetch), each block prefetches one cache line of that row.
  *
  * The blocks of 16 start at e_hi's 64-byte boundaries (x's without e_hi), after a head of the first
- * 16 - s terms, s = the row's offset in floats from the boundary before it (FA_SPAN_LOOP): a row at 32
- * bytes past a boundary took 20% longer with every load and store split across two cache lines.  The
- * head's terms are moved to lanes s.., so term j goes to lane (j + s) % 16 throughout, and the lanes
- * are added up from lane s on (fa_lanes_from): each lane holds the same terms, added in the same order,
- * wherever the row lies, so the sum depends on the row alone. */
+ * 16 - s terms, s = the row's offset in floats from the boundary before it (FA_SPAN_LOOP; s = 0 for a
+ * row shorter than FA_HEAD_MIN, which has no head): a row at 32 bytes past a boundary took 20% longer
+ * with every load and store split across two cache lines.  The head's terms are moved to lanes s.., so
+ * term j goes to lane (j + s) % 16 throughout, and the lanes are added up from lane s on
+ * (fa_lanes_from): each lane holds the same terms, added in the same order, wherever the row lies, so
+ * the sum depends on the row alone. */
 static inline double fa_lanes_from(__m512d a, __m512d b, __m512 c, unsigned s)
 {
-    double l[16], t = 0.0;
-    float cl[16], tl = 0.0f;
-    _mm512_storeu_pd(l, a);
-    _mm512_storeu_pd(l + 8, b);
-    _mm512_storeu_ps(cl, c);
-    for (unsigned k = 0; k < 8; k++) {
-        t += l[(k + s) & 15] + l[(k + 8 + s) & 15];
-        tl += cl[(k + s) & 15] + cl[(k + 8 + s) & 15];
+    /* with l = (a, b): t = 0, then t += l[(k + s) % 16] + l[(k + 8 + s) % 16] for k = 0..7, and tl the
+     * same over c in float; the pairs are added at once (vpermt2pd brings lanes (k + s) % 16 together),
+     * the two chains of 8 after */
+    const __m512i k8 = _mm512_set_epi64(7, 6, 5, 4, 3, 2, 1, 0), k16 = _mm512_set_epi32(15, 14, 13, 12, 11, 10, 9,
+                                                                                         8, 7, 6, 5, 4, 3, 2, 1, 0);
+    const __m512i sv = _mm512_set1_epi64((long long)s), m15 = _mm512_set1_epi64(15);
+    __m512d lo = _mm512_permutex2var_pd(a, _mm512_and_si512(_mm512_add_epi64(k8, sv), m15), b);
+    __m512d hi = _mm512_permutex2var_pd(a, _mm512_and_si512(_mm512_add_epi64(k8, _mm512_add_epi64(sv,
+                                                                            _mm512_set1_epi64(8))), m15), b);
+    __m512 rc = _mm512_permutexvar_ps(_mm512_and_si512(_mm512_add_epi32(k16, _mm512_set1_epi32((int)s)),
+                                                       _mm512_set1_epi32(15)), c);
+    __m256 q = _mm256_add_ps(_mm512_castps512_ps256(rc),
+                             _mm256_castpd_ps(_mm512_extractf64x4_pd(_mm512_castps_pd(rc), 1)));
+    double p[8], t = 0.0;
+    float ql[8], tl = 0.0f;
+    _mm512_storeu_pd(p, _mm512_add_pd(lo, hi));
+    _mm256_storeu_ps(ql, q);
+    for (int k = 0; k < 8; k++) {
+        t += p[k];
+        tl += ql[k];
     }
     return t + tl;
 }
@@ -1423,7 +1447,7 @@ static inline double fa_softmax_sum_f32_span(const float *x, ptrdiff_t n, float 
     FA_EXP_SETUP
     const __m512 m = _mm512_set1_ps(mx), low = fa_shift_floor(mx), c64 = _mm512_set1_ps(64.0f);
     float *out = e_hi ? e_hi : (float *)x;                  /* (x is only read) */
-    const unsigned s = (unsigned)(((uintptr_t)out & 63u) / sizeof(float));
+    const unsigned s = (unsigned)((16 - fa_head_len(out, n)) & 15);     /* the head's first lane */
     const __m512i rot = _mm512_and_si512(_mm512_sub_epi32(_mm512_set_epi32(15, 14, 13, 12, 11, 10, 9, 8, 7, 6, 5,
                                                                            4, 3, 2, 1, 0),
                                                           _mm512_set1_epi32((int)s)), _mm512_set1_epi32(15));
@@ -1464,11 +1488,18 @@ static inline double fa_softmax_sum_f32_span(const float *x, ptrdiff_t n, float 
 /* total = 2^k (D_hi + D_lo), D_hi in [1, 2]: the divisor of the quotients below */
 static inline __m512 fa_divisor_512(double total, __m512 *d_lo, __m512 *k_)
 {
-    int k;
-    double D = __builtin_frexp(total, &k) * 2.0;
+    /* (total is a normal positive double: D from its mantissa, k - 1 its unbiased exponent; frexp was
+     * a library call per row) */
+    uint64_t bits;
+    memcpy(&bits, &total, sizeof bits);
+    const uint64_t mant = bits & 0x000fffffffffffffull, one = 0x3ff0000000000000ull;
+    double D;
+    bits = mant | one;
+    memcpy(&D, &bits, sizeof D);
     float D_hi = (float)D, D_lo = (float)(D - (double)D_hi);
     *d_lo = _mm512_set1_ps(D_lo);
-    *k_ = _mm512_set1_ps((float)(k - 1));
+    memcpy(&bits, &total, sizeof bits);
+    *k_ = _mm512_set1_ps((float)((int)((bits >> 52) & 0x7ff) - 1023));
     return _mm512_set1_ps(D_hi);
 }
 
