@@ -1702,6 +1702,149 @@ static inline void fa_rows_to_cols_f32(const float *xs, ptrdiff_t L, int b, floa
     }
 }
 
+/* softmax and log_softmax of 16 rows of L < FA_HEAD_MIN floats, row r at x + r L (into y, which may be
+ * x), the rows in the 16 lanes: the row path's operations on each lane (fa_row_max_f32_span's maximum,
+ * the terms of fa_softmax_sum_f32_span, which such a row runs without a head, its lane sums in the same
+ * order, fa_lanes_from's total; then fa_divisor_512 and fa_softmax_scale_f32_span's quotients, or the
+ * portable path's log1p and double output formula), so the results are the same bits.  A row costs
+ * the row path ~35 ns of fixed work (its chains of dependent reductions; log_softmax's log1p on top);
+ * here 16 rows share them.  Rows holding NaN or +inf, or only -inf, give NaN. */
+
+/* the rows' values transposed into vs (vs[l 16 + r] = x[r L + l]), their maxima, and the bad rows */
+static inline __mmask16 fa_rows16_load(const float *x, ptrdiff_t L, float *vs, __m512 *m_)
+{
+    for (ptrdiff_t c0 = 0; c0 < L; c0 += 16)
+        fa_cols_to_rows_f32(x + c0, L, 16, (int)(L - c0 < 16 ? L - c0 : 16), vs + c0 * 16);
+    __m512 m = _mm512_set1_ps(-INFINITY);
+    __mmask16 nan = 0;
+    for (ptrdiff_t l = 0; l < L; l++) {
+        __m512 v = _mm512_loadu_ps(vs + l * 16);
+        m = _mm512_max_ps(v, m);
+        nan |= _mm512_cmp_ps_mask(v, v, _CMP_UNORD_Q);
+    }
+    *m_ = m;
+    return nan | _mm512_cmp_ps_mask(_mm512_abs_ps(m), _mm512_set1_ps(INFINITY), _CMP_EQ_OQ);
+}
+
+/* the rows' sums of exp(x - m) (without the maxima's terms, counted in *ties, when ties is given), as
+ * fa_softmax_sum_f32_span returns them, in two vectors of 8 rows; the scaled terms in hs and ls */
+static inline void fa_rows16_sums(const float *vs, ptrdiff_t L, __m512 m, __m512d *tot0, __m512d *tot1,
+                                  float *hs, float *ls, __m512 *ties)
+{
+    FA_EXP_SETUP
+    const __m512 low = _mm512_sub_round_ps(m, _mm512_set1_ps(176.0f), _MM_FROUND_TO_NEG_INF | _MM_FROUND_NO_EXC);
+    __m512d a0[16], a1[16];
+    __m512 b[16], count = _mm512_setzero_ps();
+    for (int r = 0; r < 16; r++) {
+        a0[r] = a1[r] = _mm512_setzero_pd();
+        b[r] = _mm512_setzero_ps();
+    }
+    for (ptrdiff_t l = 0; l < L; l++) {
+        __m512 v = _mm512_loadu_ps(vs + l * 16);
+        fa_f2 z = fa_exp_shifted_512(v, m, low, thi0, thi1, tlo0, tlo1);
+        __mmask16 use = (__mmask16)0xffff;
+        if (ties) {
+            __mmask16 top = _mm512_cmp_ps_mask(v, m, _CMP_EQ_OQ);
+            use = (__mmask16)~top;
+            count = _mm512_mask_add_ps(count, top, count, _mm512_set1_ps(1.0f));
+        }
+        __m512 s64 = _mm512_add_ps(z.scale, _mm512_set1_ps(64.0f));
+        __m512 hi = _mm512_maskz_scalef_ps(use, z.hi, s64), lo = _mm512_maskz_scalef_ps(use, z.lo, s64);
+        if (hs) {
+            _mm512_storeu_ps(hs + l * 16, hi);
+            _mm512_storeu_ps(ls + l * 16, lo);
+        }
+        a0[l & 15] = _mm512_add_pd(a0[l & 15], fa_lo_pd(hi));
+        a1[l & 15] = _mm512_add_pd(a1[l & 15], fa_hi_pd(hi));
+        b[l & 15] = _mm512_add_ps(b[l & 15], lo);
+    }
+    /* fa_lanes_from with s = 0, lane by lane: t = 0 + (A_0 + A_8) + ... + (A_7 + A_15), tl alike in float */
+    __m512d t0 = _mm512_setzero_pd(), t1 = _mm512_setzero_pd();
+    __m512 tl = _mm512_setzero_ps();
+    for (int k = 0; k < 8; k++) {
+        t0 = _mm512_add_pd(t0, _mm512_add_pd(a0[k], a0[k + 8]));
+        t1 = _mm512_add_pd(t1, _mm512_add_pd(a1[k], a1[k + 8]));
+        tl = _mm512_add_ps(tl, _mm512_add_ps(b[k], b[k + 8]));
+    }
+    const __m512d two_m64 = _mm512_set1_pd(0x1p-64);
+    *tot0 = _mm512_mul_pd(_mm512_add_pd(t0, fa_lo_pd(tl)), two_m64);
+    *tot1 = _mm512_mul_pd(_mm512_add_pd(t1, fa_hi_pd(tl)), two_m64);
+    if (ties)
+        *ties = count;
+}
+
+/* the rows transposed back from vs into y, the bad rows NaN */
+static inline void fa_rows16_store(float *vs, ptrdiff_t L, __mmask16 bad, float *y)
+{
+    for (ptrdiff_t l = 0; l < L; l++)
+        _mm512_storeu_ps(vs + l * 16, _mm512_mask_blend_ps(bad, _mm512_loadu_ps(vs + l * 16), _mm512_set1_ps(NAN)));
+    for (ptrdiff_t c0 = 0; c0 < L; c0 += 16)
+        fa_rows_to_cols_f32(vs + c0 * 16, 16, (int)(L - c0 < 16 ? L - c0 : 16), y + c0, L);
+}
+
+static inline void fa_softmax_rows16_f32(const float *x, float *y, ptrdiff_t L)
+{
+    float vs[FA_HEAD_MIN * 16], hs[FA_HEAD_MIN * 16], ls[FA_HEAD_MIN * 16];
+    __m512 m;
+    __m512d t0, t1;
+    __mmask16 bad = fa_rows16_load(x, L, vs, &m);
+    fa_rows16_sums(vs, L, m, &t0, &t1, hs, ls, NULL);
+    /* fa_divisor_512 lane by lane: D from the mantissa, k - 1 the unbiased exponent */
+    const __m512i mant = _mm512_set1_epi64(0x000fffffffffffffll), one = _mm512_set1_epi64(0x3ff0000000000000ll);
+    __m512d D0 = _mm512_castsi512_pd(_mm512_or_si512(_mm512_and_si512(_mm512_castpd_si512(t0), mant), one));
+    __m512d D1 = _mm512_castsi512_pd(_mm512_or_si512(_mm512_and_si512(_mm512_castpd_si512(t1), mant), one));
+    __m256 h0 = _mm512_cvtpd_ps(D0), h1 = _mm512_cvtpd_ps(D1);
+    __m256 l0 = _mm512_cvtpd_ps(_mm512_sub_pd(D0, _mm512_cvtps_pd(h0)));
+    __m256 l1 = _mm512_cvtpd_ps(_mm512_sub_pd(D1, _mm512_cvtps_pd(h1)));
+    __m256i e0 = _mm512_cvtepi64_epi32(_mm512_srli_epi64(_mm512_castpd_si512(t0), 52));
+    __m256i e1 = _mm512_cvtepi64_epi32(_mm512_srli_epi64(_mm512_castpd_si512(t1), 52));
+    const __m512 dh = _mm512_insertf32x8(_mm512_castps256_ps512(h0), h1, 1);
+    const __m512 dl = _mm512_insertf32x8(_mm512_castps256_ps512(l0), l1, 1);
+    const __m512 kk = _mm512_cvtepi32_ps(_mm512_sub_epi32(_mm512_inserti32x8(_mm512_castsi256_si512(e0), e1, 1),
+                                                          _mm512_set1_epi32(1023)));
+    const __m512 minus_k = _mm512_sub_ps(_mm512_set1_ps(-64.0f), kk);
+    for (ptrdiff_t l = 0; l < L; l++) {
+        __m512 q = fa_div_f2_512(_mm512_loadu_ps(hs + l * 16), _mm512_loadu_ps(ls + l * 16), dh, dl);
+        _mm512_storeu_ps(vs + l * 16, _mm512_scalef_ps(q, minus_k));
+    }
+    fa_rows16_store(vs, L, bad, y);
+}
+
+/* log_softmax: t = the sum without the maxima, t + (ties - 1) as a TwoSum (t + err), then per row
+ * lg = log1p(t) (the library's, as the portable path) and lg_lo = err / (1 + t), and
+ * y = (float)((((double)x - m) - lg) + (0 - lg_lo)), all as _softmax_row and _log_softmax_out do */
+static inline void fa_log_softmax_rows16_f32(const float *x, float *y, ptrdiff_t L)
+{
+    float vs[FA_HEAD_MIN * 16];
+    __m512 m, ties;
+    __m512d t0, t1;
+    __mmask16 bad = fa_rows16_load(x, L, vs, &m);
+    fa_rows16_sums(vs, L, m, &t0, &t1, NULL, NULL, &ties);
+    double t[16], tie[16], err[16], lg[16], lg_lo[16];
+    _mm512_storeu_pd(t, t0);
+    _mm512_storeu_pd(t + 8, t1);
+    _mm512_storeu_pd(tie, fa_lo_pd(ties));
+    _mm512_storeu_pd(tie + 8, fa_hi_pd(ties));
+    for (int r = 0; r < 16; r++) {
+        double a = t[r], b2 = tie[r] - 1.0, s = a + b2, bb = s - a;
+        err[r] = (a - (s - bb)) + (b2 - bb);
+        lg[r] = log1p(s);
+        lg_lo[r] = err[r] / (1.0 + s);
+    }
+    const __m512d lg0 = _mm512_loadu_pd(lg), lg1 = _mm512_loadu_pd(lg + 8);
+    const __m512d n0 = _mm512_sub_pd(_mm512_setzero_pd(), _mm512_loadu_pd(lg_lo));
+    const __m512d n1 = _mm512_sub_pd(_mm512_setzero_pd(), _mm512_loadu_pd(lg_lo + 8));
+    const __m512d m0 = fa_lo_pd(m), m1 = fa_hi_pd(m);
+    for (ptrdiff_t l = 0; l < L; l++) {
+        __m512 v = _mm512_loadu_ps(vs + l * 16);
+        __m256 r0 = _mm512_cvtpd_ps(_mm512_add_pd(_mm512_sub_pd(_mm512_sub_pd(fa_lo_pd(v), m0), lg0), n0));
+        __m256 r1 = _mm512_cvtpd_ps(_mm512_add_pd(_mm512_sub_pd(_mm512_sub_pd(fa_hi_pd(v), m1), lg1), n1));
+        _mm512_storeu_ps(vs + l * 16, _mm512_insertf32x8(_mm512_castps256_ps512(r0), r1, 1));
+    }
+    fa_rows16_store(vs, L, bad, y);
+}
+
+
 #undef FA_EXP_SETUP
 #undef FA_SPAN_LOOP
 
@@ -1758,6 +1901,10 @@ static inline void fa_cols_to_rows_f32(const float *x, ptrdiff_t M, ptrdiff_t L,
 { (void)x; (void)M; (void)L; (void)b; (void)xs; }
 static inline void fa_rows_to_cols_f32(const float *xs, ptrdiff_t L, int b, float *out, ptrdiff_t M)
 { (void)xs; (void)L; (void)b; (void)out; (void)M; }
+static inline void fa_softmax_rows16_f32(const float *x, float *y, ptrdiff_t L)
+{ (void)x; (void)y; (void)L; }
+static inline void fa_log_softmax_rows16_f32(const float *x, float *y, ptrdiff_t L)
+{ (void)x; (void)y; (void)L; }
 #endif
 
 #endif
