@@ -23,8 +23,8 @@ from fastact._table import AXIS_FUNCTIONS
 # 8.8 at 16384: a row costs more per element than an elementwise kernel, so threads pay off sooner.
 SERIAL_BELOW = 4096
 # The column kernel (one axis, not the last) takes axes from COL_MIN_LENGTH to where its per-thread
-# scratch, AXIS_COL_BLOCK rows of the axis (two sets for a backward), would exceed COL_SCRATCH_MAX
-# elements; other axes take the transposing path.  Measured (softmax float32, 1e6 elements, 2 threads,
+# scratch, 2 AXIS_COL_BLOCK rows of the axis, would exceed COL_SCRATCH_MAX elements; other axes take the
+# transposing path.  Measured (softmax float32, 1e6 elements, 2 threads,
 # AVX-512): axes of 1000, 64, 32 took 0.45x, 0.56x, 0.44x the transposing path's time, 24 0.8x, 16 1.2x
 # (there the rows' own cost dominates, and the column blocks run short).
 COL_MIN_LENGTH = 24
@@ -120,7 +120,7 @@ def _cols_call(op, arrays, axis, out, user_out, result_dtype, compute_dtype, nt)
         flat = [_core._flat_input(a, compute_dtype, "C", work, user_out) for a in arrays]
         x, grad = (flat[0], flat[0]) if op < _BACKWARD else (flat[1], flat[0])
         kernels = _dispatch.kernels
-        scratch = np.empty(max(nt, 1) * (2 if op >= _BACKWARD else 1) * kernels.AXIS_COL_BLOCK * L, compute_dtype)
+        scratch = np.empty(max(nt, 1) * 2 * kernels.AXIS_COL_BLOCK * L, compute_dtype)
         kernels.axis_cols(op, x, grad, work, P, L, M, scratch, nt)
     if not direct:
         out[...] = work.reshape(shape)

@@ -1702,23 +1702,32 @@ static inline void fa_rows_to_cols_f32(const float *xs, ptrdiff_t L, int b, floa
     }
 }
 
-/* softmax and log_softmax of 16 rows of L < FA_HEAD_MIN floats, row r at x + r L (into y, which may be
- * x), the rows in the 16 lanes: the row path's operations on each lane (fa_row_max_f32_span's maximum,
- * the terms of fa_softmax_sum_f32_span, which such a row runs without a head, its lane sums in the same
- * order, fa_lanes_from's total; then fa_divisor_512 and fa_softmax_scale_f32_span's quotients, or the
- * portable path's log1p and double output formula), so the results are the same bits.  A row costs
- * the row path ~35 ns of fixed work (its chains of dependent reductions; log_softmax's log1p on top);
- * here 16 rows share them.  Rows holding NaN or +inf, or only -inf, give NaN. */
+/* softmax and log_softmax of 16 rows at once, one row per lane: either 16 short rows (L < FA_HEAD_MIN
+ * floats, row r at x + r L), transposed into lanes, or 16 columns of a (P, L, M) array, whose lines
+ * along the axis already are vectors (axis_cols).  Lane by lane they are the row path's operations
+ * (fa_row_max_f32_span's maximum, the terms of fa_softmax_sum_f32_span, its lane sums: term j in sum
+ * j % 16, added in order of j, then fa_lanes_from's chain, which the row path's alignment head does
+ * not change; then fa_divisor_512 and fa_softmax_scale_f32_span's quotients, or the portable path's
+ * log1p and double output formula), so the results are the same bits.  A row costs the row path ~35 ns
+ * of fixed work (its chains of dependent reductions; log_softmax's log1p on top), and a column costs it
+ * two transposing copies; here 16 rows share the chains.  Rows holding NaN or +inf, or only -inf,
+ * give NaN. */
 
-/* the rows' values transposed into vs (vs[l 16 + r] = x[r L + l]), their maxima, and the bad rows */
-static inline __mmask16 fa_rows16_load(const float *x, ptrdiff_t L, float *vs, __m512 *m_)
+/* a block: line l of the 16 rows is the vector at p + l stride, lanes outside `in` unused */
+typedef struct { const float *p; ptrdiff_t stride; __mmask16 in; } fa_lines;
+
+static inline __m512 fa_line(fa_lines a, ptrdiff_t l)
 {
-    for (ptrdiff_t c0 = 0; c0 < L; c0 += 16)
-        fa_cols_to_rows_f32(x + c0, L, 16, (int)(L - c0 < 16 ? L - c0 : 16), vs + c0 * 16);
+    return _mm512_maskz_loadu_ps(a.in, a.p + l * a.stride);
+}
+
+/* the rows' maxima, and the bad rows */
+static inline __mmask16 fa_lines_max(fa_lines a, ptrdiff_t L, __m512 *m_)
+{
     __m512 m = _mm512_set1_ps(-INFINITY);
     __mmask16 nan = 0;
     for (ptrdiff_t l = 0; l < L; l++) {
-        __m512 v = _mm512_loadu_ps(vs + l * 16);
+        __m512 v = fa_line(a, l);
         m = _mm512_max_ps(v, m);
         nan |= _mm512_cmp_ps_mask(v, v, _CMP_UNORD_Q);
     }
@@ -1727,9 +1736,10 @@ static inline __mmask16 fa_rows16_load(const float *x, ptrdiff_t L, float *vs, _
 }
 
 /* the rows' sums of exp(x - m) (without the maxima's terms, counted in *ties, when ties is given), as
- * fa_softmax_sum_f32_span returns them, in two vectors of 8 rows; the scaled terms in hs and ls */
-static inline void fa_rows16_sums(const float *vs, ptrdiff_t L, __m512 m, __m512d *tot0, __m512d *tot1,
-                                  float *hs, float *ls, __m512 *ties)
+ * fa_softmax_sum_f32_span returns them, in two vectors of 8 rows; the scaled terms in hs and ls (16
+ * per line) when given */
+static inline void fa_lines_sums(fa_lines a, ptrdiff_t L, __m512 m, __m512d *tot0, __m512d *tot1, float *hs,
+                                 float *ls, __m512 *ties)
 {
     FA_EXP_SETUP
     const __m512 low = _mm512_sub_round_ps(m, _mm512_set1_ps(176.0f), _MM_FROUND_TO_NEG_INF | _MM_FROUND_NO_EXC);
@@ -1740,7 +1750,7 @@ static inline void fa_rows16_sums(const float *vs, ptrdiff_t L, __m512 m, __m512
         b[r] = _mm512_setzero_ps();
     }
     for (ptrdiff_t l = 0; l < L; l++) {
-        __m512 v = _mm512_loadu_ps(vs + l * 16);
+        __m512 v = fa_line(a, l);
         fa_f2 z = fa_exp_shifted_512(v, m, low, thi0, thi1, tlo0, tlo1);
         __mmask16 use = (__mmask16)0xffff;
         if (ties) {
@@ -1758,7 +1768,7 @@ static inline void fa_rows16_sums(const float *vs, ptrdiff_t L, __m512 m, __m512
         a1[l & 15] = _mm512_add_pd(a1[l & 15], fa_hi_pd(hi));
         b[l & 15] = _mm512_add_ps(b[l & 15], lo);
     }
-    /* fa_lanes_from with s = 0, lane by lane: t = 0 + (A_0 + A_8) + ... + (A_7 + A_15), tl alike in float */
+    /* fa_lanes_from lane by lane: t = 0 + (A_0 + A_8) + ... + (A_7 + A_15), tl alike in float */
     __m512d t0 = _mm512_setzero_pd(), t1 = _mm512_setzero_pd();
     __m512 tl = _mm512_setzero_ps();
     for (int k = 0; k < 8; k++) {
@@ -1773,22 +1783,14 @@ static inline void fa_rows16_sums(const float *vs, ptrdiff_t L, __m512 m, __m512
         *ties = count;
 }
 
-/* the rows transposed back from vs into y, the bad rows NaN */
-static inline void fa_rows16_store(float *vs, ptrdiff_t L, __mmask16 bad, float *y)
+/* softmax of the lines into y (line l at y + l y_stride, lanes in a.in), from the scratch hs, ls (16 L
+ * floats each) */
+static inline void fa_lines_softmax(fa_lines a, ptrdiff_t L, float *y, ptrdiff_t y_stride, float *hs, float *ls)
 {
-    for (ptrdiff_t l = 0; l < L; l++)
-        _mm512_storeu_ps(vs + l * 16, _mm512_mask_blend_ps(bad, _mm512_loadu_ps(vs + l * 16), _mm512_set1_ps(NAN)));
-    for (ptrdiff_t c0 = 0; c0 < L; c0 += 16)
-        fa_rows_to_cols_f32(vs + c0 * 16, 16, (int)(L - c0 < 16 ? L - c0 : 16), y + c0, L);
-}
-
-static inline void fa_softmax_rows16_f32(const float *x, float *y, ptrdiff_t L)
-{
-    float vs[FA_HEAD_MIN * 16], hs[FA_HEAD_MIN * 16], ls[FA_HEAD_MIN * 16];
     __m512 m;
     __m512d t0, t1;
-    __mmask16 bad = fa_rows16_load(x, L, vs, &m);
-    fa_rows16_sums(vs, L, m, &t0, &t1, hs, ls, NULL);
+    __mmask16 bad = fa_lines_max(a, L, &m);
+    fa_lines_sums(a, L, m, &t0, &t1, hs, ls, NULL);
     /* fa_divisor_512 lane by lane: D from the mantissa, k - 1 the unbiased exponent */
     const __m512i mant = _mm512_set1_epi64(0x000fffffffffffffll), one = _mm512_set1_epi64(0x3ff0000000000000ll);
     __m512d D0 = _mm512_castsi512_pd(_mm512_or_si512(_mm512_and_si512(_mm512_castpd_si512(t0), mant), one));
@@ -1805,43 +1807,68 @@ static inline void fa_softmax_rows16_f32(const float *x, float *y, ptrdiff_t L)
     const __m512 minus_k = _mm512_sub_ps(_mm512_set1_ps(-64.0f), kk);
     for (ptrdiff_t l = 0; l < L; l++) {
         __m512 q = fa_div_f2_512(_mm512_loadu_ps(hs + l * 16), _mm512_loadu_ps(ls + l * 16), dh, dl);
-        _mm512_storeu_ps(vs + l * 16, _mm512_scalef_ps(q, minus_k));
+        q = _mm512_mask_blend_ps(bad, _mm512_scalef_ps(q, minus_k), _mm512_set1_ps(NAN));
+        _mm512_mask_storeu_ps(y + l * y_stride, a.in, q);
     }
-    fa_rows16_store(vs, L, bad, y);
 }
 
 /* log_softmax: t = the sum without the maxima, t + (ties - 1) as a TwoSum (t + err), then per row
  * lg = log1p(t) (the library's, as the portable path) and lg_lo = err / (1 + t), and
  * y = (float)((((double)x - m) - lg) + (0 - lg_lo)), all as _softmax_row and _log_softmax_out do */
-static inline void fa_log_softmax_rows16_f32(const float *x, float *y, ptrdiff_t L)
+static inline void fa_lines_log_softmax(fa_lines a, ptrdiff_t L, float *y, ptrdiff_t y_stride)
 {
-    float vs[FA_HEAD_MIN * 16];
     __m512 m, ties;
     __m512d t0, t1;
-    __mmask16 bad = fa_rows16_load(x, L, vs, &m);
-    fa_rows16_sums(vs, L, m, &t0, &t1, NULL, NULL, &ties);
-    double t[16], tie[16], err[16], lg[16], lg_lo[16];
+    __mmask16 bad = fa_lines_max(a, L, &m);
+    fa_lines_sums(a, L, m, &t0, &t1, NULL, NULL, &ties);
+    double t[16], tie[16], lg[16], lg_lo[16];
     _mm512_storeu_pd(t, t0);
     _mm512_storeu_pd(t + 8, t1);
     _mm512_storeu_pd(tie, fa_lo_pd(ties));
     _mm512_storeu_pd(tie + 8, fa_hi_pd(ties));
     for (int r = 0; r < 16; r++) {
-        double a = t[r], b2 = tie[r] - 1.0, s = a + b2, bb = s - a;
-        err[r] = (a - (s - bb)) + (b2 - bb);
-        lg[r] = log1p(s);
-        lg_lo[r] = err[r] / (1.0 + s);
+        double u = t[r], w = tie[r] - 1.0, s = u + w, bb = s - u;
+        double err = (u - (s - bb)) + (w - bb);
+        lg[r] = (a.in >> r & 1) ? log1p(s) : 0.0;
+        lg_lo[r] = err / (1.0 + s);
     }
     const __m512d lg0 = _mm512_loadu_pd(lg), lg1 = _mm512_loadu_pd(lg + 8);
     const __m512d n0 = _mm512_sub_pd(_mm512_setzero_pd(), _mm512_loadu_pd(lg_lo));
     const __m512d n1 = _mm512_sub_pd(_mm512_setzero_pd(), _mm512_loadu_pd(lg_lo + 8));
     const __m512d m0 = fa_lo_pd(m), m1 = fa_hi_pd(m);
     for (ptrdiff_t l = 0; l < L; l++) {
-        __m512 v = _mm512_loadu_ps(vs + l * 16);
+        __m512 v = fa_line(a, l);
         __m256 r0 = _mm512_cvtpd_ps(_mm512_add_pd(_mm512_sub_pd(_mm512_sub_pd(fa_lo_pd(v), m0), lg0), n0));
         __m256 r1 = _mm512_cvtpd_ps(_mm512_add_pd(_mm512_sub_pd(_mm512_sub_pd(fa_hi_pd(v), m1), lg1), n1));
-        _mm512_storeu_ps(vs + l * 16, _mm512_insertf32x8(_mm512_castps256_ps512(r0), r1, 1));
+        __m512 q = _mm512_insertf32x8(_mm512_castps256_ps512(r0), r1, 1);
+        _mm512_mask_storeu_ps(y + l * y_stride, a.in, _mm512_mask_blend_ps(bad, q, _mm512_set1_ps(NAN)));
     }
-    fa_rows16_store(vs, L, bad, y);
+}
+
+/* the short rows: transposed into lanes, computed, transposed back (y may be x) */
+static inline void fa_rows16_f32(const float *x, float *y, ptrdiff_t L, int log_form)
+{
+    float vs[FA_HEAD_MIN * 16], hs[FA_HEAD_MIN * 16], ls[FA_HEAD_MIN * 16];
+    for (ptrdiff_t c0 = 0; c0 < L; c0 += 16)         /* vs[l 16 + r] = x[r L + l] */
+        fa_cols_to_rows_f32(x + c0, L, 16, (int)(L - c0 < 16 ? L - c0 : 16), vs + c0 * 16);
+    fa_lines a = {vs, 16, (__mmask16)0xffff};
+    if (log_form)
+        fa_lines_log_softmax(a, L, vs, 16);
+    else
+        fa_lines_softmax(a, L, vs, 16, hs, ls);
+    for (ptrdiff_t c0 = 0; c0 < L; c0 += 16)
+        fa_rows_to_cols_f32(vs + c0 * 16, 16, (int)(L - c0 < 16 ? L - c0 : 16), y + c0, L);
+}
+
+/* b <= 16 columns of a (P, L, M) array: line l at x + l M (out alike; out may be x), scratch 32 L floats */
+static inline void fa_cols16_f32(const float *x, float *out, ptrdiff_t L, ptrdiff_t M, int b, int log_form,
+                                 float *scratch)
+{
+    fa_lines a = {x, M, fa_lanes_left(b)};
+    if (log_form)
+        fa_lines_log_softmax(a, L, out, M);
+    else
+        fa_lines_softmax(a, L, out, M, scratch, scratch + 16 * L);
 }
 
 
@@ -1901,10 +1928,11 @@ static inline void fa_cols_to_rows_f32(const float *x, ptrdiff_t M, ptrdiff_t L,
 { (void)x; (void)M; (void)L; (void)b; (void)xs; }
 static inline void fa_rows_to_cols_f32(const float *xs, ptrdiff_t L, int b, float *out, ptrdiff_t M)
 { (void)xs; (void)L; (void)b; (void)out; (void)M; }
-static inline void fa_softmax_rows16_f32(const float *x, float *y, ptrdiff_t L)
-{ (void)x; (void)y; (void)L; }
-static inline void fa_log_softmax_rows16_f32(const float *x, float *y, ptrdiff_t L)
-{ (void)x; (void)y; (void)L; }
+static inline void fa_rows16_f32(const float *x, float *y, ptrdiff_t L, int log_form)
+{ (void)x; (void)y; (void)L; (void)log_form; }
+static inline void fa_cols16_f32(const float *x, float *out, ptrdiff_t L, ptrdiff_t M, int b, int log_form,
+                                 float *scratch)
+{ (void)x; (void)out; (void)L; (void)M; (void)b; (void)log_form; (void)scratch; }
 #endif
 
 #endif
