@@ -1702,8 +1702,8 @@ static inline void fa_rows_to_cols_f32(const float *xs, ptrdiff_t L, int b, floa
     }
 }
 
-/* log1p(t) for t >= 0 (or NaN), eight lanes in double, within 2^-51 of itself (every 8th of 16M random
- * t from 2^-60 to 2^20 against log1pl): 1 + t = u + e exactly (Fast2Sum), u = f 2^k with f in [0.75, 1.5)
+/* log1p(t) for t >= 0 (or NaN), eight lanes in double, within 2^-51 of itself (16M random t from 2^-60
+ * to 2^20 against log1pl): 1 + t = u + e exactly (Fast2Sum), u = f 2^k with f in [0.75, 1.5)
  * (vgetmantpd), log(f) = 2 atanh(s), s = (f - 1)/(f + 1), |s| <= 0.2, ten terms of the odd series, and
  * e/u added.  log_softmax's rows at the AVX-512 level take their log1p(t) from here, one row (fa_log1p_1)
  * or sixteen at a time: libm's log1p per row was a third of the time on rows of 16. */
@@ -1740,10 +1740,10 @@ static inline double fa_log1p_1(double t)
  * (fa_row_max_f32_span's maximum, the terms of fa_softmax_sum_f32_span, its lane sums: term j in sum
  * j % 16, added in order of j, then fa_lanes_from's chain, which the row path's alignment head does
  * not change; then fa_divisor_512 and fa_softmax_scale_f32_span's quotients, or fa_log1p_pd and the
- * portable path's double output formula), so the results are the same bits.  A row costs the row path ~35 ns
- * of fixed work (its chains of dependent reductions; log_softmax's log1p on top), and a column costs it
- * two transposing copies; here 16 rows share the chains.  Rows holding NaN or +inf, or only -inf,
- * give NaN. */
+ * portable path's double output formula), so the results are the same bits.  A row costs the row path
+ * ~35 ns of fixed work (its chains of dependent reductions; log_softmax's log1p on top), and a column
+ * costs it two transposing copies; here 16 rows share the chains.  Rows holding NaN or +inf, or only
+ * -inf, give NaN. */
 
 /* a block: line l of the 16 rows is the vector at p + l stride, lanes outside `in` unused */
 typedef struct { const float *p; ptrdiff_t stride; __mmask16 in; } fa_lines;
