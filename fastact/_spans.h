@@ -1734,8 +1734,8 @@ static inline double fa_log1p_1(double t)
     return _mm512_cvtsd_f64(fa_log1p_pd(_mm512_set1_pd(t)));
 }
 
-/* softmax and log_softmax of 16 rows at once, one row per lane: either 16 short rows (L < FA_HEAD_MIN
- * floats, row r at x + r L), transposed into lanes, or 16 columns of a (P, L, M) array, whose lines
+/* softmax and log_softmax of 16 rows at once, one row per lane: either 16 short rows (row r at x + r L),
+ * transposed into lanes, or 16 columns of a (P, L, M) array, whose lines
  * along the axis already are vectors (axis_cols).  Lane by lane they are the row path's operations
  * (fa_row_max_f32_span's maximum, the terms of fa_softmax_sum_f32_span, its lane sums: term j in sum
  * j % 16, added in order of j, then fa_lanes_from's chain, which the row path's alignment head does
@@ -1874,10 +1874,12 @@ static inline void fa_lines_log_softmax(fa_lines a, ptrdiff_t L, float *y, ptrdi
     }
 }
 
-/* the short rows: transposed into lanes, computed, transposed back (y may be x) */
+/* the short rows (L <= FA_ROWS16_MAX): transposed into lanes, computed, transposed back (y may be x) */
+#define FA_ROWS16_MAX 128
+
 static inline void fa_rows16_f32(const float *x, float *y, ptrdiff_t L, int log_form)
 {
-    float vs[FA_HEAD_MIN * 16], hs[FA_HEAD_MIN * 16], ls[FA_HEAD_MIN * 16];
+    float vs[FA_ROWS16_MAX * 16], hs[FA_ROWS16_MAX * 16], ls[FA_ROWS16_MAX * 16];
     for (ptrdiff_t c0 = 0; c0 < L; c0 += 16)         /* vs[l 16 + r] = x[r L + l] */
         fa_cols_to_rows_f32(x + c0, L, 16, (int)(L - c0 < 16 ? L - c0 : 16), vs + c0 * 16);
     fa_lines a = {vs, 16, (__mmask16)0xffff};

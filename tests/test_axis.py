@@ -299,12 +299,12 @@ def test_one_inner_axis_gives_the_rows_results(name, dtype, simd_level, monkeypa
 
 @pytest.mark.parametrize("name", ["softmax", "log_softmax"])
 def test_short_rows_sixteen_at_a_time_give_the_rows_results(name, simd_level):
-    # float32 softmax and log_softmax rows shorter than 64 go sixteen at a time at the AVX-512 level,
-    # one per lane (fa_softmax_rows16_f32): each value must be the one the row alone gives, special rows
-    # and ties included
+    # float32 softmax rows shorter than 64, and log_softmax rows shorter than 128, go sixteen at a time
+    # at the AVX-512 level, one per lane (fa_rows16_f32): each value must be the one the row alone
+    # gives, special rows and ties included
     f = getattr(fastact, name)
     rng = np.random.default_rng(9)
-    for L in list(range(1, 20)) + [31, 32, 33, 47, 63, 64]:
+    for L in list(range(1, 20)) + [31, 32, 33, 47, 63, 64, 100, 127, 128]:
         for rows in (16, 17, 40):
             x = (rng.standard_normal((rows, L)) * rng.choice([0.1, 3, 30, 300])).astype(np.float32)
             if L > 2:
