@@ -88,13 +88,16 @@ def _rows_call(name, op, inputs, axis, out, n_threads):
     if user_out:
         _core._check_out(out, shape, result_dtype)
     kernels = _dispatch.kernels
-    if len(axes) == 1 and axes != last and (
-            COL_MIN_LENGTH <= shape[axes[0]] and 2 * kernels.AXIS_COL_BLOCK * shape[axes[0]] <= COL_SCRATCH_MAX):
-        return _cols_call(op, arrays, axes[0], out, user_out, result_dtype, compute_dtype, nt)
-    moved = [a if axes == last else np.moveaxis(a, axes, last) for a in arrays]
-    moved_shape = moved[0].shape
-    L = math.prod(moved_shape[ndim - len(axes):])
-    direct = (axes == last and result_dtype == compute_dtype
+    # one axis other than the last, of a length the column kernel takes: the arrays as they are, C-ordered,
+    # as (P, L, M); otherwise the axes moved last
+    cols = len(axes) == 1 and axes != last and (
+        COL_MIN_LENGTH <= shape[axes[0]] and 2 * kernels.AXIS_COL_BLOCK * shape[axes[0]] <= COL_SCRATCH_MAX)
+    if cols:
+        moved, L = arrays, shape[axes[0]]
+    else:
+        moved = [a if axes == last else np.moveaxis(a, axes, last) for a in arrays]
+        L = math.prod(moved[0].shape[ndim - len(axes):])
+    direct = ((cols or axes == last) and result_dtype == compute_dtype
               and (out is None or (out.flags.c_contiguous and out.flags.aligned)))
     if out is None:
         out = np.empty(shape, result_dtype)
@@ -102,28 +105,14 @@ def _rows_call(name, op, inputs, axis, out, n_threads):
     if work.size:
         flat = [_core._flat_input(a, compute_dtype, "C", work, user_out) for a in moved]
         x, grad = (flat[0], flat[0]) if op < _BACKWARD else (flat[1], flat[0])
-        _dispatch.kernels.axis_rows(op, x, grad, work, work.size // L, L, nt)
+        if cols:
+            P, M = math.prod(shape[:axes[0]]), math.prod(shape[axes[0] + 1:])
+            scratch = np.empty(max(nt, 1) * 2 * kernels.AXIS_COL_BLOCK * L, compute_dtype)
+            kernels.axis_cols(op, x, grad, work, P, L, M, scratch, nt)
+        else:
+            kernels.axis_rows(op, x, grad, work, work.size // L, L, nt)
     if not direct:
-        out[...] = np.moveaxis(work.reshape(moved_shape), last, axes)
-    return out
-
-
-def _cols_call(op, arrays, axis, out, user_out, result_dtype, compute_dtype, nt):
-    """_rows_call along one axis that is not the last: the arrays, C-ordered, as (P, L, M)."""
-    shape = arrays[0].shape
-    P, L, M = math.prod(shape[:axis]), shape[axis], math.prod(shape[axis + 1:])
-    if out is None:
-        out = np.empty(shape, result_dtype)
-    direct = out.dtype == compute_dtype and out.flags.c_contiguous and out.flags.aligned
-    work = out.reshape(-1) if direct else np.empty(out.size, compute_dtype)
-    if work.size:
-        flat = [_core._flat_input(a, compute_dtype, "C", work, user_out) for a in arrays]
-        x, grad = (flat[0], flat[0]) if op < _BACKWARD else (flat[1], flat[0])
-        kernels = _dispatch.kernels
-        scratch = np.empty(max(nt, 1) * 2 * kernels.AXIS_COL_BLOCK * L, compute_dtype)
-        kernels.axis_cols(op, x, grad, work, P, L, M, scratch, nt)
-    if not direct:
-        out[...] = work.reshape(shape)
+        out[...] = work.reshape(shape) if cols else np.moveaxis(work.reshape(moved[0].shape), last, axes)
     return out
 
 

@@ -39,7 +39,6 @@
 
 #include <stddef.h>
 #include <stdint.h>
-#include <string.h>
 #include <math.h>
 
 #if defined(__AVX512F__)
@@ -1342,6 +1341,23 @@ static inline fa_f2 fa_exp_shifted_512(__m512 x, __m512 m, __m512 low, __m512 th
     return z;
 }
 
+/* The terms of a block of 16 (one row's, or one term of 16 rows), 2^64 exp(v - m) as hi + lo (the
+ * factor keeps a low part near FLT_MIN normal): zero outside `use` and, with ties, where v == m (those
+ * lanes added to *top).  The row sum and the sixteen-row sums both take their terms from here. */
+static inline __m512 fa_softmax_term_512(__m512 v, __m512 m, __m512 low, __mmask16 use, const int ties,
+                                         __mmask16 *top, __m512 *lo, __m512 thi0, __m512 thi1, __m512 tlo0,
+                                         __m512 tlo1)
+{
+    fa_f2 z = fa_exp_shifted_512(v, m, low, thi0, thi1, tlo0, tlo1);
+    if (ties) {
+        *top = use & _mm512_cmp_ps_mask(v, m, _CMP_EQ_OQ);
+        use &= (__mmask16)~*top;
+    }
+    __m512 s64 = _mm512_add_ps(z.scale, _mm512_set1_ps(64.0f));
+    *lo = _mm512_maskz_scalef_ps(use, z.lo, s64);
+    return _mm512_maskz_scalef_ps(use, z.hi, s64);
+}
+
 /* The largest value of x[0:n] (NaN ignored) and *bad = the row holds NaN or +inf, or only -inf (or
  * nothing): fa_row_max_f32 with vmaxps (which returns its second operand where the first is NaN) and a
  * NaN mask, three times faster than the portable integer-key version. */
@@ -1445,7 +1461,7 @@ static inline double fa_softmax_sum_f32_span(const float *x, ptrdiff_t n, float 
                                              float *e_lo, ptrdiff_t ahead)
 {
     FA_EXP_SETUP
-    const __m512 m = _mm512_set1_ps(mx), low = fa_shift_floor(mx), c64 = _mm512_set1_ps(64.0f);
+    const __m512 m = _mm512_set1_ps(mx), low = fa_shift_floor(mx);
     float *out = e_hi ? e_hi : (float *)x;                  /* (x is only read) */
     const unsigned s = (unsigned)((16 - fa_head_len(out, n)) & 15);     /* the head's first lane */
     const __m512i rot = _mm512_and_si512(_mm512_sub_epi32(_mm512_set_epi32(15, 14, 13, 12, 11, 10, 9, 8, 7, 6, 5,
@@ -1455,19 +1471,13 @@ static inline double fa_softmax_sum_f32_span(const float *x, ptrdiff_t n, float 
     __m512 sl = _mm512_setzero_ps();
     long long count = 0;
     FA_SPAN_LOOP({
-        __mmask16 use = m_;
+        __mmask16 top = 0;
+        __m512 lo;
         if (ahead)
             fa_prefetch(x, j + ahead);
-        __m512 v = _mm512_maskz_loadu_ps(m_, x + j);
-        fa_f2 z = fa_exp_shifted_512(v, m, low, thi0, thi1, tlo0, tlo1);
-        if (ties) {
-            __mmask16 top = m_ & _mm512_cmp_ps_mask(v, m, _CMP_EQ_OQ);
-            use &= (__mmask16)~top;
-            count += __builtin_popcount((unsigned)top);
-        }
-        __m512 s64 = _mm512_add_ps(z.scale, c64);
-        __m512 hi = _mm512_maskz_scalef_ps(use, z.hi, s64);
-        __m512 lo = _mm512_maskz_scalef_ps(use, z.lo, s64);
+        __m512 hi = fa_softmax_term_512(_mm512_maskz_loadu_ps(m_, x + j), m, low, m_, ties != NULL, &top, &lo,
+                                        thi0, thi1, tlo0, tlo1);
+        count += __builtin_popcount((unsigned)top);
         if (e_hi) {
             _mm512_mask_storeu_ps(e_hi + j, m_, hi);
             _mm512_mask_storeu_ps(e_lo + j, m_, lo);
@@ -1485,22 +1495,30 @@ static inline double fa_softmax_sum_f32_span(const float *x, ptrdiff_t n, float 
     return fa_lanes_from(s0, s1, sl, s) * 0x1p-64;
 }
 
-/* total = 2^k (D_hi + D_lo), D_hi in [1, 2]: the divisor of the quotients below */
+/* The divisors of the quotients below, for 16 rows' totals (normal positive doubles, in two vectors of
+ * eight): total = 2^e (D_hi + D_lo) with D in [1, 2), D and e (into *k_) from the bits (frexp was a
+ * library call per row).  One row's (fa_divisor_512) is the same code on a broadcast total, so the
+ * sixteen-row kernels' quotients are the row path's bits. */
+static inline __m512 fa_divisor16_512(__m512d t0, __m512d t1, __m512 *d_lo, __m512 *k_)
+{
+    const __m512i mant = _mm512_set1_epi64(0x000fffffffffffffll), one = _mm512_set1_epi64(0x3ff0000000000000ll);
+    __m512d D0 = _mm512_castsi512_pd(_mm512_or_si512(_mm512_and_si512(_mm512_castpd_si512(t0), mant), one));
+    __m512d D1 = _mm512_castsi512_pd(_mm512_or_si512(_mm512_and_si512(_mm512_castpd_si512(t1), mant), one));
+    __m256 h0 = _mm512_cvtpd_ps(D0), h1 = _mm512_cvtpd_ps(D1);
+    __m256 l0 = _mm512_cvtpd_ps(_mm512_sub_pd(D0, _mm512_cvtps_pd(h0)));
+    __m256 l1 = _mm512_cvtpd_ps(_mm512_sub_pd(D1, _mm512_cvtps_pd(h1)));
+    __m256i e0 = _mm512_cvtepi64_epi32(_mm512_srli_epi64(_mm512_castpd_si512(t0), 52));
+    __m256i e1 = _mm512_cvtepi64_epi32(_mm512_srli_epi64(_mm512_castpd_si512(t1), 52));
+    *d_lo = _mm512_insertf32x8(_mm512_castps256_ps512(l0), l1, 1);
+    *k_ = _mm512_cvtepi32_ps(_mm512_sub_epi32(_mm512_inserti32x8(_mm512_castsi256_si512(e0), e1, 1),
+                                              _mm512_set1_epi32(1023)));
+    return _mm512_insertf32x8(_mm512_castps256_ps512(h0), h1, 1);
+}
+
 static inline __m512 fa_divisor_512(double total, __m512 *d_lo, __m512 *k_)
 {
-    /* (total is a normal positive double: D from its mantissa, k - 1 its unbiased exponent; frexp was
-     * a library call per row) */
-    uint64_t bits;
-    memcpy(&bits, &total, sizeof bits);
-    const uint64_t mant = bits & 0x000fffffffffffffull, one = 0x3ff0000000000000ull;
-    double D;
-    bits = mant | one;
-    memcpy(&D, &bits, sizeof D);
-    float D_hi = (float)D, D_lo = (float)(D - (double)D_hi);
-    *d_lo = _mm512_set1_ps(D_lo);
-    memcpy(&bits, &total, sizeof bits);
-    *k_ = _mm512_set1_ps((float)((int)((bits >> 52) & 0x7ff) - 1023));
-    return _mm512_set1_ps(D_hi);
+    const __m512d t = _mm512_set1_pd(total);
+    return fa_divisor16_512(t, t, d_lo, k_);
 }
 
 /* y = exp(x - m) / total for x[0:n] (total >= 1, the row's sum), each rounded once from ~2^-28. */
@@ -1782,16 +1800,10 @@ static inline void fa_lines_sums(fa_lines a, ptrdiff_t L, __m512 m, __m512d *tot
         b[r] = _mm512_setzero_ps();
     }
     for (ptrdiff_t l = 0; l < L; l++) {
-        __m512 v = fa_line(a, l);
-        fa_f2 z = fa_exp_shifted_512(v, m, low, thi0, thi1, tlo0, tlo1);
-        __mmask16 use = (__mmask16)0xffff;
-        if (ties) {
-            __mmask16 top = _mm512_cmp_ps_mask(v, m, _CMP_EQ_OQ);
-            use = (__mmask16)~top;
-            count = _mm512_mask_add_ps(count, top, count, _mm512_set1_ps(1.0f));
-        }
-        __m512 s64 = _mm512_add_ps(z.scale, _mm512_set1_ps(64.0f));
-        __m512 hi = _mm512_maskz_scalef_ps(use, z.hi, s64), lo = _mm512_maskz_scalef_ps(use, z.lo, s64);
+        __mmask16 top = 0;
+        __m512 lo, hi = fa_softmax_term_512(fa_line(a, l), m, low, (__mmask16)0xffff, ties != NULL, &top, &lo,
+                                            thi0, thi1, tlo0, tlo1);
+        count = _mm512_mask_add_ps(count, top, count, _mm512_set1_ps(1.0f));
         if (hs) {
             _mm512_storeu_ps(hs + l * 16, hi);
             _mm512_storeu_ps(ls + l * 16, lo);
@@ -1823,19 +1835,7 @@ static inline void fa_lines_softmax(fa_lines a, ptrdiff_t L, float *y, ptrdiff_t
     __m512d t0, t1;
     __mmask16 bad = fa_lines_max(a, L, &m);
     fa_lines_sums(a, L, m, &t0, &t1, hs, ls, NULL);
-    /* fa_divisor_512 lane by lane: D from the mantissa, k - 1 the unbiased exponent */
-    const __m512i mant = _mm512_set1_epi64(0x000fffffffffffffll), one = _mm512_set1_epi64(0x3ff0000000000000ll);
-    __m512d D0 = _mm512_castsi512_pd(_mm512_or_si512(_mm512_and_si512(_mm512_castpd_si512(t0), mant), one));
-    __m512d D1 = _mm512_castsi512_pd(_mm512_or_si512(_mm512_and_si512(_mm512_castpd_si512(t1), mant), one));
-    __m256 h0 = _mm512_cvtpd_ps(D0), h1 = _mm512_cvtpd_ps(D1);
-    __m256 l0 = _mm512_cvtpd_ps(_mm512_sub_pd(D0, _mm512_cvtps_pd(h0)));
-    __m256 l1 = _mm512_cvtpd_ps(_mm512_sub_pd(D1, _mm512_cvtps_pd(h1)));
-    __m256i e0 = _mm512_cvtepi64_epi32(_mm512_srli_epi64(_mm512_castpd_si512(t0), 52));
-    __m256i e1 = _mm512_cvtepi64_epi32(_mm512_srli_epi64(_mm512_castpd_si512(t1), 52));
-    const __m512 dh = _mm512_insertf32x8(_mm512_castps256_ps512(h0), h1, 1);
-    const __m512 dl = _mm512_insertf32x8(_mm512_castps256_ps512(l0), l1, 1);
-    const __m512 kk = _mm512_cvtepi32_ps(_mm512_sub_epi32(_mm512_inserti32x8(_mm512_castsi256_si512(e0), e1, 1),
-                                                          _mm512_set1_epi32(1023)));
+    __m512 dl, kk, dh = fa_divisor16_512(t0, t1, &dl, &kk);
     const __m512 minus_k = _mm512_sub_ps(_mm512_set1_ps(-64.0f), kk);
     for (ptrdiff_t l = 0; l < L; l++) {
         __m512 q = fa_div_f2_512(_mm512_loadu_ps(hs + l * 16), _mm512_loadu_ps(ls + l * 16), dh, dl);
