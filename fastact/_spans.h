@@ -198,17 +198,26 @@ static inline fa_f2 fa_exp_f2_512(__m512 a, __m512 thi0, __m512 thi1, __m512 tlo
     return z;
 }
 
-/* d_hi + d_lo = 1 + z for z = exp(a) from fa_exp_f2_512 (a <= 0, so z <= 1): with s = 2^floor(scale),
- * 1 + hi s is rounded to d_hi and its rounding error recovered exactly by one FMA (1 - d_hi is exact,
- * d_hi in [1, 2]); lo s is added to the low part.  Below z = 2^-100 the scale is held at -100: 1 + z
- * is 1 to 2^-100 either way, and s never becomes subnormal (a microcode assist per use). */
-static inline __m512 fa_one_plus_512(fa_f2 z, __m512 *d_lo)
+/* d_hi + d_lo = 1 + z for z = 2^floor(scale) (th + t) from fa_exp_parts_512 (a <= 0, so z <= 1), zh =
+ * th + t rounded: with s = 2^floor(scale), 1 + zh s is rounded to d_hi; th s + (1 - d_hi) is exact (1 -
+ * d_hi is, d_hi in [1, 2], and the sum lies within |t s| + ulp(d_hi)/2 of 0 on th s's grid), and t s
+ * is added to it.  With `wide`, below z = 2^-100 the scale is held at -100: 1 + z is 1 to 2^-100 either
+ * way, and s never becomes subnormal (a microcode assist per use); without it the caller keeps a above
+ * -64 (s >= 2^-93).  t need not be renormalised: its s t is part of the low part anyway. */
+static inline __m512 fa_one_plus_parts_512(__m512 th, __m512 t, __m512 zh, __m512 scale, const int wide,
+                                           __m512 *d_lo)
 {
     const __m512 one = _mm512_set1_ps(1.0f);
-    __m512 s = _mm512_scalef_ps(one, _mm512_max_ps(z.scale, _mm512_set1_ps(-100.0f)));
-    __m512 d_hi = _mm512_fmadd_ps(z.hi, s, one);
-    *d_lo = _mm512_fmadd_ps(z.lo, s, _mm512_fmadd_ps(z.hi, s, _mm512_sub_ps(one, d_hi)));
+    __m512 s = _mm512_scalef_ps(one, wide ? _mm512_max_ps(scale, _mm512_set1_ps(-100.0f)) : scale);
+    __m512 d_hi = _mm512_fmadd_ps(zh, s, one);
+    *d_lo = _mm512_fmadd_ps(t, s, _mm512_fmadd_ps(th, s, _mm512_sub_ps(one, d_hi)));
     return d_hi;
+}
+
+/* the same for z from fa_exp_f2_512 */
+static inline __m512 fa_one_plus_512(fa_f2 z, __m512 *d_lo)
+{
+    return fa_one_plus_parts_512(z.hi, z.lo, z.hi, z.scale, 1, d_lo);
 }
 
 /* (n_hi + n_lo) / (d_hi + d_lo), rounded once; d_hi in [1, 2], |d_lo| <= ulp(d_hi). */
@@ -234,20 +243,30 @@ static inline __m512 fa_two_sum_512(__m512 a, __m512 b, __m512 *lo)
     return hi;
 }
 
-FA_KERNEL __m512 fa_sigmoid_512(__m512 x, __m512 thi0, __m512 thi1, __m512 tlo0, __m512 tlo1)
+/* q 2^floor(sc) as vscalefps gives it, but with the results below FLT_MIN rounded to their subnormal
+ * grid by an integer conversion instead (the same rounding, to nearest even, of the same exact q
+ * 2^(sc + 149)): vscalefps takes a microcode assist for each subnormal result, which made gelu's tanh
+ * form 0.82 instead of 0.64 ns per element on normal(0, 4) data (where 6% of the blocks have a lane
+ * whose result underflows).  For the general paths only: the test costs ~4 instructions per block.
+ * Results below 2^-190 |q| come out as 0, which they round to. */
+static inline __m512 fa_scalef_sub_512(__m512 q, __m512 sc)
 {
-    const __m512 one = _mm512_set1_ps(1.0f);
-    /* z = exp(-|x|); -104 is below float's range for z, and max(lim, NaN) is NaN */
-    __m512 a = _mm512_or_ps(x, _mm512_set1_ps(FA_SIGN));
-    a = _mm512_max_ps(_mm512_set1_ps(-104.0f), a);
-    fa_f2 z = fa_exp_f2_512(a, thi0, thi1, tlo0, tlo1);
-    __m512 d_lo, d_hi = fa_one_plus_512(z, &d_lo);
-    /* 1/(1+z) for x >= 0; z/(1+z) for x < 0, from z's unscaled parts and scaled at the end, so that a
-     * result near FLT_MIN is not rounded from a subnormal low part (sign bit clear: +0, +x, NaN) */
-    __mmask16 neg = _mm512_cmp_ps_mask(x, _mm512_setzero_ps(), _CMP_LT_OQ);
-    __m512 n_hi = _mm512_mask_blend_ps(neg, one, z.hi);
-    __m512 n_lo = _mm512_maskz_mov_ps(neg, z.lo);
-    return _mm512_scalef_ps(fa_div_f2_512(n_hi, n_lo, d_hi, d_lo), _mm512_maskz_mov_ps(neg, z.scale));
+    __mmask16 sub = _mm512_cmp_ps_mask(_mm512_add_ps(_mm512_getexp_ps(q), sc), _mm512_set1_ps(-126.0f), _CMP_LT_OQ);
+    __m512 r = _mm512_mask_scalef_ps(q, (__mmask16)~sub, q, sc);
+    if (sub) {
+        __m512 t = _mm512_maskz_scalef_ps(sub, _mm512_abs_ps(q),
+                                          _mm512_max_ps(_mm512_add_ps(sc, _mm512_set1_ps(149.0f)), _mm512_set1_ps(-40.0f)));
+        __m512 m = _mm512_castsi512_ps(_mm512_cvtps_epi32(t));
+        r = _mm512_mask_mov_ps(r, sub, _mm512_or_ps(m, _mm512_and_ps(q, _mm512_set1_ps(FA_SIGN))));
+    }
+    return r;
+}
+
+/* whether any lane of x is NaN or has |x| >= lim: the blocks the kernels with a fast common path send
+ * down their general one */
+static inline __mmask16 fa_beyond_512(__m512 x, float lim)
+{
+    return _mm512_cmp_ps_mask(_mm512_or_ps(x, _mm512_set1_ps(FA_SIGN)), _mm512_set1_ps(-lim), _CMP_NGT_UQ);
 }
 
 /* tanh(|x|) on 32 intervals of [0, 16): quarter binades from 1/16 up, the first taken down to 0.  On
@@ -646,21 +665,31 @@ FA_KERNEL __m512 fa_gelu_backward_512(__m512 g, __m512 x, __m512 thi0, __m512 th
     return fa_fix_lanes(r, g, x, odd, fa_gelu_backward_1, 0.0);
 }
 
-/* The parts of v sigmoid(x) = (v u) / d (neg: the lanes of x < 0): z = exp(-|x|) as hi + lo, -|x|
- * floored at -120 (for x >= 0, 1 + z is 1 to float precision long before; fa_one_plus_512 holds z's
- * scale at -100 there, so that no lane computes with subnormals: their microcode assists made gelu's
- * tanh form 3x slower on normal(0, 4) data, whose 2u passes 87 from x = 7.7); d = 1 + z as d_hi + d_lo;
- * and v u as n_hi + n_lo, u = 1 for x >= 0 and z's unscaled parts for x < 0 (v z exact by FMA, and
- * normal for a normal v).  z's scale is the quotient's, for x < 0. */
-static inline fa_f2 fa_sigmoid_parts_512(__m512 v, __m512 x, __mmask16 neg, __m512 *d_hi, __m512 *d_lo,
-                                         __m512 *n_hi, __m512 *n_lo, __m512 thi0, __m512 thi1, __m512 tlo0,
-                                         __m512 tlo1)
+/* The parts of v sigmoid(x) = (v u) / d (neg: the lanes of x < 0): z = exp(-|x|) = 2^floor(scale) (th +
+ * t); d = 1 + z as d_hi + d_lo; and v u as n_hi + n_lo, u = 1 for x >= 0 and z unscaled for x < 0 (v z
+ * = v zh + (v t + (v th - v zh)) with zh = th + t rounded: one rounding of a term ~2^-5 v z, so ~2^-29;
+ * normal for a normal v).  z's scale is the quotient's, for x < 0; the returned z is renormalised
+ * (Fast2Sum), for the callers that keep it.
+ * With `wide`, any x: -|x| floored at -120 (for x >= 0, 1 + z is 1 to float precision long before;
+ * fa_one_plus_parts_512 holds z's scale at -100 there, so that no lane computes with subnormals: their
+ * microcode assists made gelu's tanh form 3x slower on normal(0, 4) data, whose 2u passes 87 from x =
+ * 7.7).  Without it the caller has checked that |x| < 64 in every lane (fa_beyond_512), and the clamps
+ * are left out: silu's forward went 0.39 -> 0.32 ns per element (one thread, the clamps and fix-ups
+ * its general path needs are 8 of its 41 instructions per block). */
+static inline fa_f2 fa_sigmoid_parts_512(__m512 v, __m512 x, __mmask16 neg, const int wide, __m512 *d_hi,
+                                         __m512 *d_lo, __m512 *n_hi, __m512 *n_lo, __m512 thi0, __m512 thi1,
+                                         __m512 tlo0, __m512 tlo1)
 {
-    __m512 a = _mm512_max_ps(_mm512_set1_ps(-120.0f), _mm512_or_ps(x, _mm512_set1_ps(FA_SIGN)));
-    fa_f2 z = fa_exp_f2_512(a, thi0, thi1, tlo0, tlo1);
-    *d_hi = fa_one_plus_512(z, d_lo);
+    __m512 a = _mm512_or_ps(x, _mm512_set1_ps(FA_SIGN));
+    if (wide)
+        a = _mm512_max_ps(_mm512_set1_ps(-120.0f), a);
+    fa_f2 z;
+    __m512 t, th = fa_exp_parts_512(a, thi0, thi1, tlo0, tlo1, &t, &z.scale);
+    z.hi = _mm512_add_ps(th, t);
+    z.lo = _mm512_add_ps(_mm512_sub_ps(th, z.hi), t);          /* (only for the callers that keep z) */
+    *d_hi = fa_one_plus_parts_512(th, t, z.hi, z.scale, wide, d_lo);
     __m512 p = _mm512_mul_ps(v, z.hi);
-    __m512 p_lo = _mm512_fmadd_ps(v, z.lo, _mm512_fmsub_ps(v, z.hi, p));
+    __m512 p_lo = _mm512_fmadd_ps(v, t, _mm512_fmsub_ps(v, th, p));
     *n_hi = _mm512_mask_blend_ps(neg, v, p);
     *n_lo = _mm512_maskz_mov_ps(neg, p_lo);
     return z;
@@ -671,9 +700,10 @@ static inline fa_f2 fa_sigmoid_parts_512(__m512 v, __m512 x, __mmask16 neg, __m5
  * unscaled, the quotient is rounded once from ~2^-28 and scaled at the end.  x_lo (with has_lo) is
  * taken to first order, sigmoid(x + x_lo) = sigmoid(x) (1 + x_lo sigmoid(-x)), in the numerator's low
  * part (x_lo below 2^-24 |x|: the term left out is below 2^-40).  x < -120 (|v e^x| < 2^-150 |v|),
- * x = +-inf and |v| >= 2^64 (where v / d or v z may overflow) are the callers' to settle. */
+ * x = +-inf and |v| >= 2^64 (where v / d or v z may overflow) are the callers' to settle.  `wide` as for
+ * fa_sigmoid_parts_512: without it |x| < 64, and none of that arises from x. */
 FA_KERNEL __m512 fa_mul_sigmoid_lo_512(__m512 v, __m512 x, __m512 x_lo, const int has_lo, const int lift,
-                                        __m512 thi0, __m512 thi1, __m512 tlo0, __m512 tlo1)
+                                        const int wide, __m512 thi0, __m512 thi1, __m512 tlo0, __m512 tlo1)
 {
     /* (with lift) a |v| below 2^-100 is taken times 2^64, and the result times 2^-64 in the final
      * scaling: the quotient's residual, ~2^-15 v, must stay a normal float (without it glu and softplus'
@@ -686,26 +716,42 @@ FA_KERNEL __m512 fa_mul_sigmoid_lo_512(__m512 v, __m512 x, __m512 x_lo, const in
     }
     __mmask16 neg = _mm512_cmp_ps_mask(x, _mm512_setzero_ps(), _CMP_LT_OQ);
     __m512 d_hi, d_lo, n_hi, n_lo;
-    fa_f2 z = fa_sigmoid_parts_512(v, x, neg, &d_hi, &d_lo, &n_hi, &n_lo, thi0, thi1, tlo0, tlo1);
+    fa_f2 z = fa_sigmoid_parts_512(v, x, neg, wide, &d_hi, &d_lo, &n_hi, &n_lo, thi0, thi1, tlo0, tlo1);
     if (has_lo) {
         /* sigmoid(-x) = (1 or z) / d, to rcp14's 2^-14 (z floored at 2^-60: no subnormals) */
-        __m512 zs = _mm512_scalef_ps(z.hi, _mm512_max_ps(z.scale, _mm512_set1_ps(-60.0f)));
+        __m512 zs = _mm512_scalef_ps(z.hi, wide ? _mm512_max_ps(z.scale, _mm512_set1_ps(-60.0f)) : z.scale);
         __m512 w = _mm512_mul_ps(_mm512_mask_blend_ps(neg, zs, _mm512_set1_ps(1.0f)), _mm512_rcp14_ps(d_hi));
         n_lo = _mm512_fmadd_ps(n_hi, _mm512_mul_ps(x_lo, w), n_lo);
     }
     /* (below -120 the result is left unscaled: every caller replaces it, and scaling it to nothing
      * would cost an underflow assist) */
-    __mmask16 scaled = neg & _mm512_cmp_ps_mask(x, _mm512_set1_ps(-120.0f), _CMP_GE_OQ);
+    __mmask16 scaled = wide ? neg & _mm512_cmp_ps_mask(x, _mm512_set1_ps(-120.0f), _CMP_GE_OQ) : neg;
+    __m512 q = fa_div_f2_512(n_hi, n_lo, d_hi, d_lo);
+    if (!lift && !wide)
+        return _mm512_mask_scalef_ps(q, scaled, q, z.scale);
     __m512 sc = _mm512_maskz_mov_ps(scaled, z.scale);
     if (lift)
         sc = _mm512_mask_sub_ps(sc, tiny, sc, _mm512_set1_ps(64.0f));
-    return _mm512_scalef_ps(fa_div_f2_512(n_hi, n_lo, d_hi, d_lo), sc);
+    return wide ? fa_scalef_sub_512(q, sc) : _mm512_scalef_ps(q, sc);
 }
 
 /* v sigmoid(x) for any v below 2^64 in size (glu, softplus' and log_sigmoid's backward) */
 FA_KERNEL __m512 fa_mul_sigmoid_512(__m512 v, __m512 x, __m512 thi0, __m512 thi1, __m512 tlo0, __m512 tlo1)
 {
-    return fa_mul_sigmoid_lo_512(v, x, _mm512_setzero_ps(), 0, 1, thi0, thi1, tlo0, tlo1);
+    if (fa_beyond_512(x, 64.0f))
+        return fa_mul_sigmoid_lo_512(v, x, _mm512_setzero_ps(), 0, 1, 1, thi0, thi1, tlo0, tlo1);
+    return fa_mul_sigmoid_lo_512(v, x, _mm512_setzero_ps(), 0, 1, 0, thi0, thi1, tlo0, tlo1);
+}
+
+/* sigmoid, 1 sigmoid(x): below -120 (-inf included) 0; NaN propagates */
+FA_KERNEL __m512 fa_sigmoid_512(__m512 x, __m512 thi0, __m512 thi1, __m512 tlo0, __m512 tlo1)
+{
+    const __m512 one = _mm512_set1_ps(1.0f);
+    if (fa_beyond_512(x, 64.0f)) {
+        __m512 q = fa_mul_sigmoid_lo_512(one, x, _mm512_setzero_ps(), 0, 0, 1, thi0, thi1, tlo0, tlo1);
+        return _mm512_maskz_mov_ps(_mm512_cmp_ps_mask(x, _mm512_set1_ps(-120.0f), _CMP_NLT_UQ), q);
+    }
+    return fa_mul_sigmoid_lo_512(one, x, _mm512_setzero_ps(), 0, 0, 0, thi0, thi1, tlo0, tlo1);
 }
 
 /* k x (1 + C x^2) as hi + lo (~2^-44), k = 2 sqrt(2/pi) and C = C_hi + C_lo, x^2 exact: gelu's tanh form's
@@ -731,22 +777,35 @@ static inline __m512 fa_gelu_cubic_512(__m512 x, float C_hi, float C_lo, __m512 
 FA_KERNEL __m512 fa_gelu_tanh_512(__m512 x, __m512 thi0, __m512 thi1, __m512 tlo0, __m512 tlo1)
 {
     __m512 b_lo, b = fa_gelu_cubic_512(x, 0x1.6e4e26p-5f, 0x1.a9003ep-30f, &b_lo);
-    __m512 q = fa_mul_sigmoid_lo_512(x, b, b_lo, 1, 0, thi0, thi1, tlo0, tlo1);
+    const __m512 sign = _mm512_set1_ps(FA_SIGN);
+    if (!fa_beyond_512(b, 64.0f))       /* |2u| < 64 (|x| < 8.8): no clamps, no fix-ups but the sign */
+        return _mm512_or_ps(fa_mul_sigmoid_lo_512(x, b, b_lo, 1, 0, 0, thi0, thi1, tlo0, tlo1), _mm512_and_ps(x, sign));
+    __m512 q = fa_mul_sigmoid_lo_512(x, b, b_lo, 1, 0, 1, thi0, thi1, tlo0, tlo1);
     /* (x <= -11.6, -inf included, gives 2u < -120; x >= 16 and +inf leave 2u's low part NaN) */
-    q = _mm512_mask_blend_ps(_mm512_cmp_ps_mask(b, _mm512_set1_ps(-120.0f), _CMP_LT_OQ), q, _mm512_set1_ps(FA_SIGN));
-    q = _mm512_or_ps(q, _mm512_and_ps(x, _mm512_set1_ps(FA_SIGN)));      /* x's sign: -0 gives -0 */
+    q = _mm512_mask_blend_ps(_mm512_cmp_ps_mask(b, _mm512_set1_ps(-120.0f), _CMP_LT_OQ), q, sign);
+    q = _mm512_or_ps(q, _mm512_and_ps(x, sign));                        /* x's sign: -0 gives -0 */
     return _mm512_mask_blend_ps(_mm512_cmp_ps_mask(x, _mm512_set1_ps(16.0f), _CMP_GE_OQ), q, x);
 }
 
-FA_KERNEL __m512 fa_silu_512(__m512 x, __m512 thi0, __m512 thi1, __m512 tlo0, __m512 tlo1)
+FA_KERNEL __m512 fa_silu_at_512(__m512 x, const int wide, __m512 thi0, __m512 thi1, __m512 tlo0, __m512 tlo1)
 {
     /* below -120 (and -inf, where -inf * 0 would be NaN): -0; from 2^64 (+inf included): x, as silu(x)
      * rounds to x from 17.3 on; the sign of -0 kept */
     const __m512 sign = _mm512_set1_ps(FA_SIGN);
-    __m512 q = fa_mul_sigmoid_lo_512(x, x, _mm512_setzero_ps(), 0, 0, thi0, thi1, tlo0, tlo1);
-    q = _mm512_mask_blend_ps(_mm512_cmp_ps_mask(x, _mm512_set1_ps(-120.0f), _CMP_LT_OQ), q, sign);
-    q = _mm512_mask_blend_ps(_mm512_cmp_ps_mask(x, _mm512_set1_ps(0x1p64f), _CMP_GE_OQ), q, x);
+    __m512 q = fa_mul_sigmoid_lo_512(x, x, _mm512_setzero_ps(), 0, 0, wide, thi0, thi1, tlo0, tlo1);
+    if (wide) {
+        q = _mm512_mask_blend_ps(_mm512_cmp_ps_mask(x, _mm512_set1_ps(-120.0f), _CMP_LT_OQ), q, sign);
+        q = _mm512_mask_blend_ps(_mm512_cmp_ps_mask(x, _mm512_set1_ps(0x1p64f), _CMP_GE_OQ), q, x);
+    }
     return _mm512_or_ps(q, _mm512_and_ps(x, sign));
+}
+
+/* silu: blocks with every |x| below 64 (no NaN) skip the clamps and the fix-ups */
+FA_KERNEL __m512 fa_silu_512(__m512 x, __m512 thi0, __m512 thi1, __m512 tlo0, __m512 tlo1)
+{
+    if (fa_beyond_512(x, 64.0f))
+        return fa_silu_at_512(x, 1, thi0, thi1, tlo0, tlo1);
+    return fa_silu_at_512(x, 0, thi0, thi1, tlo0, tlo1);
 }
 
 /* Backward of sigmoid and tanh from y: g y (1 - y) and g (1 - y^2), for |y| <= 1 and finite g.  The
@@ -1134,7 +1193,7 @@ static inline void fa_glu_backward_512(__m512 av, __m512 bv, __m512 g, __m512 *d
 {
     __mmask16 neg = _mm512_cmp_ps_mask(bv, _mm512_setzero_ps(), _CMP_LT_OQ);
     __m512 d_hi, d_lo, n_hi, n_lo;
-    fa_f2 z = fa_sigmoid_parts_512(g, bv, neg, &d_hi, &d_lo, &n_hi, &n_lo, thi0, thi1, tlo0, tlo1);
+    fa_f2 z = fa_sigmoid_parts_512(g, bv, neg, 1, &d_hi, &d_lo, &n_hi, &n_lo, thi0, thi1, tlo0, tlo1);
     *da = _mm512_scalef_ps(fa_div_f2_512(n_hi, n_lo, d_hi, d_lo), _mm512_maskz_mov_ps(neg, z.scale));
     *db = fa_sig_deriv_times_512(g, z, (__mmask16)0xffff, av, _mm512_setzero_ps(), d_hi, d_lo);
     /* the signs of g and of g a also where a result is zero (the residual steps can turn -0 into +0) */
