@@ -73,6 +73,13 @@ cdef inline floating relu_bwd(floating g, floating x, floating a, floating b, fl
     cdef floating r = g if passes else ((0 if a == 0 else a * g) if x <= c else 0)
     return x if x != x else r
 
+# its plain form, the defaults (no leak, no clip, threshold 0): the same results in fewer instructions
+cdef inline floating relu_plain_fwd(floating x) noexcept nogil:
+    return 0 if x <= 0 else x     # NaN is not <= 0 and passes; -0 gives +0, as relu_fwd does
+
+cdef inline floating relu_plain_bwd(floating g, floating x) noexcept nogil:
+    return x if x != x else (g if x > 0 else 0)
+
 
 # ---- leaky_relu: a = alpha ----
 cdef inline floating leaky_relu_fwd(floating x, floating a, floating b, floating c) noexcept nogil:

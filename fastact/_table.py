@@ -55,6 +55,16 @@ class Activation:
     # the derivative crosses zero, where float64 cannot resolve it relatively: its float64 backward bound
     # is in ULP of |g| * max(1, |x|), the size of the terms that cancel (float32 stays relative)
     backward_cancels: bool = False
+    # parameter values (one per slot, None as +inf) at which NAME_plain_fwd(x) and NAME_plain_bwd(g, saved)
+    # in _scalar.pxd give the row's results with fewer instructions: the generated loops run them when a
+    # call's parameters are exactly these (relu's defaults: max(x, 0) without the threshold, leak and
+    # clip tests; one thread, 1e5 float32 elements in L2: forward 9.0 -> 7.9 us, backward 13.5 -> 11.4)
+    plain: Tuple[float, ...] = ()
+
+    def plain_condition(self):
+        """The Cython test, on the kernels' parameter slots a, b, c, that a call has the ``plain`` values."""
+        return " and ".join(f"{slot} == " + ("INFINITY" if value == float("inf") else repr(float(value)))
+                            for slot, value in zip("abc", self.plain))
 
 
 ACTIVATIONS = (
@@ -93,6 +103,7 @@ ACTIVATIONS = (
                    " negative_slope * g where x <= threshold; 0 elsewhere",
         saved="x",
         serial_below=32768,
+        plain=(0.0, float("inf"), 0.0),
         params=(
             Param("negative_slope", 0.0, doc="slope below the threshold"),
             Param("max_value", None, allow_none=True, minimum=0.0, doc="upper clip; None for no clip"),

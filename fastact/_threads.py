@@ -46,10 +46,9 @@ def get_num_threads():
     """The number of threads a large call uses when it is not given ``n_threads``."""
     if _user_default is not None:
         return _user_default
-    omp_max = _openmp_helpers.max_threads()
-    if _OMP_ENV_SET:
-        return omp_max
-    return max(1, min(omp_max, _CPUS))
+    omp_max = _openmp_helpers.max_threads()     # >= 1
+    # (no min()/max() calls: this runs on every call above the serial cut-off)
+    return omp_max if _OMP_ENV_SET or omp_max <= _CPUS else _CPUS
 
 
 def threads_for(n_threads, n_elements, serial_below):

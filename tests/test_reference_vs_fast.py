@@ -154,6 +154,28 @@ def test_a_result_does_not_depend_on_its_neighbours(name, simd_level, rng):
                                           err_msg=str(params))
 
 
+PLAIN_NAMES = [row.name for row in ACTIVATIONS if row.plain]
+
+
+@pytest.mark.parametrize("name", PLAIN_NAMES)
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_plain_form_gives_the_general_results(name, dtype, simd_level, rng):
+    # The loops run a row's plain form (relu's max(x, 0)) only for its plain parameters; the general
+    # form with parameters that mean the same below the dtype's largest float (relu: max_value there
+    # instead of None) must give the same bits, signed zeros and NaN included.
+    row = ROWS[name]
+    x = sample(dtype, rng)
+    x = x[~(np.abs(x) >= np.finfo(dtype).max)]
+    g = rng.standard_normal(x.shape).astype(dtype)
+    g[::7] = -0.0
+    plain = tuple(None if v == np.inf else v for v in row.plain)     # (+inf in a slot is None)
+    same = {"relu": (0.0, float(np.finfo(dtype).max), 0.0)}[name]
+    f, b = getattr(fastact, name), getattr(fastact, name + "_backward")
+    for y, z in ((f(x, *plain), f(x, *same)), (b(g, x, *plain), b(g, x, *same))):
+        np.testing.assert_array_equal(y, z)
+        np.testing.assert_array_equal(np.signbit(y), np.signbit(z))
+
+
 BACKWARD_SPAN_NAMES = [row.name for row in ACTIVATIONS if row.float32_backward_span]
 
 
