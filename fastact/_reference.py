@@ -362,7 +362,8 @@ def squareplus(x, b=4.0):
     with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
         s = np.where(b == 0, np.abs(x), np.sqrt(x * x + b))
         r = np.where(x >= 0, (x + s) / 2, b / (2 * (s - x)))
-    return np.where(np.isinf(x), np.where(x > 0, x, 0), np.where(b == 0, np.maximum(x, 0), r))
+    # b = 0: (x + |x|) / 2, Keras's formula, which gives +0 for -0 (np.maximum(x, 0) would give -0)
+    return np.where(np.isinf(x), np.where(x > 0, x, 0), np.where(b == 0, (x + np.abs(x)) / 2, r))
 
 
 def squareplus_backward(grad, x, b=4.0):

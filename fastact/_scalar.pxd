@@ -492,7 +492,7 @@ cdef inline floating silu_fwd(floating x, floating a, floating b, floating c) no
         z = _exp_lp(nx)      # (x = -inf: -inf e^-700 would be -inf; the limit is -0)
         return <float>((xd if x >= 0 else xd * z) / (1.0 + z)) if x != -INFINITY else <float>-0.0
     else:
-        if x != x:
+        if (x != x) | (x == 0):          # (the double-double quotient would turn -0 into +0)
             return x
         z = fa_exp_dd(-746.0 if nx < -746.0 else nx, &z_lo)
         d = fa_two_sum(1.0, z, &d_lo)
@@ -547,6 +547,8 @@ cdef inline floating softsign_fwd(floating x, floating a, floating b, floating c
     if floating is float:
         return <float>(xd / (1.0 + fabs(xd)))
     else:
+        if xd == 0:                     # (the double-double quotient would turn -0 into +0)
+            return x
         d = fa_two_sum(1.0, fabs(xd), &d_lo)
         return fa_div_dd(xd, 0.0, d, d_lo)
 

@@ -81,8 +81,9 @@ static inline double fa_exp_lp(double x)
     return p * fa_pow2(kb);
 }
 
-/* expm1(x) for the float32 kernels: 2^k p + (2^k - 1) with p = r + r^2 Q(r); relative error < 1e-9, and
- * full relative accuracy as x -> 0 (k == 0 then, and the result is p).  x in [-700, 700] or NaN. */
+/* expm1(x) for the float32 kernels: 2^k p - (1 - 2^k) with p = r (1 + r Q(r)); relative error < 1e-9, and
+ * full relative accuracy as x -> 0 (k == 0 then, and the result is p).  x in [-700, 700] or NaN.  -0
+ * gives -0, as expm1 does (so elu(-0) = alpha * -0): r + r^2 Q and + (2^k - 1) would each add a +0. */
 static inline double fa_expm1_lp(double x)
 {
     uint64_t kb;
@@ -93,9 +94,9 @@ static inline double fa_expm1_lp(double x)
     q = q * r + 0.0416664654472509;
     q = q * r + 0.16666666532267116;
     q = q * r + 0.5000000013387544;
-    double p = r + r * r * q;
+    double p = r * (1.0 + r * q);
     double s = fa_pow2(kb);
-    return s * p + (s - 1.0);
+    return s * p - (1.0 - s);
 }
 
 /* Prefetch the cache lines of the `bytes` bytes that start 8 * bytes past p: the portable elementwise

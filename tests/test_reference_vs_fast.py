@@ -293,6 +293,21 @@ def test_hard_silu_backward_is_rounded_once_for_g_of_every_size(simd_level, rng)
             assert_special_match(fastact.hard_silu_backward(g, x), reference("hard_silu_backward", g, x))
 
 
+@pytest.mark.parametrize("name", NAMES)
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_forward_gives_zeros_the_references_sign(name, dtype, simd_level):
+    # f(-0) and f(+0) as IEEE arithmetic on the reference formula gives them (elu(-0) = alpha expm1(-0) =
+    # -0, silu(-0) = -0, sigmoid(-0) = 0.5), also in the blocks of 16 and the double-double paths, which
+    # once turned -0 into +0 (elu, selu and celu in float32; silu and softsign in float64).
+    row = ROWS[name]
+    x = np.array([-0.0, 0.0] * 20, dtype)
+    for params in PARAMS.get(name, [default_params(row)]):
+        y = getattr(fastact, name)(x, *params)
+        exact = np.asarray(reference(name, x, *params)).astype(dtype)
+        np.testing.assert_array_equal(y, exact, err_msg=str(params))
+        np.testing.assert_array_equal(np.signbit(y), np.signbit(exact), err_msg=str(params))
+
+
 @pytest.mark.parametrize("approximate", [False, True])
 def test_gelu_keeps_the_sign_of_zero(approximate, simd_level):
     # x Phi(x) has x's sign: gelu(-0) = -0 in both forms, at every level (the AVX-512 spans once gave +0)
