@@ -5,7 +5,7 @@ Each row gives ``NAME(x, *params, out=None, n_threads=None)`` and
 editors show the parameters) and docstrings.  They are generated as source, the way ``dataclasses`` does,
 so that a call costs no more than a hand-written wrapper.
 """
-from fastact import _core
+from fastact import _core, _dispatch
 from fastact._table import ACTIVATIONS
 
 _COMMON_DOC = """
@@ -63,16 +63,35 @@ def _docs(row):
 def _make(kid, row):
     sig = "".join(f", {p.name}={p.default!r}" for p in row.params)
     args = "(" + "".join(f"{p.name}, " for p in row.params) + ")"
+    # A call with every parameter left at its default (the very default object) and n_threads None or a
+    # positive int goes straight to the kernels' plain call with the defaults' slots, validated here
+    # once: _core.forward's parameter packing and checks cost ~200 ns (relu on 1000 float32 elements:
+    # 0.81 -> 0.63 us).  Anything the plain call does not take (None back) goes the general way.
+    plain = " and ".join([f"{p.name} is _DEFAULTS[{i}]" for i, p in enumerate(row.params)]
+                         + ["(n_threads is None or type(n_threads) is int and n_threads > 0)"])
+    call = f"_dispatch.kernels.plain_call({kid}, {{}}, out, _A, _B, _C, {row.serial_below}, n_threads)"
     src = (f"def {row.name}(x{sig}, out=None, n_threads=None):\n"
+           f"    if {plain}:\n"
+           f"        y = {call.format('x, None')}\n"
+           f"        if y is not None:\n"
+           f"            return y\n"
            f"    return _forward({kid}, _ROW, x, {args}, out, n_threads)\n"
            f"def {row.name}_backward(grad, {row.saved}{sig}, out=None, n_threads=None):\n"
+           f"    if {plain}:\n"
+           f"        dx = {call.format('grad, ' + row.saved)}\n"
+           f"        if dx is not None:\n"
+           f"            return dx\n"
            f"    return _backward({kid}, _ROW, grad, {row.saved}, {args}, out, n_threads)\n")
-    namespace = {"_forward": _core.forward, "_backward": _core.backward, "_ROW": row}
+    defaults = tuple(p.default for p in row.params)
+    a, b, c = _core.pack_params(row, defaults) if row.params else (0.0, 0.0, 0.0)
+    namespace = {"_forward": _core.forward, "_backward": _core.backward, "_ROW": row, "_dispatch": _dispatch,
+                 "_DEFAULTS": defaults, "_A": a, "_B": b, "_C": c}
     exec(compile(src, f"<fastact.{row.name}>", "exec"), namespace)
     fwd, bwd = namespace[row.name], namespace[row.name + "_backward"]
     fwd.__doc__, bwd.__doc__ = _docs(row)
     for f in (fwd, bwd):
         f.__module__ = "fastact"
+        f.__defaults__ = defaults + (None, None)   # the very objects the plain test compares with
     return fwd, bwd
 
 

@@ -55,14 +55,16 @@ _NONZERO_MIN = float(np.finfo(np.float32).tiny)
 
 def pack_params(row, values):
     """Validate a row's scalar parameters and return the three kernel slots (None -> +inf).
-    Validated plain-float parameter sets are cached (a call with the defaults costs a dict lookup)."""
+    Validated plain-float parameter sets are cached (a call with the defaults costs a dict lookup).
+    The key holds the values' types too: 1 == True == 1.0 hash alike, and a flag must not accept 1 nor
+    a real parameter True because an equal value of the right type was validated before."""
     try:
-        return _packed_cache[row.name, values]
+        return _packed_cache[row.name, values, tuple(map(type, values))]
     except (KeyError, TypeError):  # TypeError: an unhashable value such as an array
         pass
     slots = _validate_params(row, values)
     if len(_packed_cache) < 1024 and all(type(v) in (float, int, bool, type(None)) for v in values):
-        _packed_cache[row.name, values] = slots
+        _packed_cache[row.name, values, tuple(map(type, values))] = slots
     return slots
 
 

@@ -147,6 +147,41 @@ def test_new_param_kinds_errors(call, exc, msg):
         call(np.ones(3))
 
 
+def test_a_validated_value_does_not_let_an_equal_one_of_another_type_through():
+    # 1 == True == 1.0 and they hash alike: a parameter set validated once must not make an equal value
+    # of the wrong kind pass later (the parameter cache once keyed on the values alone)
+    x = np.ones(3)
+    fastact.gelu(x, approximate=True)
+    with pytest.raises(TypeError, match=r"approximate of gelu must be True or False, got 1 \(int\)"):
+        fastact.gelu(x, approximate=1)
+    fastact.relu(x, 0.0)
+    with pytest.raises(TypeError, match=r"negative_slope of relu must be a real number, got False"):
+        fastact.relu(x, False)
+
+
+def test_a_call_with_the_defaults_goes_straight_to_the_kernels(monkeypatch):
+    # the generated functions send a plain call whose parameters are their defaults straight to the
+    # kernels' plain call (fastact._api); anything else still goes through fastact._core's checks
+    from fastact import _api
+
+    def general(*args):
+        raise AssertionError("the general path was taken")
+    x = np.linspace(-3, 3, 40, dtype=np.float32)
+    expected = {name: _api.FUNCTIONS[name](x) for name in ("relu", "gelu", "sigmoid", "elu")}
+    for name in ("relu", "gelu", "sigmoid", "elu"):
+        f = _api.FUNCTIONS[name]
+        monkeypatch.setitem(f.__globals__, "_forward", general)
+        np.testing.assert_array_equal(f(x), expected[name])
+        np.testing.assert_array_equal(f(x, n_threads=2), expected[name])
+        with pytest.raises(AssertionError, match="general path"):
+            f(x.tolist())                      # not a plain call
+        with pytest.raises(AssertionError, match="general path"):
+            f(x, n_threads=0)                  # checked by the general path
+    monkeypatch.undo()
+    with pytest.raises(ValueError, match="n_threads must be >= 1"):
+        fastact.relu(x, n_threads=0)
+
+
 def test_bool_param_accepts_numpy_bool():
     x = np.linspace(-3, 3, 7)
     np.testing.assert_array_equal(fastact.gelu(x, approximate=np.True_), fastact.gelu(x, approximate=True))
