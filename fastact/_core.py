@@ -56,8 +56,8 @@ _NONZERO_MIN = float(np.finfo(np.float32).tiny)
 def pack_params(row, values):
     """Validate a row's scalar parameters and return the three kernel slots (None -> +inf).
     Validated plain-float parameter sets are cached (a call with the defaults costs a dict lookup).
-    The key holds the values' types too: 1 == True == 1.0 hash alike, and a flag must not accept 1 nor
-    a real parameter True because an equal value of the right type was validated before."""
+    The key holds the values' types too: 1 == True == 1.0 hash alike, and a flag must not accept 1, nor
+    a real parameter True, because an equal value of the right type was validated before."""
     try:
         return _packed_cache[row.name, values, tuple(map(type, values))]
     except (KeyError, TypeError):  # TypeError: an unhashable value such as an array

@@ -674,8 +674,8 @@ FA_KERNEL __m512 fa_gelu_backward_512(__m512 g, __m512 x, __m512 thi0, __m512 th
  * fa_one_plus_parts_512 holds z's scale at -100 there, so that no lane computes with subnormals: their
  * microcode assists made gelu's tanh form 3x slower on normal(0, 4) data, whose 2u passes 87 from x =
  * 7.7).  Without it the caller has checked that |x| < 64 in every lane (fa_beyond_512), and the clamps
- * are left out: silu's forward went 0.39 -> 0.32 ns per element (one thread, the clamps and fix-ups
- * its general path needs are 8 of its 41 instructions per block). */
+ * are left out: silu's forward went 0.39 -> 0.32 ns per element (one thread; the clamps and fix-ups of
+ * its general path are 8 of its 41 instructions per block). */
 static inline fa_f2 fa_sigmoid_parts_512(__m512 v, __m512 x, __mmask16 neg, const int wide, __m512 *d_hi,
                                          __m512 *d_lo, __m512 *n_hi, __m512 *n_lo, __m512 thi0, __m512 thi1,
                                          __m512 tlo0, __m512 tlo1)
@@ -743,7 +743,8 @@ FA_KERNEL __m512 fa_mul_sigmoid_512(__m512 v, __m512 x, __m512 thi0, __m512 thi1
     return fa_mul_sigmoid_lo_512(v, x, _mm512_setzero_ps(), 0, 1, 0, thi0, thi1, tlo0, tlo1);
 }
 
-/* sigmoid, 1 sigmoid(x): below -120 (-inf included) 0; NaN propagates */
+/* sigmoid(x) as v sigmoid(x) with v = 1 (v z is then z's own hi + lo): below -120 (-inf included) 0,
+ * NaN propagates; results below FLT_MIN (from -87.3 down) rounded by fa_scalef_sub_512 */
 FA_KERNEL __m512 fa_sigmoid_512(__m512 x, __m512 thi0, __m512 thi1, __m512 tlo0, __m512 tlo1)
 {
     const __m512 one = _mm512_set1_ps(1.0f);
