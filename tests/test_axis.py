@@ -405,3 +405,24 @@ def test_every_axis_row_is_complete(name):
         assert callable(getattr(_reference, fn))
     assert ROWS[name].saved in ("x", "y")
     assert ROWS[name].float32_ulp <= 1.0     # the float32 goal of every function
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("shape", [(2,), (3, 10), (2, 4, 6), (1, 1000), (9000, 2)])
+def test_glu_plain_call_gives_the_general_results(shape, dtype, rng):
+    # a plain glu call (C-contiguous native array, last axis, no out) skips the general path's
+    # conversions; with out given it goes the general way: the same bits either way
+    x = (rng.standard_normal(shape) * 5).astype(dtype)
+    x.flat[::7] = np.array([np.nan, -np.inf, np.inf, -0.0, 0.0, 200.0, -200.0], dtype)[np.arange(x.size)[::7] % 7]
+    g = rng.standard_normal(shape[:-1] + (shape[-1] // 2,)).astype(dtype)
+    with np.errstate(all="ignore"):
+        y = fastact.glu(x)
+        np.testing.assert_array_equal(y, fastact.glu(x, out=np.empty_like(y)))
+        np.testing.assert_array_equal(y, fastact.glu(x, n_threads=2))
+        dx = fastact.glu_backward(g, x)
+        np.testing.assert_array_equal(dx, fastact.glu_backward(g, x, out=np.empty_like(dx)))
+        np.testing.assert_array_equal(np.signbit(dx), np.signbit(fastact.glu_backward(g, x, out=np.empty_like(dx))))
+    with pytest.raises(ValueError, match="must be even"):
+        fastact.glu(np.ones(shape[:-1] + (3,), dtype))
+    with pytest.raises(ValueError, match="grad must have glu's output shape"):
+        fastact.glu_backward(np.ones(shape, dtype), x)
