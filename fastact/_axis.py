@@ -304,9 +304,8 @@ _PLAIN_DTYPES = (np.dtype(np.float32), np.dtype(np.float64))
 def _glu_plain(x, grad, axis, out, n_threads):
     """glu's forward (grad None) or backward along the last axis when the call is the plain one: native
     float32/float64 C-contiguous aligned ndarrays of one dtype, axis -1, no out, n_threads None or a
-    positive int.  The
-    kernel is the general path's, without its conversions and layout checks (glu on 1000 float32
-    elements: 4.4 -> 2.1 us).  Returns None where the general path must take the call."""
+    positive int.  The kernel is the general path's, without its conversions and layout checks (glu on
+    1000 float32 elements: 4.4 -> 2.4 us).  Returns None where the general path must take the call."""
     if not (out is None and (n_threads is None or type(n_threads) is int and n_threads > 0) and type(axis) is int
             and axis == -1 and type(x) is np.ndarray and x.ndim and x.dtype in _PLAIN_DTYPES
             and x.flags.c_contiguous and x.flags.aligned):
