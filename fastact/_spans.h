@@ -203,7 +203,7 @@ static inline fa_f2 fa_exp_f2_512(__m512 a, __m512 thi0, __m512 thi1, __m512 tlo
  * d_hi is, d_hi in [1, 2], and the sum lies within |t s| + ulp(d_hi)/2 of 0 on th s's grid), and t s
  * is added to it.  With `wide`, below z = 2^-100 the scale is held at -100: 1 + z is 1 to 2^-100 either
  * way, and s never becomes subnormal (a microcode assist per use); without it the caller keeps a above
- * -64 (s >= 2^-93).  t need not be renormalised: its s t is part of the low part anyway. */
+ * -FA_COMMON_X (s >= 2^-93).  t need not be renormalised: its s t is part of the low part anyway. */
 static inline __m512 fa_one_plus_parts_512(__m512 th, __m512 t, __m512 zh, __m512 scale, const int wide,
                                            __m512 *d_lo)
 {
@@ -263,7 +263,10 @@ static inline __m512 fa_scalef_sub_512(__m512 q, __m512 sc)
 }
 
 /* whether any lane of x is NaN or has |x| >= lim: the blocks the kernels with a fast common path send
- * down their general one */
+ * down their general one.  The sigmoid-form kernels' bound is FA_COMMON_X: below it, e^-|x| and its
+ * scale 2^floor(k/32) >= 2^-93 stay normal, so their clamps are not needed. */
+#define FA_COMMON_X 64.0f
+
 static inline __mmask16 fa_beyond_512(__m512 x, float lim)
 {
     return _mm512_cmp_ps_mask(_mm512_or_ps(x, _mm512_set1_ps(FA_SIGN)), _mm512_set1_ps(-lim), _CMP_NGT_UQ);
@@ -673,7 +676,7 @@ FA_KERNEL __m512 fa_gelu_backward_512(__m512 g, __m512 x, __m512 thi0, __m512 th
  * With `wide`, any x: -|x| floored at -120 (for x >= 0, 1 + z is 1 to float precision long before;
  * fa_one_plus_parts_512 holds z's scale at -100 there, so that no lane computes with subnormals: their
  * microcode assists made gelu's tanh form 3x slower on normal(0, 4) data, whose 2u passes 87 from x =
- * 7.7).  Without it the caller has checked that |x| < 64 in every lane (fa_beyond_512), and the clamps
+ * 7.7).  Without it the caller has checked that |x| < FA_COMMON_X in every lane, and the clamps
  * are left out: silu's forward went 0.39 -> 0.32 ns per element (one thread; the clamps and fix-ups of
  * its general path are 8 of its 41 instructions per block). */
 static inline fa_f2 fa_sigmoid_parts_512(__m512 v, __m512 x, __mmask16 neg, const int wide, __m512 *d_hi,
@@ -738,7 +741,7 @@ FA_KERNEL __m512 fa_mul_sigmoid_lo_512(__m512 v, __m512 x, __m512 x_lo, const in
 /* v sigmoid(x) for any v below 2^64 in size (glu, softplus' and log_sigmoid's backward) */
 FA_KERNEL __m512 fa_mul_sigmoid_512(__m512 v, __m512 x, __m512 thi0, __m512 thi1, __m512 tlo0, __m512 tlo1)
 {
-    if (fa_beyond_512(x, 64.0f))
+    if (fa_beyond_512(x, FA_COMMON_X))
         return fa_mul_sigmoid_lo_512(v, x, _mm512_setzero_ps(), 0, 1, 1, thi0, thi1, tlo0, tlo1);
     return fa_mul_sigmoid_lo_512(v, x, _mm512_setzero_ps(), 0, 1, 0, thi0, thi1, tlo0, tlo1);
 }
@@ -748,7 +751,7 @@ FA_KERNEL __m512 fa_mul_sigmoid_512(__m512 v, __m512 x, __m512 thi0, __m512 thi1
 FA_KERNEL __m512 fa_sigmoid_512(__m512 x, __m512 thi0, __m512 thi1, __m512 tlo0, __m512 tlo1)
 {
     const __m512 one = _mm512_set1_ps(1.0f);
-    if (fa_beyond_512(x, 64.0f)) {
+    if (fa_beyond_512(x, FA_COMMON_X)) {
         __m512 q = fa_mul_sigmoid_lo_512(one, x, _mm512_setzero_ps(), 0, 0, 1, thi0, thi1, tlo0, tlo1);
         return _mm512_maskz_mov_ps(_mm512_cmp_ps_mask(x, _mm512_set1_ps(-120.0f), _CMP_NLT_UQ), q);
     }
@@ -779,7 +782,7 @@ FA_KERNEL __m512 fa_gelu_tanh_512(__m512 x, __m512 thi0, __m512 thi1, __m512 tlo
 {
     __m512 b_lo, b = fa_gelu_cubic_512(x, 0x1.6e4e26p-5f, 0x1.a9003ep-30f, &b_lo);
     const __m512 sign = _mm512_set1_ps(FA_SIGN);
-    if (!fa_beyond_512(b, 64.0f))       /* |2u| < 64 (|x| < 8.8): no clamps, no fix-ups but the sign */
+    if (!fa_beyond_512(b, FA_COMMON_X))       /* |2u| < 64 (|x| < 8.8): no clamps, no fix-ups but the sign */
         return _mm512_or_ps(fa_mul_sigmoid_lo_512(x, b, b_lo, 1, 0, 0, thi0, thi1, tlo0, tlo1), _mm512_and_ps(x, sign));
     __m512 q = fa_mul_sigmoid_lo_512(x, b, b_lo, 1, 0, 1, thi0, thi1, tlo0, tlo1);
     /* (x <= -11.6, -inf included, gives 2u < -120; x >= 16 and +inf leave 2u's low part NaN) */
@@ -804,7 +807,7 @@ FA_KERNEL __m512 fa_silu_at_512(__m512 x, const int wide, __m512 thi0, __m512 th
 /* silu: blocks with every |x| below 64 (no NaN) skip the clamps and the fix-ups */
 FA_KERNEL __m512 fa_silu_512(__m512 x, __m512 thi0, __m512 thi1, __m512 tlo0, __m512 tlo1)
 {
-    if (fa_beyond_512(x, 64.0f))
+    if (fa_beyond_512(x, FA_COMMON_X))
         return fa_silu_at_512(x, 1, thi0, thi1, tlo0, tlo1);
     return fa_silu_at_512(x, 0, thi0, thi1, tlo0, tlo1);
 }
