@@ -24,6 +24,25 @@ tanh_shrink kernel keeps c0 + c1 t exact and takes a series below 5/64, so its e
 plain form's printed here (0.77 ULP, 1.96 on the first interval): 0.575 ULP over every 61st input.
 
     python benchmarks/fit_tables.py tanh|gelu|tanh_shrink          # needs mpmath
+
+The second family, fa_atab tables (FA_GELU_Q_ATAB, FA_GELU_D_ATAB, FA_SILU_D_ATAB), serves the common path
+of gelu and of gelu's and silu's derivatives: V(a) for a = |x| below a bound R, with no exp at all.
+Slot j holds a with floor(a (k1 + a k2) + k0) = j (k2 > 0 narrows the intervals where a Gaussian falls
+fast, k2 < 0 widens them where an exponential falls slowly), and on it V(c + t) = c0 + (c1 + c1lo) t +
+(a0 + t^2 P(t)), P of degree 4, with c0 + a0 = V(c) and c1 + c1lo = V'(c) exact to float pairs, so that
+the fit's error is minimax-like over the interval with the value and slope pinned.  Where V has a root
+(the derivatives', at x = -0.7518 and -1.2785), k0 puts it at the middle of its interval and that
+interval's centre at the root itself: the neighbours then never evaluate close to it, where c0 + c1 t
+would cancel.  The functions (each V(a) = D(-a), D(a) = 1 - V(a), since D(x) + D(-x) = 1):
+
+  gelu_q  Q(a) = erfc(a/sqrt(2))/2: gelu(x) = x Q(|x|) for x < 0, x (1 - Q(x)) for x >= 0
+  gelu_d  Q(a) - a phi(a): gelu's derivative Phi(x) + x phi(x) at x = -a
+  silu_d  sigmoid(-a) (1 - a sigmoid(a)): silu's derivative at x = -a
+
+The printed error is V's relative error before the kernel's last rounding, in a float32 emulation of
+the evaluation, on a grid of 200 floats per interval.
+
+    python benchmarks/fit_tables.py gelu_q|gelu_d|silu_d
 """
 import sys
 
@@ -129,7 +148,107 @@ def hexf(v):
     return mant.rstrip("0").rstrip(".") + "p" + exp + "f"
 
 
+def gelu_q(a):
+    return mp.erfc(a / mp.sqrt(2)) / 2
+
+
+def gelu_d(a):
+    return mp.erfc(a / mp.sqrt(2)) / 2 - a * mp.exp(-a * a / 2) / mp.sqrt(2 * mp.pi)
+
+
+def silu_d(a):
+    return (1 - a / (1 + mp.exp(-a))) / (1 + mp.exp(a))
+
+
+# name: (V, k1, k2, V's root or None, whether c1 needs its low part, C table name).  Only gelu_d's
+# does: its slope at the root is 2^-26.3 (relative) from the nearest float, silu_d's 2^-26.7.
+ATABS = {"gelu_q": (gelu_q, 3.0, 0.5, None, False, "FA_GELU_Q_ATAB"),
+         "gelu_d": (gelu_d, 3.0, 0.5, 0.7517915, True, "FA_GELU_D_ATAB"),
+         "silu_d": (silu_d, 4.0, float(f32(-1 / 9)), 1.2784645, False, "FA_SILU_D_ATAB")}
+
+
+def atab_slot(a, k):
+    """The kernel's slot for the float a: truncation of fma(a, fma(a, k2, k1), k0) in float32."""
+    k0, k1, k2 = k
+    return int(fma32(a, fma32(a, k2, k1), k0))
+
+
+def atab_bounds(j, k):
+    """Interval j in exact arithmetic: a (k1 + a k2) + k0 from j to j + 1 (from 0 for the first)."""
+    k0, k1, k2 = k
+    inv = (lambda v: v / k1) if k2 == 0 else (lambda v: 2 * v / (k1 + np.sqrt(k1 * k1 + 4 * k2 * v)))
+    return inv(max(j - k0, 0.0)), inv(j + 1 - k0)
+
+
+def fit_atab_interval(f, lo, hi, c, slope_lo):
+    """[centre, c0, a0, c1, c1lo, p2..p6] on [lo, hi] (widened by 2^-16 of itself for the slot's
+    rounding) around c: value and slope at c pinned, P by the rounded weighted fit."""
+    m = (hi - lo) * 2**-16
+    lo, hi = max(0.0, lo - m), hi + m
+    ts = (lo + hi) / 2 - c + (hi - lo) / 2 * np.cos(np.pi * (2 * np.arange(NODES) + 1) / (2 * NODES))
+    c_mp = mp.mpf(c)
+    v, d1 = f(c_mp), mp.diff(f, c_mp)
+    c0 = float(f32(float(v)))
+    a0 = float(f32(float(v - c0)))
+    c1 = float(f32(float(d1)))
+    c1lo = float(f32(float(d1 - c1))) if slope_lo else 0.0
+    ys = [f(c_mp + mp.mpf(t)) for t in ts]
+    rest = np.array([float(y - c0 - a0 - (mp.mpf(c1) + c1lo) * mp.mpf(t)) for y, t in zip(ys, ts)])
+    wt = 1.0 / np.abs(np.array([float(y) for y in ys]))
+    p = rounded_fit(ts, rest, wt, max(abs(lo - c), abs(hi - c)), range(2, DEG + 1), range(2, DEG + 1))
+    return [c, c0, a0, c1, c1lo] + [p[k] for k in range(2, DEG + 1)]
+
+
+def atab_value(x, row):
+    """The kernel's V(x) before its last rounding: c0 + c1 t exactly, the inner part in float32."""
+    c, c0, a0, c1, c1lo, *p = [f32(v) for v in row]
+    t = f32(x - c)
+    acc = p[-1]
+    for k in p[-2::-1]:
+        acc = fma32(acc, t, k)
+    inner = fma32(f32(t * t), acc, a0)
+    return mp.mpf(float(c0)) + (mp.mpf(float(c1)) + mp.mpf(float(c1lo))) * mp.mpf(float(t)) + mp.mpf(float(inner))
+
+
+def main_atab(name):
+    f, k1, k2, root, slope_lo, tab = ATABS[name]
+    k0 = 0.0
+    if root is not None:
+        root = float(mp.findroot(f, root))
+        v = root * (k1 + root * k2)
+        k0 = float(f32((np.floor(v) + 0.5 - v) % 1.0))
+    k = (k0, k1, k2)
+    rows, worst = [], 0.0
+    for j in range(32):
+        lo, hi = atab_bounds(j, k)
+        c = float(f32(root)) if root is not None and lo <= root < hi else float(f32((lo + hi) / 2))
+        rows.append(fit_atab_interval(f, lo, hi, c, slope_lo))
+    for j in range(32):
+        lo, hi = atab_bounds(j, k)
+        err = 0.0
+        for x in np.unique(np.linspace(lo, hi, 200).astype(np.float32)):
+            s = atab_slot(x, k)
+            if s < 32:
+                ref = f(mp.mpf(float(x)))
+                err = max(err, float(abs(atab_value(x, rows[s]) - ref) / abs(ref)))
+        worst = max(worst, err)
+        print(f"/* [{lo:.6g}, {hi:.6g}): 2^{np.log2(err):.1f} */")
+    end = atab_bounds(31, k)[1]
+    bound = np.ceil(end * 16 - 1) / 16               # the last multiple of 1/16 below the end
+    print(f"/* worst 2^{np.log2(worst):.1f}; the last interval ends at {end:.6g} */")
+    print(f"static const fa_atab {tab} = {{{hexf(k0)}, {hexf(k1)}, {hexf(k2)}, {hexf(bound)}, "
+          f"{int(root is not None)}, {int(slope_lo)}, {{")
+    names = ("centre", "c0", "a0", "c1", "c1lo") + tuple(f"p{m}" for m in range(2, DEG + 1))
+    for r, rname in enumerate(names):
+        items = [hexf(rows[j][r]) for j in range(32)]
+        lines = [", ".join(items[i:i + 6]) for i in range(0, 32, 6)]
+        print(f"    /* {rname} */ {{" + ",\n        ".join(lines) + "},")
+    print("}};")
+
+
 def main(name):
+    if name in ATABS:
+        return main_atab(name)
     fit, f, tab = {"tanh": (fit_tanh, mp.tanh, "FA_TANH_TAB"), "gelu": (fit_gelu, gelu_s, "FA_GELU_S_TAB"),
                    "tanh_shrink": (fit_tanh_shrink, tanh_shrink, "FA_TANH_SHRINK_TAB")}[name]
     rows = ROWS if name == "tanh" else ROWS[1:]

@@ -536,6 +536,257 @@ FA_KERNEL __m512 fa_tanh_shrink_512(__m512 x)
     return _mm512_or_ps(r, _mm512_and_ps(x, _mm512_set1_ps(FA_SIGN)));
 }
 
+/* Tables over a = |x| for the common path of gelu and of gelu's and silu's derivatives, where no exp is
+ * needed (benchmarks/fit_tables.py gelu_q|gelu_d|silu_d, which says how they are fitted): 32 intervals,
+ * slot floor(a (k1 + a k2) + k0), and on each V(c + t) = c0 + (c1 + c1lo) t + (a0 + t^2 P(t)), P of
+ * degree 4, relative error 2^-26.1 or less before the last rounding.  V(a) is the function at x = -a;
+ * at x = a it is 1 - V(a).  `bound` is a float below the last interval's end. */
+typedef struct {
+    float k0, k1, k2, bound;
+    int root;           /* V has a root, where c1 t outgrows c0: c0 + c1 t by TwoSum, not Fast2Sum */
+    int slope_lo;       /* the c1lo row is used (it is 0 otherwise) */
+    float rows[10][32]; /* centre, c0, a0, c1, c1lo, p2..p6 */
+} fa_atab;
+
+static const fa_atab FA_GELU_Q_ATAB = {0.0f, 0x1.8p+1f, 0x1p-1f, 0x1.6p+2f, 0, 0, {
+    /* centre */ {0x1.44394ap-3f, 0x1.d82776p-2f, 0x1.7a813ep-1f, 0x1.feffbp-1f, 0x1.3db254p+0f, 0x1.78823ep+0f,
+        0x1.b06fa6p+0f, 0x1.e5ddcep+0f, 0x1.0c8dc2p+1f, 0x1.25344ep+1f, 0x1.3cfccap+1f, 0x1.53fd2ap+1f,
+        0x1.6a47f8p+1f, 0x1.7fed08p+1f, 0x1.94fa08p+1f, 0x1.a97ad6p+1f, 0x1.bd79dcp+1f, 0x1.d1004ap+1f,
+        0x1.e41642p+1f, 0x1.f6c30cp+1f, 0x1.048694p+2f, 0x1.0d7d3ep+2f, 0x1.164828p+2f, 0x1.1ee9bep+2f,
+        0x1.27643p+2f, 0x1.2fb982p+2f, 0x1.37eb8cp+2f, 0x1.3ffcp+2f, 0x1.47ec6cp+2f, 0x1.4fbe46p+2f,
+        0x1.5772e2p+2f, 0x1.5f0b8p+2f},
+    /* c0 */ {0x1.bf988ap-2f, 0x1.4a1ac4p-2f, 0x1.d6c752p-3f, 0x1.45e55ep-3f, 0x1.b782c4p-4f, 0x1.21827cp-4f,
+        0x1.757998p-5f, 0x1.d8bcbep-6f, 0x1.261474p-6f, 0x1.682c0ep-7f, 0x1.b2cd2p-8f, 0x1.02fb9cp-8f,
+        0x1.30c032p-9f, 0x1.628a72p-10f, 0x1.981b9cp-11f, 0x1.d12198p-12f, 0x1.069bfap-12f, 0x1.25f4f8p-13f,
+        0x1.465a9p-14f, 0x1.67859cp-15f, 0x1.892afap-16f, 0x1.aafc12p-17f, 0x1.cca9ap-18f, 0x1.ede3a8p-19f,
+        0x1.072e2p-19f, 0x1.16e3c6p-20f, 0x1.25eee4p-21f, 0x1.342e04p-22f, 0x1.4182dap-23f, 0x1.4dd1bcp-24f,
+        0x1.590342p-25f, 0x1.630358p-26f},
+    /* a0 */ {-0x1.ece664p-28f, -0x1.f9d7e2p-29f, -0x1.dc6abep-28f, 0x1.ac0132p-29f, 0x1.e02522p-29f, 0x1.101c7cp-29f,
+        0x1.aea398p-31f, -0x1.d56d6cp-31f, -0x1.d18642p-31f, 0x1.5594dp-32f, -0x1.346cb8p-35f, 0x1.f45f1ap-34f,
+        0x1.baced6p-34f, -0x1.fb945ep-35f, -0x1.dfc962p-36f, -0x1.3adca4p-37f, 0x1.3b34ep-37f, -0x1.766ea4p-39f,
+        -0x1.b6a08ap-39f, 0x1.353f74p-41f, 0x1.50ca42p-44f, -0x1.66558ap-43f, -0x1.055094p-44f, 0x1.518448p-44f,
+        -0x1.d7f8dap-44f, 0x1.1999fap-45f, -0x1.04ed66p-46f, 0x1.7cdee4p-48f, 0x1.fcb19ap-50f, -0x1.308a18p-49f,
+        0x1.9dcde4p-51f, -0x1.cd8206p-51f},
+    /* c1 */ {-0x1.936df6p-2f, -0x1.6f51cep-2f, -0x1.36d6ccp-2f, -0x1.f0866ep-3f, -0x1.7a47eap-3f, -0x1.150922p-3f,
+        -0x1.88567ap-4f, -0x1.0dd408p-4f, -0x1.69c58ap-5f, -0x1.da2b34p-6f, -0x1.3080fcp-6f, -0x1.800268p-7f,
+        -0x1.dc4de8p-8f, -0x1.22f34ep-8f, -0x1.5e8bf8p-9f, -0x1.a0f8dep-10f, -0x1.ea224cp-11f, -0x1.1ce82cp-11f,
+        -0x1.47d5c6p-12f, -0x1.759ea4p-13f, -0x1.a5f94ap-14f, -0x1.d88e8ep-15f, -0x1.067e3ap-15f, -0x1.216b42p-16f,
+        -0x1.3cd4a2p-17f, -0x1.587d82p-18f, -0x1.74276ep-19f, -0x1.8f936p-20f, -0x1.aa8316p-21f, -0x1.c4b906p-22f,
+        -0x1.ddfb02p-23f, -0x1.f61194p-24f},
+    /* c1lo */ {0.0f, 0.0f, 0.0f, 0.0f, 0.0f, 0.0f,
+        0.0f, 0.0f, 0.0f, 0.0f, 0.0f, 0.0f,
+        0.0f, 0.0f, 0.0f, 0.0f, 0.0f, 0.0f,
+        0.0f, 0.0f, 0.0f, 0.0f, 0.0f, 0.0f,
+        0.0f, 0.0f, 0.0f, 0.0f, 0.0f, 0.0f,
+        0.0f, 0.0f},
+    /* p2 */ {0x1.fef166p-6f, 0x1.52bbb8p-4f, 0x1.cb961ep-4f, 0x1.ef8dep-4f, 0x1.d5729p-4f, 0x1.97725ap-4f,
+        0x1.4b5e86p-4f, 0x1.000e4p-4f, 0x1.7b8324p-5f, 0x1.0f8a28p-5f, 0x1.790be2p-6f, 0x1.fdfef2p-7f,
+        0x1.510608p-7f, 0x1.b45766p-8f, 0x1.1545ap-8f, 0x1.5a829cp-9f, 0x1.aa7378p-10f, 0x1.02c106p-10f,
+        0x1.35f652p-11f, 0x1.6ee0e2p-12f, 0x1.ad6fp-13f, 0x1.f174f8p-14f, 0x1.1d570ep-14f, 0x1.445e16p-15f,
+        0x1.6d9506p-16f, 0x1.98b63p-17f, 0x1.c5725p-18f, 0x1.f371f8p-19f, 0x1.112baap-19f, 0x1.28df4cp-20f,
+        0x1.40a0e6p-21f, 0x1.583c5p-22f},
+    /* p3 */ {0x1.063488p-4f, 0x1.81a16p-5f, 0x1.77efap-6f, 0x1.4d313cp-13f, -0x1.10665ep-6f, -0x1.ad9e18p-6f,
+        -0x1.e4c608p-6f, -0x1.d41016p-6f, -0x1.9a3b6p-6f, -0x1.4fa5ap-6f, -0x1.048094p-6f, -0x1.838adep-7f,
+        -0x1.16455ap-7f, -0x1.83c3bcp-8f, -0x1.073544p-8f, -0x1.5d3236p-9f, -0x1.c5e058p-10f, -0x1.219794p-10f,
+        -0x1.6b6f9ep-11f, -0x1.c134d6p-12f, -0x1.11c4f8p-12f, -0x1.496ca4p-13f, -0x1.87b1f4p-14f, -0x1.cc9842p-15f,
+        -0x1.0c04eap-15f, -0x1.34e9b6p-16f, -0x1.60d308p-17f, -0x1.8f88bcp-18f, -0x1.c0c8dep-19f, -0x1.f4439ep-20f,
+        -0x1.14cf8p-20f, -0x1.303be6p-21f},
+    /* p4 */ {-0x1.fa8efep-8f, -0x1.3ab668p-6f, -0x1.77f4ecp-6f, -0x1.4b0e72p-6f, -0x1.c8effep-7f, -0x1.c69116p-8f,
+        -0x1.035cf4p-10f, 0x1.9ab66ap-9f, 0x1.628582p-8f, 0x1.96e464p-8f, 0x1.89df4ep-8f, 0x1.58ad96p-8f,
+        0x1.197732p-8f, 0x1.b415c2p-9f, 0x1.43faep-9f, 0x1.d0e81ep-10f, 0x1.43d12ep-10f, 0x1.b7c02cp-11f,
+        0x1.23ff68p-11f, 0x1.7bede4p-12f, 0x1.e5af3cp-13f, 0x1.3158c8p-13f, 0x1.7a4046p-14f, 0x1.ce24d2p-15f,
+        0x1.16c97ep-15f, 0x1.4c6e4p-16f, 0x1.881f8ep-17f, 0x1.c9c902p-18f, 0x1.08ad94p-18f, 0x1.2f5244p-19f,
+        0x1.58a962p-20f, 0x1.8487eep-21f},
+    /* p5 */ {-0x1.3002b6p-7f, -0x1.5898ep-8f, -0x1.493994p-13f, 0x1.02dd44p-8f, 0x1.8425b6p-8f, 0x1.877eaap-8f,
+        0x1.382d9ap-8f, 0x1.8dc428p-9f, 0x1.7c6bc4p-10f, 0x1.0e1744p-12f, -0x1.255cdp-11f, -0x1.0afa58p-10f,
+        -0x1.2e0f1p-10f, -0x1.22bd08p-10f, -0x1.f663dcp-11f, -0x1.9703c4p-11f, -0x1.3b47bp-11f, -0x1.d22348p-12f,
+        -0x1.4bd208p-12f, -0x1.cf8bdp-13f, -0x1.392016p-13f, -0x1.9f6718p-14f, -0x1.0e2858p-14f, -0x1.5a0472p-15f,
+        -0x1.b3dea4p-16f, -0x1.0e3492p-16f, -0x1.49d36ep-17f, -0x1.8ea0cep-18f, -0x1.dc3e56p-19f, -0x1.196562p-19f,
+        -0x1.492fb8p-20f, -0x1.7d2a12p-21f},
+    /* p6 */ {0x1.40818ap-10f, 0x1.7f9e36p-9f, 0x1.af2fap-9f, 0x1.187fe8p-9f, 0x1.660d86p-11f, -0x1.48c5cap-11f,
+        -0x1.2bbbd8p-10f, -0x1.35e8ep-10f, -0x1.10ff54p-10f, -0x1.11186ap-10f, -0x1.79d00ap-11f, -0x1.ebc192p-13f,
+        -0x1.670b8ap-15f, 0x1.dd2a3ap-14f, 0x1.449cb8p-13f, 0x1.734e38p-13f, 0x1.8e1452p-13f, 0x1.5208d6p-13f,
+        0x1.e6551ap-14f, 0x1.a25d24p-14f, 0x1.1c0228p-14f, 0x1.982d8ap-15f, 0x1.1bde64p-15f, 0x1.8c24dep-16f,
+        0x1.07c1a4p-16f, 0x1.571644p-17f, 0x1.a93adap-18f, 0x1.0ca23ap-18f, 0x1.4d661ap-19f, 0x1.95e96ap-20f,
+        0x1.eb99ecp-21f, 0x1.21ff76p-21f},
+}};
+
+static const fa_atab FA_GELU_D_ATAB = {0x1.ec8f38p-1f, 0x1.8p+1f, 0x1p-1f, 0x1.58p+2f, 1, 1, {
+    /* centre */ {0x1.9ddc5p-8f, 0x1.5cdc2p-3f, 0x1.e363bcp-2f, 0x1.80ead2p-1f, 0x1.01ee1cp+0f, 0x1.3ffce8p+0f,
+        0x1.7aaea8p+0f, 0x1.b2822p+0f, 0x1.e7d9aep+0f, 0x1.0d81bap+1f, 0x1.261f62p+1f, 0x1.3ddfe6p+1f,
+        0x1.54d91p+1f, 0x1.6b1d4cp+1f, 0x1.80bc5ap+1f, 0x1.95c3dp+1f, 0x1.aa3f84p+1f, 0x1.be39ccp+1f,
+        0x1.d1bbdp+1f, 0x1.e4cdaap+1f, 0x1.f77696p+1f, 0x1.04de8ap+2f, 0x1.0dd37ep+2f, 0x1.169cccp+2f,
+        0x1.1f3cdap+2f, 0x1.27b5dcp+2f, 0x1.3009cep+2f, 0x1.383a8ap+2f, 0x1.4049bep+2f, 0x1.4838fcp+2f,
+        0x1.5009b2p+2f, 0x1.57bd38p+2f},
+    /* c0 */ {0x1.fad72ap-2f, 0x1.762994p-2f, 0x1.332562p-3f, -0x1.6737d8p-28f, -0x1.5ca5f8p-4f, -0x1.f6680ap-4f,
+        -0x1.064812p-3f, -0x1.d9442p-4f, -0x1.86922ap-4f, -0x1.2ec302p-4f, -0x1.bf87f2p-5f, -0x1.3e5ac2p-5f,
+        -0x1.b6c586p-6f, -0x1.264c78p-6f, -0x1.81a0acp-7f, -0x1.eef2b4p-8f, -0x1.37d24p-8f, -0x1.826d0ap-9f,
+        -0x1.d7b666p-10f, -0x1.1bf89cp-10f, -0x1.51994ep-11f, -0x1.8caf8ap-12f, -0x1.cd14d6p-13f, -0x1.0944fp-13f,
+        -0x1.2e5ba6p-14f, -0x1.559708p-15f, -0x1.7eb5a4p-16f, -0x1.a96bdap-17f, -0x1.d56684p-18f, -0x1.012598p-18f,
+        -0x1.17dd9cp-19f, -0x1.2ea9e8p-20f},
+    /* a0 */ {0x1.9d69bap-28f, 0x1.366eep-29f, 0x1.4eadaep-28f, -0x1.b1501p-53f, 0x1.c5dcfep-29f, 0x1.937d2ep-29f,
+        0x1.8cd68ep-28f, 0x1.9bf146p-29f, 0x1.58cc68p-31f, 0x1.441b6ep-31f, -0x1.9b9bb8p-30f, -0x1.8aa8fcp-33f,
+        0x1.0d8708p-31f, 0x1.1001b2p-31f, -0x1.2ef768p-32f, 0x1.bb852ap-33f, 0x1.eebf46p-33f, -0x1.af3c96p-36f,
+        0x1.0aba76p-37f, 0x1.79cb2ap-39f, -0x1.103704p-38f, -0x1.ce46bap-40f, 0x1.9f8f0ap-40f, 0x1.15d2a8p-41f,
+        0x1.5282ep-39f, 0x1.bca62ep-40f, -0x1.78b162p-41f, 0x1.283f3ep-42f, -0x1.a5eec4p-44f, -0x1.a56872p-43f,
+        0x1.bf7bbep-44f, 0x1.db3426p-45f},
+    /* c1 */ {-0x1.988028p-1f, -0x1.8cca9ap-1f, -0x1.44b9dep-1f, -0x1.b9d99p-2f, -0x1.e4603p-3f, -0x1.476a2ep-4f,
+        0x1.9bb9e6p-6f, 0x1.54e006p-4f, 0x1.b1ccep-4f, 0x1.b14d1ap-4f, 0x1.7e79bp-4f, 0x1.37d47ep-4f,
+        0x1.e017ccp-5f, 0x1.617b54p-5f, 0x1.f60baep-6f, 0x1.59e372p-6f, 0x1.d061eap-7f, 0x1.30be82p-7f,
+        0x1.880454p-8f, 0x1.ef4d0ap-9f, 0x1.33dc3p-9f, 0x1.79184p-10f, 0x1.c7b07ap-11f, 0x1.0febacp-11f,
+        0x1.40cc9p-12f, 0x1.766c7cp-13f, 0x1.b0a8f6p-14f, 0x1.ef49fap-15f, 0x1.1901fcp-15f, 0x1.3c3bacp-16f,
+        0x1.6119cep-17f, 0x1.875bb8p-18f},
+    /* c1lo */ {0x1.abb886p-27f, 0x1.f8e356p-26f, 0x1.8ce34p-26f, 0x1.f7f8e6p-27f, -0x1.a4d7dap-28f, -0x1.b993a2p-30f,
+        -0x1.fdb82cp-33f, -0x1.ae0a76p-29f, -0x1.336d6cp-30f, 0x1.37f568p-29f, -0x1.3d2be4p-31f, 0x1.614338p-29f,
+        -0x1.fbd30ep-30f, -0x1.5c346cp-31f, 0x1.2c664p-32f, 0x1.fa8e72p-32f, 0x1.b7807cp-32f, -0x1.6e0576p-32f,
+        0x1.056dfp-34f, -0x1.c560e8p-34f, -0x1.78fbbp-37f, -0x1.d443c4p-35f, -0x1.e51f82p-36f, -0x1.469ddep-36f,
+        -0x1.753654p-38f, 0x1.9bdb78p-38f, -0x1.c2b5a8p-41f, -0x1.8a188p-41f, -0x1.ca8932p-42f, -0x1.776106p-42f,
+        0x1.0661acp-43f, -0x1.37cd2p-43f},
+    /* p2 */ {0x1.4a33fep-8f, 0x1.1059cep-3f, 0x1.45cd4p-2f, 0x1.8d9a94p-2f, 0x1.71c55cp-2f, 0x1.1cf3d2p-2f,
+        0x1.6ea256p-3f, 0x1.6f90f2p-4f, 0x1.755ca4p-6f, -0x1.44de3cp-6f, -0x1.56fa2ap-5f, -0x1.92bd24p-5f,
+        -0x1.8417ecp-5f, -0x1.4f9266p-5f, -0x1.0dff4ep-5f, -0x1.9c0444p-6f, -0x1.2d89a4p-6f, -0x1.aa8e08p-7f,
+        -0x1.2522ecp-7f, -0x1.890344p-8f, -0x1.01c81ep-8f, -0x1.4bae14p-9f, -0x1.a36802p-10f, -0x1.0505eap-10f,
+        -0x1.4043dap-11f, -0x1.83cc4p-12f, -0x1.cfe214p-13f, -0x1.12542p-13f, -0x1.411054p-14f, -0x1.741482p-15f,
+        -0x1.ab3df4p-16f, -0x1.e65778p-17f},
+    /* p3 */ {0x1.1051f6p-2f, 0x1.fdb0f2p-3f, 0x1.2f4a36p-3f, 0x1.2a3192p-6f, -0x1.543edap-4f, -0x1.184ad2p-3f,
+        -0x1.29b4f6p-3f, -0x1.fb64a6p-4f, -0x1.6cd1c8p-4f, -0x1.b60488p-5f, -0x1.8b0692p-6f, -0x1.c546a6p-9f,
+        0x1.23fff8p-7f, 0x1.e46274p-7f, 0x1.0a378ap-6f, 0x1.f033f2p-7f, 0x1.a43482p-7f, 0x1.4d4cbcp-7f,
+        0x1.f76cd2p-8f, 0x1.6dab98p-8f, 0x1.01344cp-8f, 0x1.6013ep-9f, 0x1.d6ac6ap-10f, 0x1.341e6p-10f,
+        0x1.8bfaa8p-11f, 0x1.f47048p-12f, 0x1.37738ap-12f, 0x1.7e4e5p-13f, 0x1.cf4d9ap-14f, 0x1.156b8cp-14f,
+        0x1.489702p-15f, 0x1.81372p-16f},
+    /* p4 */ {-0x1.ece6a6p-10f, -0x1.94524ap-5f, -0x1.c07eaap-4f, -0x1.d2f9c6p-4f, -0x1.44c402p-4f, -0x1.fb523cp-6f,
+        0x1.59c594p-7f, 0x1.270646p-5f, 0x1.71d40ep-5f, 0x1.5b31ep-5f, 0x1.107136p-5f, 0x1.6d9962p-6f,
+        0x1.96c2ap-7f, 0x1.3e5604p-8f, -0x1.164162p-13f, -0x1.7f7388p-9f, -0x1.0d3cdep-8f, -0x1.17291p-8f,
+        -0x1.f7de8p-9f, -0x1.a1ce2ep-9f, -0x1.467b08p-9f, -0x1.e7ac14p-10f, -0x1.5f3714p-10f, -0x1.eada94p-11f,
+        -0x1.4e3dep-11f, -0x1.bd153p-12f, -0x1.227f6cp-12f, -0x1.7487cp-13f, -0x1.d619d4p-14f, -0x1.2449dap-14f,
+        -0x1.669d92p-15f, -0x1.b28f1ep-16f},
+    /* p5 */ {-0x1.ea16a4p-5f, -0x1.b9453p-5f, -0x1.688058p-6f, 0x1.e058c8p-7f, 0x1.2b247ep-5f, 0x1.48ad6cp-5f,
+        0x1.f41c32p-6f, 0x1.02afaep-6f, 0x1.26e1a2p-9f, -0x1.c5e552p-8f, -0x1.70c1cep-7f, -0x1.81bcc8p-7f,
+        -0x1.47a5aap-7f, -0x1.ddb3a6p-8f, -0x1.2b7d1ep-8f, -0x1.31a37ap-9f, -0x1.826342p-11f, 0x1.08d9d6p-12f,
+        0x1.9168dep-11f, 0x1.f2104p-11f, 0x1.ea63ccp-11f, 0x1.ad68a6p-11f, 0x1.5cdfb4p-11f, 0x1.0c9348p-11f,
+        0x1.8ca106p-12f, 0x1.1b1fb6p-12f, 0x1.88e85ep-13f, 0x1.0a0e4cp-13f, 0x1.60b762p-14f, 0x1.cad4p-15f,
+        0x1.256242p-15f, 0x1.7172b4p-16f},
+    /* p6 */ {-0x1.330bf2p-3f, 0x1.6c4c7cp-7f, 0x1.6e23ccp-6f, 0x1.3d676ap-6f, 0x1.1c7f6ep-7f, -0x1.8f8678p-9f,
+        -0x1.4c632p-7f, -0x1.7e37c8p-7f, -0x1.36bef4p-7f, -0x1.70f85ap-8f, -0x1.ef2116p-10f, 0x1.cabe2p-11f,
+        0x1.329d56p-9f, 0x1.6a0f42p-9f, 0x1.4e52dp-9f, 0x1.02aa5cp-9f, 0x1.5c051ap-10f, 0x1.a007bcp-11f,
+        0x1.7abb7p-12f, 0x1.f04ab8p-15f, -0x1.95a79ep-14f, -0x1.5a0234p-13f, -0x1.907c9p-13f, -0x1.6b1d66p-13f,
+        -0x1.3a9716p-13f, -0x1.f53fa2p-14f, -0x1.80e89ep-14f, -0x1.164ae8p-14f, -0x1.872822p-15f, -0x1.0e85aap-15f,
+        -0x1.6b59f4p-16f, -0x1.e1af0ap-17f},
+}};
+
+static const fa_atab FA_SILU_D_ATAB = {0x1.22b01ap-1f, 0x1p+2f, -0x1.c71c72p-4f, 0x1.72p+3f, 1, 0, {
+    /* centre */ {0x1.bbf5fcp-5f, 0x1.e15e14p-3f, 0x1.f5f5fp-2f, 0x1.7f8d2p-1f, 0x1.03125p+0f, 0x1.474974p+0f,
+        0x1.8ce3a2p+0f, 0x1.d384b4p+0f, 0x1.0dafdap+1f, 0x1.3242c8p+1f, 0x1.57846cp+1f, 0x1.7d7eecp+1f,
+        0x1.a43d7ap+1f, 0x1.cbcc76p+1f, 0x1.f43996p+1f, 0x1.0eca16p+2f, 0x1.23f6acp+2f, 0x1.39ac36p+2f,
+        0x1.4ff5a6p+2f, 0x1.66df7ap+2f, 0x1.7e780ap+2f, 0x1.96cff8p+2f, 0x1.affab8p+2f, 0x1.ca0f48p+2f,
+        0x1.e5292ap+2f, 0x1.00b4ep+3f, 0x1.0f7d1cp+3f, 0x1.1f072cp+3f, 0x1.2f746ap+3f, 0x1.40f10ep+3f,
+        0x1.53b9eap+3f, 0x1.6826dcp+3f},
+    /* c0 */ {0x1.e4441ap-2f, 0x1.88c1cep-2f, 0x1.0eb85ep-2f, 0x1.43085ap-3f, 0x1.197e24p-4f, -0x1.848b9ep-29f,
+        -0x1.9007c4p-5f, -0x1.457aecp-4f, -0x1.8624bep-4f, -0x1.98eef4p-4f, -0x1.8c06cp-4f, -0x1.6b7204p-4f,
+        -0x1.408744p-4f, -0x1.11fc42p-4f, -0x1.c88ae2p-5f, -0x1.74242ep-5f, -0x1.298c2ep-5f, -0x1.d38794p-6f,
+        -0x1.6950dp-6f, -0x1.12d852p-6f, -0x1.9ba84ap-7f, -0x1.2f7784p-7f, -0x1.b8387ep-8f, -0x1.39e904p-8f,
+        -0x1.b79d58p-9f, -0x1.2dcdecp-9f, -0x1.956eeep-10f, -0x1.09b4c4p-10f, -0x1.529232p-11f, -0x1.a1586p-12f,
+        -0x1.ee4384p-13f, -0x1.166682p-13f},
+    /* a0 */ {0x1.e59acp-34f, 0x1.a3c396p-27f, 0x1.1185dap-27f, 0x1.c131d4p-29f, -0x1.68d81ep-35f, 0x1.9fcfbp-55f,
+        0x1.debf66p-30f, 0x1.eadc4ep-29f, 0x1.ff516p-29f, -0x1.aed5fep-29f, 0x1.9b8046p-29f, -0x1.e21a14p-31f,
+        -0x1.4d994ap-33f, -0x1.a8216cp-30f, -0x1.f93f1p-31f, -0x1.4162dep-32f, 0x1.56356p-30f, -0x1.d37a9p-31f,
+        0x1.801552p-34f, 0x1.9a092ap-32f, -0x1.a9ab1ep-32f, -0x1.8dbffep-37f, -0x1.4998c4p-33f, -0x1.eda96ep-33f,
+        0x1.6f1a9ap-36f, -0x1.4cd38p-34f, 0x1.b25502p-36f, -0x1.fd8508p-36f, 0x1.585a5ap-36f, 0x1.c260eap-37f,
+        -0x1.214c1ap-43f, -0x1.0e2864p-40f},
+    /* c1 */ {-0x1.ff3fa8p-2f, -0x1.f20cf2p-2f, -0x1.c604eap-2f, -0x1.828914p-2f, -0x1.31d6cp-2f, -0x1.be141p-3f,
+        -0x1.2579d4p-3f, -0x1.4cdbcap-4f, -0x1.152334p-5f, -0x1.430b24p-11f, 0x1.4dee2ap-6f, 0x1.04d474p-5f,
+        0x1.2a8616p-5f, 0x1.2b0d28p-5f, 0x1.154ea6p-5f, 0x1.e832d6p-6f, 0x1.9d7be2p-6f, 0x1.53a8cap-6f,
+        0x1.0ff5f4p-6f, 0x1.a9d46cp-7f, 0x1.4697c2p-7f, 0x1.eb49c4p-8f, 0x1.6a855ep-8f, 0x1.066476p-8f,
+        0x1.74529cp-9f, 0x1.029c66p-9f, 0x1.5f147p-10f, 0x1.d0967ap-11f, 0x1.2a9aaep-11f, 0x1.7315e8p-12f,
+        0x1.bad722p-13f, 0x1.f67d1ep-14f},
+    /* c1lo */ {0.0f, 0.0f, 0.0f, 0.0f, 0.0f, 0.0f,
+        0.0f, 0.0f, 0.0f, 0.0f, 0.0f, 0.0f,
+        0.0f, 0.0f, 0.0f, 0.0f, 0.0f, 0.0f,
+        0.0f, 0.0f, 0.0f, 0.0f, 0.0f, 0.0f,
+        0.0f, 0.0f, 0.0f, 0.0f, 0.0f, 0.0f,
+        0.0f, 0.0f},
+    /* p2 */ {0x1.bb4fp-7f, 0x1.d446ccp-5f, 0x1.bd8d8cp-4f, 0x1.2327c8p-3f, 0x1.3b772p-3f, 0x1.2c5634p-3f,
+        0x1.01ac8cp-3f, 0x1.93c8ccp-4f, 0x1.21f40cp-4f, 0x1.7b1afcp-5f, 0x1.b78174p-6f, 0x1.9fd5b2p-7f,
+        0x1.a9b052p-9f, -0x1.4630bcp-9f, -0x1.6abae4p-8f, -0x1.bb9654p-8f, -0x1.c2684p-8f, -0x1.9f6f68p-8f,
+        -0x1.68768p-8f, -0x1.2b4edp-8f, -0x1.e02dd6p-9f, -0x1.7624p-9f, -0x1.1c105ep-9f, -0x1.a5032p-10f,
+        -0x1.30af7p-10f, -0x1.ae8622p-11f, -0x1.2897acp-11f, -0x1.8da756p-12f, -0x1.02984ep-12f, -0x1.44cb96p-13f,
+        -0x1.876584p-14f, -0x1.c02a0ep-15f},
+    /* p3 */ {0x1.53c67ep-4f, 0x1.39c5aep-4f, 0x1.ce9528p-5f, 0x1.dae29p-6f, 0x1.e217bep-10f, -0x1.353c98p-6f,
+        -0x1.f5e0cap-6f, -0x1.1617fep-5f, -0x1.009506p-5f, -0x1.a3243ap-6f, -0x1.37300cp-6f, -0x1.a850d8p-7f,
+        -0x1.08d4a6p-7f, -0x1.27d7c6p-8f, -0x1.12e058p-9f, -0x1.31b87cp-11f, 0x1.2687d6p-12f, 0x1.736c4p-11f,
+        0x1.c3f5bcp-11f, 0x1.c111a6p-11f, 0x1.93191ep-11f, 0x1.5331bp-11f, 0x1.105dep-11f, 0x1.a53ep-12f,
+        0x1.3b3e26p-12f, 0x1.c9ae76p-13f, 0x1.42797cp-13f, 0x1.b8b15ap-14f, 0x1.23579ep-14f, 0x1.73438ap-15f,
+        0x1.c5371ep-16f, 0x1.068b92p-16f},
+    /* p4 */ {-0x1.b6fa0cp-9f, -0x1.c8dde2p-7f, -0x1.8f803p-6f, -0x1.c04baap-6f, -0x1.7da58cp-6f, -0x1.f2cf2ap-7f,
+        -0x1.afda96p-8f, 0x1.07d1f4p-13f, 0x1.0badfep-8f, 0x1.6f9a96p-8f, 0x1.693662p-8f, 0x1.2d407ep-8f,
+        0x1.c2effap-9f, 0x1.3603c2p-9f, 0x1.8a47dap-10f, 0x1.cce8b6p-11f, 0x1.e0f04p-12f, 0x1.98709ap-13f,
+        0x1.5a9418p-15f, -0x1.46b3dcp-15f, -0x1.36fd4cp-14f, -0x1.5b604p-14f, -0x1.45d98ap-14f, -0x1.161b98p-14f,
+        -0x1.bd9f3cp-15f, -0x1.53f8eap-15f, -0x1.f1bf88p-16f, -0x1.5eb2c6p-16f, -0x1.db6732p-17f, -0x1.35550cp-17f,
+        -0x1.8077fap-18f, -0x1.c49a16p-19f},
+    /* p5 */ {-0x1.287a98p-7f, -0x1.5adfdcp-7f, -0x1.5a9ff4p-8f, 0x1.60dab4p-11f, 0x1.4d195p-8f, 0x1.ae8358p-8f,
+        0x1.7cec0ap-8f, 0x1.f83126p-9f, 0x1.ea489p-10f, 0x1.a2ebb4p-12f, -0x1.bd73bep-12f, -0x1.85547cp-11f,
+        -0x1.8bcc2ap-11f, -0x1.46237ep-11f, -0x1.e8ced8p-12f, -0x1.4b054ep-12f, -0x1.a1a514p-13f, -0x1.ed482ep-14f,
+        -0x1.0f6534p-14f, -0x1.e7b796p-16f, -0x1.7735d4p-17f, 0x1.7a7f1cp-24f, 0x1.3c7014p-18f, 0x1.9989cp-18f,
+        0x1.90fe7ep-18f, 0x1.5fbb86p-18f, 0x1.190374p-18f, 0x1.9eaadap-19f, 0x1.263d72p-19f, 0x1.8bbe9cp-20f,
+        0x1.fa8b16p-21f, 0x1.305c84p-21f},
+    /* p6 */ {-0x1.9f448p-8f, 0x1.4c41cep-9f, 0x1.ddcf38p-9f, 0x1.c43488p-9f, 0x1.78ee0cp-10f, 0x1.057d36p-13f,
+        -0x1.bcf88ap-11f, -0x1.50154ep-10f, -0x1.1424ecp-10f, -0x1.5847ecp-11f, -0x1.3dcac4p-12f, -0x1.20b62ep-14f,
+        0x1.7c9ab8p-15f, 0x1.4b26e6p-14f, 0x1.6ba754p-14f, 0x1.1db7acp-14f, 0x1.8ec7dcp-15f, 0x1.0fb588p-15f,
+        0x1.6ea7cep-16f, 0x1.5853b2p-17f, 0x1.f91698p-18f, 0x1.51bdf6p-19f, 0x1.120f26p-20f, 0x1.95b708p-22f,
+        -0x1.6e74f6p-27f, -0x1.9fff78p-22f, -0x1.da7b8cp-22f, -0x1.573be2p-22f, -0x1.1142ecp-22f, -0x1.857c46p-23f,
+        -0x1.09e742p-23f, -0x1.40dd04p-24f},
+}};
+
+
+/* V(a) as hi + lo: c0 + c1 t exact, the rest rounded once.  For
+ * a from the bound on, and NaN, the slot wraps and the value means nothing: the callers blend those
+ * lanes away. */
+static inline __m512 fa_atab_512(const fa_atab *tb, __m512 a, __m512 *lo)
+{
+    __m512 v = _mm512_fmadd_ps(a, _mm512_fmadd_ps(a, _mm512_set1_ps(tb->k2), _mm512_set1_ps(tb->k1)),
+                               _mm512_set1_ps(tb->k0));
+    __m512i slot = _mm512_cvttps_epi32(v);
+    __m512 t = _mm512_sub_ps(a, fa_coef(tb->rows[0], slot));
+    __m512 p = _mm512_fmadd_ps(fa_coef(tb->rows[9], slot), t, fa_coef(tb->rows[8], slot));
+    for (int k = 7; k >= 5; k--)
+        p = _mm512_fmadd_ps(p, t, fa_coef(tb->rows[k], slot));
+    __m512 inner = _mm512_fmadd_ps(_mm512_mul_ps(t, t), p, fa_coef(tb->rows[2], slot));
+    __m512 c1 = fa_coef(tb->rows[3], slot);
+    __m512 m = _mm512_mul_ps(c1, t);
+    __m512 m_lo = _mm512_fmsub_ps(c1, t, m);
+    if (tb->slope_lo)
+        m_lo = _mm512_fmadd_ps(fa_coef(tb->rows[4], slot), t, m_lo);
+    __m512 c0 = fa_coef(tb->rows[1], slot), s_lo, s;
+    if (tb->root)
+        s = fa_two_sum_512(c0, m, &s_lo);
+    else {
+        s = _mm512_add_ps(c0, m);
+        s_lo = _mm512_add_ps(_mm512_sub_ps(c0, s), m);
+    }
+    *lo = _mm512_add_ps(s_lo, _mm512_add_ps(m_lo, inner));
+    return s;
+}
+
+/* f(x) = V(|x|) for x < 0 and 1 - V(x) for x >= 0, as hi + lo (|V| <= 1/2: 1 - V by Fast2Sum) */
+static inline __m512 fa_atab_odd_512(const fa_atab *tb, __m512 x, __m512 *lo)
+{
+    __m512 v_lo, v = fa_atab_512(tb, _mm512_abs_ps(x), &v_lo);
+    const __m512 one = _mm512_set1_ps(1.0f);
+    /* masked to x >= 0 (the other lanes keep v and v_lo): u = 1 - v, then ((1 - u) - v) - v_lo */
+    __mmask16 pos = (__mmask16)~_mm512_cmp_ps_mask(x, _mm512_setzero_ps(), _CMP_LT_OQ);
+    __m512 u = _mm512_mask_sub_ps(v, pos, one, v);
+    __m512 u_lo = _mm512_mask_sub_ps(v_lo, pos, one, u);
+    u_lo = _mm512_mask_sub_ps(u_lo, pos, u_lo, v);
+    *lo = _mm512_mask_sub_ps(u_lo, pos, u_lo, v_lo);
+    return u;
+}
+
+/* m (f + f_lo) rounded once */
+static inline __m512 fa_times_f2_512(__m512 m, __m512 f, __m512 f_lo)
+{
+    return _mm512_fmadd_ps(m, f, _mm512_mul_ps(m, f_lo));
+}
+
 /* gelu's common part: a = |x| clamped below 16 (NaN kept), S(a) as s + s_lo, and E = e^(-a^2/2) as
  * 2^floor(e.scale) (e.hi + e.lo), a^2 kept exact (p + p_lo) with p_lo's part taken to first order */
 typedef struct { __m512 a, s, s_lo; fa_f2 e; } fa_gelu_parts;
@@ -567,8 +818,8 @@ static inline __m512 fa_gelu_times_e_512(fa_f2 e, __m512 v, __m512 v_lo, __m512 
  * kept exact (p + p_lo), e^(-p/2) comes as a hi + lo pair (2^-30) and the p_lo part as the factor
  * 1 - p_lo/2; S is kept as hi + lo (Fast2Sum), so Q is within ~2^-27 of itself (S's fit) and the result
  * is rounded once: 0.63 ULP over all 2^32 inputs.  x for x >= 5.5 (and inf); -0 below -16 (x Phi(x)
- * underflows from -14.5 on, -inf included). */
-FA_KERNEL __m512 fa_gelu_512(__m512 x, __m512 thi0, __m512 thi1, __m512 tlo0, __m512 tlo1)
+ * underflows from -14.5 on, -inf included).  fa_gelu_512 takes it for x <= -5.5 and NaN only. */
+static inline __m512 fa_gelu_exp_512(__m512 x, __m512 thi0, __m512 thi1, __m512 tlo0, __m512 tlo1)
 {
     fa_gelu_parts g = fa_gelu_parts_512(x, thi0, thi1, tlo0, tlo1);
     fa_f2 e = g.e;
@@ -588,6 +839,24 @@ FA_KERNEL __m512 fa_gelu_512(__m512 x, __m512 thi0, __m512 thi1, __m512 tlo0, __
                              _mm512_set1_ps(FA_SIGN));
     r = _mm512_or_ps(r, _mm512_and_ps(x, _mm512_set1_ps(FA_SIGN)));      /* x's sign: -0 gives -0 */
     return _mm512_mask_blend_ps(big, r, x);
+}
+
+/* gelu(x) = x Phi(x) = x f(x), f from FA_GELU_Q_ATAB (V = Q, the normal tail), rounded once: x for x >= 5.5
+ * (and inf), where x Q(x) is below half an ULP of x.  Blocks with
+ * an x <= -5.5 or NaN take fa_gelu_exp_512 for those lanes. */
+FA_KERNEL __m512 fa_gelu_512(__m512 x, __m512 thi0, __m512 thi1, __m512 tlo0, __m512 tlo1)
+{
+    __m512 f_lo, f = fa_atab_odd_512(&FA_GELU_Q_ATAB, x, &f_lo);
+    __m512 r = fa_times_f2_512(x, f, f_lo);
+    /* below 2^-26, x/2 (the x^2 phi(0) term is under a quarter ULP; x f_lo could be subnormal, with a
+     * rounding error near an ULP of a result near FLT_MIN; and -0 gives -0) */
+    __mmask16 tiny = _mm512_cmp_ps_mask(_mm512_abs_ps(x), _mm512_set1_ps(0x1p-26f), _CMP_LT_OQ);
+    r = _mm512_mask_mul_ps(r, tiny, x, _mm512_set1_ps(0.5f));
+    r = _mm512_mask_blend_ps(_mm512_cmp_ps_mask(x, _mm512_set1_ps(5.5f), _CMP_GE_OQ), r, x);
+    __mmask16 far = (__mmask16)~_mm512_cmp_ps_mask(x, _mm512_set1_ps(-FA_GELU_Q_ATAB.bound), _CMP_GT_OQ);
+    if (far)
+        r = _mm512_mask_blend_ps(far, r, fa_gelu_exp_512(x, thi0, thi1, tlo0, tlo1));
+    return r;
 }
 
 /* Near a root r = r_hi + r_lo + r_lo2 of a derivative (three floats: the nearest float to r is within
@@ -624,7 +893,8 @@ static inline float fa_gelu_backward_1(float g, float x, double p)
  * for |a - a0| < 0.1, F = f1 h + h^2 P(h) with h = a - a0 (fitted, 2^-30.9 relative; f1 and a0 as
  * hi + lo).  x from 6.5 on: g; below -16 (and -inf), and g from 2^122 (or NaN): fa_gelu_backward_1, lane by
  * lane. */
-FA_KERNEL __m512 fa_gelu_backward_512(__m512 g, __m512 x, __m512 thi0, __m512 thi1, __m512 tlo0, __m512 tlo1)
+static inline __m512 fa_gelu_backward_exp_512(__m512 g, __m512 x, __m512 thi0, __m512 thi1, __m512 tlo0,
+                                              __m512 tlo1)
 {
     const __m512 c_hi = _mm512_set1_ps(0x1.988454p-2f), c_lo = _mm512_set1_ps(-0x1.857936p-27f);
     fa_gelu_parts gp = fa_gelu_parts_512(x, thi0, thi1, tlo0, tlo1);
@@ -666,6 +936,30 @@ FA_KERNEL __m512 fa_gelu_backward_512(__m512 g, __m512 x, __m512 thi0, __m512 th
     __mmask16 odd = _mm512_cmp_ps_mask(x, _mm512_set1_ps(-0x1.fffffep+3f), _CMP_LT_OQ)
                     | (__mmask16)~_mm512_cmp_ps_mask(_mm512_abs_ps(g), _mm512_set1_ps(0x1p122f), _CMP_LT_OQ);
     return fa_fix_lanes(r, g, x, odd, fa_gelu_backward_1, 0.0);
+}
+
+/* The common path of both derivatives below, g D(x) with D = f from the table, rounded once, for |x| below
+ * the table's bound and finite g (an infinite g times the low part could give inf - inf); blocks with
+ * other lanes take the exp form (EXP) for those.  g below 2^-60 is taken times 2^64 and the result
+ * times 2^-64: g f_lo could otherwise be subnormal, with a rounding error near an ULP of a result near
+ * FLT_MIN. */
+#define FA_ATAB_BACKWARD(TAB, EXP)                                                                      \
+    __m512 f_lo, f = fa_atab_odd_512(&TAB, x, &f_lo);                                                   \
+    __m512 ag = _mm512_abs_ps(g);                                                                       \
+    __mmask16 tiny = _mm512_cmp_ps_mask(ag, _mm512_set1_ps(0x1p-60f), _CMP_LT_OQ);                      \
+    __m512 r = fa_times_f2_512(_mm512_mask_mul_ps(g, tiny, g, _mm512_set1_ps(0x1p64f)), f, f_lo);       \
+    r = _mm512_mask_mul_ps(r, tiny, r, _mm512_set1_ps(0x1p-64f));                                       \
+    __mmask16 far = (__mmask16)~(_mm512_cmp_ps_mask(_mm512_abs_ps(x), _mm512_set1_ps(TAB.bound), _CMP_LT_OQ) \
+                                 & _mm512_cmp_ps_mask(ag, _mm512_set1_ps(0x1.fffffep+127f), _CMP_LE_OQ)); \
+    if (far)                                                                                            \
+        r = _mm512_mask_blend_ps(far, r, EXP(g, x, thi0, thi1, tlo0, tlo1));                            \
+    return r;
+
+/* gelu's backward: FA_GELU_D_ATAB (V(a) = Q(a) - a phi(a), which has its root at a0 = 0.75179), for
+ * |x| < 5.375 */
+FA_KERNEL __m512 fa_gelu_backward_512(__m512 g, __m512 x, __m512 thi0, __m512 thi1, __m512 tlo0, __m512 tlo1)
+{
+    FA_ATAB_BACKWARD(FA_GELU_D_ATAB, fa_gelu_backward_exp_512)
 }
 
 /* The parts of v sigmoid(x) = (v u) / d (neg: the lanes of x < 0): z = exp(-|x|) = 2^floor(scale) (th +
@@ -955,7 +1249,8 @@ static const fa_root FA_SILU_ROOT = {-0x1.474974p+0f, 0x1.bdf6fap-27f, 0x1.03945
                                      -0x1.bdf6fap-27f, {0x1.1d25d0p-3f, 0x1.7c326ap-5f, 0x1.7c326ap-7f,
                                      0x1.302854p-9f, 0x1.958b1cp-12f, 0x1.cf7a68p-15f}};  /* c/2!, ..., c/7! */
 
-FA_KERNEL __m512 fa_silu_backward_512(__m512 g, __m512 x, __m512 thi0, __m512 thi1, __m512 tlo0, __m512 tlo1)
+static inline __m512 fa_silu_backward_exp_512(__m512 g, __m512 x, __m512 thi0, __m512 thi1, __m512 tlo0,
+                                              __m512 tlo1)
 {
     __mmask16 neg = _mm512_cmp_ps_mask(x, _mm512_setzero_ps(), _CMP_LT_OQ);
     __m512 a = _mm512_max_ps(_mm512_set1_ps(-176.0f), _mm512_or_ps(x, _mm512_set1_ps(FA_SIGN)));
@@ -963,6 +1258,13 @@ FA_KERNEL __m512 fa_silu_backward_512(__m512 g, __m512 x, __m512 thi0, __m512 th
     __m512 d_hi, d_lo, s_lo, s_hi = fa_sig_deriv_s_512(z, neg, x, _mm512_setzero_ps(), 0, &d_hi, &d_lo, &s_lo);
     return fa_sig_deriv_finish_512(g, x, z, neg, s_hi, s_lo, d_hi, d_lo, &FA_SILU_ROOT, -150.0f, 32.0f, 0x1p118f,
                                    fa_silu_backward_1);
+}
+
+/* silu's backward: FA_SILU_D_ATAB (V(a) = sigmoid(-a) (1 - a sigmoid(a)), root at 1.27846), for
+ * |x| < 11.5625 */
+FA_KERNEL __m512 fa_silu_backward_512(__m512 g, __m512 x, __m512 thi0, __m512 thi1, __m512 tlo0, __m512 tlo1)
+{
+    FA_ATAB_BACKWARD(FA_SILU_D_ATAB, fa_silu_backward_exp_512)
 }
 
 /* gelu's tanh form's backward for one element, in double (the portable path's float32 formula): the
