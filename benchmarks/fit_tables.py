@@ -1,13 +1,11 @@
-"""Reproduce the float32 interval tables of fastact/_spans.h: FA_TANH_TAB (tanh), FA_GELU_S_TAB (gelu) and
-FA_TANH_SHRINK_TAB (tanh_shrink).
+"""Reproduce the float32 tables of fastact/_spans.h: FA_TANH_TAB (tanh), FA_TANH_SHRINK_TAB (tanh_shrink), the
+fa_atab tables of gelu and of gelu's and silu's derivatives, and FA_GELU_G (gelu's tail).
 
 [0, 16) is split into 32 intervals: quarter binades from 1/16 to 16, the first widened down to 0.  On
 each, f(c + t) = c0 + (c1 t + (a0 + t^2 P(t))) with c the interval's midpoint (so |x| - c is exact),
 c0 = f(c) rounded to float and P of degree 4 (degree 6 in all).  The functions:
 
   tanh  tanh(x); its first interval is odd, x + x^3 Q(x), so that tiny x give x exactly;
-  gelu  S(a) = Q(a) e^(a^2/2), Q(a) = erfc(a/sqrt(2))/2 the normal tail: gelu(x) = x (1 - Q(x)) for
-        x >= 0 and x Q(-x) below, and S is smooth where Q itself falls by e^-128.
   tanh_shrink  x - tanh(x), fitted itself (its relative accuracy near 0 is not tanh's); its first
         interval is x^3 Q(x).
 
@@ -18,12 +16,12 @@ of max(|x|, 1/16) (two exponent bits' worth of quarter binades: 8 binades map to
 the tables are stored in slot order; the midpoints (the "centre" row) are tanh's table's first row.
 
 Prints the C table and, per interval, the largest error of a float32 emulation of the evaluation on a
-grid: tanh and tanh_shrink in ULP of the rounded result (tanh 0.549 when written; benchmarks/accuracy.py
-sweeps every input of the compiled kernel), S as its relative error before rounding (2^-27.2).  The
+grid, in ULP of the rounded result (tanh 0.549 when written; benchmarks/accuracy.py sweeps every input
+of the compiled kernel).  The
 tanh_shrink kernel keeps c0 + c1 t exact and takes a series below 5/64, so its errors are below the
 plain form's printed here (0.77 ULP, 1.96 on the first interval): 0.575 ULP over every 61st input.
 
-    python benchmarks/fit_tables.py tanh|gelu|tanh_shrink          # needs mpmath
+    python benchmarks/fit_tables.py tanh|tanh_shrink          # needs mpmath
 
 The second family, fa_atab tables (FA_GELU_Q_ATAB, FA_GELU_D_ATAB, FA_SILU_D_ATAB), serves the common path
 of gelu and of gelu's and silu's derivatives: V(a) for a = |x| below a bound R, with no exp at all.
@@ -43,6 +41,13 @@ The printed error is V's relative error before the kernel's last rounding, in a 
 the evaluation, on a grid of 200 floats per interval.
 
     python benchmarks/fit_tables.py gelu_q|gelu_d|silu_d
+
+Beyond its tables (|x| from 5.5 and 5.375) gelu takes the normal tail's exp form: Q(a) = E G(w) / a with
+E = e^(-a^2/2), w = 1/a^2 and G = c0 + (c0lo + w P(w)), c0 = 1/sqrt(2 pi) as hi + lo and P of degree 5,
+fitted (relative, rounded as above) on a in [5.375, 16]; the printed error is G's in float32 with w
+rounded:
+
+    python benchmarks/fit_tables.py gelu_tail
 """
 import sys
 
@@ -118,14 +123,6 @@ def fit_tanh_shrink(j):
     return [0.0, 0.0, 0.0, 0.0, 0.0] + fit_cubic(tanh_shrink)
 
 
-def gelu_s(a):
-    return mp.erfc(a / mp.sqrt(2)) / 2 * mp.exp(a * a / 2)
-
-
-def fit_gelu(j):
-    return fit_interval(j, gelu_s)
-
-
 def fma32(a, b, c):
     return f32(np.float64(a) * np.float64(b) + np.float64(c))
 
@@ -180,16 +177,17 @@ def atab_bounds(j, k):
     return inv(max(j - k0, 0.0)), inv(j + 1 - k0)
 
 
-def fit_atab_interval(f, lo, hi, c, slope_lo):
+def fit_atab_interval(f, lo, hi, c, slope_lo, use_a0):
     """[centre, c0, a0, c1, c1lo, p2..p6] on [lo, hi] (widened by 2^-16 of itself for the slot's
-    rounding) around c: value and slope at c pinned, P by the rounded weighted fit."""
+    rounding) around c: value and slope at c pinned (a0 = 0 and c1lo = 0 where unused), P by the rounded
+    weighted fit."""
     m = (hi - lo) * 2**-16
     lo, hi = max(0.0, lo - m), hi + m
     ts = (lo + hi) / 2 - c + (hi - lo) / 2 * np.cos(np.pi * (2 * np.arange(NODES) + 1) / (2 * NODES))
     c_mp = mp.mpf(c)
     v, d1 = f(c_mp), mp.diff(f, c_mp)
     c0 = float(f32(float(v)))
-    a0 = float(f32(float(v - c0)))
+    a0 = float(f32(float(v - c0))) if use_a0 else 0.0
     c1 = float(f32(float(d1)))
     c1lo = float(f32(float(d1 - c1))) if slope_lo else 0.0
     ys = [f(c_mp + mp.mpf(t)) for t in ts]
@@ -210,6 +208,19 @@ def atab_value(x, row):
     return mp.mpf(float(c0)) + (mp.mpf(float(c1)) + mp.mpf(float(c1lo))) * mp.mpf(float(t)) + mp.mpf(float(inner))
 
 
+def exact_centre(f, c):
+    """The float nearest c where f is within 2^-33 (relative) of a float, so that the kernel can leave
+    out c0's low part a0 (tables without a root: there the root's interval needs it)."""
+    bits = int(np.array(c, dtype=f32).view(np.uint32))
+    for step in range(1, 1 << 16):
+        m = (step // 2) * (1 if step % 2 else -1)          # 0, 1, -1, 2, -2, ... ULPs away
+        x = float(np.array(bits + m, dtype=np.uint32).view(f32))
+        v = f(mp.mpf(x))
+        if abs(v - float(f32(float(v)))) <= abs(v) * mp.mpf(2) ** -33:
+            return x
+    raise ValueError(f"no exact centre near {c}")
+
+
 def main_atab(name):
     f, k1, k2, root, slope_lo, tab = ATABS[name]
     k0 = 0.0
@@ -222,7 +233,9 @@ def main_atab(name):
     for j in range(32):
         lo, hi = atab_bounds(j, k)
         c = float(f32(root)) if root is not None and lo <= root < hi else float(f32((lo + hi) / 2))
-        rows.append(fit_atab_interval(f, lo, hi, c, slope_lo))
+        if root is None:
+            c = exact_centre(f, c)
+        rows.append(fit_atab_interval(f, lo, hi, c, slope_lo, root is not None))
     for j in range(32):
         lo, hi = atab_bounds(j, k)
         err = 0.0
@@ -246,10 +259,39 @@ def main_atab(name):
     print("}};")
 
 
+def gelu_g(a):
+    return a * mp.exp(a * a / 2) * mp.erfc(a / mp.sqrt(2)) / 2
+
+
+def main_gelu_tail(lo=5.375, hi=16.0, deg=5):
+    w0, w1 = 1 / hi**2, 1 / lo**2
+    ws = (w0 + w1) / 2 + (w1 - w0) / 2 * np.cos(np.pi * (2 * np.arange(NODES) + 1) / (2 * NODES))
+    ys = [gelu_g(1 / mp.sqrt(mp.mpf(w))) for w in ws]
+    c0m = 1 / mp.sqrt(2 * mp.pi)
+    c0 = float(f32(float(c0m)))
+    c0lo = float(f32(float(c0m - c0)))
+    rest = np.array([float((y - c0m) / mp.mpf(w)) for y, w in zip(ys, ws)])   # P(w) = (G - c0) / w
+    wt = np.array([float(mp.mpf(w) / y) for y, w in zip(ys, ws)])             # G's relative error
+    p = rounded_fit(ws, rest, wt, w1, range(deg + 1), range(deg + 1))
+    worst = 0.0
+    for a in np.linspace(lo, hi, 3000).astype(f32):
+        w = f32(1 / np.float64(f32(a * a)))
+        acc = f32(p[deg])
+        for k in range(deg - 1, -1, -1):
+            acc = fma32(acc, w, p[k])
+        v = mp.mpf(c0) + mp.mpf(float(fma32(w, acc, c0lo)))
+        ref = gelu_g(mp.mpf(float(a)))
+        worst = max(worst, float(abs(v - ref) / ref))
+    print(f"/* G's relative error: 2^{np.log2(worst):.1f} */")
+    print("static const float FA_GELU_G[8] = {" + ", ".join(hexf(v) for v in [c0, c0lo] + [p[k] for k in range(deg + 1)]) + "};")
+
+
 def main(name):
     if name in ATABS:
         return main_atab(name)
-    fit, f, tab = {"tanh": (fit_tanh, mp.tanh, "FA_TANH_TAB"), "gelu": (fit_gelu, gelu_s, "FA_GELU_S_TAB"),
+    if name == "gelu_tail":
+        return main_gelu_tail()
+    fit, f, tab = {"tanh": (fit_tanh, mp.tanh, "FA_TANH_TAB"),
                    "tanh_shrink": (fit_tanh_shrink, tanh_shrink, "FA_TANH_SHRINK_TAB")}[name]
     rows = ROWS if name == "tanh" else ROWS[1:]
     table = [[0.0] * 32 for _ in rows]
@@ -262,11 +304,8 @@ def main(name):
         err = 0.0
         for x in np.linspace(lo, hi, 400, endpoint=False).astype(np.float32)[1:]:
             ref = f(mp.mpf(float(x)))
-            if name != "gelu":      # ULP of the rounded result
-                ulp = mp.mpf(2) ** (mp.floor(mp.log(ref, 2)) - 23)
-                err = max(err, float(abs(mp.mpf(float(f32(float(evaluate(x, row))))) - ref) / ulp))
-            else:                   # relative, before rounding
-                err = max(err, float(abs(evaluate(x, row) - ref) / ref))
+            ulp = mp.mpf(2) ** (mp.floor(mp.log(ref, 2)) - 23)
+            err = max(err, float(abs(mp.mpf(float(f32(float(evaluate(x, row))))) - ref) / ulp))
         worst = max(worst, err)
         print(f"/* [{lo:g}, {hi:g}): {err:.3g} */")
     print(f"/* worst {worst:.3g} */")

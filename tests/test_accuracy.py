@@ -8,7 +8,7 @@ import pytest
 
 import fastact
 from fastact._table import ACTIVATIONS
-from fastact._testing import assert_matches_reference, default_params, reference
+from fastact._testing import assert_backward_matches, assert_matches_reference, default_params, reference
 
 NAMES = [row.name for row in ACTIVATIONS]
 ROWS = {row.name: row for row in ACTIVATIONS}
@@ -45,3 +45,20 @@ def test_float64_wide_random(name, simd_level):
     x = np.concatenate([rng.standard_normal(n) * s for s in (1e-8, 0.1, 1, 5, 30, 300)]
                        + [np.exp(rng.uniform(-740, 6.6, n)) * rng.choice([-1, 1], n)])
     assert_matches_reference(getattr(fastact, name)(x), reference(name, x), np.float64, 1.0)
+
+
+@pytest.mark.parametrize("name, backward", [("gelu", False), ("gelu", True), ("silu", True)])
+def test_float32_dense_over_the_interval_tables(name, backward):
+    # gelu and the two derivatives take their common path from tables over |x| (32 intervals to 5.5,
+    # 5.4 and 11.6, centred at the derivatives' roots): every 2^-13 from -12 to 12, both sides of
+    # each interval's ends included, and the blocks beyond the tables' ends
+    x = np.arange(-12 * 2**13, 12 * 2**13 + 1, dtype=np.float32) * np.float32(2.0**-13)
+    x = np.concatenate([x, np.nextafter(x, np.float32(np.inf)), np.nextafter(x, np.float32(-np.inf))])
+    if not backward:
+        assert_matches_reference(fastact.gelu(x), reference("gelu", x), np.float32, 1.0)
+        return
+    row = ROWS[name]
+    for gv in (1.0, -0.3, 2e-38):
+        g = np.full(x.shape, gv, np.float32)
+        assert_backward_matches(row, getattr(fastact, name + "_backward")(g, x),
+                                reference(name + "_backward", g, x), g, x, np.float32)

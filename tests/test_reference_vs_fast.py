@@ -154,6 +154,28 @@ def test_a_result_does_not_depend_on_its_neighbours(name, simd_level, rng):
                                           err_msg=str(params))
 
 
+@pytest.mark.parametrize("name, backward", [("gelu", False), ("gelu", True), ("silu", True)])
+def test_far_lanes_come_back_to_their_places(name, backward, simd_level, rng):
+    # gelu's and the two derivatives' spans gather the lanes beyond their tables into a buffer, compute
+    # them 16 at a time and store them back: over any alignment, length and thread count each result
+    # must be the one a call on that element alone gives
+    x = (rng.standard_normal(20011) * 6).astype(np.float32)
+    x[rng.integers(0, x.size, 300)] = np.float32(np.nan)
+    g = rng.standard_normal(x.size).astype(np.float32)
+    g[rng.integers(0, x.size, 50)] = np.float32(np.inf)
+
+    def call(lo, hi, n_threads=None):
+        if backward:
+            return getattr(fastact, name + "_backward")(g[lo:hi], x[lo:hi], n_threads=n_threads)
+        return getattr(fastact, name)(x[lo:hi], n_threads=n_threads)
+
+    with np.errstate(all="ignore"):
+        alone = np.concatenate([call(i, i + 1) for i in range(x.size)])
+        for lo in (0, 1, 7, 15):
+            for n_threads in (1, 2):
+                np.testing.assert_array_equal(call(lo, None, n_threads), alone[lo:], err_msg=f"{lo} {n_threads}")
+
+
 PLAIN_NAMES = [row.name for row in ACTIVATIONS if row.plain]
 
 
