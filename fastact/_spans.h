@@ -17,16 +17,17 @@
  *
  * tanh has no quotient: |x| picks one of 32 intervals (quarter binades) and a degree-6 polynomial
  * around the interval's midpoint, its coefficients gathered with vpermt2ps (the way MKL's HA vsTanh
- * works): 25 instructions per 16 elements against the exp-and-quotient form's 35, 0.567 ULP.  gelu's
- * normal tail uses the same intervals (S(a) = Q(a) e^(a^2/2)) times a hi + lo exp, and tanh_shrink
- * has a table of its own (x - tanh(x) cancels near 0).
+ * works): 25 instructions per 16 elements against the exp-and-quotient form's 35, 0.567 ULP.
+ * tanh_shrink has a table of its own (x - tanh(x) cancels near 0), and gelu, gelu's and silu's
+ * derivatives have tables over |x| (fa_atab) for their common range, with no exp at all; their spans
+ * gather the lanes beyond the tables and compute them 16 at a time (FA_SPLIT_SPAN).
  *
  * The backward spans (sigmoid and tanh from y; silu, gelu in both forms, softplus, log_sigmoid, elu, selu
  * and celu from x; glu's) keep the derivative as hi + lo and multiply by g with one rounding; where
- * silu's and gelu's derivatives cross zero they switch to an expansion around the root, so float32 stays
- * within 1 ULP of the exact value itself.  Lanes they do not cover (NaN, infinities, far tails, a g near float's
- * largest) are recomputed one by one in double (fa_fix_lanes).  softmax's and log_softmax's rows,
- * forward and backward, are at the end.
+ * the derivatives of silu and gelu (both forms) cross zero, a table interval centred on the root or an
+ * expansion around it keeps float32 within 1 ULP of the exact value itself.  Lanes they do not cover
+ * (NaN, infinities, far tails, a g near float's largest) are recomputed one by one in double
+ * (fa_fix_lanes).  softmax's and log_softmax's rows, forward and backward, are at the end.
  *
  * Each function handles any n and alignment (head and tail use masked loads and stores through the same
  * instructions), so a result never depends on where an element sits in its span, hence never on the
