@@ -698,9 +698,8 @@ static inline __m512 fa_atab_512(const fa_atab *tb, __m512 a, __m512 *lo)
     __m512 p = _mm512_fmadd_ps(fa_coef(tb->rows[9], slot), t, fa_coef(tb->rows[8], slot));
     for (int k = 7; k >= 5; k--)
         p = _mm512_fmadd_ps(p, t, fa_coef(tb->rows[k], slot));
-    __m512 inner = _mm512_mul_ps(_mm512_mul_ps(t, t), p);
-    if (tb->root)
-        inner = _mm512_fmadd_ps(_mm512_mul_ps(t, t), p, fa_coef(tb->rows[2], slot));
+    __m512 tt = _mm512_mul_ps(t, t);
+    __m512 inner = tb->root ? _mm512_fmadd_ps(tt, p, fa_coef(tb->rows[2], slot)) : _mm512_mul_ps(tt, p);
     __m512 c1 = fa_coef(tb->rows[3], slot);
     __m512 m = _mm512_mul_ps(c1, t);
     __m512 m_lo = _mm512_fmsub_ps(c1, t, m);
@@ -848,7 +847,7 @@ FA_KERNEL __m512 fa_gelu_backward_near_512(__m512 g, __m512 x, __mmask16 *far)
 }
 
 /* ... and for the other lanes: from 5.375 on, the tail's D(-a) = -a E (c0 - w G) (|x| clamped at 16),
- * that is g D(-a) below -5.375 and g + g |D(-a)| above (D is 1 to 2^-34 from 6.5 on, +inf included);
+ * that is g D(-a) below -5.375 and g + g |D(-a)| above (+inf included: the clamp leaves g there);
  * below -16 (and -inf), NaN, and g from 2^122 (or NaN: g hi could overflow where the result does not,
  * and g lo be inf * 0), fa_gelu_backward_1, lane by lane */
 FA_KERNEL __m512 fa_gelu_backward_far_512(__m512 g, __m512 x, __m512 thi0, __m512 thi1, __m512 tlo0,
@@ -1148,7 +1147,8 @@ static inline __m512 fa_sig_deriv_finish_512(__m512 g, __m512 x, fa_f2 z, __mmas
     return fa_fix_lanes(r, g, x, odd, f1, 0.0);
 }
 
-/* silu's backward g sigmoid(x) (1 + x sigmoid(-x)) for x in [-150, 32): w = t = x.  S = d + x v crosses
+/* silu's backward in its exp form, which its span takes for the lanes the table leaves (|x| from 11.5625,
+ * NaN, infinite g): g sigmoid(x) (1 + x sigmoid(-x)) for x in [-150, 32), w = t = x.  S = d + x v crosses
  * zero at x0 = -1.27846 (1 + x0 + e^x0 = 0), where it would keep only z's absolute 2^-30: for
  * |x - x0| < 0.1, S = h + c expm1(h) with h = x - x0, c = e^x0 = -(1 + x0), that is S = -x0 h + c h^2
  * (1/2 + h/6 + ... + h^5/7!), exact to its own relative 2^-28.  From 32 on (+inf included) the
@@ -1171,7 +1171,7 @@ FA_KERNEL __m512 fa_silu_backward_far_512(__m512 g, __m512 x, __m512 thi0, __m51
 }
 
 /* silu's backward: FA_SILU_D_ATAB (V(a) = sigmoid(-a) (1 - a sigmoid(a)), root at 1.27846) for
- * |x| < 11.5625 and finite g; fa_silu_backward_exp_512 for the other lanes */
+ * |x| < 11.5625 and finite g; fa_silu_backward_far_512 for the other lanes */
 FA_KERNEL __m512 fa_silu_backward_near_512(__m512 g, __m512 x, __mmask16 *far)
 {
     return fa_atab_backward_512(&FA_SILU_D_ATAB, g, x, INFINITY, far);
