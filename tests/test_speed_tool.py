@@ -47,3 +47,15 @@ def test_scaling_table_has_a_row_per_case_and_a_column_per_thread_count(speed):
         # numbers (a loaded machine can make a 20000-element case show 0.00 Gelem/s at 2 decimals)
         assert all(float(cell) >= 0 for cell in row[2:])
     assert all(s["median_s"] > 0 for c in data["cases"] for s in c["threads"].values())
+
+
+def test_scale_sets_the_data_and_is_reported(speed):
+    x4, g4 = speed._data(1000, "float32", 0)
+    x1, g1 = speed._data(1000, "float32", 0, scale=1.0)
+    assert speed.DEFAULT_SCALE == 4.0
+    assert (x4 == x1 * 4).all() and (g4 == g1).all()
+    results = speed.run(kernels=["gelu"], sizes=[1000], repeats=1, target_s=0.002, progress=False, scale=1.0)
+    assert "Data: x = 1 x standard normal" in speed.markdown_table(results, speed.metadata(1, 1.0))
+    for bad in ("0", "-1", "nan", "inf"):
+        with pytest.raises(SystemExit):
+            speed.main(["--scale", bad, "--no-plot"])
