@@ -730,12 +730,6 @@ static inline __m512 fa_atab_odd_512(const fa_atab *tb, __m512 x, __m512 *lo)
     return u;
 }
 
-/* m (f + f_lo) rounded once */
-static inline __m512 fa_times_f2_512(__m512 m, __m512 f, __m512 f_lo)
-{
-    return _mm512_fmadd_ps(m, f, _mm512_mul_ps(m, f_lo));
-}
-
 /* gelu's normal tail beyond the tables: G(w) = a e^(a^2/2) Q(a) = c0 + (c0lo + w P(w)), w = 1/a^2, P of
  * degree 5, for a in [5.375, 16]: relative error 2^-28.1 (benchmarks/fit_tables.py gelu_tail).  Q(a)
  * = E G / a with E = e^(-a^2/2), so gelu(-a) = -E G and gelu's derivative at -a is -a E (c0 - w G). */
@@ -776,7 +770,7 @@ static inline __m512 fa_gelu_tail_times_512(fa_f2 e, __m512 m_lo, __m512 *lo)
 FA_KERNEL __m512 fa_gelu_near_512(__m512 x, __mmask16 *far)
 {
     __m512 f_lo, f = fa_atab_odd_512(&FA_GELU_Q_ATAB, x, &f_lo);
-    __m512 r = fa_times_f2_512(x, f, f_lo);
+    __m512 r = fa_mul_f2_512(x, f, f_lo);
     /* below 2^-26, x/2 (the x^2 phi(0) term is under a quarter ULP; x f_lo could be subnormal, with a
      * rounding error near an ULP of a result near FLT_MIN; and -0 gives -0) */
     __m512 ax = _mm512_abs_ps(x);
@@ -826,17 +820,17 @@ static inline float fa_gelu_backward_1(float g, float x, double p)
 
 /* The common form of both derivatives below, g D(x) with D = f from the table, rounded once, for |x|
  * below the table's bound and |g| below g_max (an infinite g times the low part could give inf - inf);
- * *far gets the other lanes.  g below 2^-60 is taken times 2^64 and the result times 2^-64: g f_lo
- * could otherwise be subnormal, with a rounding error near an ULP of a result near FLT_MIN. */
+ * *far gets the other lanes.  A g below 2^-64 is taken times 2^64 (fa_mul_f2_tiny_512) and the result
+ * back: g f_lo could otherwise be subnormal, with a rounding error near an ULP of a result near FLT_MIN.
+ * (fa_mul_f2_lift_512 does the same with a scalef on every block: 3% slower here.) */
 static inline __m512 fa_atab_backward_512(const fa_atab *tb, __m512 g, __m512 x, float g_max, __mmask16 *far)
 {
     __m512 f_lo, f = fa_atab_odd_512(tb, x, &f_lo);
-    __m512 ag = _mm512_abs_ps(g);
-    __mmask16 tiny = _mm512_cmp_ps_mask(ag, _mm512_set1_ps(0x1p-60f), _CMP_LT_OQ);
-    __m512 r = fa_times_f2_512(_mm512_mask_mul_ps(g, tiny, g, _mm512_set1_ps(0x1p64f)), f, f_lo);
     *far = (__mmask16)~(_mm512_cmp_ps_mask(_mm512_abs_ps(x), _mm512_set1_ps(tb->bound), _CMP_LT_OQ)
-                        & _mm512_cmp_ps_mask(ag, _mm512_set1_ps(g_max), _CMP_LT_OQ));
-    return _mm512_mask_mul_ps(r, tiny, r, _mm512_set1_ps(0x1p-64f));
+                        & _mm512_cmp_ps_mask(_mm512_abs_ps(g), _mm512_set1_ps(g_max), _CMP_LT_OQ));
+    __mmask16 tiny = fa_tiny_512(g);
+    __m512 r = fa_mul_f2_tiny_512(g, f, f_lo, tiny);
+    return tiny ? _mm512_mask_mul_ps(r, tiny, r, _mm512_set1_ps(0x1p-64f)) : r;
 }
 
 /* gelu's backward: FA_GELU_D_ATAB (V(a) = Q(a) - a phi(a), which has its root at a0 = 0.75179) for
@@ -862,7 +856,7 @@ FA_KERNEL __m512 fa_gelu_backward_far_512(__m512 g, __m512 x, __m512 thi0, __m51
     /* a (m + lo): |D(-a)| 2^-scale, up to 16 x 0.8 (no overflow in g h for |g| < 2^122); h_lo is up to
      * 3.5% of h (it carries -w G) */
     __m512 h = _mm512_mul_ps(a, m), h_lo = _mm512_fmadd_ps(a, lo, _mm512_fmsub_ps(a, m, h));
-    __m512 neg = _mm512_xor_ps(fa_scalef_sub_512(fa_times_f2_512(g, h, h_lo), e.scale), _mm512_set1_ps(FA_SIGN));
+    __m512 neg = _mm512_xor_ps(fa_scalef_sub_512(fa_mul_f2_512(g, h, h_lo), e.scale), _mm512_set1_ps(FA_SIGN));
     __m512 pos = _mm512_fmadd_ps(g, _mm512_scalef_ps(_mm512_add_ps(h, h_lo),
                                                      _mm512_max_ps(e.scale, _mm512_set1_ps(-100.0f))), g);
     __m512 r = _mm512_mask_blend_ps(_mm512_cmp_ps_mask(x, _mm512_setzero_ps(), _CMP_LT_OQ), pos, neg);
