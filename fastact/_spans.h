@@ -1441,6 +1441,37 @@ FA_KERNEL __m512 fa_softsign_512(__m512 x)
     return _mm512_or_ps(q, _mm512_and_ps(x, _mm512_set1_ps(FA_SIGN)));
 }
 
+/* hard_silu's backward, lane for lane the float32 form of _scalar.pxd (fa_hard_silu_inner_f32: g (2x +
+ * 3)/6 rounded once, inside 0 < x + 3 < 6; g above, g * 0 below, x where x is NaN).  GCC's
+ * vectorisation of that loop took 37 vector instructions per 16 elements, 0.29 ns per element on one
+ * thread; this takes 25. */
+FA_KERNEL __m512 fa_hard_silu_backward_512(__m512 g, __m512 x)
+{
+    const __m512 three = _mm512_set1_ps(3.0f), sixth = _mm512_set1_ps(1.0f / 6.0f);
+    __m512 t = _mm512_add_ps(x, three);
+    __mmask16 above = _mm512_cmp_ps_mask(t, _mm512_set1_ps(6.0f), _CMP_GE_OQ);
+    __mmask16 in = _mm512_cmp_ps_mask(t, _mm512_setzero_ps(), _CMP_GT_OQ)
+                   & _mm512_cmp_ps_mask(t, _mm512_set1_ps(6.0f), _CMP_LT_OQ);
+    /* u = 2x + 3 as u + u_lo, u/6 as r + r_lo.  u_lo by Fast2Sum on max(2x, 3) and min(2x, 3): the
+     * larger in magnitude, except for 2x below -3, where u is exact (Sterbenz) and so is the sum; it is
+     * the error TwoSum gives in _scalar.pxd, one instruction less */
+    __m512 x2 = _mm512_add_ps(x, x), u = _mm512_add_ps(x2, three);
+    __m512 u_lo = _mm512_add_ps(_mm512_sub_ps(_mm512_max_ps(x2, three), u), _mm512_min_ps(x2, three));
+    __m512 r = _mm512_mul_ps(u, sixth);
+    __m512 r_lo = _mm512_mul_ps(_mm512_add_ps(_mm512_fnmadd_ps(r, _mm512_set1_ps(6.0f), u), u_lo), sixth);
+    /* g below 2^-100 taken times 2^64 and the result back; an infinite (or NaN) g takes no low part */
+    __m512 ag = _mm512_abs_ps(g);
+    __mmask16 tiny = _mm512_cmp_ps_mask(ag, _mm512_set1_ps(0x1p-100f), _CMP_LT_OQ);
+    __m512 gs = tiny ? _mm512_mask_mul_ps(g, tiny, g, _mm512_set1_ps(0x1p64f)) : g;
+    __m512 c = _mm512_maskz_mul_ps(_mm512_cmp_ps_mask(ag, _mm512_set1_ps(INFINITY), _CMP_LT_OQ), gs, r_lo);
+    __m512 y = _mm512_fmadd_ps(gs, r, c);
+    if (tiny)
+        y = _mm512_mask_mul_ps(y, tiny, y, _mm512_set1_ps(0x1p-64f));
+    y = _mm512_mask_mov_ps(y, above, g);
+    y = _mm512_mask_mul_ps(y, (__mmask16)~(in | above), g, _mm512_setzero_ps());
+    return _mm512_mask_mov_ps(y, _mm512_cmp_ps_mask(x, x, _CMP_UNORD_Q), x);
+}
+
 FA_KERNEL __m512 fa_exponential_512(__m512 x, __m512 thi0, __m512 thi1, __m512 tlo0, __m512 tlo1)
 {
     /* exp(x): th + t rounded once to float, then scaled (exact, except in the subnormal
@@ -1626,6 +1657,7 @@ FA_SPLIT_SPAN2(gelu_backward, FA_EXP_SETUP, FA_EXP_ARGS)
 FA_SPLIT_SPAN2(silu_backward, FA_EXP_SETUP, FA_EXP_ARGS)
 FA_SPAN2(sigmoid_backward, , )
 FA_SPAN2(tanh_backward, , )
+FA_SPAN2(hard_silu_backward, , )
 FA_SPAN2(gelu_tanh_backward, FA_EXP_SETUP, FA_EXP_ARGS)
 FA_SPAN2(softplus_backward, FA_EXP_SETUP, FA_EXP_ARGS)
 FA_SPAN2(log_sigmoid_backward, FA_EXP_SETUP, FA_EXP_ARGS)
@@ -2291,6 +2323,7 @@ FA_STUB2(glu)
 FA_STUB2(silu_backward)
 FA_STUB2(sigmoid_backward)
 FA_STUB2(tanh_backward)
+FA_STUB2(hard_silu_backward)
 FA_STUB2(gelu_backward)
 FA_STUB2(gelu_tanh_backward)
 FA_STUB2(softplus_backward)

@@ -216,7 +216,7 @@ ACTIVATIONS += (
         summary="Hard SiLU (hard swish) as in Keras 3: x * hard_sigmoid(x).",
         formula="x * relu6(x + 3) / 6",
         derivative="g * (2x + 3) / 6 where 0 < x + 3 < 6; g above; 0 below",
-        saved="x", serial_below=32768, backward_ulp=(1.0, 2.0),
+        saved="x", serial_below=32768, backward_ulp=(1.0, 2.0), float32_backward_span=True,
     ),
     Activation(
         name="hard_tanh",
