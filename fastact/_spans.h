@@ -765,9 +765,8 @@ static inline __m512 fa_gelu_tail_times_512(fa_f2 e, __m512 m_lo, __m512 *lo)
 }
 
 /* gelu(x) = x Phi(x) = x f(x), f from FA_GELU_Q_ATAB (V = Q, the normal tail), rounded once, for
- * |x| < 5.5, and x from 5.5 on (x Q(x) is below half an ULP of x there; +inf gives inf; NaN
- * propagates); *far gets the lanes from -5.5 down, for fa_gelu_far_512.  0.62 ULP over all 2^32
- * inputs, both forms. */
+ * |x| < 5.5 (and NaN, which propagates); *far gets the other lanes, for fa_gelu_settle_512 and
+ * fa_gelu_far_512.  0.62 ULP over all 2^32 inputs, both forms. */
 FA_KERNEL __m512 fa_gelu_near_512(__m512 x, __mmask16 *far)
 {
     __m512 f_lo, f = fa_atab_odd_512(&FA_GELU_Q_ATAB, x, &f_lo);
@@ -776,13 +775,22 @@ FA_KERNEL __m512 fa_gelu_near_512(__m512 x, __mmask16 *far)
      * rounding error near an ULP of a result near FLT_MIN; and -0 gives -0) */
     __m512 ax = _mm512_abs_ps(x);
     __mmask16 tiny = _mm512_cmp_ps_mask(ax, _mm512_set1_ps(0x1p-26f), _CMP_LT_OQ);
-    *far = _mm512_cmp_ps_mask(x, _mm512_set1_ps(-FA_GELU_Q_ATAB.bound), _CMP_LE_OQ);
-    r = _mm512_mask_mul_ps(r, tiny, x, _mm512_set1_ps(0.5f));
-    return _mm512_mask_mov_ps(r, _mm512_cmp_ps_mask(x, _mm512_set1_ps(FA_GELU_Q_ATAB.bound), _CMP_GE_OQ), x);
+    *far = _mm512_cmp_ps_mask(ax, _mm512_set1_ps(FA_GELU_Q_ATAB.bound), _CMP_GE_OQ);
+    return _mm512_mask_mul_ps(r, tiny, x, _mm512_set1_ps(0.5f));
+}
+
+/* Of the far lanes, gelu stores those from 5.5 on at out: x (x Q(x) is below half an ULP of x there;
+ * +inf gives inf), and returns the others.  (Blending x in fa_gelu_near_512 cost every block two
+ * instructions, 4-7% on normal(0, 1) data, where no lane is far.) */
+static inline __mmask16 fa_gelu_settle_512(__m512 x, float *out, __mmask16 far)
+{
+    __mmask16 done = _mm512_mask_cmp_ps_mask(far, x, _mm512_set1_ps(FA_GELU_Q_ATAB.bound), _CMP_GE_OQ);
+    _mm512_mask_storeu_ps(out, done, x);
+    return far & (__mmask16)~done;
 }
 
 /* gelu below -5.5: -E G (|x| clamped at 14.5, where it rounds to -0: -inf gives -0); from 5.5 on, x
- * (as fa_gelu_near_512 gives it); NaN propagates */
+ * (as fa_gelu_settle_512 gives it); NaN propagates */
 FA_KERNEL __m512 fa_gelu_far_512(__m512 x, __m512 thi0, __m512 thi1, __m512 tlo0, __m512 tlo1)
 {
     __m512 a = _mm512_min_ps(_mm512_set1_ps(14.5f), _mm512_abs_ps(x));    /* NaN kept */
@@ -1566,7 +1574,8 @@ FA_SPAN2(glu, FA_EXP_SETUP, FA_EXP_ARGS)
 
 /* Spans of kernels with a common form (NAME_near_512, which also says which lanes it leaves) and a
  * costly one for the rare lanes it leaves (NAME_far_512): the common form runs on every block, and the
- * lanes it leaves are gathered into a buffer; once it holds FA_FAR_MAX of them (and at the end) they
+ * lanes it leaves are gathered into a buffer (a forward's NAME_settle_512 first stores those whose
+ * result is the input: gelu's x from 5.5 on); once it holds FA_FAR_MAX of them (and at the end) they
  * are computed 16 at a time, their results stored back to their places.  On normal(0, 4) data 8.5% of
  * gelu's lanes are far (x <= -5.5), in 76% of the blocks: per block, both forms would cost 1.6 times
  * the common one.  Emptying the buffer every 16 lanes instead made gelu take 0.66 ns per element
@@ -1616,8 +1625,8 @@ static inline void fa_##NAME##_f32_part(const float *x, float *out, ptrdiff_t n)
                  __m512 v_ = _mm512_maskz_loadu_ps(m_, x + j);                                          \
                  __mmask16 far_;                                                                        \
                  _mm512_mask_storeu_ps(out + j, m_, fa_##NAME##_near_512(v_, &far_));                   \
-                 if (far_ & m_) {                                                                       \
-                     fa_far_push(&q, far_ & m_, v_, v_, j, 0);                                          \
+                 if ((far_ &= m_) && (far_ = fa_##NAME##_settle_512(v_, out + j, far_))) {             \
+                     fa_far_push(&q, far_, v_, v_, j, 0);                                               \
                      if (q.n >= FA_FAR_MAX) {                                                           \
                          FA_FAR_FLUSH(q, fa_##NAME##_far_512(FA_FAR_IN(q, a) ARGS))                     \
                      }                                                                                  \
