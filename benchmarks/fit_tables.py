@@ -42,7 +42,7 @@ the evaluation, on a grid of 200 floats per interval.
 
     python benchmarks/fit_tables.py gelu_q|gelu_d|silu_d
 
-Beyond its tables (|x| from 5.5 and 5.375) gelu takes the normal tail's exp form: Q(a) = E G(w) / a with
+Beyond its tables (|x| from 5.5 and 6) gelu takes the normal tail's exp form: Q(a) = E G(w) / a with
 E = e^(-a^2/2), w = 1/a^2 and G = c0 + (c0lo + w P(w)), c0 = 1/sqrt(2 pi) as hi + lo and P of degree 5,
 fitted (relative, rounded as above) on a in [5.375, 16]; the printed error is G's in float32 with w
 rounded:
@@ -160,7 +160,7 @@ def silu_d(a):
 # name: (V, k1, k2, V's root or None, whether c1 needs its low part, C table name).  Only gelu_d's
 # does: its slope at the root is 2^-26.3 (relative) from the nearest float, silu_d's 2^-26.7.
 ATABS = {"gelu_q": (gelu_q, 3.0, 0.5, None, False, "FA_GELU_Q_ATAB"),
-         "gelu_d": (gelu_d, 3.0, 0.5, 0.7517915, True, "FA_GELU_D_ATAB"),
+         "gelu_d": (gelu_d, 3.0, float(f32(0.38)), 0.7517915, True, "FA_GELU_D_ATAB"),
          "silu_d": (silu_d, 4.0, float(f32(-1 / 9)), 1.2784645, False, "FA_SILU_D_ATAB")}
 
 

@@ -50,7 +50,7 @@ def test_float64_wide_random(name, simd_level):
 @pytest.mark.parametrize("name, backward", [("gelu", False), ("gelu", True), ("silu", True)])
 def test_float32_dense_over_the_interval_tables(name, backward):
     # gelu and the two derivatives take their common path from tables over |x| (32 intervals to 5.5,
-    # 5.4 and 11.6, centred at the derivatives' roots): every 2^-13 from -12 to 12, both sides of
+    # 6 and 11.6, centred at the derivatives' roots): every 2^-13 from -12 to 12, both sides of
     # each interval's ends included, and the blocks beyond the tables' ends
     x = np.arange(-12 * 2**13, 12 * 2**13 + 1, dtype=np.float32) * np.float32(2.0**-13)
     x = np.concatenate([x, np.nextafter(x, np.float32(np.inf)), np.nextafter(x, np.float32(-np.inf))])
