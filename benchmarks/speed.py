@@ -21,9 +21,9 @@ PyTorch's approximate="tanh" and TensorFlow's approximate=True), then the functi
 Data: x = 4 * standard normal (``--scale`` sets the 4), grad = standard normal (seeded); backward gets y =
 fastact's forward output where the function saves y, and x otherwise.  The scale matters where a kernel has
 a cheap form for common inputs and a costly one for rare ones: gelu's and its derivative's tables end at
-|x| = 5.5 and 6 (17% and 13% of normal(0, 4) data lies beyond, 4e-8 and 2e-9 of normal(0, 1)).  Each peer's result is
-compared with fastact's once per case (the error goes to the JSON); torch's must agree to 1e-5 relative in
-float32, else a warning is printed.
+|x| = 5.5 and 6 (17% and 13% of normal(0, 4) data lies beyond, 4e-8 and 2e-9 of normal(0, 1)).  Each
+peer's result is compared with fastact's once per case (the error goes to the JSON); torch's must agree
+to 1e-5 relative in float32, else a warning is printed.
 
 Progress goes to stderr, the markdown table to stdout.  The plot (``--plot``, default
 benchmarks/results/speed.png; ``--no-plot``; skipped with a note when matplotlib is missing) shows

@@ -1941,7 +1941,7 @@ static inline void fa_softmax_out_f32_span(const float *x, float *y, ptrdiff_t n
     }
 }
 
-/* log_softmax's output, y = ((x - m) - lg) + nlo in double (x - m exact), rounded once to float: the
+/* log_softmax's output, y = ((x - m) - lg) + nlo in double (x - m exact), then rounded to float: the
  * formula of _kernels' _log_softmax_out and of fa_lines_log_softmax (lg = log1p(t), nlo = 0 - its low
  * part), 16 at a time: 100 rows of 1000 in 16.7 us on one thread, where GCC's loop of it took ~21;
  * -inf gives -inf; y may be x. */
