@@ -6,7 +6,7 @@
 # float32 transcendental math is done in double and rounded once; float64 carries double-double
 # intermediates (hi + lo) into one corrected division: that is where the <= 1 ULP comes from.
 from cython cimport floating
-from libc.math cimport fabs, copysign, INFINITY, exp, expm1, log, log1p, erfc, tanh, sqrt, fma
+from libc.math cimport fabs, copysign, INFINITY, exp, expm1, log, log1p, erfc, tanh, sqrt, fma, ldexp
 
 cdef extern from "_vmath.h" nogil:
     double fa_exp_lp(double x) noexcept
@@ -144,6 +144,27 @@ cdef inline double _exp_any(floating x, double v) noexcept nogil:
         return exp(v)
 
 
+cdef inline double _exp_up(double v, double v_lo, int *k) noexcept nogil:
+    # e^(v + v_lo) 2^k (v_lo to first order), with k = 512 below v = -700 and 1024 below -1063, so that
+    # the value stays normal where a product with it may be: the float64 backward of elu, selu and celu
+    # is g times about e^v, which is subnormal below -708 where g e^v need not be (celu at x = -711 with
+    # g = 19 was 3.1 ULP off).  v + k ln2 as s + its error (Fast2Sum: |v| > k ln2).
+    cdef double c_hi, c_lo, s, e
+    k[0] = 0
+    if not v < -700.0:
+        e = exp(v)
+        return e + e * v_lo if (v_lo != 0) & (e != INFINITY) else e
+    if v < -1500.0:                 # (-inf included) e^v 2^1024 is below 2^-1140 there
+        return 0.0
+    if v > -1063.0:
+        k[0], c_hi, c_lo = 512, 354.891356446692, 1.1873519686893054e-14
+    else:
+        k[0], c_hi, c_lo = 1024, 709.782712893384, 2.3747039373786107e-14
+    s = v + c_hi
+    e = exp(s)
+    return e + e * ((((v - s) + c_hi) + c_lo) + v_lo)
+
+
 cdef extern from *:
     """
     #define FA_SELU_SCALE 1.0507009873554805
@@ -227,6 +248,11 @@ cdef inline floating elu_fwd(floating x, floating a, floating b, floating c) noe
 
 cdef inline floating elu_bwd(floating g, floating x, floating a, floating b, floating c) noexcept nogil:
     cdef double v = 0.0 if x > 0 else <double>x
+    cdef int k
+    cdef double e
+    if floating is double:
+        e = _exp_up(v, 0.0, &k)         # (k is set by the call: not in the same expression)
+        return g if x > 0 else ldexp(g * (a * e), -k)
     return g if x > 0 else <floating>(<double>g * (<double>a * _exp_any(x, v)))
 
 
@@ -243,6 +269,13 @@ cdef inline floating selu_fwd(floating x, floating a, floating b, floating c) no
 
 cdef inline floating selu_bwd(floating g, floating x, floating a, floating b, floating c) noexcept nogil:
     cdef double v = 0.0 if x > 0 else <double>x
+    cdef int k
+    cdef double e
+    if floating is double:
+        if x > 0:
+            return g * FA_SELU_SCALE
+        e = _exp_up(v, 0.0, &k)
+        return ldexp(g * _selu_factor(x, e), -k)
     return <floating>(<double>g * (FA_SELU_SCALE if x > 0 else _selu_factor(x, _exp_any(x, v))))
 
 
@@ -272,6 +305,10 @@ cdef inline floating celu_fwd(floating x, floating a, floating b, floating c) no
 
 cdef inline floating celu_bwd(floating g, floating x, floating a, floating b, floating c) noexcept nogil:
     cdef double v_lo, v = _celu_arg(x, a, &v_lo), e
+    cdef int k
+    if floating is double:
+        e = _exp_up(v, v_lo, &k)
+        return g if x > 0 else ldexp(g * e, -k)
     e = _exp_any(x, v)
     return g if x > 0 else <floating>(<double>g * (e + e * v_lo if (v_lo != 0) & (e != INFINITY) else e))
 

@@ -47,6 +47,18 @@ def test_float64_wide_random(name, simd_level):
     assert_matches_reference(getattr(fastact, name)(x), reference(name, x), np.float64, 1.0)
 
 
+@pytest.mark.parametrize("name", ["elu", "selu", "celu"])
+def test_float64_backward_where_exp_is_subnormal(name, simd_level):
+    # g e^x with e^x subnormal (x below -708) and g e^x normal: a plain exp lost up to 3.1 ULP (celu at
+    # x = -711, g = 19, found by hypothesis); the kernels scale e^x up by 2^512 or 2^1024 there
+    x = np.concatenate([-np.geomspace(700.0, 1500.0, 4001), [-708.4, -745.1, -1063.0, -1063.1, -np.inf]])
+    for g0 in (19.0, -3.5, 1e10, 1e300, 1.7e308):
+        g = np.full(x.shape, g0)
+        with np.errstate(all="ignore"):
+            dx = getattr(fastact, name + "_backward")(g, x)
+            assert_backward_matches(ROWS[name], dx, reference(name + "_backward", g, x), g, x, np.float64)
+
+
 @pytest.mark.parametrize("name, backward", [("gelu", False), ("gelu", True), ("silu", True)])
 def test_float32_dense_over_the_interval_tables(name, backward):
     # gelu and the two derivatives take their common path from tables over |x| (32 intervals to 5.5,
