@@ -789,16 +789,15 @@ static inline __mmask16 fa_gelu_settle_512(__m512 x, float *out, __mmask16 far)
     return far & (__mmask16)~done;
 }
 
-/* gelu below -5.5: -E G (|x| clamped at 14.5, where it rounds to -0: -inf gives -0); from 5.5 on, x
- * (as fa_gelu_settle_512 gives it); NaN propagates */
+/* gelu from -5.5 down, the only lanes that reach it (fa_gelu_settle_512 takes those from 5.5 on, and
+ * NaN stays in the table's form): -E G, |x| clamped at 14.5, where it rounds to -0 (-inf gives -0) */
 FA_KERNEL __m512 fa_gelu_far_512(__m512 x, __m512 thi0, __m512 thi1, __m512 tlo0, __m512 tlo1)
 {
-    __m512 a = _mm512_min_ps(_mm512_set1_ps(14.5f), _mm512_abs_ps(x));    /* NaN kept */
+    __m512 a = _mm512_min_ps(_mm512_set1_ps(14.5f), _mm512_abs_ps(x));
     __m512 w, g_lo, lo;
     fa_f2 e = fa_gelu_tail_512(a, thi0, thi1, tlo0, tlo1, &w, &g_lo);
     __m512 hi = fa_gelu_tail_times_512(e, g_lo, &lo);
-    __m512 t = _mm512_or_ps(fa_scalef_sub_512(_mm512_add_ps(hi, lo), e.scale), _mm512_set1_ps(FA_SIGN));
-    return _mm512_mask_blend_ps(_mm512_cmp_ps_mask(x, _mm512_setzero_ps(), _CMP_GT_OQ), t, x);
+    return _mm512_or_ps(fa_scalef_sub_512(_mm512_add_ps(hi, lo), e.scale), _mm512_set1_ps(FA_SIGN));
 }
 
 /* Near a root r = r_hi + r_lo + r_lo2 of a derivative (three floats: the nearest float to r is within
@@ -1942,9 +1941,17 @@ static inline void fa_softmax_out_f32_span(const float *x, float *y, ptrdiff_t n
 }
 
 /* log_softmax's output, y = ((x - m) - lg) + nlo in double (x - m exact), then rounded to float: the
- * formula of _kernels' _log_softmax_out and of fa_lines_log_softmax (lg = log1p(t), nlo = 0 - its low
- * part), 16 at a time: 100 rows of 1000 in 16.7 us on one thread, where GCC's loop of it took ~21;
+ * formula of _kernels' _log_softmax_out, and fa_log_softmax_y_512 is fa_lines_log_softmax's too (lg =
+ * log1p(t), nlo = 0 - its low part; per half of the lanes, for the sixteen-row kernel), 16 at a time: 100 rows of 1000 in 16.7 us on one thread, where GCC's loop of it took ~21;
  * -inf gives -inf; y may be x. */
+static inline __m512 fa_log_softmax_y_512(__m512 v, __m512d m0, __m512d m1, __m512d lg0, __m512d lg1,
+                                          __m512d n0, __m512d n1)
+{
+    __m256 r0 = _mm512_cvtpd_ps(_mm512_add_pd(_mm512_sub_pd(_mm512_sub_pd(fa_lo_pd(v), m0), lg0), n0));
+    __m256 r1 = _mm512_cvtpd_ps(_mm512_add_pd(_mm512_sub_pd(_mm512_sub_pd(fa_hi_pd(v), m1), lg1), n1));
+    return _mm512_insertf32x8(_mm512_castps256_ps512(r0), r1, 1);
+}
+
 static inline void fa_log_softmax_out_f32_span(const float *x, float *y, ptrdiff_t n, double m, double lg,
                                                double nlo)
 {
@@ -1952,9 +1959,7 @@ static inline void fa_log_softmax_out_f32_span(const float *x, float *y, ptrdiff
     for (ptrdiff_t i = 0; i < n; i += 16) {
         __mmask16 in = fa_lanes_left(n - i);
         __m512 v = _mm512_maskz_loadu_ps(in, x + i);
-        __m256 r0 = _mm512_cvtpd_ps(_mm512_add_pd(_mm512_sub_pd(_mm512_sub_pd(fa_lo_pd(v), mv), lgv), nv));
-        __m256 r1 = _mm512_cvtpd_ps(_mm512_add_pd(_mm512_sub_pd(_mm512_sub_pd(fa_hi_pd(v), mv), lgv), nv));
-        _mm512_mask_storeu_ps(y + i, in, _mm512_insertf32x8(_mm512_castps256_ps512(r0), r1, 1));
+        _mm512_mask_storeu_ps(y + i, in, fa_log_softmax_y_512(v, mv, mv, lgv, lgv, nv, nv));
     }
 }
 
@@ -2289,10 +2294,7 @@ static inline void fa_lines_log_softmax(fa_lines a, ptrdiff_t L, float *y, ptrdi
     const __m512d lg0 = lg[0], lg1 = lg[1], n0 = n[0], n1 = n[1];
     const __m512d m0 = fa_lo_pd(m), m1 = fa_hi_pd(m);
     for (ptrdiff_t l = 0; l < L; l++) {
-        __m512 v = fa_line(a, l);
-        __m256 r0 = _mm512_cvtpd_ps(_mm512_add_pd(_mm512_sub_pd(_mm512_sub_pd(fa_lo_pd(v), m0), lg0), n0));
-        __m256 r1 = _mm512_cvtpd_ps(_mm512_add_pd(_mm512_sub_pd(_mm512_sub_pd(fa_hi_pd(v), m1), lg1), n1));
-        __m512 q = _mm512_insertf32x8(_mm512_castps256_ps512(r0), r1, 1);
+        __m512 q = fa_log_softmax_y_512(fa_line(a, l), m0, m1, lg0, lg1, n0, n1);
         _mm512_mask_storeu_ps(y + l * y_stride, a.in, _mm512_mask_blend_ps(bad, q, _mm512_set1_ps(NAN)));
     }
 }
