@@ -199,6 +199,16 @@ static inline fa_f2 fa_exp_f2_512(__m512 a, __m512 thi0, __m512 thi1, __m512 tlo
     return z;
 }
 
+/* exp(a) as fa_exp_parts_512's th + t, not renormalised (|t| < 2^-5 th): for callers that only multiply
+ * the pair by something and round once, where t's rounding in that product stays ~2^-29 of the result
+ * (the renormalisation's three additions cost log_softmax's backward 17% on AMD Zen 5) */
+static inline fa_f2 fa_exp_raw_512(__m512 a, __m512 thi0, __m512 thi1, __m512 tlo0, __m512 tlo1)
+{
+    fa_f2 z;
+    z.hi = fa_exp_parts_512(a, thi0, thi1, tlo0, tlo1, &z.lo, &z.scale);
+    return z;
+}
+
 /* d_hi + d_lo = 1 + z for z = 2^floor(scale) (th + t) from fa_exp_parts_512 (a <= 0, so z <= 1), zh =
  * th + t rounded: with s = 2^floor(scale), 1 + zh s is rounded to d_hi; th s + (1 - d_hi) is exact (1 -
  * d_hi is, d_hi in [1, 2], and the sum lies within |t s| + ulp(d_hi)/2 of 0 on th s's grid), and t s
@@ -1266,8 +1276,8 @@ FA_KERNEL __m512 fa_log_sigmoid_backward_512(__m512 g, __m512 x, __m512 thi0, __
 static inline __m512 fa_times_exp_512(__m512 x, __m512 c_hi, __m512 c_lo, __m512 *lo, __m512 *scale, __m512 thi0,
                                       __m512 thi1, __m512 tlo0, __m512 tlo1)
 {
-    fa_f2 e = fa_exp_f2_512(_mm512_max_ps(_mm512_set1_ps(-176.0f), _mm512_min_ps(x, _mm512_setzero_ps())),
-                            thi0, thi1, tlo0, tlo1);
+    fa_f2 e = fa_exp_raw_512(_mm512_max_ps(_mm512_set1_ps(-176.0f), _mm512_min_ps(x, _mm512_setzero_ps())),
+                             thi0, thi1, tlo0, tlo1);
     __m512 p = _mm512_mul_ps(c_hi, e.hi);
     *lo = _mm512_fmadd_ps(c_hi, e.lo, _mm512_fmadd_ps(c_lo, e.hi, _mm512_fmsub_ps(c_hi, e.hi, p)));
     *scale = e.scale;
@@ -1363,8 +1373,10 @@ FA_KERNEL __m512 fa_celu_backward_512(__m512 g, __m512 x, fa_alpha al, __m512 th
     __m512 v = _mm512_mul_ps(xn, al.inv);
     __m512 v_lo = _mm512_mul_ps(_mm512_fnmadd_ps(v, al.p, xn), al.inv);
     __mmask16 in = _mm512_cmp_ps_mask(_mm512_abs_ps(v), lim, _CMP_LE_OQ);
-    fa_f2 e = fa_exp_f2_512(_mm512_maskz_mov_ps(in, v), thi0, thi1, tlo0, tlo1);
-    __m512 r = fa_mul_f2_scaled_512(g, e.hi, _mm512_maskz_mov_ps(in, _mm512_fmadd_ps(e.hi, v_lo, e.lo)), e.scale);
+    fa_f2 e = fa_exp_raw_512(_mm512_maskz_mov_ps(in, v), thi0, thi1, tlo0, tlo1);
+    /* e^(v + v_lo) = (hi + lo)(1 + v_lo): lo v_lo counts, as lo is up to 2^-5 hi and v_lo up to 2^-16 */
+    __m512 lo = _mm512_fmadd_ps(e.hi, v_lo, _mm512_fmadd_ps(e.lo, v_lo, e.lo));
+    __m512 r = fa_mul_f2_scaled_512(g, e.hi, _mm512_maskz_mov_ps(in, lo), e.scale);
     r = _mm512_mask_blend_ps(pos, r, g);
     __mmask16 ok = (in & (al.ok ? 0xffff : 0)) | pos;
     return fa_fix_lanes(r, g, x, (__mmask16)~ok, fa_celu_backward_1, al.alpha);
@@ -2037,8 +2049,8 @@ static inline void fa_softmax_backward_f32_span(const float *g, const float *y, 
 }
 
 /* log_softmax's backward over one row, dx = g - e^y S, S = sum of g (in double, 16 lanes as above).
- * S = 2^k (S_hi + S_lo) with S_hi + S_lo in [0.5, 1); e^y as hi + lo, so P = e^y S is kept as hi + lo
- * (2^-29), scaled, and g - P is taken by TwoSum and rounded once: within 2^-5 ULP of the larger of the
+ * S = 2^k (S_hi + S_lo) with S_hi + S_lo in [0.5, 1); e^y as hi + lo (not renormalised), so P = e^y S
+ * is kept as hi + lo (2^-29), scaled, and g - P is taken by TwoSum and rounded once: within 2^-5 ULP of the larger of the
  * terms, plus the rounding.  Lanes with y beyond [-87, 20] (e^y's scaling leaves the normal range) or
  * NaN take the portable path's formula, in double (which clamps y at 20).  A row whose S is not finite
  * or beyond 2^90 in size (where P may overflow float) is left to the portable path: returns 0, having
@@ -2069,7 +2081,7 @@ static inline int fa_log_softmax_backward_f32_span(const float *g, const float *
         __m512 yv = _mm512_maskz_loadu_ps(m_, y + j);
         __mmask16 ok = _mm512_cmp_ps_mask(yv, _mm512_set1_ps(-87.0f), _CMP_GE_OQ)
                        & _mm512_cmp_ps_mask(yv, _mm512_set1_ps(20.0f), _CMP_LE_OQ);
-        fa_f2 e = fa_exp_f2_512(_mm512_maskz_mov_ps(ok, yv), thi0, thi1, tlo0, tlo1);
+        fa_f2 e = fa_exp_raw_512(_mm512_maskz_mov_ps(ok, yv), thi0, thi1, tlo0, tlo1);
         __m512 q = _mm512_mul_ps(e.hi, S_hi);
         __m512 q_lo = _mm512_add_ps(_mm512_fmsub_ps(e.hi, S_hi, q), _mm512_fmadd_ps(e.hi, S_lo, _mm512_mul_ps(e.lo, S_hi)));
         __m512 sc = _mm512_add_ps(e.scale, kk);

@@ -113,6 +113,22 @@ def test_softmax_backward_float32_is_rounded_once(simd_level):
     assert float(err.max()) <= 0.5 + 1e-6, f"{float(err.max()):.4f} ULP"
 
 
+@pytest.mark.parametrize("scale", [1e-30, 1.0, 1e30])
+def test_log_softmax_backward_float32_is_rounded_once(scale, simd_level):
+    # g - e^y sum(g), with e^y sum(g) as hi + lo (~2^-29) and the difference by TwoSum: 0.54 ULP or less
+    # of the larger term over rows of every sharpness, also where the terms nearly cancel
+    rng = np.random.default_rng(11)
+    for xs in (0.1, 4.0, 30.0):
+        x = (rng.standard_normal((200, 1000)) * xs).astype(np.float32)
+        y = fastact.log_softmax(x)
+        g = (rng.standard_normal(x.shape) * scale).astype(np.float32)
+        for gv in (g, (g - np.exp(y.astype(np.float64)) * g.sum(-1, keepdims=True)).astype(np.float32)):
+            dx = fastact.log_softmax_backward(gv, y)
+            exact = reference("log_softmax_backward", gv, y)
+            err = scaled_errors(dx, exact, axis_backward_scale("log_softmax", gv, y), np.float32)
+            assert float(err.max()) <= 0.6, f"{float(err.max()):.4f} ULP"
+
+
 def test_glu_backward_float32_subnormal_results_are_rounded_once(simd_level):
     # b of scale 100 makes g sigmoid(b) and g a sigmoid(b) sigmoid(-b) subnormal: rounded once from their
     # exact value (the AVX-512 span once scaled a rounded normal into the subnormal range: 0.76 ULP)
