@@ -254,6 +254,15 @@ static inline __m512 fa_two_sum_512(__m512 a, __m512 b, __m512 *lo)
     return hi;
 }
 
+/* hi + lo = a - b exactly (TwoSum on a and -b, the negation folded in) */
+static inline __m512 fa_two_diff_512(__m512 a, __m512 b, __m512 *lo)
+{
+    __m512 hi = _mm512_sub_ps(a, b);
+    __m512 bb = _mm512_sub_ps(hi, a);
+    *lo = _mm512_sub_ps(_mm512_sub_ps(a, _mm512_sub_ps(hi, bb)), _mm512_add_ps(b, bb));
+    return hi;
+}
+
 /* q 2^floor(sc) as vscalefps gives it, but with the results below FLT_MIN rounded to their subnormal
  * grid by an integer conversion instead (the same rounding, to nearest even, of the same exact q
  * 2^(sc + 149)): vscalefps takes a microcode assist for each subnormal result, which made gelu's tanh
@@ -2049,8 +2058,8 @@ static inline void fa_softmax_backward_f32_span(const float *g, const float *y, 
 }
 
 /* log_softmax's backward over one row, dx = g - e^y S, S = sum of g (in double, 16 lanes as above).
- * S = 2^k (S_hi + S_lo) with S_hi + S_lo in [0.5, 1); e^y as hi + lo (not renormalised), so P = e^y S
- * is kept as hi + lo (2^-29), scaled, and g - P is taken by TwoSum and rounded once: within 2^-5 ULP of the larger of the
+ * S = 2^k (S_hi + S_lo) with S_hi + S_lo in [0.5, 1); P = e^y S as hi + lo (2^-29, not renormalised),
+ * scaled, and g - P is taken by TwoSum and rounded once: within 2^-5 ULP of the larger of the
  * terms, plus the rounding.  Lanes with y beyond [-87, 20] (e^y's scaling leaves the normal range) or
  * NaN take the portable path's formula, in double (which clamps y at 20).  A row whose S is not finite
  * or beyond 2^90 in size (where P may overflow float) is left to the portable path: returns 0, having
@@ -2063,7 +2072,6 @@ static inline float fa_log_softmax_backward_1(float g, float y, double S)
 static inline int fa_log_softmax_backward_f32_span(const float *g, const float *y, float *dx, ptrdiff_t n,
                                                    ptrdiff_t ahead)
 {
-    FA_EXP_SETUP
     const double S = fa_row_sum_pd(g, NULL, n);
     if (!(fabs(S) < 0x1p90))
         return 0;
@@ -2071,6 +2079,15 @@ static inline int fa_log_softmax_backward_f32_span(const float *g, const float *
     double m = frexp(S, &k);
     const float m_hi = (float)m;
     const __m512 S_hi = _mm512_set1_ps(m_hi), S_lo = _mm512_set1_ps((float)(m - m_hi)), kk = _mm512_set1_ps((float)k);
+    /* the row's exp table times S's mantissa, T[j] m as hi + lo (~2^-47), so that fa_exp_parts_512 gives
+     * e^y m itself (0.30 -> 0.25 ns per element on AMD Zen 5: the product's five instructions gone) */
+    __m512 ts[4];
+    for (int h = 0; h < 2; h++) {
+        __m512 th = _mm512_loadu_ps(FA_T_HI + 16 * h), tl = _mm512_loadu_ps(FA_T_LO + 16 * h);
+        ts[h] = _mm512_mul_ps(th, S_hi);
+        ts[2 + h] = _mm512_add_ps(_mm512_fmsub_ps(th, S_hi, ts[h]), _mm512_fmadd_ps(th, S_lo, _mm512_mul_ps(tl, S_hi)));
+    }
+    const __m512 shi0 = ts[0], shi1 = ts[1], slo0 = ts[2], slo1 = ts[3];
     float *out = dx;
     FA_SPAN_LOOP({
         if (ahead) {
@@ -2081,14 +2098,13 @@ static inline int fa_log_softmax_backward_f32_span(const float *g, const float *
         __m512 yv = _mm512_maskz_loadu_ps(m_, y + j);
         __mmask16 ok = _mm512_cmp_ps_mask(yv, _mm512_set1_ps(-87.0f), _CMP_GE_OQ)
                        & _mm512_cmp_ps_mask(yv, _mm512_set1_ps(20.0f), _CMP_LE_OQ);
-        fa_f2 e = fa_exp_raw_512(_mm512_maskz_mov_ps(ok, yv), thi0, thi1, tlo0, tlo1);
-        __m512 q = _mm512_mul_ps(e.hi, S_hi);
-        __m512 q_lo = _mm512_add_ps(_mm512_fmsub_ps(e.hi, S_hi, q), _mm512_fmadd_ps(e.hi, S_lo, _mm512_mul_ps(e.lo, S_hi)));
+        /* (the lanes outside `ok`, NaN and +-inf included, are junk here and replaced below) */
+        fa_f2 e = fa_exp_raw_512(yv, shi0, shi1, slo0, slo1);
         __m512 sc = _mm512_add_ps(e.scale, kk);
-        q = _mm512_scalef_ps(q, sc);
-        q_lo = _mm512_scalef_ps(q_lo, sc);
+        __m512 q = _mm512_scalef_ps(e.hi, sc);
+        __m512 q_lo = _mm512_scalef_ps(e.lo, sc);
         __m512 d_lo;
-        __m512 d = fa_two_sum_512(gv, _mm512_sub_ps(_mm512_setzero_ps(), q), &d_lo);
+        __m512 d = fa_two_diff_512(gv, q, &d_lo);
         __m512 r = _mm512_add_ps(d, _mm512_sub_ps(d_lo, q_lo));
         r = fa_fix_lanes(r, gv, yv, m_ & (__mmask16)~ok, fa_log_softmax_backward_1, S);
         _mm512_mask_storeu_ps(dx + j, m_, r);
