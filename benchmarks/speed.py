@@ -19,7 +19,10 @@ PyTorch's approximate="tanh" and TensorFlow's approximate=True), then the functi
 1000, and ``softmax/50000``, ``log_softmax/50000``).
 
 Data: x = 4 * standard normal (``--scale`` sets the 4), grad = standard normal (seeded); backward gets y =
-fastact's forward output where the function saves y, and x otherwise.  The scale matters where a kernel has
+fastact's forward output where the function saves y, and x otherwise.  There are two such sets, and every
+candidate's calls alternate between them: timed on one array over and over, a kernel with a branch on
+its data (gelu's: whether a block has lanes beyond its table) ran 1.3 times faster on AMD Zen 5 than on
+data it had not seen, the predictor having learnt the branch; calls in a model see new data each time.  The scale matters where a kernel has
 a cheap form for common inputs and a costly one for rare ones: gelu's and its derivative's tables end at
 |x| = 5.5 and 6 (17% and 13% of normal(0, 4) data lies beyond, 4e-8 and 2e-9 of normal(0, 1)).  Each
 peer's result is compared with fastact's once per case (the error goes to the JSON); torch's must agree
@@ -41,6 +44,7 @@ import argparse
 import contextlib
 import datetime
 import gc
+import itertools
 import json
 import math
 import os
@@ -69,6 +73,7 @@ DEFAULT_SIZES = (1_000, 10_000, 100_000, 1_000_000, 16_000_000)
 QUICK_SIZES = (1_000, 100_000, 1_000_000)
 DEFAULT_REPEATS = 7
 DEFAULT_SCALE = 4.0         # x = DEFAULT_SCALE * standard normal: the tails of every function get exercised
+ALTERNATE = 2              # input sets the timed calls take in turn (see the module docstring)
 QUICK_REPEATS = 3
 TARGET_BATCH_S = 0.02
 DIRECTIONS = ("forward", "backward")
@@ -368,31 +373,33 @@ def _bench_case(candidates, repeats, target_s, rtol, label):
     return stats
 
 
-def _candidates(row, direction, variant, inputs, buf, threads, peers):
-    """name -> (zero-argument callable returning the result, the Peer to check it with or None)."""
+def _candidates(row, direction, variant, sets, buf, threads, peers):
+    """name -> (zero-argument callable returning the result, the Peer to check it with or None).  ``sets``:
+    the argument tuples of fastact's call, which every candidate takes in turn (peers converted)."""
     fa = _fastact_fn(row, direction)
+    inputs = sets[0]
     if buf.size != inputs[-1].size or buf.shape != fa(*inputs).shape:   # glu: half the input
         buf = np.empty_like(fa(*inputs, n_threads=threads))
     if variant == "out":
-        cands = {"fastact": (lambda: fa(*inputs, out=buf, n_threads=threads), None)}
+        cands = {"fastact": (_alternating(lambda *a: fa(*a, out=buf, n_threads=threads), sets), None)}
     else:
-        cands = {"fastact": (lambda: fa(*inputs, n_threads=threads), None)}
+        cands = {"fastact": (_alternating(lambda *a: fa(*a, n_threads=threads), sets), None)}
 
     for peer in peers:
         alloc_fn, out_fn = peer.ops.get(_peer_key(row, direction), (None, None))
         fn = out_fn if variant == "out" else alloc_fn
         if fn is None:
             continue
-        args = [peer.convert(a) for a in inputs]
+        args = [tuple(peer.convert(a) for a in inp) for inp in sets]
         if variant == "out":
             peer_buf = peer.convert(buf)
-            cands[peer.name] = (lambda fn=fn, args=args, o=peer_buf: fn(*args, o), peer)
+            cands[peer.name] = (_alternating(lambda *a, fn=fn, o=peer_buf: fn(*a, o), args), peer)
         else:
-            cands[peer.name] = (lambda fn=fn, args=args: fn(*args), peer)
+            cands[peer.name] = (_alternating(fn, args), peer)
 
-    first = inputs[0]     # the memory reference moves one array's worth: read x (or grad), write a copy
-    dst = buf if buf.shape == first.shape else np.empty_like(first)
-    cands["copy"] = (lambda: np.copyto(dst, first), None)
+    # the memory reference moves one array's worth: read x (or grad), write a copy
+    dst = buf if buf.shape == inputs[0].shape else np.empty_like(inputs[0])
+    cands["copy"] = (_alternating(lambda first, *rest: np.copyto(dst, first), sets), None)
     return cands
 
 
@@ -421,6 +428,17 @@ def _data(size, dtype, seed, scale=DEFAULT_SCALE):
     x *= scale
     grad = rng.standard_normal(size, dtype=dtype)
     return x, grad
+
+
+def _data_sets(size, dtype, seed, scale=DEFAULT_SCALE):
+    """Two (x, grad) pairs, the first as ``_data`` gives it: the timed calls alternate between them."""
+    return [_data(size, dtype, seed + k, scale) for k in range(ALTERNATE)]
+
+
+def _alternating(call, sets):
+    """A zero-argument callable that calls ``call(*args)`` with the argument tuples of ``sets`` in turn."""
+    turn = itertools.cycle(sets)
+    return lambda: call(*next(turn))
 
 
 def _inputs(row, direction, x, grad, threads):
@@ -481,14 +499,14 @@ def run(kernels=None, sizes=None, dtypes=("float32",), threads=None, repeats=Non
         with _gc_paused():
             for dtype in dtypes:
                 for size in sizes:
-                    x, grad = _data(size, dtype, seed, scale)
-                    buf = np.empty_like(x)
+                    data = _data_sets(size, dtype, seed, scale)
+                    buf = np.empty_like(data[0][0])
                     for row in (r for r in rows if _fits(r, size)):
                         for direction in DIRECTIONS:
-                            inputs = _inputs(row, direction, x, grad, threads)
+                            sets = [_inputs(row, direction, x, grad, threads) for x, grad in data]
                             for variant in variants:
                                 label = f"{row.name} {direction} {dtype} n={size} {variant}"
-                                cands = _candidates(row, direction, variant, inputs, buf, threads, peers)
+                                cands = _candidates(row, direction, variant, sets, buf, threads, peers)
                                 stats = _bench_case(cands, repeats, target_s, RTOL[dtype], label)
                                 results.append({"kernel": row.name, "direction": direction,
                                                 "dtype": dtype, "size": size,
@@ -526,7 +544,7 @@ def scaling(kernels=None, size=SCALING_SIZE, max_threads=None, repeats=None, see
     repeats = repeats or DEFAULT_REPEATS
     thread_counts = list(range(1, max_threads + 1))
     dtype = "float32"
-    x, grad = _data(size, dtype, seed, scale)
+    data = _data_sets(size, dtype, seed, scale)
 
     cases = []
     total = len(rows) * len(DIRECTIONS)
@@ -534,8 +552,8 @@ def scaling(kernels=None, size=SCALING_SIZE, max_threads=None, repeats=None, see
         for row in rows:
             for direction in DIRECTIONS:
                 fa = _fastact_fn(row, direction)
-                inputs = _inputs(row, direction, x, grad, max_threads)
-                cands = {str(t): (lambda t=t, fa=fa, inputs=inputs: fa(*inputs, n_threads=t), None)
+                sets = [_inputs(row, direction, x, grad, max_threads) for x, grad in data]
+                cands = {str(t): (_alternating(lambda *a, t=t, fa=fa: fa(*a, n_threads=t), sets), None)
                          for t in thread_counts}
                 label = f"{row.name} {direction} {dtype} n={_fmt_size(size)}"
                 stats = _bench_case(cands, repeats, target_s, RTOL[dtype], label)
@@ -574,6 +592,7 @@ def metadata(threads=None, scale=DEFAULT_SCALE):
         "copy": "np.copyto(o, x), single-threaded: memory-bandwidth reference",
         "target_batch_s": TARGET_BATCH_S,
         "x_scale": scale,
+        "input_sets": ALTERNATE,
     }
 
 
@@ -607,7 +626,8 @@ def markdown_table(results, meta):
         f" copy = {meta['copy']}.",
         "Along an axis (softmax, log_softmax, sparsemax, glu): (size / 1000, 1000) arrays along the last"
         " axis; NAME/50000: rows of 50000.",
-        f"Data: x = {meta.get('x_scale', DEFAULT_SCALE):g} x standard normal, grad = standard normal.",
+        f"Data: x = {meta.get('x_scale', DEFAULT_SCALE):g} x standard normal, grad = standard normal;"
+        f" {meta.get('input_sets', 1)} such sets, which the calls of every candidate take in turn.",
         "",
     ]
     head = ["kernel", "direction"] + (["variant"] if show_variant else []) + [
@@ -647,7 +667,8 @@ def scaling_table(data, meta):
         f"fastact {meta['versions']['fastact']}, {data['dtype']}, allocating output, size"
         f" {_fmt_size(data['size'])}: Gelem/s = size / median time per call over"
         f" {'/'.join(map(str, sorted(repeats)))} interleaved rounds; speed-up = time on 1 thread / time on"
-        f" {counts[-1]}; x = {meta.get('x_scale', DEFAULT_SCALE):g} x standard normal.",
+        f" {counts[-1]}; x = {meta.get('x_scale', DEFAULT_SCALE):g} x standard normal"
+        f" ({meta.get('input_sets', 1)} sets, taken in turn).",
     ]
     if serial:
         lines.append(f"Below its serial cut-off, so on one thread whatever n_threads says:"

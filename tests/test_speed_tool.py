@@ -2,7 +2,10 @@
 import importlib.util
 from pathlib import Path
 
+import numpy as np
 import pytest
+
+import fastact
 
 SPEED_PY = Path(__file__).resolve().parent.parent / "benchmarks" / "speed.py"
 
@@ -59,3 +62,22 @@ def test_scale_sets_the_data_and_is_reported(speed):
     for bad in ("0", "-1", "nan", "inf"):
         with pytest.raises(SystemExit):
             speed.main(["--scale", bad, "--no-plot"])
+
+
+def test_calls_alternate_between_two_input_sets(speed):
+    # every candidate takes the two data sets in turn (a predictor learns the branches of an array timed
+    # over and over), the first call on the first set (the one the warm-up results are compared on)
+    turns = speed._alternating(lambda a, b: (a, b), [(1, 2), (3, 4)])
+    assert [turns() for _ in range(3)] == [(1, 2), (3, 4), (1, 2)]
+    (xa, ga), (xb, gb) = speed._data_sets(1000, "float32", 0)
+    x0, g0 = speed._data(1000, "float32", 0)
+    assert (xa == x0).all() and (ga == g0).all() and not (xa == xb).all() and not (ga == gb).all()
+    sets = [(xa,), (xb,)]
+    row = next(r for r in speed._rows(["tanh"]))
+    cands = speed._candidates(row, "forward", "alloc", sets, np.empty_like(xa), 1, ())
+    fa = cands["fastact"][0]
+    np.testing.assert_array_equal(fa(), fastact.tanh(xa))
+    np.testing.assert_array_equal(fa(), fastact.tanh(xb))
+    assert "2 such sets" in speed.markdown_table(
+        speed.run(kernels=["relu"], sizes=[1000], repeats=1, target_s=0.002, progress=False),
+        speed.metadata(1))
