@@ -22,11 +22,11 @@ Data: x = 4 * standard normal (``--scale`` sets the 4), grad = standard normal (
 fastact's forward output where the function saves y, and x otherwise.  There are two such sets, and every
 candidate's calls alternate between them: timed on one array over and over, a kernel with a branch on
 its data (gelu's: whether a block has lanes beyond its table) ran 1.3 times faster on AMD Zen 5 than on
-data it had not seen, the predictor having learnt the branch; calls in a model see new data each time.  The scale matters where a kernel has
-a cheap form for common inputs and a costly one for rare ones: gelu's and its derivative's tables end at
-|x| = 5.5 and 6 (17% and 13% of normal(0, 4) data lies beyond, 4e-8 and 2e-9 of normal(0, 1)).  Each
-peer's result is compared with fastact's once per case (the error goes to the JSON); torch's must agree
-to 1e-5 relative in float32, else a warning is printed.
+data it had not seen, the predictor having learnt the branch; calls in a model see new data each time.
+The scale matters where a kernel has a cheap form for common inputs and a costly one for rare ones:
+gelu's and its derivative's tables end at |x| = 5.5 and 6 (17% and 13% of normal(0, 4) data lies
+beyond, 4e-8 and 2e-9 of normal(0, 1)).  Each peer's result is compared with fastact's once per case
+(the error goes to the JSON); torch's must agree to 1e-5 relative in float32, else a warning is printed.
 
 Progress goes to stderr, the markdown table to stdout.  The plot (``--plot``, default
 benchmarks/results/speed.png; ``--no-plot``; skipped with a note when matplotlib is missing) shows

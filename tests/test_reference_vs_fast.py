@@ -160,8 +160,8 @@ def test_far_lanes_come_back_to_their_places(name, backward, simd_level, rng):
     # them 16 at a time once it holds 256 (and at a span's end) and store them back: over any
     # alignment, length and thread count each result must be the one a call on that element alone
     # gives.  A run of 4000 far lanes for all three fills the buffer many times within one span, in
-    # chunks where most blocks have far lanes (gathered without a branch); the second half has one far
-    # lane every 131 elements, which fills it in chunks that branch around the gathering.
+    # chunks where most blocks have far lanes (gathered without a branch); the last 40000 elements have
+    # one far lane every 131, which fills it in chunks that branch around the gathering.
     x = (rng.standard_normal(60011) * 6).astype(np.float32)
     x[5000:9000] = -12 - 3 * np.abs(rng.standard_normal(4000)).astype(np.float32)
     x[20011:] = rng.standard_normal(40000).astype(np.float32)
