@@ -144,17 +144,20 @@ cdef inline double _exp_any(floating x, double v) noexcept nogil:
         return exp(v)
 
 
-cdef inline double _exp_up(double v, double v_lo, int *k) noexcept nogil:
-    # e^(v + v_lo) 2^k (v_lo to first order), with k = 512 below v = -700 and 1024 below -1063, so that
-    # the value stays normal where a product with it may be: the float64 backward of elu, selu and celu
-    # is g times about e^v, which is subnormal below -708 where g e^v need not be (celu at x = -711 with
-    # g = 19 was 3.1 ULP off).  v + k ln2 as s + its error (Fast2Sum: |v| > k ln2).
+cdef inline double _exp_up_parts(double v, double v_lo, int *k, double *lo) noexcept nogil:
+    # e^(v + v_lo) 2^k as e + *lo (v_lo to first order; *lo is e times a small correction), with k = 512
+    # below v = -700 and 1024 below -1063, so that the value stays normal where a product with it may
+    # be: the float64 backward of elu, selu, celu, softplus and log_sigmoid is g times about e^v, which
+    # is subnormal below -708 where g e^v need not be (celu at x = -711 with g = 19 was 3.1 ULP off).
+    # v + k ln2 as s + its error (Fast2Sum: |v| > k ln2).
     cdef double c_hi, c_lo, s, e
     k[0] = 0
     if not v < -700.0:
         e = exp(v)
-        return e + e * v_lo if (v_lo != 0) & (e != INFINITY) else e
+        lo[0] = e * v_lo if (v_lo != 0) & (e != INFINITY) else 0.0
+        return e
     if v < -1500.0:                 # (-inf included) e^v 2^1024 is below 2^-1140 there
+        lo[0] = 0.0
         return 0.0
     if v > -1063.0:
         k[0], c_hi, c_lo = 512, 354.891356446692, 1.1873519686893054e-14
@@ -162,7 +165,15 @@ cdef inline double _exp_up(double v, double v_lo, int *k) noexcept nogil:
         k[0], c_hi, c_lo = 1024, 709.782712893384, 2.3747039373786107e-14
     s = v + c_hi
     e = exp(s)
-    return e + e * ((((v - s) + c_hi) + c_lo) + v_lo)
+    lo[0] = e * ((((v - s) + c_hi) + c_lo) + v_lo)
+    return e
+
+
+cdef inline double _exp_up(double v, double v_lo, int *k) noexcept nogil:
+    # _exp_up_parts' pair added up
+    cdef double lo
+    cdef double e = _exp_up_parts(v, v_lo, k, &lo)
+    return e + lo
 
 
 cdef extern from *:
@@ -557,13 +568,26 @@ cdef inline floating silu_bwd(floating g, floating x, floating a, floating b, fl
     return <floating>(<double>g * (_sigmoid_acc(x) * (1.0 + xd * _sigmoid_acc(-x))))
 
 
+cdef inline double _g_sigmoid_f64(double g, double x) noexcept nogil:
+    # g sigmoid(x) in double.  Below x = -700 sigmoid(x) is e^x to double precision (1 + e^x rounds to 1),
+    # and e^x is subnormal from -708 on where g e^x need not be: softplus' backward was 3e9 ULP off at
+    # x = -731 with g = 1e10 (and 2.06 at x = -709.6 with g = -3.5).  There e^x comes scaled up by 2^k
+    # (_exp_up) and the product is scaled back.
+    cdef int k
+    cdef double e, lo
+    if x < -700.0:
+        e = _exp_up_parts(x, 0.0, &k, &lo)      # (k is set by the call: not in the same expression)
+        return ldexp(fma(g, e, g * lo), -k)     # (the pair rounded once: e + lo first cost 2.2 ULP)
+    return g * _sigmoid_acc(x)
+
+
 # ---- softplus: max(x, 0) + log1p(exp(-|x|)) ----
 cdef inline floating softplus_fwd(floating x, floating a, floating b, floating c) noexcept nogil:
     cdef double xd = x
     return <floating>((xd if x > 0 else 0.0) + _log1p_exp_neg(x))
 
 cdef inline floating softplus_bwd(floating g, floating x, floating a, floating b, floating c) noexcept nogil:
-    return <floating>(<double>g * _sigmoid_acc(x))
+    return <floating>(<double>g * _sigmoid_acc(x)) if floating is float else _g_sigmoid_f64(g, x)
 
 
 # ---- log_sigmoid: min(x, 0) - log1p(exp(-|x|)) ----
@@ -573,7 +597,7 @@ cdef inline floating log_sigmoid_fwd(floating x, floating a, floating b, floatin
 
 cdef inline floating log_sigmoid_bwd(floating g, floating x, floating a, floating b, floating c) noexcept nogil:
     # sigmoid(-x)
-    return <floating>(<double>g * _sigmoid_acc(-x))
+    return <floating>(<double>g * _sigmoid_acc(-x)) if floating is float else _g_sigmoid_f64(g, -x)
 
 
 # ---- softsign: x / (1 + |x|); float64 divides by the exact double-double 1 + |x| ----
@@ -599,10 +623,14 @@ cdef inline floating softsign_bwd(floating g, floating x, floating a, floating b
         if not (ax < 1e150):                  # (1 + |x|)^2 == x^2 here, and would overflow
             return x if x != x else (g / ax) / ax
         d = fa_two_sum(1.0, ax, &d_lo)
-        if not (fabs(<double>g) < 1e300):
+        if not (fabs(<double>g) < INFINITY):
             return g / (d * d)
         p = d * d
         p_lo = fma(d, d, -p) + 2.0 * d * d_lo
+        if not (fabs(<double>g) < 1e300):
+            # (the double-double quotient's products would overflow: g taken times 2^-64 and the quotient,
+            # at least 1 here, times 2^64; g / (d d) rounded thrice was 2.7 ULP off at g = 1e300)
+            return ldexp(fa_div_dd(ldexp(g, -64), 0.0, p, p_lo), 64)
         return fa_div_dd(g, 0.0, p, p_lo)
 
 

@@ -47,16 +47,30 @@ def test_float64_wide_random(name, simd_level):
     assert_matches_reference(getattr(fastact, name)(x), reference(name, x), np.float64, 1.0)
 
 
-@pytest.mark.parametrize("name", ["elu", "selu", "celu"])
+@pytest.mark.parametrize("name", ["elu", "selu", "celu", "softplus", "log_sigmoid"])
 def test_float64_backward_where_exp_is_subnormal(name, simd_level):
     # g e^x with e^x subnormal (x below -708) and g e^x normal: a plain exp lost up to 3.1 ULP (celu at
-    # x = -711, g = 19, found by hypothesis); the kernels scale e^x up by 2^512 or 2^1024 there
+    # x = -711, g = 19, found by hypothesis; softplus' g sigmoid(x) 3e9 ULP at x = -731, g = 1e10); the
+    # kernels scale e^x up by 2^512 or 2^1024 there.  (log_sigmoid's is g sigmoid(-x): x > 700.)
     x = np.concatenate([-np.geomspace(700.0, 1500.0, 4001), [-708.4, -745.1, -1063.0, -1063.1, -np.inf]])
+    if name == "log_sigmoid":
+        x = -x
     for g0 in (19.0, -3.5, 1e10, 1e300, 1.7e308):
         g = np.full(x.shape, g0)
         with np.errstate(all="ignore"):
             dx = getattr(fastact, name + "_backward")(g, x)
             assert_backward_matches(ROWS[name], dx, reference(name + "_backward", g, x), g, x, np.float64)
+
+
+def test_float64_softsign_backward_with_huge_g(simd_level):
+    # g / (1 + |x|)^2 for |g| from 1e300 (where the double-double quotient's products would overflow) to
+    # float64's largest: g / (d d) there was 2.7 ULP off; now g 2^-64 goes through the same quotient
+    x = np.concatenate([np.linspace(-40.0, 40.0, 20001), np.geomspace(1.0, 1e149, 2001)])
+    row = ROWS["softsign"]
+    for g0 in (1e300, -3e305, 1.7e308):
+        g = np.full(x.shape, g0)
+        dx = fastact.softsign_backward(g, x)
+        assert_backward_matches(row, dx, reference("softsign_backward", g, x), g, x, np.float64)
 
 
 @pytest.mark.parametrize("name, params", [("elu", {}), ("elu", {"alpha": 0.3}), ("selu", {}), ("celu", {}),
