@@ -1842,7 +1842,7 @@ static inline fa_f2 fa_exp_shifted_512(__m512 x, __m512 m, __m512 low, __m512 th
 {
     /* (rows holding NaN or +inf never get here) */
     x = _mm512_max_ps(x, low);
-    __m512 d_lo, d = fa_two_sum_512(x, _mm512_sub_ps(_mm512_setzero_ps(), m), &d_lo);
+    __m512 d_lo, d = fa_two_diff_512(x, m, &d_lo);
     fa_f2 z = fa_exp_f2_512(_mm512_max_ps(_mm512_set1_ps(-176.0f), d), thi0, thi1, tlo0, tlo1);
     /* the low part takes d_lo's effect without renormalising: |lo| stays below 2^-16 |hi| (|d_lo| <=
      * 176 2^-24), which the sums in double and fa_div_f2_512's correction step both absorb */
@@ -2129,7 +2129,7 @@ static inline void fa_softmax_backward_f32_span(const float *g, const float *y, 
         __m512 yv = _mm512_maskz_loadu_ps(m_, y + j);
         __m512 gv = _mm512_maskz_loadu_ps(m_, g + j);
         __m512 d_lo;
-        __m512 d = fa_two_sum_512(gv, _mm512_sub_ps(_mm512_setzero_ps(), S_hi), &d_lo);
+        __m512 d = fa_two_diff_512(gv, S_hi, &d_lo);
         __m512 r = fa_mul_f2_512(yv, d, _mm512_sub_ps(d_lo, S_lo));
         if (_mm512_cmp_ps_mask(_mm512_abs_ps(_mm512_mul_ps(yv, d)), _mm512_set1_ps(0x1p-100f), _CMP_LT_OQ)) {
             __m256 r_lo = _mm512_cvtpd_ps(_mm512_mul_pd(fa_lo_pd(yv), _mm512_sub_pd(fa_lo_pd(gv), Sd)));
