@@ -1741,16 +1741,19 @@ static inline void fa_far_push(fa_far_buf *q, __mmask16 far, __m512 a, __m512 b,
     }
 
 /* the far lanes of a block gathered, the buffer emptied once full: CALL computes 16 buffered lanes */
-#define FA_SPLIT_GATHER(far, u, v, two, CALL)                                                           \
+#define FA_SPLIT_GATHER(far, u, v, two, FLUSH)                                                          \
     fa_far_push(&q, far, u, v, j, two);                                                                 \
-    if (q.n >= FA_FAR_MAX) {                                                                            \
-        FA_FAR_FLUSH(q, CALL)                                                                           \
-    }
+    if (q.n >= FA_FAR_MAX)                                                                              \
+        FLUSH(&q, out);
 
 #define FA_SPLIT_SPAN(NAME, SETUP, ARGS)                                                                \
-static inline void fa_##NAME##_f32_part(const float *x, float *out, ptrdiff_t n)                         \
+static __attribute__((noinline)) void fa_##NAME##_flush(fa_far_buf *qp, float *out)                     \
 {                                                                                                       \
     SETUP                                                                                               \
+    FA_FAR_FLUSH(*qp, fa_##NAME##_far_512(FA_FAR_IN(*qp, a) ARGS))                                      \
+}                                                                                                       \
+static inline void fa_##NAME##_f32_part(const float *x, float *out, ptrdiff_t n)                         \
+{                                                                                                       \
     fa_far_buf q;                                                                                       \
     q.n = 0;                                                                                            \
     FA_SPLIT_LOOP({                                                                                     \
@@ -1765,7 +1768,7 @@ static inline void fa_##NAME##_f32_part(const float *x, float *out, ptrdiff_t n)
             __mmask16 done_ = fa_##NAME##_settle_512(v_, far_);                                         \
             _mm512_mask_storeu_ps(out + j, done_, v_);                                                  \
             if ((far_ &= (__mmask16)~done_)) {                                                          \
-                FA_SPLIT_GATHER(far_, v_, v_, 0, fa_##NAME##_far_512(FA_FAR_IN(q, a) ARGS))             \
+                FA_SPLIT_GATHER(far_, v_, v_, 0, fa_##NAME##_flush)                                     \
             }                                                                                           \
         }                                                                                               \
     }, {                                                                                                \
@@ -1778,9 +1781,9 @@ static inline void fa_##NAME##_f32_part(const float *x, float *out, ptrdiff_t n)
         __mmask16 done_ = fa_##NAME##_settle_512(v_, far_);                                             \
         _mm512_storeu_ps(out + j, _mm512_mask_mov_ps(r_, done_, v_));                                   \
         far_ &= (__mmask16)~done_;                                                                      \
-        FA_SPLIT_GATHER(far_, v_, v_, 0, fa_##NAME##_far_512(FA_FAR_IN(q, a) ARGS))                     \
+        FA_SPLIT_GATHER(far_, v_, v_, 0, fa_##NAME##_flush)                                             \
     })                                                                                                  \
-    FA_FAR_FLUSH(q, fa_##NAME##_far_512(FA_FAR_IN(q, a) ARGS))                                          \
+    fa_##NAME##_flush(&q, out);                                                                         \
 }                                                                                                       \
 static inline void fa_##NAME##_f32_span(const float *x, float *out, ptrdiff_t n)                         \
 {                                                                                                       \
@@ -1788,9 +1791,13 @@ static inline void fa_##NAME##_f32_span(const float *x, float *out, ptrdiff_t n)
 }
 
 #define FA_SPLIT_SPAN2(NAME, SETUP, ARGS)                                                               \
-static inline void fa_##NAME##_f32_part(const float *a, const float *b, float *out, ptrdiff_t n)         \
+static __attribute__((noinline)) void fa_##NAME##_flush(fa_far_buf *qp, float *out)                     \
 {                                                                                                       \
     SETUP                                                                                               \
+    FA_FAR_FLUSH(*qp, fa_##NAME##_far_512(FA_FAR_IN(*qp, a), FA_FAR_IN(*qp, b) ARGS))                   \
+}                                                                                                       \
+static inline void fa_##NAME##_f32_part(const float *a, const float *b, float *out, ptrdiff_t n)         \
+{                                                                                                       \
     fa_far_buf q;                                                                                       \
     q.n = 0;                                                                                            \
     FA_SPLIT_LOOP({                                                                                     \
@@ -1803,7 +1810,7 @@ static inline void fa_##NAME##_f32_part(const float *a, const float *b, float *o
         _mm512_mask_storeu_ps(out + j, m_, fa_##NAME##_near_512(u_, v_, &far_));                        \
         if (far_ &= m_) {                                                                               \
             hits_++;                                                                                    \
-            FA_SPLIT_GATHER(far_, u_, v_, 1, fa_##NAME##_far_512(FA_FAR_IN(q, a), FA_FAR_IN(q, b) ARGS)) \
+            FA_SPLIT_GATHER(far_, u_, v_, 1, fa_##NAME##_flush)                                         \
         }                                                                                               \
     }, {                                                                                                \
         fa_prefetch(a, j + FA_AHEAD);                                                                   \
@@ -1814,9 +1821,9 @@ static inline void fa_##NAME##_f32_part(const float *a, const float *b, float *o
         __mmask16 far_;                                                                                 \
         _mm512_storeu_ps(out + j, fa_##NAME##_near_512(u_, v_, &far_));                                 \
         hits_ += far_ != 0;                                                                             \
-        FA_SPLIT_GATHER(far_, u_, v_, 1, fa_##NAME##_far_512(FA_FAR_IN(q, a), FA_FAR_IN(q, b) ARGS))     \
+        FA_SPLIT_GATHER(far_, u_, v_, 1, fa_##NAME##_flush)                                             \
     })                                                                                                  \
-    FA_FAR_FLUSH(q, fa_##NAME##_far_512(FA_FAR_IN(q, a), FA_FAR_IN(q, b) ARGS))                         \
+    fa_##NAME##_flush(&q, out);                                                                         \
 }                                                                                                       \
 static inline void fa_##NAME##_f32_span(const float *a, const float *b, float *out, ptrdiff_t n, float p) \
 {                                                                                                       \
