@@ -1526,10 +1526,10 @@ FA_KERNEL __m512 fa_softsign_512(__m512 x)
 FA_KERNEL __m512 fa_hard_silu_backward_512(__m512 g, __m512 x)
 {
     const __m512 three = _mm512_set1_ps(3.0f), sixth = _mm512_set1_ps(1.0f / 6.0f);
+    /* above: 0 < x + 3 < 6 fails upwards (g), below: downwards (g * 0); NaN x, neither, gives x */
     __m512 t = _mm512_add_ps(x, three);
     __mmask16 above = _mm512_cmp_ps_mask(t, _mm512_set1_ps(6.0f), _CMP_GE_OQ);
-    __mmask16 in = _mm512_cmp_ps_mask(t, _mm512_setzero_ps(), _CMP_GT_OQ)
-                   & _mm512_cmp_ps_mask(t, _mm512_set1_ps(6.0f), _CMP_LT_OQ);
+    __mmask16 below = _mm512_cmp_ps_mask(t, _mm512_setzero_ps(), _CMP_LE_OQ);
     /* u = 2x + 3 as u + u_lo, u/6 as r + r_lo.  u_lo by Fast2Sum on max(2x, 3) and min(2x, 3): the
      * larger in magnitude, except for 2x below -3, where u is exact (Sterbenz) and so is the sum; it is
      * the error TwoSum gives in _scalar.pxd, one instruction less */
@@ -1546,7 +1546,7 @@ FA_KERNEL __m512 fa_hard_silu_backward_512(__m512 g, __m512 x)
     if (tiny)
         y = _mm512_mask_mul_ps(y, tiny, y, _mm512_set1_ps(0x1p-64f));
     y = _mm512_mask_mov_ps(y, above, g);
-    y = _mm512_mask_mul_ps(y, (__mmask16)~(in | above), g, _mm512_setzero_ps());
+    y = _mm512_mask_mul_ps(y, below, g, _mm512_setzero_ps());
     return _mm512_mask_mov_ps(y, _mm512_cmp_ps_mask(x, x, _CMP_UNORD_Q), x);
 }
 
