@@ -1483,20 +1483,31 @@ static inline void fa_glu_backward_1(float a, float b, float g, float *da, float
 }
 
 /* glu's backward, da = g sigmoid(b) and db = g a sigmoid(b) sigmoid(-b), from one z = exp(-|b|) (hi + lo)
- * and d = 1 + z: da = g u / d from fa_sigmoid_parts_512 (u = 1 or z), db = g a z / d^2 as the
- * sigmoid-form derivatives do it, with u = z and z's scale for either sign of b (sigmoid(b) sigmoid(-b)
- * is even).
- * Each is rounded once from ~2^-28.  Lanes one by one (fa_glu_backward_1): |b| beyond 120 or NaN, g or
- * a beyond 2^60 or nonzero below 2^-100 (overflow, or a quotient's residual below FLT_MIN), and nonzero
- * results below FLT_MIN (rounded a second time by the scaling: 0.76 subnormal ULP). */
+ * and d = 1 + z: da = g u / d from fa_sigmoid_parts_512 (u = 1 or z), db = (g u / d) (a v / d) with
+ * v = z or 1, the other, and z's scale for either sign of b.
+ * Each is rounded once from ~2^-27.  Lanes one by one (fa_glu_backward_1): |b| beyond 120 or NaN, g or
+ * a beyond 2^60 or nonzero below 2^-100 (overflow, or a quotient's residual below FLT_MIN), nonzero
+ * results below FLT_MIN (rounded a second time by the scaling: 0.76 subnormal ULP) and db below 2^-100. */
 static inline void fa_glu_backward_512(__m512 av, __m512 bv, __m512 g, __m512 *da, __m512 *db, __m512 thi0,
                                        __m512 thi1, __m512 tlo0, __m512 tlo1)
 {
     __mmask16 neg = _mm512_cmp_ps_mask(bv, _mm512_setzero_ps(), _CMP_LT_OQ);
     __m512 d_hi, d_lo, n_hi, n_lo;
     fa_f2 z = fa_sigmoid_parts_512(g, bv, neg, 1, &d_hi, &d_lo, &n_hi, &n_lo, thi0, thi1, tlo0, tlo1);
-    *da = _mm512_scalef_ps(fa_div_f2_512(n_hi, n_lo, d_hi, d_lo), _mm512_maskz_mov_ps(neg, z.scale));
-    *db = fa_sig_deriv_times_512(g, z, (__mmask16)0xffff, av, _mm512_setzero_ps(), d_hi, d_lo);
+    /* da's quotient g u / d as q + e (fa_div_f2_512's steps, e = its correction), and a v / d the same
+     * way (v = z for b >= 0, 1 below; a v exact as m + m_lo): db = (q + e)(q2 + e2) 2^scale, one
+     * rounding, since u v = z whatever b's sign.  (As g a z / d^2 it took ten instructions more.) */
+    __m512 y = _mm512_rcp14_ps(d_hi);
+    __m512 q = _mm512_mul_ps(n_hi, y);
+    __m512 c = _mm512_fnmadd_ps(q, d_lo, _mm512_add_ps(_mm512_fnmadd_ps(q, d_hi, n_hi), n_lo));
+    __m512 e = _mm512_mul_ps(c, y);
+    __m512 m = _mm512_mul_ps(av, z.hi);
+    __m512 m_lo = _mm512_maskz_fmadd_ps((__mmask16)~neg, av, z.lo, _mm512_fmsub_ps(av, z.hi, m));
+    m = _mm512_mask_blend_ps(neg, m, av);
+    __m512 q2 = _mm512_mul_ps(m, y);
+    __m512 e2 = _mm512_mul_ps(_mm512_fnmadd_ps(q2, d_lo, _mm512_add_ps(_mm512_fnmadd_ps(q2, d_hi, m), m_lo)), y);
+    *da = _mm512_scalef_ps(_mm512_fmadd_ps(c, y, q), _mm512_maskz_mov_ps(neg, z.scale));
+    *db = _mm512_scalef_ps(_mm512_fmadd_ps(q, q2, _mm512_fmadd_ps(q, e2, _mm512_mul_ps(e, q2))), z.scale);
     /* the signs of g and of g a also where a result is zero (the residual steps can turn -0 into +0) */
     const __m512 sign = _mm512_set1_ps(FA_SIGN);
     *da = _mm512_or_ps(*da, _mm512_and_ps(g, sign));
@@ -1858,10 +1869,11 @@ FA_KERNEL void fa_glu_backward_block(const float *a, const float *b, const float
     __m512 av = _mm512_maskz_loadu_ps(m, a), bv = _mm512_maskz_loadu_ps(m, b), gv = _mm512_maskz_loadu_ps(m, g);
     __m512 ra, rb;
     fa_glu_backward_512(av, bv, gv, &ra, &rb, thi0, thi1, tlo0, tlo1);
-    /* (and results below FLT_MIN, which the scaling would round a second time) */
-    const __m512 tiny = _mm512_set1_ps(0x1p-126f), zero = _mm512_setzero_ps();
-    __mmask16 sub = _mm512_cmp_ps_mask(_mm512_abs_ps(ra), tiny, _CMP_LT_OQ)
-                    | (_mm512_cmp_ps_mask(_mm512_abs_ps(rb), tiny, _CMP_LT_OQ)
+    /* (and results below FLT_MIN, which the scaling would round a second time, and db below 2^-100, where
+     * the low terms of its product may be rounded as subnormals) */
+    const __m512 zero = _mm512_setzero_ps();
+    __mmask16 sub = _mm512_cmp_ps_mask(_mm512_abs_ps(ra), _mm512_set1_ps(0x1p-126f), _CMP_LT_OQ)
+                    | (_mm512_cmp_ps_mask(_mm512_abs_ps(rb), _mm512_set1_ps(0x1p-100f), _CMP_LT_OQ)
                        & _mm512_cmp_ps_mask(av, zero, _CMP_NEQ_UQ));
     __mmask16 odd = m & ((sub & _mm512_cmp_ps_mask(gv, zero, _CMP_NEQ_UQ))
                          | (__mmask16)~(_mm512_cmp_ps_mask(_mm512_abs_ps(bv), _mm512_set1_ps(120.0f), _CMP_LE_OQ)
