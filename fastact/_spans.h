@@ -2173,7 +2173,7 @@ static inline __m512d fa_load_pd(const float *p, __mmask8 in)
 /* the sum over j < n of g[j] y[j] (y given) or of g[j] (y NULL), in double: products exact, element j
  * in lane j % 32 of four accumulators (independent chains, so the adds overlap) and the lanes added in
  * a fixed order, so the sum depends on the row alone */
-static inline double fa_row_sum_pd(const float *g, const float *y, ptrdiff_t n)
+FA_KERNEL double fa_row_sum_pd(const float *g, const float *y, ptrdiff_t n)
 {
     __m512d s[4] = {_mm512_setzero_pd(), _mm512_setzero_pd(), _mm512_setzero_pd(), _mm512_setzero_pd()};
     ptrdiff_t i = 0;
@@ -2197,8 +2197,8 @@ static inline double fa_row_sum_pd(const float *g, const float *y, ptrdiff_t n)
  * y (d_lo - S_lo) would be rounded to a subnormal's ULP: 0.97 ULP in rows of scale 100), the block
  * takes the double formula of the portable path instead, which converted eight lanes at a time took
  * 1.4x the time everywhere.  dx may be g or y.  `ahead`: as for fa_softmax_sum_f32_span. */
-static inline void fa_softmax_backward_f32_span(const float *g, const float *y, float *dx, ptrdiff_t n,
-                                                ptrdiff_t ahead)
+FA_KERNEL void fa_softmax_backward_f32_span(const float *g, const float *y, float *dx, ptrdiff_t n,
+                                            ptrdiff_t ahead)
 {
     const double S = fa_row_sum_pd(g, y, n);
     const float S_hi_ = (float)S;
@@ -2236,8 +2236,8 @@ static inline float fa_log_softmax_backward_1(float g, float y, double S)
     return (float)((double)g - exp(y < 20.0f ? (double)y : 20.0) * S);
 }
 
-static inline int fa_log_softmax_backward_f32_span(const float *g, const float *y, float *dx, ptrdiff_t n,
-                                                   ptrdiff_t ahead)
+FA_KERNEL int fa_log_softmax_backward_f32_span(const float *g, const float *y, float *dx, ptrdiff_t n,
+                                               ptrdiff_t ahead)
 {
     const double S = fa_row_sum_pd(g, NULL, n);
     if (!(fabs(S) < 0x1p90))
