@@ -2050,8 +2050,8 @@ static inline double fa_lanes_from(__m512d a, __m512d b, __m512 c, unsigned s)
     return t + tl;
 }
 
-static inline double fa_softmax_sum_f32_span(const float *x, ptrdiff_t n, float mx, double *ties, float *e_hi,
-                                             float *e_lo, ptrdiff_t ahead)
+FA_KERNEL double fa_softmax_sum_f32_span(const float *x, ptrdiff_t n, float mx, double *ties, float *e_hi,
+                                         float *e_lo, ptrdiff_t ahead)
 {
     FA_EXP_SETUP
     const __m512 m = _mm512_set1_ps(mx), low = fa_shift_floor(mx);
