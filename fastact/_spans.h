@@ -1758,7 +1758,8 @@ static inline void fa_far_push(fa_far_buf *q, __mmask16 far, __m512 a, __m512 b,
         SPARSE;                                                                                         \
     }
 
-/* the far lanes of a block gathered, the buffer emptied once full: CALL computes 16 buffered lanes */
+/* the far lanes of a block gathered, the buffer emptied once full by FLUSH (fa_NAME_flush: the far form
+ * on 16 buffered lanes at a time, out of line) */
 #define FA_SPLIT_GATHER(far, u, v, two, FLUSH)                                                          \
     fa_far_push(&q, far, u, v, j, two);                                                                 \
     if (q.n >= FA_FAR_MAX)                                                                              \
