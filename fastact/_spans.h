@@ -1465,11 +1465,16 @@ static inline float fa_glu_1(float a, float b, double p)
  * float for a large a) or infinite, NaN. */
 FA_KERNEL __m512 fa_glu_512(__m512 av, __m512 bv, __m512 thi0, __m512 thi1, __m512 tlo0, __m512 tlo1)
 {
-    __m512 q = fa_mul_sigmoid_512(av, bv, thi0, thi1, tlo0, tlo1);
-    q = _mm512_or_ps(q, _mm512_and_ps(av, _mm512_set1_ps(FA_SIGN)));     /* a = -0: -0 */
-    __mmask16 ok = _mm512_cmp_ps_mask(_mm512_abs_ps(av), _mm512_set1_ps(0x1p64f), _CMP_LT_OQ)
-                   & _mm512_cmp_ps_mask(bv, _mm512_set1_ps(-120.0f), _CMP_GE_OQ)
-                   & _mm512_cmp_ps_mask(bv, _mm512_set1_ps(INFINITY), _CMP_LT_OQ);
+    const __m512 sign = _mm512_set1_ps(FA_SIGN);
+    __mmask16 ok = _mm512_cmp_ps_mask(_mm512_abs_ps(av), _mm512_set1_ps(0x1p64f), _CMP_LT_OQ);
+    __m512 q;
+    if (fa_beyond_512(bv, FA_COMMON_X)) {
+        q = fa_mul_sigmoid_lo_512(av, bv, _mm512_setzero_ps(), 0, 1, 1, thi0, thi1, tlo0, tlo1);
+        ok &= _mm512_cmp_ps_mask(bv, _mm512_set1_ps(-120.0f), _CMP_GE_OQ)
+              & _mm512_cmp_ps_mask(bv, _mm512_set1_ps(INFINITY), _CMP_LT_OQ);
+    } else              /* (every |b| below 64: only a's size to test) */
+        q = fa_mul_sigmoid_lo_512(av, bv, _mm512_setzero_ps(), 0, 1, 0, thi0, thi1, tlo0, tlo1);
+    q = _mm512_or_ps(q, _mm512_and_ps(av, sign));                       /* a = -0: -0 */
     return fa_fix_lanes(q, av, bv, (__mmask16)~ok, fa_glu_1, 0.0);
 }
 
