@@ -1017,11 +1017,18 @@ FA_KERNEL __m512 fa_mul_sigmoid_near_512(__m512 v, __m512 x, const int one, __m5
     return _mm512_fmadd_ps(_mm512_fnmadd_ps(q, d_lo, rho), y, q);
 }
 
-/* v sigmoid(x) for any v below 2^64 in size (glu, softplus' and log_sigmoid's backward) */
-FA_KERNEL __m512 fa_mul_sigmoid_512(__m512 v, __m512 x, __m512 thi0, __m512 thi1, __m512 tlo0, __m512 tlo1)
+/* v sigmoid(x) for any v below 2^64 in size (glu, softplus' and log_sigmoid's backward), and in *ok the
+ * lanes it covers: |v| < 2^64, x >= -120 and not +inf or NaN (the callers take the others one by one).
+ * x's range is tested only in blocks with a lane beyond FA_COMMON_X: in the others it holds. */
+FA_KERNEL __m512 fa_mul_sigmoid_512(__m512 v, __m512 x, __mmask16 *ok, __m512 thi0, __m512 thi1, __m512 tlo0,
+                                    __m512 tlo1)
 {
-    if (fa_beyond_512(x, FA_COMMON_X))
+    *ok = _mm512_cmp_ps_mask(_mm512_abs_ps(v), _mm512_set1_ps(0x1p64f), _CMP_LT_OQ);
+    if (fa_beyond_512(x, FA_COMMON_X)) {
+        *ok &= _mm512_cmp_ps_mask(x, _mm512_set1_ps(-120.0f), _CMP_GE_OQ)
+               & _mm512_cmp_ps_mask(x, _mm512_set1_ps(INFINITY), _CMP_LT_OQ);
         return fa_mul_sigmoid_lo_512(v, x, _mm512_setzero_ps(), 0, 1, 1, thi0, thi1, tlo0, tlo1);
+    }
     return fa_mul_sigmoid_lo_512(v, x, _mm512_setzero_ps(), 0, 1, 0, thi0, thi1, tlo0, tlo1);
 }
 
@@ -1316,25 +1323,20 @@ static inline float fa_log_sigmoid_backward_1(float g, float x, double p)
     return fa_softplus_backward_1(g, -x, p);
 }
 
-static inline __mmask16 fa_g_sigmoid_odd(__m512 g, __m512 x)
-{
-    return (__mmask16)~(_mm512_cmp_ps_mask(x, _mm512_set1_ps(-120.0f), _CMP_GE_OQ)
-                        & _mm512_cmp_ps_mask(_mm512_abs_ps(g), _mm512_set1_ps(0x1p64f), _CMP_LT_OQ));
-}
-
 FA_KERNEL __m512 fa_softplus_backward_512(__m512 g, __m512 x, __m512 thi0, __m512 thi1, __m512 tlo0,
                                               __m512 tlo1)
 {
-    return fa_fix_lanes(fa_mul_sigmoid_512(g, x, thi0, thi1, tlo0, tlo1), g, x, fa_g_sigmoid_odd(g, x),
-                        fa_softplus_backward_1, 0.0);
+    __mmask16 ok;
+    __m512 r = fa_mul_sigmoid_512(g, x, &ok, thi0, thi1, tlo0, tlo1);
+    return fa_fix_lanes(r, g, x, (__mmask16)~ok, fa_softplus_backward_1, 0.0);
 }
 
 FA_KERNEL __m512 fa_log_sigmoid_backward_512(__m512 g, __m512 x, __m512 thi0, __m512 thi1, __m512 tlo0,
                                                  __m512 tlo1)
 {
-    __m512 nx = _mm512_xor_ps(x, _mm512_set1_ps(FA_SIGN));
-    return fa_fix_lanes(fa_mul_sigmoid_512(g, nx, thi0, thi1, tlo0, tlo1), g, x, fa_g_sigmoid_odd(g, nx),
-                        fa_log_sigmoid_backward_1, 0.0);
+    __mmask16 ok;
+    __m512 r = fa_mul_sigmoid_512(g, _mm512_xor_ps(x, _mm512_set1_ps(FA_SIGN)), &ok, thi0, thi1, tlo0, tlo1);
+    return fa_fix_lanes(r, g, x, (__mmask16)~ok, fa_log_sigmoid_backward_1, 0.0);
 }
 
 /* c e^x for x <= 0 (x clamped to [-176, 0]; a NaN lane is junk, the callers' fallback takes it), c = c_hi + c_lo:
@@ -1465,16 +1467,9 @@ static inline float fa_glu_1(float a, float b, double p)
  * float for a large a) or infinite, NaN. */
 FA_KERNEL __m512 fa_glu_512(__m512 av, __m512 bv, __m512 thi0, __m512 thi1, __m512 tlo0, __m512 tlo1)
 {
-    const __m512 sign = _mm512_set1_ps(FA_SIGN);
-    __mmask16 ok = _mm512_cmp_ps_mask(_mm512_abs_ps(av), _mm512_set1_ps(0x1p64f), _CMP_LT_OQ);
-    __m512 q;
-    if (fa_beyond_512(bv, FA_COMMON_X)) {
-        q = fa_mul_sigmoid_lo_512(av, bv, _mm512_setzero_ps(), 0, 1, 1, thi0, thi1, tlo0, tlo1);
-        ok &= _mm512_cmp_ps_mask(bv, _mm512_set1_ps(-120.0f), _CMP_GE_OQ)
-              & _mm512_cmp_ps_mask(bv, _mm512_set1_ps(INFINITY), _CMP_LT_OQ);
-    } else              /* (every |b| below 64: only a's size to test) */
-        q = fa_mul_sigmoid_lo_512(av, bv, _mm512_setzero_ps(), 0, 1, 0, thi0, thi1, tlo0, tlo1);
-    q = _mm512_or_ps(q, _mm512_and_ps(av, sign));                       /* a = -0: -0 */
+    __mmask16 ok;
+    __m512 q = fa_mul_sigmoid_512(av, bv, &ok, thi0, thi1, tlo0, tlo1);
+    q = _mm512_or_ps(q, _mm512_and_ps(av, _mm512_set1_ps(FA_SIGN)));     /* a = -0: -0 */
     return fa_fix_lanes(q, av, bv, (__mmask16)~ok, fa_glu_1, 0.0);
 }
 
