@@ -165,8 +165,9 @@ typedef struct { __m512 hi, lo, scale; } fa_f2;
 
 /* exp(a) = 2^floor(scale) (th + t), th = T[j]'s high part, |t| < 2^-5 th (not renormalised), for a in
  * [-176, 176] or NaN (NaN stays NaN); |k| < 2^13 keeps the reduction exact. */
-static inline __m512 fa_exp_parts_512(__m512 a, __m512 thi0, __m512 thi1, __m512 tlo0, __m512 tlo1, __m512 *t_,
-                                      __m512 *scale)
+/* The reduction of exp(a), a = (32 n + j) ln2/32 + r: returns k = 32 n + j, with kf's bits in *idx (the
+ * table index j in their low 5 bits, n in bits 5..13) and expm1(r) in *p */
+static inline __m512 fa_exp_reduce_512(__m512 a, __m512i *idx, __m512 *p)
 {
     /* k = round(a * 32/ln2), held in the low mantissa bits of kf (1.5 * 2^23 shift). */
     const __m512 shift = _mm512_set1_ps(12582912.0f);
@@ -176,12 +177,20 @@ static inline __m512 fa_exp_parts_512(__m512 a, __m512 thi0, __m512 thi1, __m512
     __m512 r = _mm512_fnmadd_ps(k, _mm512_set1_ps(0x1.63p-6f), a);
     r = _mm512_fnmadd_ps(k, _mm512_set1_ps(-0x1.bd0106p-18f), r);
     /* the table index is k mod 32: vpermi2ps reads the low 5 bits of kf's bits */
-    __m512i idx = _mm512_castps_si512(kf);
-    __m512 th = _mm512_permutex2var_ps(thi0, idx, thi1);
-    __m512 tl = _mm512_permutex2var_ps(tlo0, idx, tlo1);
+    *idx = _mm512_castps_si512(kf);
     /* expm1(r) = r + r^2 (1/2 + r/6): truncation r^4/24 < 2^-30.7 relative */
     __m512 c = _mm512_fmadd_ps(r, _mm512_set1_ps(1.0f / 6.0f), _mm512_set1_ps(0.5f));
-    __m512 p = _mm512_fmadd_ps(_mm512_mul_ps(r, r), c, r);
+    *p = _mm512_fmadd_ps(_mm512_mul_ps(r, r), c, r);
+    return k;
+}
+
+static inline __m512 fa_exp_parts_512(__m512 a, __m512 thi0, __m512 thi1, __m512 tlo0, __m512 tlo1, __m512 *t_,
+                                      __m512 *scale)
+{
+    __m512i idx;
+    __m512 p, k = fa_exp_reduce_512(a, &idx, &p);
+    __m512 th = _mm512_permutex2var_ps(thi0, idx, thi1);
+    __m512 tl = _mm512_permutex2var_ps(tlo0, idx, tlo1);
     /* T (1 + p) = th + (th p + tl); the scale 2^floor(k/32) is left to the caller (vscalef) */
     *t_ = _mm512_fmadd_ps(th, p, tl);
     *scale = _mm512_mul_ps(k, _mm512_set1_ps(1.0f / 32.0f));
@@ -982,20 +991,14 @@ FA_KERNEL __m512 fa_mul_sigmoid_near_512(__m512 v, __m512 x, const int one, __m5
                                          __m512 tlo0, __m512 tlo1)
 {
     const __m512 onev = _mm512_set1_ps(1.0f);
-    const __m512 shift = _mm512_set1_ps(12582912.0f);
     __mmask16 neg = _mm512_cmp_ps_mask(x, _mm512_setzero_ps(), _CMP_LT_OQ);
-    __m512 a = _mm512_or_ps(x, _mm512_set1_ps(FA_SIGN));
-    __m512 kf = _mm512_fmadd_ps(a, _mm512_set1_ps(0x1.715476p+5f), shift);
-    __m512 k = _mm512_sub_ps(kf, shift);
-    __m512 r = _mm512_fnmadd_ps(k, _mm512_set1_ps(0x1.63p-6f), a);
-    r = _mm512_fnmadd_ps(k, _mm512_set1_ps(-0x1.bd0106p-18f), r);
-    __m512i idx = _mm512_castps_si512(kf);
+    __m512i idx;
+    __m512 p;
+    fa_exp_reduce_512(_mm512_or_ps(x, _mm512_set1_ps(FA_SIGN)), &idx, &p);
     /* floor(k/32) in the exponent field: kf's bits 5..13 moved to 23..31 */
     __m512i e = _mm512_and_si512(_mm512_slli_epi32(idx, 18), _mm512_set1_epi32((int)0xFF800000u));
     __m512 th = _mm512_castsi512_ps(_mm512_add_epi32(_mm512_castps_si512(_mm512_permutex2var_ps(thi0, idx, thi1)), e));
     __m512 tl = _mm512_castsi512_ps(_mm512_add_epi32(_mm512_castps_si512(_mm512_permutex2var_ps(tlo0, idx, tlo1)), e));
-    __m512 c = _mm512_fmadd_ps(r, _mm512_set1_ps(1.0f / 6.0f), _mm512_set1_ps(0.5f));
-    __m512 p = _mm512_fmadd_ps(_mm512_mul_ps(r, r), c, r);
     __m512 t = _mm512_fmadd_ps(th, p, tl);
     __m512 zh = _mm512_add_ps(th, t);
     __m512 d_hi = _mm512_add_ps(onev, zh);
@@ -1608,25 +1611,31 @@ static inline ptrdiff_t fa_head_len(const float *out, ptrdiff_t n)
     return n < FA_HEAD_MIN ? 0 : (ptrdiff_t)((((uintptr_t)0 - (uintptr_t)out) & 63u) / sizeof(float));
 }
 
-#define FA_SPAN_LOOP(BLOCK)                                                                             \
+/* FA_SPAN_LOOP's and FA_SPLIT_LOOP's head and tail (masked blocks; the block's text may hold commas) */
+#define FA_LOOP_HEAD(...)                                                                               \
     ptrdiff_t i = fa_head_len(out, n), j = 0;                                                           \
     __mmask16 m_;                                                                                       \
     if (i > n)                                                                                          \
         i = n;                                                                                          \
     if (i > 0) {                                                                                        \
         m_ = fa_lanes_left(i);                                                                          \
-        BLOCK;                                                                                          \
-    }                                                                                                   \
+        __VA_ARGS__;                                                                                    \
+    }
+#define FA_LOOP_TAIL(...)                                                                               \
+    if (i < n) {                                                                                        \
+        j = i;                                                                                          \
+        m_ = fa_lanes_left(n - i);                                                                      \
+        __VA_ARGS__;                                                                                    \
+    }
+
+#define FA_SPAN_LOOP(BLOCK)                                                                             \
+    FA_LOOP_HEAD(BLOCK)                                                                                 \
     for (; i + 16 <= n; i += 16) {                                                                      \
         j = i;                                                                                          \
         m_ = (__mmask16)0xffff;                                                                         \
         BLOCK;                                                                                          \
     }                                                                                                   \
-    if (i < n) {                                                                                        \
-        j = i;                                                                                          \
-        m_ = fa_lanes_left(n - i);                                                                      \
-        BLOCK;                                                                                          \
-    }
+    FA_LOOP_TAIL(BLOCK)
 
 /* SETUP declares what the loop keeps in registers, ARGS passes it on to NAME_512. */
 #define FA_SPAN(NAME, SETUP, ARGS)                                                                      \
@@ -1727,15 +1736,8 @@ static inline void fa_far_push(fa_far_buf *q, __mmask16 far, __m512 a, __m512 b,
 /* FA_SPAN_LOOP's head, body and tail, with the body in chunks of FA_SPLIT_CHUNK blocks, each run with
  * SPARSE or DENSE (the same results); each adds the blocks that had far lanes to hits_ */
 #define FA_SPLIT_LOOP(SPARSE, DENSE)                                                                    \
-    ptrdiff_t i = fa_head_len(out, n), j = 0;                                                           \
-    __mmask16 m_;                                                                                       \
     int hits_ = 0, dense_ = 0;                                                                          \
-    if (i > n)                                                                                          \
-        i = n;                                                                                          \
-    if (i > 0) {                                                                                        \
-        m_ = fa_lanes_left(i);                                                                          \
-        SPARSE;                                                                                         \
-    }                                                                                                   \
+    FA_LOOP_HEAD(SPARSE)                                                                                \
     while (i + 16 <= n) {                                                                               \
         ptrdiff_t end_ = n - i < 16 * FA_SPLIT_CHUNK ? n : i + 16 * FA_SPLIT_CHUNK;                     \
         hits_ = 0;                                                                                      \
@@ -1752,11 +1754,7 @@ static inline void fa_far_push(fa_far_buf *q, __mmask16 far, __m512 a, __m512 b,
             }                                                                                           \
         dense_ = hits_ >= FA_SPLIT_DENSE;                                                               \
     }                                                                                                   \
-    if (i < n) {                                                                                        \
-        j = i;                                                                                          \
-        m_ = fa_lanes_left(n - i);                                                                      \
-        SPARSE;                                                                                         \
-    }
+    FA_LOOP_TAIL(SPARSE)
 
 /* the far lanes of a block gathered, the buffer emptied once full by FLUSH (fa_NAME_flush: the far form
  * on 16 buffered lanes at a time, out of line) */
