@@ -31,7 +31,9 @@ fast, k2 < 0 widens them where an exponential falls slowly), and on it V(c + t) 
 the fit's error is minimax-like over the interval with the value and slope pinned.  Where V has a root
 (the derivatives', at x = -0.7518 and -1.2785), k0 puts it at the middle of its interval and that
 interval's centre at the root itself: the neighbours then never evaluate close to it, where c0 + c1 t
-would cancel.  The functions (each V(a) = D(-a), D(a) = 1 - V(a), since D(x) + D(-x) = 1):
+would cancel.  Without a root, the first interval is centred at 0 (gelu_q: c0 = 1/2 exactly, so that
+gelu's kernel gives x/2 exactly for tiny x).  The functions (each V(a) = D(-a), D(a) = 1 - V(a), since
+D(x) + D(-x) = 1):
 
   gelu_q  Q(a) = erfc(a/sqrt(2))/2: gelu(x) = x Q(|x|) for x < 0, x (1 - Q(x)) for x >= 0
   gelu_d  Q(a) - a phi(a): gelu's derivative Phi(x) + x phi(x) at x = -a
@@ -234,7 +236,7 @@ def main_atab(name):
         lo, hi = atab_bounds(j, k)
         c = float(f32(root)) if root is not None and lo <= root < hi else float(f32((lo + hi) / 2))
         if root is None:
-            c = exact_centre(f, c)
+            c = 0.0 if j == 0 else exact_centre(f, c)
         rows.append(fit_atab_interval(f, lo, hi, c, slope_lo, root is not None))
     for j in range(32):
         lo, hi = atab_bounds(j, k)
