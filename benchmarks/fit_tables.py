@@ -23,26 +23,27 @@ plain form's printed here (0.77 ULP, 1.96 on the first interval): 0.575 ULP over
 
     python benchmarks/fit_tables.py tanh|tanh_shrink          # needs mpmath
 
-The second family, fa_atab tables (FA_GELU_Q_ATAB, FA_GELU_D_ATAB, FA_SILU_D_ATAB), serves the common path
-of gelu and of gelu's and silu's derivatives: V(a) for a = |x| below a bound R, with no exp at all.
+The second family, fa_atab tables (FA_GELU_Q_ATAB, FA_GELU_D_ATAB, FA_SILU_S_ATAB, FA_SILU_D_ATAB), serves the
+common path of gelu, silu and their derivatives: V(a) for a = |x| below a bound R, with no exp at all.
 Slot j holds a with floor(a (k1 + a k2) + k0) = j (k2 > 0 narrows the intervals where a Gaussian falls
 fast, k2 < 0 widens them where an exponential falls slowly), and on it V(c + t) = c0 + (c1 + c1lo) t +
 (a0 + t^2 P(t)), P of degree 4, with c0 + a0 = V(c) and c1 + c1lo = V'(c) exact to float pairs, so that
 the fit's error is minimax-like over the interval with the value and slope pinned.  Where V has a root
 (the derivatives', at x = -0.7518 and -1.2785), k0 puts it at the middle of its interval and that
 interval's centre at the root itself: the neighbours then never evaluate close to it, where c0 + c1 t
-would cancel.  Without a root, the first interval is centred at 0 (gelu_q: c0 = 1/2 exactly, so that
-gelu's kernel gives x/2 exactly for tiny x).  The functions (each V(a) = D(-a), D(a) = 1 - V(a), since
+would cancel.  Without a root, the first interval is centred at 0 (gelu_q, silu_s: c0 = 1/2 exactly, so
+that gelu's and silu's kernels give x/2 exactly for tiny x).  The functions (each V(a) = D(-a), D(a) = 1 - V(a), since
 D(x) + D(-x) = 1):
 
   gelu_q  Q(a) = erfc(a/sqrt(2))/2: gelu(x) = x Q(|x|) for x < 0, x (1 - Q(x)) for x >= 0
   gelu_d  Q(a) - a phi(a): gelu's derivative Phi(x) + x phi(x) at x = -a
+  silu_s  S(a) = sigmoid(-a): silu(x) = x S(|x|) for x < 0, x (1 - S(x)) for x >= 0
   silu_d  sigmoid(-a) (1 - a sigmoid(a)): silu's derivative at x = -a
 
 The printed error is V's relative error before the kernel's last rounding, in a float32 emulation of
 the evaluation, on a grid of 200 floats per interval.
 
-    python benchmarks/fit_tables.py gelu_q|gelu_d|silu_d
+    python benchmarks/fit_tables.py gelu_q|gelu_d|silu_s|silu_d
 
 Beyond its tables (|x| from 5.5 and 6) gelu takes the normal tail's exp form: Q(a) = E G(w) / a with
 E = e^(-a^2/2), w = 1/a^2 and G = c0 + (c0lo + w P(w)), c0 = 1/sqrt(2 pi) as hi + lo and P of degree 5,
@@ -159,11 +160,18 @@ def silu_d(a):
     return (1 - a / (1 + mp.exp(-a))) / (1 + mp.exp(a))
 
 
-# name: (V, k1, k2, V's root or None, whether c1 needs its low part, C table name).  Only gelu_d's
-# does: its slope at the root is 2^-26.3 (relative) from the nearest float, silu_d's 2^-26.7.
-ATABS = {"gelu_q": (gelu_q, 3.0, 0.5, None, False, "FA_GELU_Q_ATAB"),
-         "gelu_d": (gelu_d, 3.0, float(f32(0.38)), 0.7517915, True, "FA_GELU_D_ATAB"),
-         "silu_d": (silu_d, 4.0, float(f32(-1 / 9)), 1.2784645, False, "FA_SILU_D_ATAB")}
+def silu_s(a):
+    return 1 / (1 + mp.exp(a))
+
+
+# name: (V, k1, k2, V's root or None, whether c1 needs its low part, C table name, k0 for a table
+# without a root).  Only gelu_d's c1 needs a low part: its slope at the root is 2^-26.3 (relative) from
+# the nearest float, silu_d's 2^-26.7.  silu_s's intervals are all 0.625 wide (k2 = 0), but the first,
+# [0, 0.3125) (k0 = 1/2): an exponential falls at the same relative rate everywhere.
+ATABS = {"gelu_q": (gelu_q, 3.0, 0.5, None, False, "FA_GELU_Q_ATAB", 0.0),
+         "gelu_d": (gelu_d, 3.0, float(f32(0.38)), 0.7517915, True, "FA_GELU_D_ATAB", None),
+         "silu_d": (silu_d, 4.0, float(f32(-1 / 9)), 1.2784645, False, "FA_SILU_D_ATAB", None),
+         "silu_s": (silu_s, float(f32(1.6)), 0.0, None, False, "FA_SILU_S_ATAB", 0.5)}
 
 
 def atab_slot(a, k):
@@ -224,8 +232,7 @@ def exact_centre(f, c):
 
 
 def main_atab(name):
-    f, k1, k2, root, slope_lo, tab = ATABS[name]
-    k0 = 0.0
+    f, k1, k2, root, slope_lo, tab, k0 = ATABS[name]
     if root is not None:
         root = float(mp.findroot(f, root))
         v = root * (k1 + root * k2)

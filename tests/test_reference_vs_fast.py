@@ -154,18 +154,27 @@ def test_a_result_does_not_depend_on_its_neighbours(name, simd_level, rng):
                                           err_msg=str(params))
 
 
-@pytest.mark.parametrize("name, backward", [("gelu", False), ("gelu", True), ("silu", True)])
+@pytest.mark.parametrize("name, backward", [("gelu", False), ("silu", False), ("gelu", True), ("silu", True)])
 def test_far_lanes_come_back_to_their_places(name, backward, simd_level, rng):
-    # gelu's and the two derivatives' spans gather the lanes beyond their tables into a buffer, compute
-    # them 16 at a time once it holds 256 (and at a span's end) and store them back: over any
-    # alignment, length and thread count each result must be the one a call on that element alone
-    # gives.  A run of 4000 far lanes for all three fills the buffer many times within one span, in
-    # chunks where most blocks have far lanes (gathered without a branch); the last 40000 elements have
-    # one far lane every 131, which fills it in chunks that branch around the gathering.
+    # gelu's, silu's and the two derivatives' spans gather the lanes beyond their tables into a buffer,
+    # compute them 16 at a time once it holds 256 (and at a span's end) and store them back (the
+    # forwards first settle the lanes whose result is x): over any alignment, length and thread count
+    # each result must be the one a call on that element alone gives.  A run of 4000 far lanes (a
+    # third of them on the settled side) fills the buffer many times within one span, in chunks where
+    # most blocks have far lanes (gathered without a branch); the last 40000 elements have one far lane
+    # every 131, which fills it in chunks that branch around the gathering.  Far: beyond -19.625 for
+    # silu's forward (spread to -120 and past, where it gives -0), beyond -11.5625 for the others (not
+    # as far as -14.5, where gelu's forward gives -0).
+    start, spread = (-20, 30) if name == "silu" and not backward else (-12, 0.8)
+
+    def far(size):
+        return (start - spread * np.abs(rng.standard_normal(size))).astype(np.float32)
+
     x = (rng.standard_normal(60011) * 6).astype(np.float32)
-    x[5000:9000] = -12 - 3 * np.abs(rng.standard_normal(4000)).astype(np.float32)
+    x[5000:9000] = far(4000)
+    x[5001:9000:3] *= -1
     x[20011:] = rng.standard_normal(40000).astype(np.float32)
-    x[20011::131] = -12 - 3 * np.abs(rng.standard_normal(x[20011::131].size)).astype(np.float32)
+    x[20011::131] = far(x[20011::131].size)
     x[rng.integers(0, x.size, 300)] = np.float32(np.nan)
     g = rng.standard_normal(x.size).astype(np.float32)
     g[rng.integers(0, x.size, 50)] = np.float32(np.inf)
