@@ -535,23 +535,27 @@ cdef inline double _x_exp_tail(double xd) noexcept nogil:
 
 # ---- silu (swish): x sigmoid(x); float64 divides the double-double x*z by 1 + z like sigmoid ----
 cdef inline floating silu_fwd(floating x, floating a, floating b, floating c) noexcept nogil:
-    cdef double xd = x, nx = -fabs(xd), z, z_lo, d, d_lo, n, n_lo
+    cdef double xd = x, nx = -fabs(xd), z, z_lo, d, d_lo, n, n_lo, r
+    cdef bint tail
     if floating is float:
         z = _exp_lp(nx)      # (x = -inf: -inf e^-700 would be -inf; the limit is -0)
         return <float>((xd if x >= 0 else xd * z) / (1.0 + z)) if x != -INFINITY else <float>-0.0
     else:
-        if (x != x) | (x == 0):          # (the double-double quotient would turn -0 into +0)
-            return x
-        z = fa_exp_dd(-746.0 if nx < -746.0 else nx, &z_lo)
+        # Without a branch, so that GCC vectorises it (with early returns it ran lane by lane: 12.6 ns
+        # per element).  Below -700 e^x is subnormal and 1 + e^x == 1: there e^x comes times 2^64
+        # (_x_exp_tail's argument shift) and the quotient is scaled back; the special values are
+        # selected at the end: NaN and +-0 give x (the double-double quotient would turn -0 into +0),
+        # beyond 1e300 x (Dekker's split in fa_div_dd would overflow), below -746 -0.
+        tail = nx < -700.0
+        z = fa_exp_dd((nx if nx > -746.0 else -746.0) + (64.0 * FA_LN2_HI if tail else 0.0), &z_lo)
+        z_lo = z_lo + z * (64.0 * FA_LN2_LO if tail else 0.0)
         d = fa_two_sum(1.0, z, &d_lo)
         d_lo = d_lo + z_lo
-        if x >= 0:     # beyond 1e300 sigmoid(x) == 1 (and Dekker's split in fa_div_dd would overflow)
-            return xd if xd > 1e300 else fa_div_dd(xd, 0.0, d, d_lo)
-        if xd < -700.0:                 # e^x subnormal; 1 + e^x == 1
-            return _x_exp_tail(xd) if xd >= -746.0 else -0.0
-        n = xd * z
-        n_lo = fma(xd, z, -n) + xd * z_lo
-        return fa_div_dd(n, n_lo, d, d_lo)
+        n = xd if xd >= 0 else xd * z
+        n_lo = 0.0 if xd >= 0 else fma(xd, z, -n) + xd * z_lo
+        r = fa_div_dd(n, n_lo, d, d_lo) * (5.421010862427522e-20 if tail and xd < 0 else 1.0)    # 2^-64
+        r = -0.0 if xd < -746.0 else r
+        return xd if (xd != xd) | (xd == 0) | (xd > 1e300) else r
 
 cdef inline floating silu_bwd(floating g, floating x, floating a, floating b, floating c) noexcept nogil:
     # sigmoid(x) (1 + x sigmoid(-x))
