@@ -131,11 +131,15 @@ cdef inline double _exp_lp(double v) noexcept nogil:
     return fa_exp_lp(v)
 
 cdef inline double _expm1_neg(floating x, double v) noexcept nogil:
-    # expm1(v) for v <= 0 or NaN, at the precision floating needs
+    # expm1(v) for v <= 0 or NaN, at the precision floating needs.  float64: the double-double expm1
+    # (vectorisable, where libm's expm1 kept elu's and selu's loops scalar), -1 to double precision
+    # below -40, -0 kept
+    cdef double lo, hi
     if floating is float:
         return fa_expm1_lp(-200.0 if v < -200.0 else v)
     else:
-        return expm1(v)
+        hi = fa_expm1_dd(-40.0 if v < -40.0 else v, &lo)
+        return hi + lo if v != 0 else v
 
 cdef inline double _exp_any(floating x, double v) noexcept nogil:
     if floating is float:
@@ -174,6 +178,23 @@ cdef inline double _exp_up(double v, double v_lo, int *k) noexcept nogil:
     cdef double lo
     cdef double e = _exp_up_parts(v, v_lo, k, &lo)
     return e + lo
+
+
+cdef inline double _exp_down(double v, double *down) noexcept nogil:
+    # _exp_up(v, 0, &k) for v <= 0, -inf or NaN without a branch or a libm call (vectorisable: with
+    # them elu's and selu's float64 backward ran lane by lane), from the double-double exp: e^v 2^k
+    # with k = 512 below -700 and 1024 below -1063, and *down = 2^-k, whose product rounds once as
+    # ldexp does.  Below -1500 (and -inf) 0, and where v + k ln2 is below -746 too (e^-746 2^-1024 is
+    # nothing).
+    cdef bint up = v < -700.0, far = v < -1063.0
+    cdef double c_hi = (709.782712893384 if far else 354.891356446692) if up else 0.0
+    cdef double c_lo = (2.3747039373786107e-14 if far else 1.1873519686893054e-14) if up else 0.0
+    cdef double s = (-1500.0 if v < -1500.0 else v) + c_hi, lo, e
+    cdef bint zero = s < -746.0
+    e = fa_exp_dd(-746.0 if zero else s, &lo)
+    lo = lo + e * ((((-1500.0 if v < -1500.0 else v) - s) + c_hi) + c_lo)
+    down[0] = (5.562684646268003e-309 if far else 7.458340731200207e-155) if up else 1.0   # 2^-1024, 2^-512
+    return 0.0 if zero else e + lo
 
 
 cdef extern from *:
@@ -259,11 +280,10 @@ cdef inline floating elu_fwd(floating x, floating a, floating b, floating c) noe
 
 cdef inline floating elu_bwd(floating g, floating x, floating a, floating b, floating c) noexcept nogil:
     cdef double v = 0.0 if x > 0 else <double>x
-    cdef int k
-    cdef double e
+    cdef double e, down
     if floating is double:
-        e = _exp_up(v, 0.0, &k)         # (k is set by the call: not in the same expression)
-        return g if x > 0 else ldexp(g * (a * e), -k)
+        e = _exp_down(v, &down)
+        return g if x > 0 else (g * (a * e)) * down
     return g if x > 0 else <floating>(<double>g * (<double>a * _exp_any(x, v)))
 
 
@@ -280,13 +300,10 @@ cdef inline floating selu_fwd(floating x, floating a, floating b, floating c) no
 
 cdef inline floating selu_bwd(floating g, floating x, floating a, floating b, floating c) noexcept nogil:
     cdef double v = 0.0 if x > 0 else <double>x
-    cdef int k
-    cdef double e
+    cdef double e, down
     if floating is double:
-        if x > 0:
-            return g * FA_SELU_SCALE
-        e = _exp_up(v, 0.0, &k)
-        return ldexp(g * _selu_factor(x, e), -k)
+        e = _exp_down(v, &down)
+        return g * FA_SELU_SCALE if x > 0 else (g * fma(FA_SELU_SA, e, FA_SELU_SA_LO * e)) * down
     return <floating>(<double>g * (FA_SELU_SCALE if x > 0 else _selu_factor(x, _exp_any(x, v))))
 
 
