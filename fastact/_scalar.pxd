@@ -593,13 +593,29 @@ cdef inline double _g_sigmoid_f64(double g, double x) noexcept nogil:
     # g sigmoid(x) in double.  Below x = -700 sigmoid(x) is e^x to double precision (1 + e^x rounds to 1),
     # and e^x is subnormal from -708 on where g e^x need not be: softplus' backward was 3e9 ULP off at
     # x = -731 with g = 1e10 (and 2.06 at x = -709.6 with g = -3.5).  There e^x comes scaled up by 2^k
-    # (_exp_up) and the product is scaled back.
-    cdef int k
-    cdef double e, lo
-    if x < -700.0:
-        e = _exp_up_parts(x, 0.0, &k, &lo)      # (k is set by the call: not in the same expression)
-        return ldexp(fma(g, e, g * lo), -k)     # (the pair rounded once: e + lo first cost 2.2 ULP)
-    return g * _sigmoid_acc(x)
+    # (_exp_up's lift: 2^512, 2^1024 below -1063) and the product is scaled back, g (e + lo) rounded
+    # once (e + lo first cost 2.2 ULP); elsewhere sigmoid_fwd's double-double quotient.  Without a
+    # branch or a libm call, one exp for both forms, so that GCC vectorises it (with them softplus'
+    # and log_sigmoid's float64 backward ran lane by lane).
+    cdef bint tail = x < -700.0, far = x < -1063.0
+    cdef double c_hi = (709.782712893384 if far else 354.891356446692) if tail else 0.0
+    cdef double c_lo = (2.3747039373786107e-14 if far else 1.1873519686893054e-14) if tail else 0.0
+    cdef double nx = -fabs(x), s, z, z_lo, d, d_lo, q
+    cdef bint gone
+    nx = -1500.0 if nx < -1500.0 else nx
+    s = nx + c_hi
+    z = fa_exp_dd(-746.0 if s < -746.0 else s, &z_lo)
+    z_lo = z_lo + z * (((nx - s) + c_hi) + c_lo)
+    # 0 below -1500, and where the lifted argument is below -746 (and from x = 746 on, where the quotient
+    # is 1 either way); (tail & (s < -746), a bool and-ed with a compare, kept GCC from vectorising)
+    gone = s < -746.0
+    z = 0.0 if gone else z
+    z_lo = 0.0 if gone else z_lo
+    d = fa_two_sum(1.0, z, &d_lo)
+    d_lo = d_lo + z_lo
+    q = fa_div_dd(1.0 if x >= 0 else z, 0.0 if x >= 0 else z_lo, d, d_lo)
+    return fma(g, z, g * z_lo) * ((5.562684646268003e-309 if far else 7.458340731200207e-155)
+                                   if tail else 1.0) if tail else g * q
 
 
 # ---- softplus: max(x, 0) + log1p(exp(-|x|)) ----
