@@ -180,19 +180,23 @@ cdef inline double _exp_up(double v, double v_lo, int *k) noexcept nogil:
     return e + lo
 
 
-cdef inline double _exp_down(double v, double *down) noexcept nogil:
-    # _exp_up(v, 0, &k) for v <= 0, -inf or NaN without a branch or a libm call (vectorisable: with
-    # them elu's and selu's float64 backward ran lane by lane), from the double-double exp: e^v 2^k
-    # with k = 512 below -700 and 1024 below -1063, and *down = 2^-k, whose product rounds once as
-    # ldexp does.  Below -1500 (and -inf) 0, and where v + k ln2 is below -746 too (e^-746 2^-1024 is
-    # nothing).
+cdef inline double _exp_down(double v, double v_lo, double *down) noexcept nogil:
+    # _exp_up(v, v_lo, &k) without a branch or a libm call (vectorisable: with them elu's, selu's and
+    # celu's float64 backward ran lane by lane), from the double-double exp: e^(v + v_lo) 2^k with
+    # k = 512 below -700 and 1024 below -1063, and *down = 2^-k, whose product rounds once as ldexp
+    # does.  Below -1500 (and -inf) 0, and where v + k ln2 is below -746 too (e^-746 2^-1024 is
+    # nothing); above 0 (celu's x / alpha for a negative alpha) fa_exp_dd itself, inf from 709.78 on
+    # (its argument held at 710, v_lo's term left out of an inf).
     cdef bint up = v < -700.0, far = v < -1063.0
     cdef double c_hi = (709.782712893384 if far else 354.891356446692) if up else 0.0
     cdef double c_lo = (2.3747039373786107e-14 if far else 1.1873519686893054e-14) if up else 0.0
-    cdef double s = (-1500.0 if v < -1500.0 else v) + c_hi, lo, e
+    cdef double vc = -1500.0 if v < -1500.0 else v, lo, e, t
+    cdef double s = vc + c_hi
+    s = 710.0 if s > 710.0 else s
     cdef bint zero = s < -746.0
     e = fa_exp_dd(-746.0 if zero else s, &lo)
-    lo = lo + e * ((((-1500.0 if v < -1500.0 else v) - s) + c_hi) + c_lo)
+    t = (((vc - s) + c_hi) + c_lo) + v_lo
+    lo = lo + (e * t if e != INFINITY else 0.0)
     down[0] = (5.562684646268003e-309 if far else 7.458340731200207e-155) if up else 1.0   # 2^-1024, 2^-512
     return 0.0 if zero else e + lo
 
@@ -282,7 +286,7 @@ cdef inline floating elu_bwd(floating g, floating x, floating a, floating b, flo
     cdef double v = 0.0 if x > 0 else <double>x
     cdef double e, down
     if floating is double:
-        e = _exp_down(v, &down)
+        e = _exp_down(v, 0.0, &down)
         return g if x > 0 else (g * (a * e)) * down
     return g if x > 0 else <floating>(<double>g * (<double>a * _exp_any(x, v)))
 
@@ -302,7 +306,7 @@ cdef inline floating selu_bwd(floating g, floating x, floating a, floating b, fl
     cdef double v = 0.0 if x > 0 else <double>x
     cdef double e, down
     if floating is double:
-        e = _exp_down(v, &down)
+        e = _exp_down(v, 0.0, &down)
         return g * FA_SELU_SCALE if x > 0 else (g * fma(FA_SELU_SA, e, FA_SELU_SA_LO * e)) * down
     return <floating>(<double>g * (FA_SELU_SCALE if x > 0 else _selu_factor(x, _exp_any(x, v))))
 
@@ -319,8 +323,7 @@ cdef inline double _celu_arg(floating x, floating a, double *v_lo) noexcept nogi
         return -700.0 if v < -700.0 else v
     else:
         v = 0.0 if x > 0 else <double>x / <double>a
-        if fabs(v) < 1e300:
-            v_lo[0] = fma(-v, <double>a, <double>x) / <double>a
+        v_lo[0] = fma(-v, <double>a, <double>x) / <double>a if fabs(v) < 1e300 else 0.0     # (a select)
         return v
 
 cdef inline floating celu_fwd(floating x, floating a, floating b, floating c) noexcept nogil:
@@ -332,11 +335,10 @@ cdef inline floating celu_fwd(floating x, floating a, floating b, floating c) no
         return x if x > 0 else <double>a * (e + v_lo * (e + 1.0) if (v_lo != 0) & (e != INFINITY) else e)
 
 cdef inline floating celu_bwd(floating g, floating x, floating a, floating b, floating c) noexcept nogil:
-    cdef double v_lo, v = _celu_arg(x, a, &v_lo), e
-    cdef int k
+    cdef double v_lo, v = _celu_arg(x, a, &v_lo), e, down
     if floating is double:
-        e = _exp_up(v, v_lo, &k)
-        return g if x > 0 else ldexp(g * e, -k)
+        e = _exp_down(v, v_lo, &down)
+        return g if x > 0 else (g * e) * down
     e = _exp_any(x, v)
     return g if x > 0 else <floating>(<double>g * (e + e * v_lo if (v_lo != 0) & (e != INFINITY) else e))
 
