@@ -148,57 +148,36 @@ cdef inline double _exp_any(floating x, double v) noexcept nogil:
         return exp(v)
 
 
-cdef inline double _exp_up_parts(double v, double v_lo, int *k, double *lo) noexcept nogil:
+cdef inline double _exp_down_parts(double v, double v_lo, double *lo, double *down) noexcept nogil:
     # e^(v + v_lo) 2^k as e + *lo (v_lo to first order; *lo is e times a small correction), with k = 512
     # below v = -700 and 1024 below -1063, so that the value stays normal where a product with it may
-    # be: the float64 backward of elu, selu, celu, softplus and log_sigmoid is g times about e^v, which
-    # is subnormal below -708 where g e^v need not be (celu at x = -711 with g = 19 was 3.1 ULP off).
-    # v + k ln2 as s + its error (Fast2Sum: |v| > k ln2).
-    cdef double c_hi, c_lo, s, e
-    k[0] = 0
-    if not v < -700.0:
-        e = exp(v)
-        lo[0] = e * v_lo if (v_lo != 0) & (e != INFINITY) else 0.0
-        return e
-    if v < -1500.0:                 # (-inf included) e^v 2^1024 is below 2^-1140 there
-        lo[0] = 0.0
-        return 0.0
-    if v > -1063.0:
-        k[0], c_hi, c_lo = 512, 354.891356446692, 1.1873519686893054e-14
-    else:
-        k[0], c_hi, c_lo = 1024, 709.782712893384, 2.3747039373786107e-14
-    s = v + c_hi
-    e = exp(s)
-    lo[0] = e * ((((v - s) + c_hi) + c_lo) + v_lo)
-    return e
-
-
-cdef inline double _exp_up(double v, double v_lo, int *k) noexcept nogil:
-    # _exp_up_parts' pair added up
-    cdef double lo
-    cdef double e = _exp_up_parts(v, v_lo, k, &lo)
-    return e + lo
-
-
-cdef inline double _exp_down(double v, double v_lo, double *down) noexcept nogil:
-    # _exp_up(v, v_lo, &k) without a branch or a libm call (vectorisable: with them elu's, selu's and
-    # celu's float64 backward ran lane by lane), from the double-double exp: e^(v + v_lo) 2^k with
-    # k = 512 below -700 and 1024 below -1063, and *down = 2^-k, whose product rounds once as ldexp
-    # does.  Below -1500 (and -inf) 0, and where v + k ln2 is below -746 too (e^-746 2^-1024 is
-    # nothing); above 0 (celu's x / alpha for a negative alpha) fa_exp_dd itself, inf from 709.78 on
-    # (its argument held at 710, v_lo's term left out of an inf).
+    # be, and *down = 2^-k, whose product rounds once as ldexp does: the float64 backward of elu, selu,
+    # celu, softplus and log_sigmoid is g times about e^v, which is subnormal below -708 where g e^v
+    # need not be (celu at x = -711 with g = 19 was 3.1 ULP off).  v + k ln2 as s + its error
+    # (Fast2Sum: |v| > k ln2).  Below -1500 (and -inf) 0, and where v + k ln2 is below -746 too
+    # (e^-746 2^-1024 is nothing); above 0 (celu's x / alpha for a negative alpha) fa_exp_dd itself,
+    # inf from 709.78 on (its argument held at 710, v_lo's term left out of an inf).  No branch, no
+    # libm call, one compare per select (a bool and-ed with a compare kept GCC from vectorising
+    # softplus' loop): with libm's exp, ldexp and early returns these backward loops ran lane by lane,
+    # 5-8 times slower.
     cdef bint up = v < -700.0, far = v < -1063.0
     cdef double c_hi = (709.782712893384 if far else 354.891356446692) if up else 0.0
     cdef double c_lo = (2.3747039373786107e-14 if far else 1.1873519686893054e-14) if up else 0.0
-    cdef double vc = -1500.0 if v < -1500.0 else v, lo, e, t
+    cdef double vc = -1500.0 if v < -1500.0 else v, e, t
     cdef double s = vc + c_hi
     s = 710.0 if s > 710.0 else s
     cdef bint zero = s < -746.0
-    e = fa_exp_dd(-746.0 if zero else s, &lo)
+    e = fa_exp_dd(-746.0 if zero else s, lo)
     t = (((vc - s) + c_hi) + c_lo) + v_lo
-    lo = lo + (e * t if e != INFINITY else 0.0)
+    lo[0] = 0.0 if zero else lo[0] + (e * t if e != INFINITY else 0.0)
     down[0] = (5.562684646268003e-309 if far else 7.458340731200207e-155) if up else 1.0   # 2^-1024, 2^-512
-    return 0.0 if zero else e + lo
+    return 0.0 if zero else e
+
+cdef inline double _exp_down(double v, double v_lo, double *down) noexcept nogil:
+    # _exp_down_parts' pair added up
+    cdef double lo
+    cdef double e = _exp_down_parts(v, v_lo, &lo, down)
+    return e + lo
 
 
 cdef extern from *:
@@ -594,30 +573,16 @@ cdef inline floating silu_bwd(floating g, floating x, floating a, floating b, fl
 cdef inline double _g_sigmoid_f64(double g, double x) noexcept nogil:
     # g sigmoid(x) in double.  Below x = -700 sigmoid(x) is e^x to double precision (1 + e^x rounds to 1),
     # and e^x is subnormal from -708 on where g e^x need not be: softplus' backward was 3e9 ULP off at
-    # x = -731 with g = 1e10 (and 2.06 at x = -709.6 with g = -3.5).  There e^x comes scaled up by 2^k
-    # (_exp_up's lift: 2^512, 2^1024 below -1063) and the product is scaled back, g (e + lo) rounded
-    # once (e + lo first cost 2.2 ULP); elsewhere sigmoid_fwd's double-double quotient.  Without a
-    # branch or a libm call, one exp for both forms, so that GCC vectorises it (with them softplus'
-    # and log_sigmoid's float64 backward ran lane by lane).
-    cdef bint tail = x < -700.0, far = x < -1063.0
-    cdef double c_hi = (709.782712893384 if far else 354.891356446692) if tail else 0.0
-    cdef double c_lo = (2.3747039373786107e-14 if far else 1.1873519686893054e-14) if tail else 0.0
-    cdef double nx = -fabs(x), s, z, z_lo, d, d_lo, q
-    cdef bint gone
-    nx = -1500.0 if nx < -1500.0 else nx
-    s = nx + c_hi
-    z = fa_exp_dd(-746.0 if s < -746.0 else s, &z_lo)
-    z_lo = z_lo + z * (((nx - s) + c_hi) + c_lo)
-    # 0 below -1500, and where the lifted argument is below -746 (and from x = 746 on, where the quotient
-    # is 1 either way); (tail & (s < -746), a bool and-ed with a compare, kept GCC from vectorising)
-    gone = s < -746.0
-    z = 0.0 if gone else z
-    z_lo = 0.0 if gone else z_lo
+    # x = -731 with g = 1e10 (and 2.06 at x = -709.6 with g = -3.5).  There e^x comes lifted
+    # (_exp_down_parts) and the product is scaled back, g (e + lo) rounded once (e + lo first cost 2.2
+    # ULP); elsewhere sigmoid_fwd's double-double quotient, from the same exp (from x = 700 on it is
+    # lifted too, and the quotient 1 either way): one exp, no branch, so that GCC vectorises the loop.
+    cdef double z_lo, down, d, d_lo, q
+    cdef double z = _exp_down_parts(-fabs(x), 0.0, &z_lo, &down)
     d = fa_two_sum(1.0, z, &d_lo)
     d_lo = d_lo + z_lo
     q = fa_div_dd(1.0 if x >= 0 else z, 0.0 if x >= 0 else z_lo, d, d_lo)
-    return fma(g, z, g * z_lo) * ((5.562684646268003e-309 if far else 7.458340731200207e-155)
-                                   if tail else 1.0) if tail else g * q
+    return fma(g, z, g * z_lo) * down if x < -700.0 else g * q
 
 
 # ---- softplus: max(x, 0) + log1p(exp(-|x|)) ----
