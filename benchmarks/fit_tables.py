@@ -23,8 +23,9 @@ plain form's printed here (0.77 ULP, 1.96 on the first interval): 0.575 ULP over
 
     python benchmarks/fit_tables.py tanh|tanh_shrink          # needs mpmath
 
-The second family, fa_atab tables (FA_GELU_Q_ATAB, FA_GELU_D_ATAB, FA_SILU_S_ATAB, FA_SILU_D_ATAB), serves the
-common path of gelu, silu and their derivatives: V(a) for a = |x| below a bound R, with no exp at all.
+The second family, fa_atab tables (FA_GELU_Q_ATAB, FA_GELU_D_ATAB, FA_SILU_S_ATAB, FA_SILU_D_ATAB),
+serves the common path of gelu, silu and their derivatives: V(a) for a = |x| below a bound R, with no
+exp at all.
 Slot j holds a with floor(a (k1 + a k2) + k0) = j (k2 > 0 narrows the intervals where a Gaussian falls
 fast, k2 < 0 widens them where an exponential falls slowly), and on it V(c + t) = c0 + (c1 + c1lo) t +
 (a0 + t^2 P(t)), P of degree 4, with c0 + a0 = V(c) and c1 + c1lo = V'(c) exact to float pairs, so that
@@ -32,8 +33,8 @@ the fit's error is minimax-like over the interval with the value and slope pinne
 (the derivatives', at x = -0.7518 and -1.2785), k0 puts it at the middle of its interval and that
 interval's centre at the root itself: the neighbours then never evaluate close to it, where c0 + c1 t
 would cancel.  Without a root, the first interval is centred at 0 (gelu_q, silu_s: c0 = 1/2 exactly, so
-that gelu's and silu's kernels give x/2 exactly for tiny x).  The functions (each V(a) = D(-a), D(a) = 1 - V(a), since
-D(x) + D(-x) = 1):
+that gelu's and silu's kernels give x/2 exactly for tiny x).  The functions (each V(a) = D(-a), D(a) =
+1 - V(a), since D(x) + D(-x) = 1):
 
   gelu_q  Q(a) = erfc(a/sqrt(2))/2: gelu(x) = x Q(|x|) for x < 0, x (1 - Q(x)) for x >= 0
   gelu_d  Q(a) - a phi(a): gelu's derivative Phi(x) + x phi(x) at x = -a
