@@ -186,8 +186,9 @@ static inline double fa_exp_dd(double x, double *z_lo)
     return (h * s1) * s2;
 }
 
-/* expm1(x) = t_hi + t_lo for the float64 kernels, x in [0, 60] or NaN:
- * 2^k (1 + p) - 1 = 2^k p + (2^k - 1), summed without losing the low part. */
+/* expm1(x) = t_hi + t_lo for the float64 kernels, x in [-40, 60] or NaN (tanh's 2|x|, at most 40; elu's
+ * and selu's x from -40 up, below which expm1 is -1 to double precision; x = -0 gives +0, which those
+ * callers select away): 2^k (1 + p) - 1 = 2^k p + (2^k - 1), summed without losing the low part. */
 static inline double fa_expm1_dd(double x, double *t_lo)
 {
     uint64_t kb;
