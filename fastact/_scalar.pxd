@@ -310,8 +310,12 @@ cdef inline floating celu_fwd(floating x, floating a, floating b, floating c) no
     if floating is float:
         return x if x > 0 else <float>(<double>a * fa_expm1_lp(v))
     else:
+        # where |x / alpha| < 2^-60 the result is x (alpha expm1(v) = x (1 + v/2 + ...)): x / alpha
+        # underflowed to 0 for alpha = 1e30 and x = -2e-298 (-0, not x), and rounded as a subnormal
+        # for alpha = 7 near x = -2.4e-308 (3.0 ULP)
         e = expm1(v)
-        return x if x > 0 else <double>a * (e + v_lo * (e + 1.0) if (v_lo != 0) & (e != INFINITY) else e)
+        e = <double>a * (e + v_lo * (e + 1.0) if (v_lo != 0) & (e != INFINITY) else e)
+        return x if (x > 0) | (fabs(v) < 8.673617379884035e-19) else e        # (2^-60)
 
 cdef inline floating celu_bwd(floating g, floating x, floating a, floating b, floating c) noexcept nogil:
     cdef double v_lo, v = _celu_arg(x, a, &v_lo), e, down
