@@ -895,9 +895,12 @@ static inline __m512 fa_gelu_tail_times_512(fa_f2 e, __m512 m_lo, __m512 *lo)
  * q is -0 (x = -0, and -2^-149, whose q rounds to -0) that term is +0, and the difference keeps q's sign
  * where the sum gave +0 (gelu: the same bits over all 2^32 inputs as OR-ing x's sign in, which cost
  * 3.5%).  (The form x (1 - V) for x >= 0 took five more instructions: 18% slower.)  Over all 2^32
- * inputs: gelu 0.64 ULP, silu 0.64. */
-static inline __m512 fa_tail_form_512(const fa_atab *tb, __m512 x, __m512 y)
+ * inputs: gelu 0.64 ULP, silu 0.64.  *far gets the lanes from the bound on (|x|), for the split span:
+ * fa_tail_settle_512 takes those whose result is x. */
+static inline __m512 fa_tail_form_512(const fa_atab *tb, __m512 x, __mmask16 *far)
 {
+    __m512 y = _mm512_or_ps(x, _mm512_set1_ps(FA_SIGN));
+    *far = _mm512_cmp_ps_mask(y, _mm512_set1_ps(-tb->bound), _CMP_LE_OQ);
     __m512 v_lo, v = fa_atab_512(tb, y, 1, &v_lo);
     __m512 c = _mm512_max_ps(_mm512_setzero_ps(), x);
     __m512 q = _mm512_fmadd_ps(y, v, c);
@@ -909,17 +912,20 @@ static inline __m512 fa_tail_form_512(const fa_atab *tb, __m512 x, __m512 y)
  * fa_gelu_settle_512 and fa_gelu_far_512 */
 FA_KERNEL __m512 fa_gelu_near_512(__m512 x, __mmask16 *far)
 {
-    __m512 y = _mm512_or_ps(x, _mm512_set1_ps(FA_SIGN));
-    *far = _mm512_cmp_ps_mask(y, _mm512_set1_ps(-FA_GELU_Q_ATAB.bound), _CMP_LE_OQ);
-    return fa_tail_form_512(&FA_GELU_Q_ATAB, x, y);
+    return fa_tail_form_512(&FA_GELU_Q_ATAB, x, far);
 }
 
 /* Of the far lanes, those gelu settles: from 5.5 on, where the result is x (x Q(x) is below half an
  * ULP of x there; +inf gives inf).  (Blending x in fa_gelu_near_512 cost every block two
  * instructions, 4-7% on normal(0, 1) data, where no lane is far.) */
+static inline __mmask16 fa_tail_settle_512(const fa_atab *tb, __m512 x, __mmask16 far)
+{
+    return _mm512_mask_cmp_ps_mask(far, x, _mm512_set1_ps(tb->bound), _CMP_GE_OQ);
+}
+
 static inline __mmask16 fa_gelu_settle_512(__m512 x, __mmask16 far)
 {
-    return _mm512_mask_cmp_ps_mask(far, x, _mm512_set1_ps(FA_GELU_Q_ATAB.bound), _CMP_GE_OQ);
+    return fa_tail_settle_512(&FA_GELU_Q_ATAB, x, far);
 }
 
 /* gelu from -5.5 down, the only lanes that reach it (fa_gelu_settle_512 takes those from 5.5 on, and
@@ -1196,14 +1202,12 @@ FA_KERNEL __m512 fa_gelu_tanh_512(__m512 x, __m512 thi0, __m512 thi1, __m512 tlo
  * lane.) */
 FA_KERNEL __m512 fa_silu_near_512(__m512 x, __mmask16 *far)
 {
-    __m512 y = _mm512_or_ps(x, _mm512_set1_ps(FA_SIGN));
-    *far = _mm512_cmp_ps_mask(y, _mm512_set1_ps(-FA_SILU_S_ATAB.bound), _CMP_LE_OQ);
-    return fa_tail_form_512(&FA_SILU_S_ATAB, x, y);
+    return fa_tail_form_512(&FA_SILU_S_ATAB, x, far);
 }
 
 static inline __mmask16 fa_silu_settle_512(__m512 x, __mmask16 far)
 {
-    return _mm512_mask_cmp_ps_mask(far, x, _mm512_set1_ps(FA_SILU_S_ATAB.bound), _CMP_GE_OQ);
+    return fa_tail_settle_512(&FA_SILU_S_ATAB, x, far);
 }
 
 /* silu from -19.625 down, the only lanes that reach it: the general path (fa_mul_sigmoid_lo_512),
