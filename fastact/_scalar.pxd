@@ -14,6 +14,7 @@ cdef extern from "_vmath.h" nogil:
     double fa_exp_dd(double x, double *lo) noexcept
     double fa_expm1_dd(double x, double *lo) noexcept
     double fa_two_sum(double a, double b, double *err) noexcept
+    double fa_fast_two_sum(double a, double b, double *err) noexcept
     double fa_div_dd(double n_hi, double n_lo, double d_hi, double d_lo) noexcept
     double fa_div_dd_inv(double n_hi, double n_lo, double d_hi, double d_lo, double inv_d) noexcept
     double fa_residual(double n, double q, double d) noexcept
@@ -32,7 +33,7 @@ cdef inline floating sigmoid_fwd(floating x, floating a, floating b, floating c)
     else:
         nx = -746.0 if nx < -746.0 else nx
         z = fa_exp_dd(nx, &z_lo)
-        d = fa_two_sum(1.0, z, &d_lo)
+        d = fa_fast_two_sum(1.0, z, &d_lo)
         d_lo = d_lo + z_lo
         return fa_div_dd(1.0 if x >= 0 else z, 0.0 if x >= 0 else z_lo, d, d_lo)
 
@@ -462,7 +463,7 @@ cdef inline double _gelu_tanh_sig(floating x, double sign, bint accurate) noexce
         nw = -fabs(w)
         z = fa_exp_dd(-746.0 if nw < -746.0 else nw, &z_lo)
         z_lo = z_lo - z * (w_lo if w >= 0 else -w_lo)
-        d = fa_two_sum(1.0, z, &d_lo)
+        d = fa_fast_two_sum(1.0, z, &d_lo)
         return fa_div_dd(1.0 if w >= 0 else z, 0.0 if w >= 0 else z_lo, d, d_lo + z_lo)
 
 cdef inline double _gelu_tanh_tail(double xd) noexcept nogil:
@@ -583,7 +584,7 @@ cdef inline double _g_sigmoid_f64(double g, double x) noexcept nogil:
     # lifted too, and the quotient 1 either way): one exp, no branch, so that GCC vectorises the loop.
     cdef double z_lo, down, d, d_lo, q
     cdef double z = _exp_down_parts(-fabs(x), 0.0, &z_lo, &down)
-    d = fa_two_sum(1.0, z, &d_lo)
+    d = fa_fast_two_sum(1.0, z, &d_lo)
     d_lo = d_lo + z_lo
     q = fa_div_dd(1.0 if x >= 0 else z, 0.0 if x >= 0 else z_lo, d, d_lo)
     return fma(g, z, g * z_lo) * down if x < -700.0 else g * q
