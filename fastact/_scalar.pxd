@@ -142,12 +142,6 @@ cdef inline double _expm1_neg(floating x, double v) noexcept nogil:
         hi = fa_expm1_dd(-40.0 if v < -40.0 else v, &lo)
         return hi + lo if v != 0 else v
 
-cdef inline double _exp_any(floating x, double v) noexcept nogil:
-    if floating is float:
-        return _exp_lp(v)
-    else:
-        return exp(v)
-
 
 cdef inline double _exp_down_parts(double v, double v_lo, double *lo, double *down) noexcept nogil:
     # e^(v + v_lo) 2^k as e + *lo (v_lo to first order; *lo is e times a small correction), with k = 512
@@ -195,6 +189,7 @@ cdef extern from *:
     #define FA_GELU_K0_LO -4.98465440455546e-17
     #define FA_GELU_K1_LO 2.1960211427085595e-18
     #define FA_GELU_K1 0.044715
+    #define FA_EXP_64LN2LO_M1 1.2212575621905262e-08
     """
     const double FA_SELU_SCALE
     const double FA_SELU_SCALE_LO
@@ -208,21 +203,25 @@ cdef extern from *:
     const double FA_GELU_K0_LO
     const double FA_GELU_K1_LO
     const double FA_GELU_K1
+    const double FA_EXP_64LN2LO_M1      # e^(64 LN2_LO) - 1: the 2^64 shift's factor left out of exp's argument
 
 
 cdef inline double _exp_acc(double v) noexcept nogil:
-    # exp(v) to about a double ULP for v <= 20 (or NaN), vectorisable: the high part of fa_exp_dd
+    # exp(v), any v (or NaN), rounded nearly correctly from fa_exp_dd's pair, vectorisable: 0 below -746,
+    # inf from 709.79 on (fa_exp_dd scales by two powers of two, so its range reaches 710)
     cdef double lo, hi
     v = -746.0 if v < -746.0 else v
-    hi = fa_exp_dd(20.0 if v > 20.0 else v, &lo)     # (C leaves the order of f(&lo) + lo open)
+    hi = fa_exp_dd(710.0 if v > 710.0 else v, &lo)   # (C leaves the order of f(&lo) + lo open)
     return hi + lo
 
-cdef inline double _exp_exact(floating x, double v) noexcept nogil:
-    # exp to a double ULP, for sums that nearly cancel: vectorisable fa_exp_dd for float32, libm for float64
+cdef inline double _exp_any(floating x, double v) noexcept nogil:
+    # exp at the precision floating needs: fa_exp_lp for float32, fa_exp_dd's pair added up for float64
+    # (vectorisable, where libm's exp kept the loops scalar: exponential's forward 2.74 -> 0.80 ns per
+    # element, one thread)
     if floating is float:
-        return _exp_acc(v)
+        return _exp_lp(v)
     else:
-        return exp(v)
+        return _exp_acc(v)
 
 cdef inline double _log1p_lp(double z) noexcept nogil:
     # log1p(z) for z in [0, 1] (or NaN) to ~2^-31 relative, vectorisable: 2 atanh(s), s = z/(2 + z)
@@ -507,7 +506,7 @@ cdef inline floating gelu_bwd(floating g, floating x, floating a, floating b, fl
         d = s + xd * s * sn * du
     else:
         # phi(x) = exp(-x^2/2)/sqrt(2 pi), with the rounding of x^2 carried to first order
-        phi = FA_GELU_1_SQRT2PI * _exp_exact(x, -0.5 * (xd * xd)) * (1.0 - 0.5 * fma(xd, xd, -(xd * xd)))
+        phi = FA_GELU_1_SQRT2PI * _exp_acc(-0.5 * (xd * xd)) * (1.0 - 0.5 * fma(xd, xd, -(xd * xd)))
         d = _gelu_cdf(x, False) + xd * phi
         if floating is float:
             # below -14 the float erfc is cut off (Phi < 1e-45 alone is nothing to a float), but g d is
@@ -526,16 +525,6 @@ cdef inline floating gelu_bwd(floating g, floating x, floating a, floating b, fl
     return <floating>(<double>g * d)
 
 
-cdef inline double _x_exp_tail(double xd) noexcept nogil:
-    # x e^x for float64 x in [-746, -700), where e^x is subnormal but x e^x is not: e^x 2^64 =
-    # e^(x + 64 LN2_HI) e^(64 LN2_LO) is normal (x + 64 LN2_HI is exact: both are multiples of 2^-43 and
-    # below 1024), then scaled back by 2^-64
-    cdef double z_lo, z = fa_exp_dd(xd + 64.0 * FA_LN2_HI, &z_lo), n, n_lo
-    z_lo = z_lo + z * (64.0 * FA_LN2_LO)             # the 64 LN2_LO left out of the argument
-    n = xd * z
-    n_lo = fma(xd, z, -n) + xd * z_lo
-    return (n + n_lo) * 5.421010862427522e-20        # 2^-64
-
 # ---- silu (swish): x sigmoid(x); float64 divides the double-double x*z by 1 + z like sigmoid ----
 cdef inline floating silu_fwd(floating x, floating a, floating b, floating c) noexcept nogil:
     cdef double xd = x, nx = -fabs(xd), z, z_lo, d, d_lo, n, n_lo, r
@@ -546,13 +535,15 @@ cdef inline floating silu_fwd(floating x, floating a, floating b, floating c) no
     else:
         # Without a branch, so that GCC vectorises it (with early returns it ran lane by lane: 12.6 ns
         # per element).  Below -700 e^x is subnormal and 1 + e^x == 1: there e^x comes times 2^64
-        # (_x_exp_tail's argument shift) and the quotient is scaled back; the special values are
+        # (e^(x + 64 LN2_HI) e^(64 LN2_LO), normal; x + 64 LN2_HI is exact: both are multiples of
+        # 2^-43 and below 1024; e^(64 LN2_LO) - 1 = 1.2e-8 joins z's low part, to second order: 64 LN2_LO
+        # alone left 7.5e-17, 1.25 ULP at x = -708) and the quotient is scaled back by 2^-64; the special values are
         # selected at the end: NaN and +-0 give x (the double-double quotient would turn -0 into +0),
         # beyond 1e300 x (Dekker's split in fa_div_dd would overflow), below -746 -0.
         tail = nx < -700.0
         z = fa_exp_dd((nx if nx > -746.0 else -746.0) + (64.0 * FA_LN2_HI if tail else 0.0), &z_lo)
-        z_lo = z_lo + z * (64.0 * FA_LN2_LO if tail else 0.0)
-        d = fa_two_sum(1.0, z, &d_lo)
+        z_lo = z_lo + z * (FA_EXP_64LN2LO_M1 if tail else 0.0)
+        d = fa_fast_two_sum(1.0, z, &d_lo)
         d_lo = d_lo + z_lo
         n = xd if xd >= 0 else xd * z
         n_lo = 0.0 if xd >= 0 else fma(xd, z, -n) + xd * z_lo
@@ -645,15 +636,41 @@ cdef inline floating softsign_bwd(floating g, floating x, floating a, floating b
 
 # ---- mish: x tanh(softplus(x)) = x n / (n + 2), n = e^x (e^x + 2): no cancellation anywhere ----
 cdef inline floating mish_fwd(floating x, floating a, floating b, floating c) noexcept nogil:
-    cdef double xd = x, z, n
-    if x > 20:                              # tanh(softplus(x)) == 1 in double
-        return x
-    if floating is double:
-        if xd < -700.0:                     # mish(x) = x e^x (1 + O(e^x)) there, e^x subnormal
-            return _x_exp_tail(xd) if xd >= -746.0 else (x if x != x else -0.0)
-    z = _exp_any(x, xd)
-    n = z * (z + 2.0)
-    return <floating>(xd * n / (n + 2.0)) if x == x and x != -INFINITY else (x if x != x else <floating>-0.0)
+    cdef double xd = x, z, n, z_lo, v, t, t_lo, w, w_lo, n_lo, d, d_lo, inv, q, q_lo, r
+    cdef bint tail
+    if floating is float:
+        if x > 20:                          # tanh(softplus(x)) == 1 in double
+            return x
+        z = _exp_lp(xd)
+        n = z * (z + 2.0)
+        return <float>(xd * n / (n + 2.0)) if x == x and x != -INFINITY else (x if x != x else <float>-0.0)
+    else:
+        # Without a branch, so that GCC vectorises it (one exp per element, its argument shifted for the
+        # tail), and in double-double up to the last product: n = z (z + 2) and q = n / (n + 2) as hi +
+        # lo (one division, its residual exact), x q rounded once (the plain formula's six roundings
+        # reached 4.05 ULP).  Below -700 mish(x) = x e^x (1 + O(e^x)) with e^x subnormal: x e^x from
+        # e^x 2^64 (as silu's float64 forward takes it) as hi + lo, scaled back; below -746 (and -inf)
+        # -0; from 20 on (tanh(softplus(x)) == 1), +-0 and NaN, x.
+        tail = xd < -700.0
+        v = -746.0 if xd < -746.0 else xd
+        v = 20.0 if v > 20.0 else v
+        z = fa_exp_dd(v + (64.0 * FA_LN2_HI if tail else 0.0), &z_lo)
+        z_lo = z_lo + z * (FA_EXP_64LN2LO_M1 if tail else 0.0)
+        t = xd * z
+        t_lo = fma(xd, z, -t) + xd * z_lo
+        w = fa_two_sum(z, 2.0, &w_lo)
+        w_lo = w_lo + z_lo
+        n = z * w
+        n_lo = fma(z, w, -n) + (z * w_lo + z_lo * w)
+        d = fa_two_sum(n, 2.0, &d_lo)
+        d_lo = d_lo + n_lo
+        inv = 1.0 / d
+        q = n * inv
+        q_lo = ((fa_residual(n, q, d) + n_lo) - q * d_lo) * inv
+        r = xd * q
+        r = (t + t_lo) * 5.421010862427522e-20 if tail else r + (fma(xd, q, -r) + xd * q_lo)    # 2^-64
+        r = -0.0 if xd < -746.0 else r
+        return xd if (xd != xd) | (xd == 0) | (xd > 20.0) else r
 
 cdef inline floating mish_bwd(floating g, floating x, floating a, floating b, floating c) noexcept nogil:
     # tanh(sp) + x sech^2(sp) sigmoid(x), with tanh(sp) = n/(n+2), sech^2(sp) = 4(n+1)/(n+2)^2
@@ -664,7 +681,7 @@ cdef inline floating mish_bwd(floating g, floating x, floating a, floating b, fl
         return g
     if x == -INFINITY:
         return 0
-    z = _exp_exact(x, xd)                   # the sum nearly cancels near x = -1.19
+    z = _exp_acc(xd)                   # the sum nearly cancels near x = -1.19
     n = z * (z + 2.0)
     t = n + 2.0
     return <floating>(<double>g * (n / t + xd * (z / (1.0 + z)) * (4.0 * (n + 1.0) / (t * t))))

@@ -169,7 +169,7 @@ ACTIVATIONS += (
         summary="Sigmoid-weighted linear unit (swish).",
         formula="x * sigmoid(x)",
         derivative="g * sigmoid(x) * (1 + x * sigmoid(-x))",
-        saved="x", serial_below=8192, float32_ulp=1.0, float64_ulp=2.0, backward_ulp=(1.0, 3.0),
+        saved="x", serial_below=8192, float32_ulp=1.0, float64_ulp=1.0, backward_ulp=(1.0, 3.0),
     ),
     Activation(
         name="softplus",
@@ -193,7 +193,7 @@ ACTIVATIONS += (
         summary="Mish (Misra 2019), in a form without cancellation.",
         formula="x * tanh(softplus(x)) = x * n / (n + 2), n = e^x (e^x + 2)",
         derivative="g * (tanh(sp) + x * sigmoid(x) * sech(sp)^2), sp = softplus(x)",
-        saved="x", serial_below=8192, float32_ulp=1.0, float64_ulp=4.0, backward_ulp=(1.0, 3.0),
+        saved="x", serial_below=8192, float32_ulp=1.0, float64_ulp=1.0, backward_ulp=(1.0, 3.0),
     ),
     Activation(
         name="relu6",
