@@ -467,46 +467,60 @@ cdef inline double _gelu_w(double xd, double *w_lo) noexcept nogil:
     w_lo[0] = 2.0 * (fma(FA_GELU_K0, t, -FA_GELU_K0 * t) + FA_GELU_K0 * t_lo + FA_GELU_K0_LO * t)
     return w
 
-cdef inline double _gelu_tanh_sig(floating x, double sign, bint accurate) noexcept nogil:
-    # sigmoid(sign * 2u) for the approximate form; accurate: libm's exp (for the derivative).
-    # float64: from the double-double w, as in sigmoid's own float64 path.
-    cdef double xd = x, w, w_lo, z, z_lo, d, d_lo, nw
-    if floating is float:
-        w = sign * _gelu_w_f32(xd)
-        z = (_exp_acc(-fabs(w)) if accurate else _exp_any(x, -fabs(w))) if w == w else w
-        return (1.0 if w >= 0 else z) / (1.0 + z)
-    else:
-        w = sign * _gelu_w(xd, &w_lo)
-        w_lo = sign * w_lo
-        if w != w:
-            return w
-        # z = exp(-|w|) as hi + lo, the low part of w folded in to first order
-        nw = -fabs(w)
-        z = fa_exp_dd(-746.0 if nw < -746.0 else nw, &z_lo)
-        z_lo = z_lo - z * (w_lo if w >= 0 else -w_lo)
-        d = fa_fast_two_sum(1.0, z, &d_lo)
-        return fa_div_dd(1.0 if w >= 0 else z, 0.0 if w >= 0 else z_lo, d, d_lo + z_lo)
+cdef inline double _gelu_tanh_sig_f32(double xd) noexcept nogil:
+    # sigmoid(2u) for the approximate form's float32 forward, in double
+    cdef double w = _gelu_w_f32(xd), z
+    z = _exp_lp(-fabs(w)) if w == w else w
+    return (1.0 if w >= 0 else z) / (1.0 + z)
 
-cdef inline double _gelu_tanh_tail(double xd) noexcept nogil:
-    # float64 x sigmoid(w) for w < -700: x e^w = -exp(w + log|x|), summed as a double-double so that
-    # neither the rounding of w + log|x| nor a subnormal e^w reaches the result
-    cdef double w_lo, w = _gelu_w(xd, &w_lo), L = log(fabs(xd)), e, sh
-    sh = fa_two_sum(w, L, &e)
-    return -exp(sh) * (1.0 + (e + w_lo))
+cdef inline double _gelu_tanh_pair(double xd, double *sn) noexcept nogil:
+    # sigmoid(w) and (*sn) sigmoid(-w) for float64 (w = 2u), from one exp: z = exp(-|w|) as hi + lo
+    # (w's low part folded in to first order), its low part and 1 + z are the same for w and -w (w = 0
+    # only at x = 0, where w_lo = 0); each quotient as sigmoid's float64 path takes it.  No early
+    # return for a NaN w (itself, selected): a branch would keep GCC from vectorising the loop.
+    cdef double w_lo, w = _gelu_w(xd, &w_lo), nw = -fabs(w), z, z_lo, d, d_lo
+    z = fa_exp_dd(-746.0 if nw < -746.0 else nw, &z_lo)
+    z_lo = z_lo - z * (w_lo if w >= 0 else -w_lo)
+    d = fa_fast_two_sum(1.0, z, &d_lo)
+    d_lo = d_lo + z_lo
+    sn[0] = fa_div_dd(1.0 if w <= 0 else z, 0.0 if w <= 0 else z_lo, d, d_lo)
+    d = fa_div_dd(1.0 if w >= 0 else z, 0.0 if w >= 0 else z_lo, d, d_lo)
+    sn[0] = w if w != w else sn[0]
+    return w if w != w else d
+
+cdef inline double _gelu_tanh_f64(double xd) noexcept nogil:
+    # float64 x sigmoid(w), w = 2u, without a branch or libm call, so that GCC vectorises the loop (with
+    # them: 7 ns per element).  Below w = -700 sigmoid(w) is e^w to double precision and subnormal
+    # from -708 on, where x e^w is not: there e^w comes times 2^64 (silu's shifted argument, w's low
+    # part to first order) and x e^w as hi + lo is scaled back (its sign x's: -0 where it underflows).
+    # The limits at the end: +-0, +-inf and NaN give x, |x| from 1e100 (x^3 beyond double) x or -0.
+    cdef double w_lo, w = _gelu_w(xd, &w_lo), v = -fabs(w), z, z_lo, d, d_lo, n, q, q_lo, t, t_lo, r
+    cdef bint tail = w < -700.0
+    v = v + (64.0 * FA_LN2_HI if tail else 0.0)
+    z = fa_exp_dd(-746.0 if v < -746.0 else v, &z_lo)
+    z_lo = z_lo + z * ((FA_EXP_64LN2LO_M1 if tail else 0.0) - (w_lo if w >= 0 else -w_lo))
+    d = fa_fast_two_sum(1.0, z, &d_lo)
+    d_lo = d_lo + z_lo
+    # sigmoid(w) = n / d as q + q_lo, and x times it rounded once (x q rounded twice: 1.8 ULP)
+    n = 1.0 if w >= 0 else z
+    q = n / d
+    q_lo = ((fa_residual(n, q, d) + (0.0 if w >= 0 else z_lo)) - q * d_lo) / d
+    t = xd * z
+    t_lo = fma(xd, z, -t) + xd * z_lo
+    r = xd * q
+    r = -fabs((t + t_lo) * 5.421010862427522e-20) if tail else r + (fma(xd, q, -r) + xd * q_lo)    # 2^-64
+    r = (xd if xd > 0 else -0.0) if not (fabs(xd) < 1e100) else r
+    return xd if (xd != xd) | (xd == 0) else r
 
 cdef inline floating gelu_fwd(floating x, floating a, floating b, floating c) noexcept nogil:
     cdef double xd = x, r
     if floating is float:
         # straight-line (both forms are selects) so the loop vectorises; +-inf and NaN at the end
-        r = xd * _gelu_tanh_sig(x, 1.0, False) if a != 0 else _gelu_cdf(x, True)
+        r = xd * _gelu_tanh_sig_f32(xd) if a != 0 else _gelu_cdf(x, True)
         return x if x == INFINITY else (<float>-0.0 if x == -INFINITY else <float>r)
     else:
         if a != 0:
-            if not (fabs(xd) < 1e100):          # +-inf, NaN, and x^3 beyond double: the limits
-                return x if x > 0 else (x if x != x else -0.0)
-            if xd < -20.5:                      # w < -700
-                return _gelu_tanh_tail(xd)
-            return xd * _gelu_tanh_sig(x, 1.0, False)
+            return _gelu_tanh_f64(xd)
         if not (fabs(xd) < 1e150):             # Phi is 0 or 1 long before; x^2 would overflow
             return x if x > 0 else (x if x != x else -0.0)
         return _gelu_cdf(x, True)
@@ -522,8 +536,7 @@ cdef inline floating gelu_bwd(floating g, floating x, floating a, floating b, fl
             s = (1.0 if w >= 0 else z) * inv
             sn = (z if w >= 0 else 1.0) * inv
         else:
-            s = _gelu_tanh_sig(x, 1.0, True)
-            sn = _gelu_tanh_sig(x, -1.0, True)
+            s = _gelu_tanh_pair(xd, &sn)
         du = 2.0 * FA_GELU_K0 * (1.0 + 3.0 * FA_GELU_K1 * xd * xd)
         d = s + xd * s * sn * du
     else:
@@ -538,10 +551,9 @@ cdef inline floating gelu_bwd(floating g, floating x, floating a, floating b, fl
             d = (phi * ((1.0 - r * (1.0 - 3.0 * r * (1.0 - 5.0 * r * (1.0 - 7.0 * r * (1.0 - 9.0 * r))))) / -xd + xd)
                  if xd < -14.0 else d)
     if floating is double:
-        if x != x:
-            return x
-        if not (fabs(xd) < (1e100 if a != 0 else 1e150)):
-            return g if x > 0 else 0
+        # (selects, no early return: the approximate form's loop vectorises)
+        r = (g if x > 0 else 0.0) if not (fabs(xd) < (1e100 if a != 0 else 1e150)) else g * d
+        return x if x != x else r
     else:
         d = (1.0 if x > 0 else 0.0) if fabs(xd) >= 1e30 else d    # +-inf (NaN stays NaN)
     return <floating>(<double>g * d)
