@@ -37,6 +37,12 @@ static inline double fa_pow2(uint64_t kbits)
     return fa_bits_to_double((kbits + 1023u) << 52);
 }
 
+/* 2^k for an integer-valued double k in [-1022, 1023] (a select-friendly ldexp factor) */
+static inline double fa_exp2_int(double k)
+{
+    return fa_pow2(fa_double_to_bits(k + FA_SHIFT));
+}
+
 /* expm1(r) - r - r^2/2 for |r| <= ln2/2, as r^3 * Q(r), Taylor coefficients 1/n! up to r^13
  * (truncation < 5e-18 relative): the float64 kernels' polynomial.  Q by Estrin's scheme (pairs, then
  * pairs of pairs with r^2, r^4, r^8) rather than Horner's: a chain of 5 dependent operations instead
@@ -195,9 +201,10 @@ static inline double fa_exp_dd(double x, double *z_lo)
     return (h * s1) * s2;
 }
 
-/* expm1(x) = t_hi + t_lo for the float64 kernels, x in [-40, 60] or NaN (tanh's 2|x|, at most 40; elu's
- * and selu's x from -40 up, below which expm1 is -1 to double precision; x = -0 gives +0, which those
- * callers select away): 2^k (1 + p) - 1 = 2^k p + (2^k - 1), summed without losing the low part. */
+/* expm1(x) = t_hi + t_lo for the float64 kernels, x in [-40, 700] or NaN (tanh's 2|x|, at most 40; elu's
+ * and selu's x from -40 up, below which expm1 is -1 to double precision; celu's x / alpha up to 700;
+ * x = -0 gives +0, which those callers select away): 2^k (1 + p) - 1 = 2^k p + (2^k - 1), summed
+ * without losing the low part. */
 static inline double fa_expm1_dd(double x, double *t_lo)
 {
     uint64_t kb;
