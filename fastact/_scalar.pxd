@@ -802,6 +802,21 @@ cdef inline double _tanh_dd(double ax, double *lo) noexcept nogil:
     lo[0] = ((fma(-q, d, t) + t_lo) - q * d_lo) / d
     return q
 
+cdef inline double _tanh_shrink_series_f64(double xd, double x2) noexcept nogil:
+    # x^3 (1/3 + x^2 P1(x^2)) for |x| < 0.5, rounded once: x^3 as hi + lo, 1/3 + x^2 P1 as hi + lo
+    # (Fast2Sum: |x^2 P1| < 1/100; 1/3's own rounding in the low part).  x^3 P rounded after x^3 and P
+    # each were rounded reached 3.12 ULP.  Below 2^-300, x^3 is taken times 2^1200 (its low parts would
+    # be subnormal: 1.3 ULP near DBL_MIN) and the product scaled back, rounded once; the sign is x's
+    # (a zero product's sign came out +).
+    cdef bint tiny = fabs(xd) < 4.9090934652977266e-91           # 2^-300
+    cdef double xs = xd * (2.5822498780869086e+120 if tiny else 1.0)    # 2^400
+    cdef double xs2 = xs * xs, x2_lo = fma(xs, xs, -xs2), x3 = xs2 * xs, x3_lo, s, e, r
+    x3_lo = fma(xs2, xs, -x3) + x2_lo * xs
+    s = fa_fast_two_sum(FA_TANH_SHRINK_C[0], x2 * fa_horner(&FA_TANH_SHRINK_C[1], 17, x2), &e)
+    r = fma(x3, s, x3 * (e + 1.850371707708594e-17) + x3_lo * s)     # (1/3 - its double)
+    r = (r * (2.409919865102884e-181 if tiny else 1.0)) * (2.409919865102884e-181 if tiny else 1.0)  # 2^-600
+    return copysign(r, xd)
+
 cdef inline floating tanh_shrink_fwd(floating x, floating a, floating b, floating c) noexcept nogil:
     cdef double xd = x, ax = fabs(xd), x2 = xd * xd, t, q, corr
     if floating is float:
@@ -819,7 +834,7 @@ cdef inline floating tanh_shrink_fwd(floating x, floating a, floating b, floatin
         q = _tanh_dd(20.0 if ax > 20.0 else ax, &corr)
         t = fa_two_sum(ax, -q, &q)
         t = copysign(t + (q - corr), xd)
-        t = xd * x2 * fa_horner(FA_TANH_SHRINK_C, 18, x2) if ax < 0.5 else t
+        t = _tanh_shrink_series_f64(xd, x2) if ax < 0.5 else t
         return xd if not (ax < INFINITY) else t
 
 cdef inline floating tanh_shrink_bwd(floating g, floating x, floating a, floating b, floating c) noexcept nogil:

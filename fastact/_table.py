@@ -247,7 +247,7 @@ ACTIVATIONS += (
         summary="x - tanh(x), accurate near 0 (series there).",
         formula="x - tanh(x)",
         derivative="g * tanh(x)^2",
-        saved="x", serial_below=2048, float32_ulp=1.0, float64_ulp=4.0, backward_ulp=(1.0, 4.0),
+        saved="x", serial_below=2048, float32_ulp=1.0, float64_ulp=2.0, backward_ulp=(1.0, 4.0),
     ),
     Activation(
         name="squareplus",
