@@ -206,7 +206,7 @@ cdef extern from *:
     const double FA_GELU_K0_LO
     const double FA_GELU_K1_LO
     const double FA_GELU_K1
-    const double FA_EXP_64LN2LO_M1      # e^(64 LN2_LO) - 1: the 2^64 shift's factor left out of exp's argument
+    const double FA_EXP_64LN2LO_M1      # e^(64 LN2_LO) - 1: the factor a 2^64 shift leaves out of exp
 
 
 cdef inline double _exp_acc(double v) noexcept nogil:
@@ -219,7 +219,7 @@ cdef inline double _exp_acc(double v) noexcept nogil:
 
 cdef inline double _exp_any(floating x, double v) noexcept nogil:
     # exp at the precision floating needs: fa_exp_lp for float32, fa_exp_dd's pair added up for float64
-    # (vectorisable, where libm's exp kept the loops scalar: exponential's forward 2.74 -> 0.80 ns per
+    # (vectorisable, where libm's exp kept the loops scalar: exponential's forward 2.74 -> 0.70 ns per
     # element, one thread)
     if floating is float:
         return _exp_lp(v)
@@ -252,8 +252,9 @@ cdef inline double _log1p_exp_neg_dd(double x, double *lo) noexcept nogil:
     # it; 2s rather than s, which is subnormal where z is near DBL_MIN: 1.5 ULP at x = -708), and
     # atanh(s) / s - 1 = s^2 P(s^2) by its series to s^32 (truncation 2^-51 of P, whose term is at most
     # 1/27 of the result).  All terms are positive: no cancellation, and for a tiny z the result is z
-    # to its full accuracy.  (A form with 1 + z = 2^k f and f near 1 needed fewer terms but two divisions and
-    # a TwoSum against the cancellation between log f and the rounding of 1 + z: 40% slower.)
+    # to its full accuracy.  (A form with 1 + z = 2^k f and f near 1 needed fewer terms but two
+    # divisions and a TwoSum against the cancellation between log f and the rounding of 1 + z: 40%
+    # slower.)
     cdef double nx = -fabs(x), z, z_lo, d, d_lo, inv, t, t_lo, s2, s4, s8, p
     z = fa_exp_dd(-746.0 if nx < -746.0 else nx, &z_lo)
     d = fa_fast_two_sum(2.0, z, &d_lo)
@@ -589,10 +590,11 @@ cdef inline floating silu_fwd(floating x, floating a, floating b, floating c) no
         # Without a branch, so that GCC vectorises it (with early returns it ran lane by lane: 12.6 ns
         # per element).  Below -700 e^x is subnormal and 1 + e^x == 1: there e^x comes times 2^64
         # (e^(x + 64 LN2_HI) e^(64 LN2_LO), normal; x + 64 LN2_HI is exact: both are multiples of
-        # 2^-43 and below 1024; e^(64 LN2_LO) - 1 = 1.2e-8 joins z's low part, to second order: 64 LN2_LO
-        # alone left 7.5e-17, 1.25 ULP at x = -708) and the quotient is scaled back by 2^-64; the special values are
-        # selected at the end: NaN and +-0 give x (the double-double quotient would turn -0 into +0),
-        # beyond 1e300 x (Dekker's split in fa_div_dd would overflow), below -746 -0.
+        # 2^-43 and below 1024; e^(64 LN2_LO) - 1 = 1.2e-8 joins z's low part, to second order:
+        # 64 LN2_LO alone left 7.5e-17, 1.25 ULP at x = -708) and the quotient is scaled back by 2^-64;
+        # the special values are selected at the end: NaN and +-0 give x (the double-double quotient
+        # would turn -0 into +0), beyond 1e300 x (Dekker's split in fa_div_dd would overflow), below
+        # -746 -0.
         tail = nx < -700.0
         z = fa_exp_dd((nx if nx > -746.0 else -746.0) + (64.0 * FA_LN2_HI if tail else 0.0), &z_lo)
         z_lo = z_lo + z * (FA_EXP_64LN2LO_M1 if tail else 0.0)
