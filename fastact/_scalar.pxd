@@ -18,7 +18,7 @@ cdef extern from "_vmath.h" nogil:
     double fa_div_dd(double n_hi, double n_lo, double d_hi, double d_lo) noexcept
     double fa_div_dd_inv(double n_hi, double n_lo, double d_hi, double d_lo, double inv_d) noexcept
     double fa_residual(double n, double q, double d) noexcept
-    double fa_exp2_int(double k) noexcept
+    double fa_pow2_halves(double k, double *s2) noexcept
     const double FA_LN2_HI
     const double FA_LN2_LO
     const double FA_LOG2E
@@ -332,7 +332,7 @@ cdef inline double _celu_arg(floating x, floating a, double *v_lo) noexcept nogi
         return v
 
 cdef inline floating celu_fwd(floating x, floating a, floating b, floating c) noexcept nogil:
-    cdef double v_lo, v = _celu_arg(x, a, &v_lo), e, vc, m, m_lo, n, n1, t
+    cdef double v_lo, v = _celu_arg(x, a, &v_lo), e, vc, m, m_lo, n, s1, s2, t
     cdef bint big
     if floating is float:
         return x if x > 0 else <float>(<double>a * fa_expm1_lp(v))
@@ -345,7 +345,7 @@ cdef inline floating celu_fwd(floating x, floating a, floating b, floating c) no
         # e^v overflows, which for a tiny alpha is long after e^v does (alpha = -1e-3, x = -0.714 gave
         # -inf for -1.1e307): above 700, e^v = 2^n e^(v - n ln2) with v - n ln2 near 650 (n LN2_HI
         # exactly, e^(-n LN2_LO) - 1 to second order), alpha times the pair, then the two halves of
-        # 2^n (v held at 1460, beyond which the product overflows for any alpha); held at -40 below
+        # 2^n (fa_pow2_halves; v held at 1460, beyond which the product overflows for any alpha); held at -40 below
         # (expm1 is -1 in double).  v_lo to first order: expm1'(v) = e^v = m + 1.
         big = v > 700.0
         vc = 1460.0 if v > 1460.0 else v
@@ -354,8 +354,8 @@ cdef inline floating celu_fwd(floating x, floating a, floating b, floating c) no
         vc = vc - n * FA_LN2_HI
         m = fa_expm1_dd(-40.0 if vc < -40.0 else vc, &m_lo)
         m_lo = m_lo + (m + 1.0) * ((v_lo if v < 1460.0 else 0.0) + (0.5 * t * t - t))
-        n1 = (0.5 * n + FA_SHIFT) - FA_SHIFT
-        e = ((<double>a * (m + m_lo)) * fa_exp2_int(n1)) * fa_exp2_int(n - n1)
+        s1 = fa_pow2_halves(n, &s2)
+        e = ((<double>a * (m + m_lo)) * s1) * s2
         e = x if fabs(v) < 8.673617379884035e-19 else e        # (2^-60)
         return x if not (x <= 0) else e
 

@@ -37,10 +37,14 @@ static inline double fa_pow2(uint64_t kbits)
     return fa_bits_to_double((kbits + 1023u) << 52);
 }
 
-/* 2^k for an integer-valued double k in [-1022, 1023] (a select-friendly ldexp factor) */
-static inline double fa_exp2_int(double k)
+/* 2^k for an integer-valued double k in [-2044, 2046] as two powers of two, 2^floor-ish(k/2) returned
+ * and the rest in *s2, each normal: a product taken times both is rounded once, also where it ends
+ * subnormal or beyond 2^1023 (ldexp without a library call or a branch) */
+static inline double fa_pow2_halves(double k, double *s2)
 {
-    return fa_pow2(fa_double_to_bits(k + FA_SHIFT));
+    double t1 = k * 0.5 + FA_SHIFT;
+    *s2 = fa_pow2(fa_double_to_bits((k - (t1 - FA_SHIFT)) + FA_SHIFT));
+    return fa_pow2(fa_double_to_bits(t1));
 }
 
 /* expm1(r) - r - r^2/2 for |r| <= ln2/2, as r^3 * Q(r), Taylor coefficients 1/n! up to r^13
@@ -193,10 +197,7 @@ static inline double fa_exp_dd(double x, double *z_lo)
     double p_lo, e;
     double p_hi = fa_expm1_reduced_dd(x, &kb, &p_lo);
     double h = fa_fast_two_sum(1.0, p_hi, &e);       /* |p_hi| < 1/2 */
-    double kd = fa_bits_to_double(kb) - FA_SHIFT;
-    double t1 = kd * 0.5 + FA_SHIFT;
-    double t2 = (kd - (t1 - FA_SHIFT)) + FA_SHIFT;
-    double s1 = fa_pow2(fa_double_to_bits(t1)), s2 = fa_pow2(fa_double_to_bits(t2));
+    double s2, s1 = fa_pow2_halves(fa_bits_to_double(kb) - FA_SHIFT, &s2);
     *z_lo = ((e + p_lo) * s1) * s2;
     return (h * s1) * s2;
 }
