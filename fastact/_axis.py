@@ -99,9 +99,12 @@ def _rows_call(name, op, inputs, axis, out, n_threads):
         L = math.prod(moved[0].shape[ndim - len(axes):])
     direct = ((cols or axes == last) and result_dtype == compute_dtype
               and (out is None or (out.flags.c_contiguous and out.flags.aligned)))
-    if out is None:
+    new_out = out is None
+    if new_out:
         out = np.empty(shape, result_dtype)
     work = out.reshape(-1) if direct else np.empty(out.size, compute_dtype)
+    if new_out or not direct:
+        kernels.first_touch(work, nt)
     if work.size:
         flat = [_core._flat_input(a, compute_dtype, "C", work, user_out) for a in moved]
         x, grad = (flat[0], flat[0]) if op < _BACKWARD else (flat[1], flat[0])
@@ -317,10 +320,11 @@ def _glu_plain(x, grad, axis, out, n_threads):
     if grad is not None and not (type(grad) is np.ndarray and grad.dtype == x.dtype and grad.shape == half_shape
                                  and grad.flags.c_contiguous and grad.flags.aligned):
         return None
-    r = np.empty(x.shape if grad is not None else half_shape, x.dtype)
+    nt = _threads.threads_for(n_threads, x.size, SERIAL_BELOW)
+    r = _dispatch.kernels.first_touch(np.empty(x.shape if grad is not None else half_shape, x.dtype), nt)
     xf = x.reshape(-1)
     _dispatch.kernels.glu(xf, xf if grad is None else grad.reshape(-1), r.reshape(-1), grad is not None,
-                          x.size // L, L // 2, _threads.threads_for(n_threads, x.size, SERIAL_BELOW))
+                          x.size // L, L // 2, nt)
     return r
 
 
@@ -406,7 +410,7 @@ def glu_backward(grad, x, axis=-1, out=None, n_threads=None):
 def _grouped(xa, ga, out, out_shape, result_dtype, compute_dtype, P, M, n_threads):
     nt = _threads.threads_for(n_threads, xa.size, SERIAL_BELOW)
     user_out = out is not None
-    out, work, order, scatter = _core._prepare_out(out, out_shape, result_dtype, compute_dtype, c_order=True)
+    out, work, order, scatter = _core._prepare_out(out, out_shape, result_dtype, compute_dtype, nt, c_order=True)
     if work.size:
         xin = _core._flat_input(xa, compute_dtype, "C", work, user_out, alias_ok=False)
         gin = xin if ga is None else _core._flat_input(ga, compute_dtype, "C", work, user_out, alias_ok=False)

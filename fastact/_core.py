@@ -110,9 +110,10 @@ def _check_out(out, shape, dtype):
         raise ValueError("out is read-only")
 
 
-def _prepare_out(out, like, result_dtype, compute_dtype, c_order=False):
+def _prepare_out(out, like, result_dtype, compute_dtype, n_threads, c_order=False):
     """Return (out, work, order, scatter): ``work`` is the flat C-contiguous compute-dtype buffer the
     kernel writes; a view of ``out`` when possible, else a temporary (``scatter``) copied back after.
+    New buffers are first-touched for a kernel on ``n_threads`` (kernels.first_touch).
     ``c_order``: the kernel needs C order (row-wise kernels), whatever the layouts."""
     shape = like if isinstance(like, tuple) else like.shape
     # the order of a new buffer: keep a Fortran-ordered input's layout, unless C order is required
@@ -120,12 +121,18 @@ def _prepare_out(out, like, result_dtype, compute_dtype, c_order=False):
     if out is None:
         out = np.empty(shape, result_dtype, order=new_order)
         order = new_order
+        first_touch = True
     else:
         _check_out(out, shape, result_dtype)
         order = "C" if out.flags.c_contiguous else None if c_order else "F" if out.flags.f_contiguous else None
+        first_touch = False
     if order is not None and result_dtype == compute_dtype and out.flags.aligned:
-        return out, out.reshape(-1, order=order), order, False
-    return out, np.empty(out.size, compute_dtype), order or new_order, True
+        work = out.reshape(-1, order=order)
+        if first_touch:
+            _dispatch.kernels.first_touch(work, n_threads)
+        return out, work, order, False
+    work = _dispatch.kernels.first_touch(np.empty(out.size, compute_dtype), n_threads)
+    return out, work, order or new_order, True
 
 
 def _flat_input(a, compute_dtype, order, work, user_out, alias_ok=True):
@@ -159,7 +166,7 @@ def forward(kid, row, x, params, out, n_threads):
     result_dtype, compute_dtype = dtypes_for(xa.dtype, "x")
     nt = _threads.threads_for(n_threads, xa.size, row.serial_below)
     user_out = out is not None
-    out, work, order, scatter = _prepare_out(out, xa, result_dtype, compute_dtype)
+    out, work, order, scatter = _prepare_out(out, xa, result_dtype, compute_dtype, nt)
     if work.size:
         xin = _flat_input(xa, compute_dtype, order, work, user_out)
         _dispatch.kernels.forward(kid, xin, work, slots[0], slots[1], slots[2], nt)
@@ -184,7 +191,7 @@ def backward(kid, row, grad, saved, params, out, n_threads):
                          f"and {row.saved}.shape={sa.shape}")
     nt = _threads.threads_for(n_threads, ga.size, row.serial_below)
     user_out = out is not None
-    out, work, order, scatter = _prepare_out(out, ga, result_dtype, compute_dtype)
+    out, work, order, scatter = _prepare_out(out, ga, result_dtype, compute_dtype, nt)
     if work.size:
         gin = _flat_input(ga, compute_dtype, order, work, user_out)
         sin = _flat_input(sa, compute_dtype, order, work, user_out)

@@ -52,7 +52,7 @@ def maxout(x, num_units, axis=-1, out=None, n_threads=None):
     ax, P, k, M, out_shape = _layout(xa.shape, num_units, axis)
     nt = _threads.threads_for(n_threads, xa.size, SERIAL_BELOW)
     user_out = out is not None
-    out, work, order, scatter = _core._prepare_out(out, out_shape, result_dtype, compute_dtype, c_order=True)
+    out, work, order, scatter = _core._prepare_out(out, out_shape, result_dtype, compute_dtype, nt, c_order=True)
     if work.size:
         xin = _core._flat_input(xa, compute_dtype, "C", work, user_out, alias_ok=False)  # not elementwise
         _dispatch.kernels.maxout(xin, xin, work, False, P, k, M, nt)
@@ -80,7 +80,7 @@ def maxout_backward(grad, x, num_units, axis=-1, out=None, n_threads=None):
         raise ValueError(f"grad must have maxout's output shape {out_shape}, got grad.shape={ga.shape}")
     nt = _threads.threads_for(n_threads, xa.size, SERIAL_BELOW)
     user_out = out is not None
-    out, work, order, scatter = _core._prepare_out(out, xa, result_dtype, compute_dtype, c_order=True)
+    out, work, order, scatter = _core._prepare_out(out, xa, result_dtype, compute_dtype, nt, c_order=True)
     if work.size:
         gin = _core._flat_input(ga, compute_dtype, "C", work, user_out, alias_ok=False)
         xin = _core._flat_input(xa, compute_dtype, "C", work, user_out, alias_ok=False)

@@ -83,7 +83,7 @@ def prelu(x, alpha, out=None, n_threads=None):
     alpha_vec, vector, rows, L, K, _, _, _, _ = _plan(xa, al, compute_dtype)
     nt = _threads.threads_for(n_threads, xa.size, SERIAL_BELOW)
     user_out = out is not None
-    out, work, order, scatter = _core._prepare_out(out, xa, result_dtype, compute_dtype, c_order=True)
+    out, work, order, scatter = _core._prepare_out(out, xa, result_dtype, compute_dtype, nt, c_order=True)
     if work.size:
         xin = _core._flat_input(xa, compute_dtype, "C", work, user_out)
         _dispatch.kernels.prelu_forward(xin, alpha_vec, work, rows, L, K, vector, nt)
@@ -118,7 +118,7 @@ def prelu_backward(grad, x, alpha, out=None, n_threads=None):
     nt = _threads.threads_for(n_threads, xa.size, SERIAL_BELOW)
     alpha_dtype = _core.dtypes_for(al.dtype, "alpha")[0]
     user_out = out is not None
-    out, work, order, scatter = _core._prepare_out(out, ga, result_dtype, compute_dtype, c_order=True)
+    out, work, order, scatter = _core._prepare_out(out, ga, result_dtype, compute_dtype, nt, c_order=True)
     if not work.size:
         return _core._finish(out, work, order, scatter), np.zeros(al.shape, alpha_dtype)
     gin = _core._flat_input(ga, compute_dtype, "C", work, user_out)

@@ -130,3 +130,27 @@ def test_large_new_outputs_share_their_inputs_offset(dtype, offset):
     assert (x != 1.0).any() and (y == 1.0).all()
     small = fastact.silu(x[:10])                   # below the threshold: a plain new array
     assert small.flags.owndata
+
+
+def test_new_outputs_from_32_mib_on_two_threads_are_first_touched_and_hold_every_result(rng):
+    # A new output of >= 32 MiB for a call on two threads has its pages faulted in by the calling thread
+    # (a store of 0 per 2 MiB) before the kernel runs: every path that makes one (plain, general, along
+    # an axis, glu's) must still return the kernel's values there, the same bits as on one thread, where
+    # nothing is touched first
+    n = (32 << 20) // 4 + 4096                       # float32, just above the threshold
+    x = (rng.standard_normal(n) * 4).astype(np.float32)
+    g = rng.standard_normal(n).astype(np.float32)
+    rows = x.reshape(-1, 1024)
+    cases = {"plain": (fastact.sigmoid, (x,)), "plain backward": (fastact.leaky_relu_backward, (g, x)),
+             "general": (fastact.tanh, (x.astype(np.float64)[::2],)),     # strided
+             "rows": (fastact.softmax, (rows,)), "general rows": (fastact.log_softmax, (rows.T, 0)),
+             "glu": (fastact.glu_backward, (g.reshape(-1, 1024)[:, :512], rows))}
+    for label, (f, args) in cases.items():
+        two = f(*args, n_threads=2)
+        assert two.nbytes >= 32 << 20, label
+        np.testing.assert_array_equal(two, f(*args, n_threads=1), err_msg=label)
+    for f, b in ((fastact.sigmoid, x), (fastact.softmax, rows)):     # an out= array is never touched:
+        inplace = b.copy()                                               # in place, it is the input
+        assert f(inplace, out=inplace, n_threads=2) is inplace
+        np.testing.assert_array_equal(inplace, f(b, n_threads=1), err_msg=f.__name__)
+    assert K.first_touch(np.ones(4), 2).tolist() == [1.0] * 4     # small: untouched
