@@ -12,6 +12,7 @@ cdef extern from "_vmath.h" nogil:
     double fa_exp_lp(double x) noexcept
     double fa_expm1_lp(double x) noexcept
     double fa_exp_dd(double x, double *lo) noexcept
+    double fa_exp_dd_fix(double v, double v_lo, double *lo, double *f1, double *f2) noexcept
     double fa_expm1_dd(double x, double *lo) noexcept
     double fa_two_sum(double a, double b, double *err) noexcept
     double fa_fast_two_sum(double a, double b, double *err) noexcept
@@ -146,36 +147,16 @@ cdef inline double _expm1_neg(floating x, double v) noexcept nogil:
         return hi + lo if v != 0 else v
 
 
-cdef inline double _exp_down_parts(double v, double v_lo, double *lo, double *down) noexcept nogil:
-    # e^(v + v_lo) 2^k as e + *lo (v_lo to first order; *lo is e times a small correction), with k = 512
-    # below v = -700 and 1024 below -1063, so that the value stays normal where a product with it may
-    # be, and *down = 2^-k, whose product rounds once as ldexp does: the float64 backward of elu, selu,
-    # celu, softplus and log_sigmoid is g times about e^v, which is subnormal below -708 where g e^v
-    # need not be (celu at x = -711 with g = 19 was 3.1 ULP off).  v + k ln2 as s + its error
-    # (Fast2Sum: |v| > k ln2).  Below -1500 (and -inf) 0, and where v + k ln2 is below -746 too
-    # (e^-746 2^-1024 is nothing); above 0 (celu's x / alpha for a negative alpha) fa_exp_dd itself,
-    # inf from 709.78 on (its argument held at 710, v_lo's term left out of an inf).  No branch, no
-    # libm call, one compare per select (a bool and-ed with a compare kept GCC from vectorising
-    # softplus' loop): with libm's exp, ldexp and early returns these backward loops ran lane by lane,
-    # 5-8 times slower.
-    cdef bint up = v < -700.0, far = v < -1063.0
-    cdef double c_hi = (709.782712893384 if far else 354.891356446692) if up else 0.0
-    cdef double c_lo = (2.3747039373786107e-14 if far else 1.1873519686893054e-14) if up else 0.0
-    cdef double vc = -1500.0 if v < -1500.0 else v, e, t
-    cdef double s = vc + c_hi
-    s = 710.0 if s > 710.0 else s
-    cdef bint zero = s < -746.0
-    e = fa_exp_dd(-746.0 if zero else s, lo)
-    t = (((vc - s) + c_hi) + c_lo) + v_lo
-    lo[0] = 0.0 if zero else lo[0] + (e * t if e != INFINITY else 0.0)
-    down[0] = (5.562684646268003e-309 if far else 7.458340731200207e-155) if up else 1.0   # 2^-1024, 2^-512
-    return 0.0 if zero else e
-
-cdef inline double _exp_down(double v, double v_lo, double *down) noexcept nogil:
-    # _exp_down_parts' pair added up
-    cdef double lo
-    cdef double e = _exp_down_parts(v, v_lo, &lo, down)
-    return e + lo
+cdef inline double _exp_fix(double v, double v_lo, double *lo, double *f1, double *f2) noexcept nogil:
+    # e^(v + v_lo) = (e + *lo) *f1 *f2 (fa_exp_dd_fix: e + lo normal, *f1 and *f2 powers of two, both 1
+    # from v = -665 to 709), v held in [-1500, 1500] (NaN passes): the float64 backward of elu, selu,
+    # celu, softplus and log_sigmoid is g times about e^v, which is subnormal below -708 where g e^v need
+    # not be (celu at x = -711 with g = 19 was 3.1 ULP off when e^v came rounded), so their products
+    # are taken times *f1, then *f2, last.  Above 709.78 (celu's x / alpha for a negative alpha) e^v
+    # overflows where g e^v need not (g = 1e-10 at v = 720: 5e302); from 1500 on any nonzero g times it
+    # does, and g = 0 gives 0.  No branch or libm call: the loops vectorise.
+    cdef double vc = -1500.0 if v < -1500.0 else (1500.0 if v > 1500.0 else v)
+    return fa_exp_dd_fix(vc, v_lo, lo, f1, f2)
 
 
 cdef extern from *:
@@ -289,10 +270,10 @@ cdef inline floating elu_fwd(floating x, floating a, floating b, floating c) noe
 
 cdef inline floating elu_bwd(floating g, floating x, floating a, floating b, floating c) noexcept nogil:
     cdef double v = 0.0 if x > 0 else <double>x
-    cdef double e, down
+    cdef double e, lo, f1, f2
     if floating is double:
-        e = _exp_down(v, 0.0, &down)
-        return g if x > 0 else (g * (a * e)) * down
+        e = _exp_fix(v, 0.0, &lo, &f1, &f2)      # (e is the pair's sum already)
+        return g if x > 0 else ((g * (a * e)) * f1) * f2
     return g if x > 0 else <floating>(<double>g * (<double>a * _exp_any(x, v)))
 
 
@@ -309,10 +290,10 @@ cdef inline floating selu_fwd(floating x, floating a, floating b, floating c) no
 
 cdef inline floating selu_bwd(floating g, floating x, floating a, floating b, floating c) noexcept nogil:
     cdef double v = 0.0 if x > 0 else <double>x
-    cdef double e, down
+    cdef double e, lo, f1, f2
     if floating is double:
-        e = _exp_down(v, 0.0, &down)
-        return g * FA_SELU_SCALE if x > 0 else (g * fma(FA_SELU_SA, e, FA_SELU_SA_LO * e)) * down
+        e = _exp_fix(v, 0.0, &lo, &f1, &f2)
+        return g * FA_SELU_SCALE if x > 0 else ((g * fma(FA_SELU_SA, e, FA_SELU_SA_LO * e)) * f1) * f2
     return <floating>(<double>g * (FA_SELU_SCALE if x > 0 else _selu_factor(x, _exp_any(x, v))))
 
 
@@ -360,10 +341,10 @@ cdef inline floating celu_fwd(floating x, floating a, floating b, floating c) no
         return x if not (x <= 0) else e
 
 cdef inline floating celu_bwd(floating g, floating x, floating a, floating b, floating c) noexcept nogil:
-    cdef double v_lo, v = _celu_arg(x, a, &v_lo), e, down
+    cdef double v_lo, v = _celu_arg(x, a, &v_lo), e, lo, f1, f2
     if floating is double:
-        e = _exp_down(v, v_lo, &down)
-        return g if x > 0 else (g * e) * down
+        e = _exp_fix(v, v_lo, &lo, &f1, &f2)
+        return g if x > 0 else ((g * e) * f1) * f2
     e = _exp_any(x, v)
     return g if x > 0 else <floating>(<double>g * (e + e * v_lo if (v_lo != 0) & (e != INFINITY) else e))
 
@@ -622,18 +603,19 @@ cdef inline floating silu_bwd(floating g, floating x, floating a, floating b, fl
 
 
 cdef inline double _g_sigmoid_f64(double g, double x) noexcept nogil:
-    # g sigmoid(x) in double.  Below x = -700 sigmoid(x) is e^x to double precision (1 + e^x rounds to 1),
+    # g sigmoid(x) in double.  Below x = -40 sigmoid(x) is e^x to double precision (1 + e^x rounds to 1),
     # and e^x is subnormal from -708 on where g e^x need not be: softplus' backward was 3e9 ULP off at
-    # x = -731 with g = 1e10 (and 2.06 at x = -709.6 with g = -3.5).  There e^x comes lifted
-    # (_exp_down_parts) and the product is scaled back, g (e + lo) rounded once (e + lo first cost 2.2
-    # ULP); elsewhere sigmoid_fwd's double-double quotient, from the same exp (from x = 700 on it is
-    # lifted too, and the quotient 1 either way): one exp, no branch, so that GCC vectorises the loop.
-    cdef double z_lo, down, d, d_lo, q
-    cdef double z = _exp_down_parts(-fabs(x), 0.0, &z_lo, &down)
+    # x = -731 with g = 1e10 (and 2.06 at x = -709.6 with g = -3.5).  There e^x comes
+    # as a normal pair times powers of two (_exp_fix, which scales from -665 down), g (e + lo) rounded
+    # before the powers are put on (e + lo first cost 2.2 ULP); from -660 up sigmoid_fwd's double-double
+    # quotient, from the same exp (below, and from 660 on, it is e^x, and 1, to double precision): one
+    # exp, no branch, so that GCC vectorises the loop.
+    cdef double z_lo, f1, f2, d, d_lo, q
+    cdef double z = _exp_fix(-fabs(x), 0.0, &z_lo, &f1, &f2)
     d = fa_fast_two_sum(1.0, z, &d_lo)
     d_lo = d_lo + z_lo
     q = fa_div_dd(1.0 if x >= 0 else z, 0.0 if x >= 0 else z_lo, d, d_lo)
-    return fma(g, z, g * z_lo) * down if x < -700.0 else g * q
+    return (fma(g, z, g * z_lo) * f1) * f2 if x < -660.0 else g * q
 
 
 # ---- softplus: max(x, 0) + log1p(exp(-|x|)) ----
