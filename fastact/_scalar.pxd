@@ -308,8 +308,10 @@ cdef inline double _celu_arg(floating x, floating a, double *v_lo) noexcept nogi
         v = 200.0 if v > 200.0 else v        # alpha < 0 makes v positive; expm1(200) overflows float
         return -700.0 if v < -700.0 else v
     else:
-        v = 0.0 if x > 0 else <double>x / <double>a
-        v_lo[0] = fma(-v, <double>a, <double>x) / <double>a if fabs(v) < 1e300 else 0.0     # (a select)
+        # x / alpha as v + v_lo from the reciprocal (hoisted out of the loop): v is a couple of ULP off,
+        # v + v_lo good to ~2^-104 (fa_div_dd_inv's argument), without the two vdivpd per element
+        v = 0.0 if x > 0 else <double>x * (1.0 / <double>a)
+        v_lo[0] = fma(-v, <double>a, <double>x) * (1.0 / <double>a) if fabs(v) < 1e300 else 0.0  # (a select)
         return v
 
 cdef inline floating celu_fwd(floating x, floating a, floating b, floating c) noexcept nogil:
