@@ -12,6 +12,7 @@ cdef extern from "_vmath.h" nogil:
     double fa_exp_lp(double x) noexcept
     double fa_expm1_lp(double x) noexcept
     double fa_exp_dd(double x, double *lo) noexcept
+    double fa_exp_dd_parts(double x, double *lo, double *k) noexcept
     double fa_exp_dd_fix(double v, double v_lo, double *lo, double *f1, double *f2) noexcept
     double fa_expm1_dd(double x, double *lo) noexcept
     double fa_two_sum(double a, double b, double *err) noexcept
@@ -494,24 +495,28 @@ cdef inline double _gelu_tanh_pair(double xd, double *sn) noexcept nogil:
 cdef inline double _gelu_tanh_f64(double xd) noexcept nogil:
     # float64 x sigmoid(w), w = 2u, without a branch or libm call, so that GCC vectorises the loop (with
     # them: 7 ns per element).  Below w = -700 sigmoid(w) is e^w to double precision and subnormal
-    # from -708 on, where x e^w is not: there e^w comes times 2^64 (silu's shifted argument, w's low
-    # part to first order) and x e^w as hi + lo is scaled back (its sign x's: -0 where it underflows).
-    # The limits at the end: +-0, +-inf and NaN give x, |x| from 1e100 (x^3 beyond double) x or -0.
+    # from -708 on, where x e^w is not: there x e^w comes from e^w's unscaled pair (fa_exp_dd_parts,
+    # as silu's float64 forward takes it; w's low part to first order) as hi + lo, 2^k put on last (its
+    # sign x's: -0 where it underflows).  The limits at the end: +-0, +-inf and NaN give x, |x| from
+    # 1e100 (x^3 beyond double) x or -0.
     cdef double w_lo, w = _gelu_w(xd, &w_lo), v = -fabs(w), z, z_lo, d, d_lo, n, q, q_lo, t, t_lo, r
-    cdef bint tail = w < -700.0
-    v = v + (64.0 * FA_LN2_HI if tail else 0.0)
-    z = fa_exp_dd(-746.0 if v < -746.0 else v, &z_lo)
-    z_lo = z_lo + z * ((FA_EXP_64LN2LO_M1 if tail else 0.0) - (w_lo if w >= 0 else -w_lo))
+    cdef double h, h_lo, k, s1, s2
+    h = fa_exp_dd_parts(-1400.0 if v < -1400.0 else v, &h_lo, &k)
+    h_lo = h_lo - h * (w_lo if w >= 0 else -w_lo)
+    s1 = fa_pow2_halves(k, &s2)
+    z = (h * s1) * s2
+    z_lo = (h_lo * s1) * s2
     d = fa_fast_two_sum(1.0, z, &d_lo)
     d_lo = d_lo + z_lo
     # sigmoid(w) = n / d as q + q_lo, and x times it rounded once (x q rounded twice: 1.8 ULP)
     n = 1.0 if w >= 0 else z
     q = n / d
     q_lo = ((fa_residual(n, q, d) + (0.0 if w >= 0 else z_lo)) - q * d_lo) / d
-    t = xd * z
-    t_lo = fma(xd, z, -t) + xd * z_lo
+    t = xd * h
+    t_lo = fma(xd, h, -t) + xd * h_lo
     r = xd * q
-    r = -fabs((t + t_lo) * 5.421010862427522e-20) if tail else r + (fma(xd, q, -r) + xd * q_lo)    # 2^-64
+    r = -fabs(((t + t_lo) * s1) * s2) if w < -700.0 else r + (fma(xd, q, -r) + xd * q_lo)
+    r = -0.0 if w < -1400.0 else r          # (x e^w underflowed long before)
     r = (xd if xd > 0 else -0.0) if not (fabs(xd) < 1e100) else r
     return xd if (xd != xd) | (xd == 0) else r
 
@@ -564,29 +569,32 @@ cdef inline floating gelu_bwd(floating g, floating x, floating a, floating b, fl
 
 # ---- silu (swish): x sigmoid(x); float64 divides the double-double x*z by 1 + z like sigmoid ----
 cdef inline floating silu_fwd(floating x, floating a, floating b, floating c) noexcept nogil:
-    cdef double xd = x, nx = -fabs(xd), z, z_lo, d, d_lo, n, n_lo, r
-    cdef bint tail
+    cdef double xd = x, nx = -fabs(xd), z, z_lo, d, d_lo, n, n_lo, r, h, h_lo, k, s1, s2
     if floating is float:
         z = _exp_lp(nx)      # (x = -inf: -inf e^-700 would be -inf; the limit is -0)
         return <float>((xd if x >= 0 else xd * z) / (1.0 + z)) if x != -INFINITY else <float>-0.0
     else:
         # Without a branch, so that GCC vectorises it (with early returns it ran lane by lane: 12.6 ns
-        # per element).  Below -700 e^x is subnormal and 1 + e^x == 1: there e^x comes times 2^64
-        # (e^(x + 64 LN2_HI) e^(64 LN2_LO), normal; x + 64 LN2_HI is exact: both are multiples of
-        # 2^-43 and below 1024; e^(64 LN2_LO) - 1 = 1.2e-8 joins z's low part, to second order:
-        # 64 LN2_LO alone left 7.5e-17, 1.25 ULP at x = -708) and the quotient is scaled back by 2^-64;
-        # the special values are selected at the end: NaN and +-0 give x (the double-double quotient
-        # would turn -0 into +0), beyond 1e300 x (Dekker's split in fa_div_dd would overflow), below
-        # -746 -0.
-        tail = nx < -700.0
-        z = fa_exp_dd((nx if nx > -746.0 else -746.0) + (64.0 * FA_LN2_HI if tail else 0.0), &z_lo)
-        z_lo = z_lo + z * (FA_EXP_64LN2LO_M1 if tail else 0.0)
+        # per element).  e^-|x| = (h + h_lo) 2^k from fa_exp_dd_parts: 1 + e^-|x| from it scaled (as
+        # fa_exp_dd gives it), the numerator x e^x from it unscaled (x (h + h_lo), normal), and the
+        # quotient taken times 2^k's two halves last, so that below x = -708, where x e^x is subnormal,
+        # it is rounded once more only there (the same bits as dividing the scaled pair elsewhere).
+        # Shifting the exp's argument by 64 ln2 below -700 instead (mish's way), with its correction and
+        # selects: 1.31 ns per element, 1.22 this way.  The special values are selected at the
+        # end: NaN and +-0 give x (the double-double quotient would turn -0 into +0), beyond 1e300 x
+        # (Dekker's split in fa_div_dd would overflow), below -1400 (and -inf) -0, where x e^x
+        # underflowed long before (it does at -754).
+        h = fa_exp_dd_parts(nx if nx > -1400.0 else -1400.0, &h_lo, &k)
+        s1 = fa_pow2_halves(k, &s2)
+        z = (h * s1) * s2
+        z_lo = (h_lo * s1) * s2
         d = fa_fast_two_sum(1.0, z, &d_lo)
         d_lo = d_lo + z_lo
-        n = xd if xd >= 0 else xd * z
-        n_lo = 0.0 if xd >= 0 else fma(xd, z, -n) + xd * z_lo
-        r = fa_div_dd(n, n_lo, d, d_lo) * (5.421010862427522e-20 if tail and xd < 0 else 1.0)    # 2^-64
-        r = -0.0 if xd < -746.0 else r
+        n = xd if xd >= 0 else xd * h
+        n_lo = 0.0 if xd >= 0 else fma(xd, h, -n) + xd * h_lo
+        r = fa_div_dd(n, n_lo, d, d_lo)
+        r = r if xd >= 0 else (r * s1) * s2
+        r = -0.0 if xd < -1400.0 else r
         return xd if (xd != xd) | (xd == 0) | (xd > 1e300) else r
 
 cdef inline floating silu_bwd(floating g, floating x, floating a, floating b, floating c) noexcept nogil:
@@ -695,8 +703,12 @@ cdef inline floating mish_fwd(floating x, floating a, floating b, floating c) no
         # tail), and in double-double up to the last product: n = z (z + 2) and q = n / (n + 2) as hi +
         # lo (one division, its residual exact), x q rounded once (the plain formula's six roundings
         # reached 4.05 ULP).  Below -700 mish(x) = x e^x (1 + O(e^x)) with e^x subnormal: x e^x from
-        # e^x 2^64 (as silu's float64 forward takes it) as hi + lo, scaled back; below -746 (and -inf)
-        # -0; from 20 on (tanh(softplus(x)) == 1), +-0 and NaN, x.
+        # e^x 2^64 (e^(x + 64 LN2_HI) e^(64 LN2_LO), normal; x + 64 LN2_HI is exact: both are multiples
+        # of 2^-43 and below 1024; e^(64 LN2_LO) - 1 = 1.2e-8 joins z's low part, to second order: 64
+        # LN2_LO alone left 7.5e-17, 1.25 ULP at x = -708) as hi + lo, scaled back; below -746 (and
+        # -inf) -0; from 20 on (tanh(softplus(x)) == 1), +-0 and NaN, x.  (silu's and gelu-tanh's way,
+        # e^x's unscaled pair with 2^k put on last, made this loop 1.73 -> 2.25 ns per element: GCC
+        # spilled registers in it.)
         tail = xd < -700.0
         v = -746.0 if xd < -746.0 else xd
         v = 20.0 if v > 20.0 else v

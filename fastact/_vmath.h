@@ -188,17 +188,29 @@ static inline double fa_expm1_reduced_dd(double x, uint64_t *kbits, double *p_lo
     return p_hi;
 }
 
-/* exp(x) = z_hi + z_lo for the float64 kernels, x in [-746, 710] or NaN.  The scale 2^k is applied as
- * two powers of two, so that results in the subnormal range are rounded once and k = 1024 (from 709.44
- * on) is reached; from 709.79 on z_hi is inf. */
-static inline double fa_exp_dd(double x, double *z_lo)
+/* e^x = (h + *lo) 2^k unscaled: h in [1/sqrt2, sqrt2], *k the integer-valued exponent, x in [-1500,
+ * 1500] or NaN (fa_pow2_halves takes k from -2044: x from -1416).  fa_exp_dd puts 2^k on as two powers
+ * of two; silu's and gelu-tanh's float64 forward put them on x e^x last (rounded once more
+ * only where it ends subnormal); fa_exp_dd_fix keeps part of it apart. */
+static inline double fa_exp_dd_parts(double x, double *lo, double *k)
 {
     uint64_t kb;
     double p_lo, e;
     double p_hi = fa_expm1_reduced_dd(x, &kb, &p_lo);
     double h = fa_fast_two_sum(1.0, p_hi, &e);       /* |p_hi| < 1/2 */
-    double s2, s1 = fa_pow2_halves(fa_bits_to_double(kb) - FA_SHIFT, &s2);
-    *z_lo = ((e + p_lo) * s1) * s2;
+    *k = fa_bits_to_double(kb) - FA_SHIFT;
+    *lo = e + p_lo;
+    return h;
+}
+
+/* exp(x) = z_hi + z_lo for the float64 kernels, x in [-746, 710] or NaN.  The scale 2^k is applied as
+ * two powers of two, so that results in the subnormal range are rounded once and k = 1024 (from 709.44
+ * on) is reached; from 709.79 on z_hi is inf. */
+static inline double fa_exp_dd(double x, double *z_lo)
+{
+    double lo, k, h = fa_exp_dd_parts(x, &lo, &k);
+    double s2, s1 = fa_pow2_halves(k, &s2);
+    *z_lo = (lo * s1) * s2;
     return (h * s1) * s2;
 }
 
@@ -215,15 +227,11 @@ static inline double fa_exp_dd(double x, double *z_lo)
  * power of two, left *lo subnormal: 0.3 ULP more for elu's and softplus' backward there). */
 static inline double fa_exp_dd_fix(double v, double v_lo, double *lo, double *f1, double *f2)
 {
-    uint64_t kb;
-    double p_lo, e;
-    double p_hi = fa_expm1_reduced_dd(v, &kb, &p_lo);
-    double h = fa_fast_two_sum(1.0, p_hi, &e);       /* |p_hi| < 1/2 */
-    double k = fa_bits_to_double(kb) - FA_SHIFT;
+    double t, k, e, h = fa_exp_dd_parts(v, &t, &k);
     double k1 = k < -960.0 ? -960.0 : (k > 1023.0 ? 1023.0 : k);
     double s = fa_pow2(fa_double_to_bits(k1 + FA_SHIFT));
     *f1 = fa_pow2_halves(k - k1, f2);
-    double u = fa_fast_two_sum(h, (e + p_lo) + h * v_lo, &e);
+    double u = fa_fast_two_sum(h, t + h * v_lo, &e);
     *lo = e * s;
     return u * s;
 }
