@@ -51,7 +51,8 @@ def test_float64_wide_random(name, simd_level):
 def test_float64_backward_where_exp_is_subnormal(name, simd_level):
     # g e^x with e^x subnormal (x below -708) and g e^x normal: a plain exp lost up to 3.1 ULP (celu at
     # x = -711, g = 19, found by hypothesis; softplus' g sigmoid(x) 3e9 ULP at x = -731, g = 1e10); the
-    # kernels scale e^x up by 2^512 or 2^1024 there.  (log_sigmoid's is g sigmoid(-x): x > 700.)
+    # kernels take e^x as a normal pair times two powers of two, which the product takes last
+    # (fa_exp_dd_fix).  (log_sigmoid's is g sigmoid(-x): x > 700.)
     x = np.concatenate([-np.geomspace(700.0, 1500.0, 4001), [-708.4, -745.1, -1063.0, -1063.1, -np.inf]])
     if name == "log_sigmoid":
         x = -x
@@ -60,6 +61,21 @@ def test_float64_backward_where_exp_is_subnormal(name, simd_level):
         with np.errstate(all="ignore"):
             dx = getattr(fastact, name + "_backward")(g, x)
             assert_backward_matches(ROWS[name], dx, reference(name + "_backward", g, x), g, x, np.float64)
+
+
+def test_float64_celu_backward_beyond_exps_range(simd_level):
+    # celu with a negative alpha: e^(x / alpha) grows with -x and overflows from x / alpha = 709.78, but g
+    # times it need not (g = 1.75e-300 at x = -1.32, alpha = -0.001: 1.01e273, once inf); g = 0 gives 0
+    # there (the derivative is finite), where 0 * inf gave NaN
+    x = -np.geomspace(0.5, 1.5, 2001)
+    alpha = -0.001
+    for g0 in (1.75e-300, 1e-250, -3e-280):
+        g = np.full(x.shape, g0)
+        with np.errstate(all="ignore"):
+            dx = fastact.celu_backward(g, x, alpha=alpha)
+            assert_backward_matches(ROWS["celu"], dx, reference("celu_backward", g, x, alpha=alpha), g, x,
+                                    np.float64)
+    assert np.all(fastact.celu_backward(np.zeros(3), np.array([-0.8, -1.0, -5.0]), alpha=alpha) == 0)
 
 
 def test_float64_softsign_backward_with_huge_g(simd_level):
