@@ -52,6 +52,17 @@ fitted (relative, rounded as above) on a in [5.375, 16]; the printed error is G'
 rounded:
 
     python benchmarks/fit_tables.py gelu_tail
+
+The float64 normal tail Q(a) = erfc(a/sqrt(2))/2 of exact gelu (fa_normal_q_f64 in fastact/_scalar.pxd)
+takes fdlibm's structure with fits of its own (z = a/sqrt(2)): for z in [1/2, 0.84375) and [0.84375,
+1.25), D(s) = erfc(anchor + s) - erfc(anchor) rounded (anchors 0.671875 and 1), polynomials of degree 16
+and 14 in s; from z = 1.25, F(s) = ln(z erfc(z)) + z^2 + 0.5625 in s = 1/z^2, degree 26 on [0.1225,
+0.64] (around 0.38125) and 20 on [0, 0.1225].  Each is a Chebyshev interpolant computed in 160-bit
+arithmetic, turned into monomials around the centre and rounded to double; the printed error is the
+largest absolute error of a double Horner evaluation on a grid (D and F are small, so that is about
+their share of Q's relative error).
+
+    python benchmarks/fit_tables.py gelu_q64
 """
 import sys
 
@@ -296,11 +307,67 @@ def main_gelu_tail(lo=5.375, hi=16.0, deg=5):
     print("static const float FA_GELU_G[8] = {" + ", ".join(hexf(v) for v in [c0, c0lo] + [p[k] for k in range(deg + 1)]) + "};")
 
 
+def cheb_mono(f, lo, hi, centre, deg):
+    """Chebyshev interpolant of f on [lo, hi] of degree deg (160-bit), as monomials in v - centre."""
+    with mp.workprec(160):
+        lo, hi, centre = mp.mpf(lo), mp.mpf(hi), mp.mpf(centre)
+        m = deg + 1
+        nodes = [mp.cos(mp.pi * (k + mp.mpf(1) / 2) / m) for k in range(m)]
+        vals = [f((hi - lo) / 2 * u + (hi + lo) / 2) for u in nodes]
+        c = [2 * mp.fsum(vals[k] * mp.cos(mp.pi * j * (k + mp.mpf(1) / 2) / m) for k in range(m)) / m
+             for j in range(m)]
+        c[0] /= 2
+        cheb = [[mp.mpf(1)], [mp.mpf(0), mp.mpf(1)]]         # T_j(u) as monomials in u
+        for j in range(2, deg + 1):
+            a = [mp.mpf(0)] + [2 * v for v in cheb[j - 1]]
+            b = cheb[j - 2] + [mp.mpf(0)] * (len(a) - len(cheb[j - 2]))
+            cheb.append([x - y for x, y in zip(a, b)])
+        pu = [mp.mpf(0)] * m
+        for j in range(m):
+            for i, v in enumerate(cheb[j]):
+                pu[i] += c[j] * v
+        alpha, beta = 2 / (hi - lo), (centre - (hi + lo) / 2) * 2 / (hi - lo)     # u = alpha w + beta
+        pw = [mp.mpf(0)] * m
+        for i in range(m):
+            for k in range(i + 1):
+                pw[k] += pu[i] * mp.binomial(i, k) * alpha**k * beta**(i - k)
+        return [float(v) for v in pw]
+
+
+def main_gelu_q64():
+    with mp.workprec(160):
+        anchors = {"B": 0.671875, "C": 1.0}
+        consts = {k: float(mp.erfc(mp.mpf(v))) for k, v in anchors.items()}
+
+        def tail_f(s):
+            if s == 0:
+                return mp.log(1 / mp.sqrt(mp.pi)) + mp.mpf(0.5625)
+            z = 1 / mp.sqrt(s)
+            return mp.log(z * mp.erfc(z)) + z * z + mp.mpf(0.5625)
+        fits = {"B": (lambda s: mp.erfc(anchors["B"] + s) - mp.mpf(consts["B"]), 0.5 - 0.671875, 0.84375 - 0.671875, 0.0, 16),
+                "C": (lambda s: mp.erfc(1 + s) - mp.mpf(consts["C"]), -0.15625, 0.25, 0.0, 14),
+                "D": (tail_f, 0.1225, 0.64, 0.38125, 26),
+                "E": (tail_f, 0.0, 0.1225, 0.0, 20)}
+        for name, (f, lo, hi, centre, deg) in fits.items():
+            coef = cheb_mono(f, lo, hi, centre, deg)
+            worst = 0.0
+            for v in np.linspace(lo, hi, 2001):
+                acc = coef[-1]
+                for c in coef[-2::-1]:
+                    acc = acc * (v - centre) + c
+                worst = max(worst, abs(float(mp.mpf(acc) - f(mp.mpf(float(v))))))
+            print(f"/* {name}: [{lo:g}, {hi:g}] around {centre:g}, degree {deg}: 2^{np.log2(worst):.1f} */")
+            print(f"static const double FA_GQ_{name}[{deg + 1}] = {{" + ", ".join(repr(c) for c in coef) + "};")
+        print(f"#define FA_GQ_CB {consts['B']!r}\n#define FA_GQ_CC {consts['C']!r}")
+
+
 def main(name):
     if name in ATABS:
         return main_atab(name)
     if name == "gelu_tail":
         return main_gelu_tail()
+    if name == "gelu_q64":
+        return main_gelu_q64()
     fit, f, tab = {"tanh": (fit_tanh, mp.tanh, "FA_TANH_TAB"),
                    "tanh_shrink": (fit_tanh_shrink, tanh_shrink, "FA_TANH_SHRINK_TAB")}[name]
     rows = ROWS if name == "tanh" else ROWS[1:]

@@ -420,11 +420,144 @@ cdef extern from *:
     """
     const double FA_ERF_T[17]
 
+# The normal tail Q(a) = erfc(a / sqrt2) / 2 in float64, vectorisable (exact gelu's float64 forward and
+# backward; libm's erfc kept those loops scalar: ~20 ns per element).  fdlibm's structure with our own
+# fits (benchmarks/fit_tables.py gelu_q64), z = a / sqrt2 (as z + z_lo), every region evaluated and
+# selected (no branch): z < 1/2, 1/2 - (1/2) erf(z) with erf = z (t0 + y S(y)), y = z^2, from erf's
+# Taylor series (FA_ERF_T), t0 + y S as a double-double; z in [1/2, 0.84375) and [0.84375, 1.25),
+# (C + D(s)) / 2 with C = erfc at the interval's anchor (0.671875, 1) and D a polynomial in s = z -
+# anchor, small, so that its rounding is small beside erfc; z from 1.25, e^(-z^2 - 0.5625 + F(1/z^2))
+# / (2 z) with F small (up to 0.22) in two pieces (z below and from 2.857), -z^2 = -a^2/2 exact as
+# hi + lo, 1/z = sqrt2 / a as hi + lo.  Where z is rounded (the first three regions) its low part is
+# taken to first order, erfc'(z) = -t0 e^(-z^2), with e^(-z^2) from the same exp as the tail's.
+# Q + q_lo within 1.07 ULP of Q over 10k points against mpmath; from a = 38.6 (Q below 2^-1074) 0.
+# The long polynomials by Estrin's scheme (a chain of 5 FMAs: Horner's 27 made the loop 5.5 ns per
+# element instead of 3.7); the short ones by Horner's, whose rounding in the regions that need the
+# polynomial's relative accuracy Estrin's doubled (1.07 -> 1.8 ULP).
+cdef extern from *:
+    """
+    static const double FA_GQ_B[17] = {
+        -2.4914856076776855e-17, -0.7184682397495465, 0.4827208485817266, 0.02327069982261715,
+        -0.16872445024890265, 0.038363486057607324, 0.03640136433472241, -0.01612192525056544,
+        -0.005092312725513014, 0.0038951293765149744, 0.00038189203059926015, -0.0006840362142541827,
+        1.8735341877101196e-05, 9.45236408984854e-05, -1.154181646852889e-05, -1.0544820320658443e-05,
+        2.2043587322411073e-06,
+    };
+    static const double FA_GQ_C[15] = {
+        -2.948855924792207e-18, -0.4151074974205947, 0.41510749742059466, -0.13836916580686376,
+        -0.0691845829034265, 0.06918458290310657, -0.00461230552739543, -0.015154718119182887,
+        0.0047770306909146526, 0.001885185895224439, -0.0012262811577777677, -8.545410460388881e-05,
+        0.00019975766916207862, -1.9294086636295247e-05, -1.915566076622264e-05,
+    };
+    static const double FA_GQ_D[27] = {
+        -0.14917905895199052, -0.283037101867471, 0.14159712167801092, -0.11379229930114311,
+        0.11383422487868179, -0.12980245476227334, 0.16177699937960568, -0.21523265537624128,
+        0.30118571577726405, -0.43890989112216783, 0.6614012413537002, -1.0252310169260923,
+        1.6283384190523331, -2.6438142015698074, 4.370467901051688, -7.257478555501804,
+        12.361550556461946, -23.7927990217366, 42.06181444293542, -28.092751358000722,
+        44.345658072183525, -685.9960312014314, 1304.9458173023695, 2744.2128557301417,
+        -5376.313335111891, -15531.246756453074, 29870.544270597384,
+    };
+    static const double FA_GQ_E[21] = {
+        -0.009864942924700087, -0.4999999999999979, 0.6249999999974196, -1.5416666654181097,
+        5.515624677369798, -25.50619848141875, 143.7574690609385, -952.916649569877,
+        7239.025683270025, -61408.44523177609, 560934.1345199759, -5239652.328422664,
+        47106783.13961395, -384534109.27371746, 2710979222.1659184, -15811181723.292692,
+        73184104005.05174, -256205033035.5231, 633764594900.3231, -983476391581.0049,
+        718175997758.0837,
+    };
+    #define FA_GQ_CB 0.34202347284016327
+    #define FA_GQ_CC 0.15729920705028513
+    #define FA_GQ_T0_LO 1.533545961316588e-17
+    #define FA_GQ_S2_HI 1.4142135623730951
+    #define FA_GQ_S2_LO -9.667293313452913e-17
+
+    /* Estrin's scheme for up to 32 coefficients (the missing ones 0): a chain of 5 FMAs.  Scalars, not
+     * an array: an array's stack frame kept GCC from inlining the callers into the vectorised loops */
+    #define FA_EC(k) ((k) < n ? c[k] : 0.0)
+    #define FA_EP(k) (FA_EC(2 * (k)) + FA_EC(2 * (k) + 1) * w)
+    static inline __attribute__((always_inline)) double fa_estrin(const double *c, int n, double w)
+    {
+        double w2 = w * w, w4 = w2 * w2, w8 = w4 * w4, w16 = w8 * w8;
+        double q0 = FA_EP(0) + FA_EP(1) * w2, q1 = FA_EP(2) + FA_EP(3) * w2;
+        double q2 = FA_EP(4) + FA_EP(5) * w2, q3 = FA_EP(6) + FA_EP(7) * w2;
+        double q4 = FA_EP(8) + FA_EP(9) * w2, q5 = FA_EP(10) + FA_EP(11) * w2;
+        double q6 = FA_EP(12) + FA_EP(13) * w2, q7 = FA_EP(14) + FA_EP(15) * w2;
+        double r0 = q0 + q1 * w4, r1 = q2 + q3 * w4, r2 = q4 + q5 * w4, r3 = q6 + q7 * w4;
+        return (r0 + r1 * w8) + (r2 + r3 * w8) * w16;
+    }
+    #undef FA_EP
+    #undef FA_EC
+
+    /* Q(a) = erfc(a / sqrt2) / 2 as hi + *q_lo (not renormalised), a >= 0 or NaN; with times_a, a Q(a)
+     * (gelu's -gelu(-a)), whose tail is e^(...) sqrt2 / 2 from e's unscaled pair with 2^k put on last,
+     * so that a Q is rounded once where Q would be subnormal and a Q is not (a near 37.5) */
+    static inline __attribute__((always_inline)) double fa_normal_q_f64(double a, double *q_lo, const int times_a)
+    {
+        double ac = a > 38.6 ? 38.6 : a;
+        double z = ac * FA_GELU_R2_HI, z_lo = fma(ac, FA_GELU_R2_HI, -z) + ac * FA_GELU_R2_LO;
+        double aa = ac * ac, aa_lo = fma(ac, ac, -aa);
+        /* the tail's exponent, -z^2 - 0.5625 + F (just -z^2 below z = 1.25), as hi + lo, and its exp */
+        double s = 2.0 / aa;
+        double fd = fa_estrin(FA_GQ_D, 27, s - 0.38125), fe = fa_estrin(FA_GQ_E, 21, s);
+        int tail = z >= 1.25;
+        double c = tail ? (z < 2.857 ? fd : fe) - 0.5625 : 0.0;
+        double e0, arg = fa_two_sum(-0.5 * aa, c, &e0);
+        double h_lo, k, h = fa_exp_dd_parts(arg < -746.0 ? -746.0 : arg, &h_lo, &k);
+        h_lo = h_lo + h * (e0 - 0.5 * aa_lo);
+        double s2, s1 = fa_pow2_halves(k, &s2);
+        double e = (h * s1) * s2, e_lo = (h_lo * s1) * s2;
+        double qt, qt_lo;
+        if (times_a) {
+            double t = h * FA_GQ_S2_HI, t_lo = fma(h, FA_GQ_S2_HI, -t) + (h * FA_GQ_S2_LO + h_lo * FA_GQ_S2_HI);
+            qt = ((0.5 * (t + t_lo)) * s1) * s2;
+            qt_lo = 0.0;
+        } else {
+            double r = FA_GQ_S2_HI / ac, r_lo = (fma(-r, ac, FA_GQ_S2_HI) + FA_GQ_S2_LO) / ac;
+            qt = 0.5 * (e * r);
+            qt_lo = 0.5 * (fma(e, r, -(e * r)) + (e * r_lo + e_lo * r));
+        }
+        /* z < 1/2: 1/2 - erf(z)/2 */
+        double y = z * z, w_lo, w = fa_fast_two_sum(FA_ERF_T[0], y * fa_horner(FA_ERF_T + 1, 12, y), &w_lo);
+        double p = z * w, p_lo = fma(z, w, -p) + z * (w_lo + FA_GQ_T0_LO) + z_lo * FA_ERF_T[0] * e;
+        double ea, qa = fa_fast_two_sum(0.5, -0.5 * p, &ea), qa_lo = ea - 0.5 * p_lo;
+        /* z in [1/2, 1.25): (C + D) / 2 */
+        double db = fa_horner(FA_GQ_B, 17, z - 0.671875), dc = fa_horner(FA_GQ_C, 15, z - 1.0);
+        int b = z < 0.84375;
+        double ebc, qbc = fa_two_sum(0.5 * (b ? FA_GQ_CB : FA_GQ_CC), 0.5 * (b ? db : dc), &ebc);
+        double qbc_lo = ebc - 0.5 * (z_lo * FA_ERF_T[0] * e);
+        double q = z < 0.5 ? qa : qbc, lo = z < 0.5 ? qa_lo : qbc_lo;
+        if (times_a) {                              /* a (q + lo), rounded below by the caller */
+            double t = ac * q;
+            lo = fma(ac, q, -t) + ac * lo;
+            q = t;
+        }
+        lo = tail ? qt_lo : lo;
+        q = tail ? qt : q;
+        *q_lo = a > 38.6 ? 0.0 : lo;
+        return a > 38.6 ? 0.0 : q;
+    }
+
+    /* Phi(x) = Q(|x|) for x < 0 and 1 - Q(x) for x >= 0; with times_x, x Phi(x) = -(|x| Q(|x|)) and x - x Q(x)
+     * (Q <= 1/2; a NaN x passes through).  In C, so that the Cython kernels inline it: through a Cython
+     * inline function, GCC's inliner stopped at its stack frame and the loops stayed scalar */
+    static inline __attribute__((always_inline)) double fa_gelu_phi_f64(double x, const int times_x)
+    {
+        double q_lo, q = fa_normal_q_f64(fabs(x), &q_lo, times_x);
+        if (times_x)
+            return x < 0 ? -(q + q_lo) : (x - q) - q_lo;
+        double e, r = fa_fast_two_sum(1.0, -q, &e);
+        return x < 0 ? q + q_lo : r + (e - q_lo);
+    }
+    """
+    double fa_normal_q_f64(double a, double *q_lo, int times_a) noexcept nogil
+    double fa_gelu_phi_f64(double x, int times_x) noexcept nogil
+
 cdef inline double _gelu_cdf(floating x, bint times_x) noexcept nogil:
     # Phi(x) = erfc(-x/sqrt2)/2, or x Phi(x) with times_x.  float32: for the forward (times_x) the
     # erfc form is relatively accurate everywhere (Phi >= 1/2 where 1 - erfc/2 is taken); the
     # derivative needs Phi to an absolute accuracy near its root, which the erf series gives
-    cdef double xd = x, z = -xd * FA_GELU_R2_HI, z_lo, q, q_lo, r, ser, e, z2, p
+    cdef double xd = x, z = -xd * FA_GELU_R2_HI, e, z2, p
     if floating is float:
         e = 0.5 * _erfc_lp(fabs(z))
         e = e if z >= 0 else 1.0 - e
@@ -434,22 +567,8 @@ cdef inline double _gelu_cdf(floating x, bint times_x) noexcept nogil:
         p = fa_horner(FA_ERF_T, 17, z2)
         return (0.5 - 0.5 * z * p) if fabs(z) < 1.0 else e
     else:
-        z_lo = fma(-xd, FA_GELU_R2_HI, -z) - xd * FA_GELU_R2_LO
-        if z > 26.0:
-            # erfc(z) < DBL_MIN: libm's result would be subnormal.  Asymptotic series instead,
-            # erfc(z) = exp(-z^2) / (z sqrt(pi)) (1 - 1/(2z^2) + 3/(2z^2)^2 - ...), z^2 as a
-            # double-double; and x Phi(x) = -exp(-z^2)/sqrt(2 pi) (...) without going through the
-            # subnormal range (x/z = -sqrt2)
-            q = z * z
-            q_lo = fma(z, z, -q) + 2.0 * z * z_lo
-            r = 1.0 / (2.0 * q)
-            ser = 1.0 - r * (1.0 - 3.0 * r * (1.0 - 5.0 * r * (1.0 - 7.0 * r * (1.0 - 9.0 * r * (
-                1.0 - 11.0 * r * (1.0 - 13.0 * r))))))
-            e = exp(-q) * (1.0 - q_lo) * ser
-            if times_x:
-                return -FA_GELU_1_SQRT2PI * e
-            return e * (0.5 * FA_GELU_2_SQRTPI) / (2.0 * (z + z_lo))
-        return 0.5 * (erfc(z) - z_lo * FA_GELU_2_SQRTPI * exp(-z * z)) * (xd if times_x else 1.0)
+        return fa_gelu_phi_f64(xd, times_x)       # (vectorisable, above)
+
 
 cdef inline double _gelu_w_f32(double xd) noexcept nogil:
     # w = 2u = 2 sqrt(2/pi) (x + 0.044715 x^3) for float32 x, in double (2^-52 of w, nothing to a float)
@@ -529,9 +648,9 @@ cdef inline floating gelu_fwd(floating x, floating a, floating b, floating c) no
     else:
         if a != 0:
             return _gelu_tanh_f64(xd)
-        if not (fabs(xd) < 1e150):             # Phi is 0 or 1 long before; x^2 would overflow
-            return x if x > 0 else (x if x != x else -0.0)
-        return _gelu_cdf(x, True)
+        # (selects, no early return: the loop vectorises) Phi is 0 or 1 long before 1e150
+        r = fa_gelu_phi_f64(xd, 1)
+        return (x if x > 0 else (x if x != x else -0.0)) if not (fabs(xd) < 1e150) else r
 
 cdef inline floating gelu_bwd(floating g, floating x, floating a, floating b, floating c) noexcept nogil:
     cdef double xd = x, s, sn, du, d, phi, r, w, z, inv
@@ -550,7 +669,7 @@ cdef inline floating gelu_bwd(floating g, floating x, floating a, floating b, fl
     else:
         # phi(x) = exp(-x^2/2)/sqrt(2 pi), with the rounding of x^2 carried to first order
         phi = FA_GELU_1_SQRT2PI * _exp_acc(-0.5 * (xd * xd)) * (1.0 - 0.5 * fma(xd, xd, -(xd * xd)))
-        d = _gelu_cdf(x, False) + xd * phi
+        d = (fa_gelu_phi_f64(xd, 0) if floating is double else _gelu_cdf(x, False)) + xd * phi
         if floating is float:
             # below -14 the float erfc is cut off (Phi < 1e-45 alone is nothing to a float), but g d is
             # not for a large g: d = phi (R(a) - a), R(a) = Phi(-a)/phi(a) by its asymptotic series
