@@ -55,8 +55,9 @@ rounded:
 
 The float64 normal tail Q(a) = erfc(a/sqrt(2))/2 of exact gelu (fa_normal_q_f64 in fastact/_scalar.pxd)
 takes fdlibm's structure with fits of its own (z = a/sqrt(2)): for z in [1/2, 0.84375) and [0.84375,
-1.25), D(s) = erfc(anchor + s) - erfc(anchor) rounded (anchors 0.671875 and 1), polynomials of degree 16
-and 14 in s; from z = 1.25, F(s) = ln(z erfc(z)) + z^2 + 0.5625 in s = 1/z^2, degree 26 on [0.1225,
+1.25), D(s) = erfc(anchor + s) - erfc(anchor) rounded (anchors 0.671875 and 1.0625, where |D| stays below
+erfc itself: anchored at 1, D's rounding near z = 1.25 made Q 1.07 ULP off, 0.77 now), polynomials of
+degree 16 and 15 in s; from z = 1.25, F(s) = ln(z erfc(z)) + z^2 + 0.5625 in s = 1/z^2, degree 26 on [0.1225,
 0.64] (around 0.38125) and 20 on [0, 0.1225].  Each is a Chebyshev interpolant computed in 160-bit
 arithmetic, turned into monomials around the centre and rounded to double; the printed error is the
 largest absolute error of a double Horner evaluation on a grid (D and F are small, so that is about
@@ -336,7 +337,7 @@ def cheb_mono(f, lo, hi, centre, deg):
 
 def main_gelu_q64():
     with mp.workprec(160):
-        anchors = {"B": 0.671875, "C": 1.0}
+        anchors = {"B": 0.671875, "C": 1.0625}
         consts = {k: float(mp.erfc(mp.mpf(v))) for k, v in anchors.items()}
 
         def tail_f(s):
@@ -345,7 +346,8 @@ def main_gelu_q64():
             z = 1 / mp.sqrt(s)
             return mp.log(z * mp.erfc(z)) + z * z + mp.mpf(0.5625)
         fits = {"B": (lambda s: mp.erfc(anchors["B"] + s) - mp.mpf(consts["B"]), 0.5 - 0.671875, 0.84375 - 0.671875, 0.0, 16),
-                "C": (lambda s: mp.erfc(1 + s) - mp.mpf(consts["C"]), -0.15625, 0.25, 0.0, 14),
+                "C": (lambda s: mp.erfc(anchors["C"] + s) - mp.mpf(consts["C"]), 0.84375 - 1.0625, 1.25 - 1.0625, 0.0,
+                      15),
                 "D": (tail_f, 0.1225, 0.64, 0.38125, 26),
                 "E": (tail_f, 0.0, 0.1225, 0.0, 20)}
         for name, (f, lo, hi, centre, deg) in fits.items():
