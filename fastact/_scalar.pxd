@@ -553,21 +553,19 @@ cdef extern from *:
     double fa_normal_q_f64(double a, double *q_lo, int times_a) noexcept nogil
     double fa_gelu_phi_f64(double x, int times_x) noexcept nogil
 
-cdef inline double _gelu_cdf(floating x, bint times_x) noexcept nogil:
-    # Phi(x) = erfc(-x/sqrt2)/2, or x Phi(x) with times_x.  float32: for the forward (times_x) the
-    # erfc form is relatively accurate everywhere (Phi >= 1/2 where 1 - erfc/2 is taken); the
-    # derivative needs Phi to an absolute accuracy near its root, which the erf series gives
+cdef inline double _gelu_cdf_f32(float x, bint times_x) noexcept nogil:
+    # float32's Phi(x) = erfc(-x/sqrt2)/2, or x Phi(x) with times_x, in double: for the forward (times_x)
+    # the erfc form is relatively accurate everywhere (Phi >= 1/2 where 1 - erfc/2 is taken); the
+    # derivative needs Phi to an absolute accuracy near its root, which the erf series gives.  (float64
+    # calls fa_gelu_phi_f64 itself: through this function GCC did not inline it)
     cdef double xd = x, z = -xd * FA_GELU_R2_HI, e, z2, p
-    if floating is float:
-        e = 0.5 * _erfc_lp(fabs(z))
-        e = e if z >= 0 else 1.0 - e
-        if times_x:
-            return e * xd
-        z2 = z * z
-        p = fa_horner(FA_ERF_T, 17, z2)
-        return (0.5 - 0.5 * z * p) if fabs(z) < 1.0 else e
-    else:
-        return fa_gelu_phi_f64(xd, times_x)       # (vectorisable, above)
+    e = 0.5 * _erfc_lp(fabs(z))
+    e = e if z >= 0 else 1.0 - e
+    if times_x:
+        return e * xd
+    z2 = z * z
+    p = fa_horner(FA_ERF_T, 17, z2)
+    return (0.5 - 0.5 * z * p) if fabs(z) < 1.0 else e
 
 
 cdef inline double _gelu_w_f32(double xd) noexcept nogil:
@@ -643,7 +641,7 @@ cdef inline floating gelu_fwd(floating x, floating a, floating b, floating c) no
     cdef double xd = x, r
     if floating is float:
         # straight-line (both forms are selects) so the loop vectorises; +-inf and NaN at the end
-        r = xd * _gelu_tanh_sig_f32(xd) if a != 0 else _gelu_cdf(x, True)
+        r = xd * _gelu_tanh_sig_f32(xd) if a != 0 else _gelu_cdf_f32(x, True)
         return x if x == INFINITY else (<float>-0.0 if x == -INFINITY else <float>r)
     else:
         if a != 0:
@@ -669,7 +667,7 @@ cdef inline floating gelu_bwd(floating g, floating x, floating a, floating b, fl
     else:
         # phi(x) = exp(-x^2/2)/sqrt(2 pi), with the rounding of x^2 carried to first order
         phi = FA_GELU_1_SQRT2PI * _exp_acc(-0.5 * (xd * xd)) * (1.0 - 0.5 * fma(xd, xd, -(xd * xd)))
-        d = (fa_gelu_phi_f64(xd, 0) if floating is double else _gelu_cdf(x, False)) + xd * phi
+        d = (fa_gelu_phi_f64(xd, 0) if floating is double else _gelu_cdf_f32(<float>x, False)) + xd * phi
         if floating is float:
             # below -14 the float erfc is cut off (Phi < 1e-45 alone is nothing to a float), but g d is
             # not for a large g: d = phi (R(a) - a), R(a) = Phi(-a)/phi(a) by its asymptotic series
