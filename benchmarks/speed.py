@@ -3,7 +3,8 @@
     python benchmarks/speed.py                 # float32, sizes 1e3..1.6e7, 7 rounds (about a minute)
     python benchmarks/speed.py --quick         # sizes 1e3,1e5,1e6, 3 rounds
     python benchmarks/speed.py --dtypes float32,float64 --out --threads 4 --kernels sigmoid,relu
-    python benchmarks/speed.py --scaling       # fastact alone at 1.6e7, 1, 2, ... os.cpu_count() threads
+    python benchmarks/speed.py --scaling       # 1.6e7 elements on 1, 2, ... os.cpu_count() threads
+    python benchmarks/speed.py --scaling --thread-counts 1,2,4,8,16 --kernels sigmoid,gelu
 
 Each peer is used only if it imports (TensorFlow is skipped silently when it does not).  ``copy`` is
 ``np.copyto(o, x)`` on one thread: not an activation, but the memory-bandwidth reference that a
@@ -33,9 +34,11 @@ benchmarks/results/speed.png; ``--no-plot``; skipped with a note when matplotlib
 throughput against size, one panel per activation, for the allocating variant and the first dtype.
 
 ``--scaling`` replaces the comparison: every fastact kernel, forward and backward, float32, allocating, at
-one size (``--sizes``, default 1.6e7) with n_threads = 1, 2, ... ``--max-threads``, the thread counts
-interleaved like the candidates above.  Its table has one column of Gelem/s per thread count; the JSON
-keeps it under "scaling", with its own metadata, next to what a normal run stored in the same file.
+one size (``--sizes``, default 1.6e7) with n_threads = 1, 2, ... ``--max-threads`` (or the list
+``--thread-counts``), and PyTorch's function at the same thread counts where it imports, all interleaved
+like the candidates above.  Its table has one column of Gelem/s per thread count, and a second table the
+ratios against PyTorch; the JSON keeps it under "scaling", with its own metadata, next to what a normal
+run stored in the same file.
 
 Importable: ``run()``, ``metadata()``, ``markdown_table()``, ``plot()``, ``scaling()`` and
 ``scaling_table()``.
@@ -529,41 +532,65 @@ def _progress_summary(stats):
 
 
 def scaling(kernels=None, size=SCALING_SIZE, max_threads=None, repeats=None, seed=0, target_s=TARGET_BATCH_S,
-            progress=True, scale=DEFAULT_SCALE):
+            progress=True, scale=DEFAULT_SCALE, thread_counts=None, peers=True):
     """fastact's throughput against its thread count: every kernel, forward and backward, float32, allocating.
 
-    The thread counts 1, 2, ... ``max_threads`` (default os.cpu_count()) are the candidates of one case,
-    interleaved as in ``run()``; repeats defaults to DEFAULT_REPEATS.  Returns {"dtype", "variant",
-    "size", "thread_counts", "cases": [{"kernel", "direction", "serial_below", "threads": {"1": {"median_s",
-    "min_s", "samples_s", "calls_per_batch", "max_rel_err"}, "2": ...}}]}, keyed by the thread count as a
-    string, as JSON keys must be.  Below ``serial_below`` elements a kernel runs on one thread whatever
-    n_threads says, so its row cannot scale.
+    The thread counts (``thread_counts``, default 1, 2, ... ``max_threads``, itself default
+    os.cpu_count()) are the candidates of one case, interleaved as in ``run()``; where PyTorch imports
+    (and ``peers``), its function at each of those thread counts too (torch.set_num_threads before every call:
+    a microsecond).  repeats defaults to DEFAULT_REPEATS.  Returns {"dtype", "variant", "size",
+    "thread_counts", "cases": [{"kernel", "direction", "serial_below", "threads": {"1": {"median_s",
+    "min_s", "samples_s", "calls_per_batch", "max_rel_err"}, "2": ...}, "torch_threads": {...} or None}]},
+    keyed by the thread count as a string, as JSON keys must be.  Below ``serial_below`` elements a kernel
+    runs on one thread whatever n_threads says, so its row cannot scale.
     """
     rows = [r for r in _rows(kernels) if _fits(r, size)]
-    max_threads = max_threads or os.cpu_count() or 1
+    if thread_counts is None:
+        thread_counts = range(1, (max_threads or os.cpu_count() or 1) + 1)
+    thread_counts = sorted(set(thread_counts))
+    if not thread_counts or thread_counts[0] < 1:
+        raise ValueError(f"thread_counts must be positive integers; got {thread_counts}")
     repeats = repeats or DEFAULT_REPEATS
-    thread_counts = list(range(1, max_threads + 1))
     dtype = "float32"
     data = _data_sets(size, dtype, seed, scale)
+    torch_peer = next((p for p in available_peers() if p.name == "torch"), None) if peers else None
+    previous = torch_peer.set_threads(1) if torch_peer else None
 
     cases = []
     total = len(rows) * len(DIRECTIONS)
-    with _gc_paused():
-        for row in rows:
-            for direction in DIRECTIONS:
-                fa = _fastact_fn(row, direction)
-                sets = [_inputs(row, direction, x, grad, max_threads) for x, grad in data]
-                cands = {str(t): (_alternating(lambda *a, t=t, fa=fa: fa(*a, n_threads=t), sets), None)
-                         for t in thread_counts}
-                label = f"{row.name} {direction} {dtype} n={_fmt_size(size)}"
-                stats = _bench_case(cands, repeats, target_s, RTOL[dtype], label)
-                cases.append({"kernel": row.name, "direction": direction, "serial_below": row.serial_below,
-                              "threads": stats})
-                if progress:
-                    rates = ", ".join(f"{t}: {size / s['median_s'] / 1e9:.2f}" for t, s in stats.items())
-                    print(f"[{len(cases)}/{total}] {label}: Gelem/s by threads {rates}",
-                          file=sys.stderr, flush=True)
-    return {"dtype": dtype, "variant": "alloc", "size": size, "thread_counts": thread_counts, "cases": cases}
+    try:
+        with _gc_paused():
+            for row in rows:
+                for direction in DIRECTIONS:
+                    fa = _fastact_fn(row, direction)
+                    sets = [_inputs(row, direction, x, grad, thread_counts[-1]) for x, grad in data]
+                    cands = {str(t): (_alternating(lambda *a, t=t, fa=fa: fa(*a, n_threads=t), sets), None)
+                             for t in thread_counts}
+                    op = torch_peer.ops.get(_peer_key(row, direction), (None,))[0] if torch_peer else None
+                    if op is not None:
+                        args = [tuple(torch_peer.convert(a) for a in inp) for inp in sets]
+                        for t in thread_counts:
+                            call = lambda *a, t=t, op=op: (torch_peer.set_threads(t), op(*a))[1]
+                            cands[f"torch/{t}"] = (_alternating(call, args), torch_peer)
+                    label = f"{row.name} {direction} {dtype} n={_fmt_size(size)}"
+                    stats = _bench_case(cands, repeats, target_s, RTOL[dtype], label)
+                    fa_stats = {str(t): stats[str(t)] for t in thread_counts}
+                    torch_stats = ({str(t): stats[f"torch/{t}"] for t in thread_counts}
+                                   if op is not None else None)
+                    cases.append({"kernel": row.name, "direction": direction, "serial_below": row.serial_below,
+                                  "threads": fa_stats, "torch_threads": torch_stats})
+                    if progress:
+                        rates = ", ".join(f"{t}: {size / s['median_s'] / 1e9:.2f}" for t, s in fa_stats.items())
+                        if torch_stats:
+                            rates += "; torch " + ", ".join(f"{t}: {size / s['median_s'] / 1e9:.2f}"
+                                                       for t, s in torch_stats.items())
+                        print(f"[{len(cases)}/{total}] {label}: Gelem/s by threads {rates}",
+                              file=sys.stderr, flush=True)
+    finally:
+        if previous is not None:
+            torch_peer.set_threads(previous)
+    return {"dtype": dtype, "variant": "alloc", "size": size, "thread_counts": thread_counts, "cases": cases,
+            "torch": torch_peer.versions["torch"] if torch_peer else None}
 
 
 # ------------------------------------------------------------------------------------------- report
@@ -656,7 +683,8 @@ def markdown_table(results, meta):
 
 
 def scaling_table(data, meta):
-    """A header describing the machine and the case, then one row of Gelem/s per kernel and direction."""
+    """A header describing the machine and the case, then one row of Gelem/s per kernel and direction;
+    where PyTorch was timed too, a second table of ratios (torch time / fastact time) per thread count."""
     fa = meta["fastact"]
     counts = data["thread_counts"]
     repeats = {len(s["samples_s"]) for c in data["cases"] for s in c["threads"].values()}
@@ -674,8 +702,8 @@ def scaling_table(data, meta):
         lines.append(f"Below its serial cut-off, so on one thread whatever n_threads says:"
                      f" {', '.join(serial)}.")
     lines.append("")
-    head = ["kernel", "direction"] + [f"{t} thread{'s' if t > 1 else ''}" for t in counts] + [
-        "speed-up (max threads vs 1)"]
+    thread_heads = [f"{t} thread{'s' if t > 1 else ''}" for t in counts]
+    head = ["kernel", "direction"] + thread_heads + ["speed-up (max threads vs 1)"]
     lines.append("| " + " | ".join(head) + " |")
     lines.append("|---|---|" + "---:|" * (len(head) - 2))
     for case in data["cases"]:
@@ -683,6 +711,21 @@ def scaling_table(data, meta):
         cells = [case["kernel"], case["direction"]] + [f"{data['size'] / t / 1e9:.2f}" for t in times] + [
             f"{times[0] / times[-1]:.2f}"]
         lines.append("| " + " | ".join(cells) + " |")
+
+    against = [c for c in data["cases"] if c.get("torch_threads")]
+    if against:
+        lines += ["", f"Against PyTorch {data.get('torch')} at the same thread count (torch.set_num_threads):"
+                      f" ratio = torch time / fastact time, medians of the same interleaved rounds; last column:"
+                      f" PyTorch's Gelem/s on {counts[-1]} thread{'s' if counts[-1] > 1 else ''}.", ""]
+        head = ["kernel", "direction"] + thread_heads + [f"torch Gelem/s ({counts[-1]})"]
+        lines.append("| " + " | ".join(head) + " |")
+        lines.append("|---|---|" + "---:|" * (len(head) - 2))
+        for case in against:
+            ratios = [case["torch_threads"][str(t)]["median_s"] / case["threads"][str(t)]["median_s"]
+                      for t in counts]
+            top = data["size"] / case["torch_threads"][str(counts[-1])]["median_s"] / 1e9
+            cells = [case["kernel"], case["direction"]] + [f"{r:.2f}" for r in ratios] + [f"{top:.2f}"]
+            lines.append("| " + " | ".join(cells) + " |")
     return "\n".join(lines)
 
 
@@ -808,6 +851,8 @@ def main(argv=None):
                              " --max-threads threads")
     parser.add_argument("--max-threads", type=int, default=None,
                         help="with --scaling: the largest thread count (default: os.cpu_count())")
+    parser.add_argument("--thread-counts", type=_csv(int), default=None,
+                        help="with --scaling: the thread counts, e.g. 1,2,4,8,16 (instead of 1..--max-threads)")
     parser.add_argument("--scale", type=float, default=DEFAULT_SCALE,
                         help=f"x = SCALE times standard normal (default {DEFAULT_SCALE:g})")
     args = parser.parse_args(argv)
@@ -835,15 +880,20 @@ def main(argv=None):
                 parser.error(f"--scaling times float32 allocating calls at one size: {option} does not apply")
         if args.max_threads is not None and args.max_threads < 1:
             parser.error("--max-threads must be at least 1")
-    elif args.max_threads is not None:
-        parser.error("--max-threads goes with --scaling")
+        if args.thread_counts is not None:
+            if args.max_threads is not None:
+                parser.error("--thread-counts and --max-threads exclude each other")
+            if not args.thread_counts or min(args.thread_counts) < 1:
+                parser.error(f"--thread-counts must be positive integers; got {args.thread_counts}")
+    elif args.max_threads is not None or args.thread_counts is not None:
+        parser.error("--max-threads and --thread-counts go with --scaling")
 
     if args.scaling:
-        max_threads = args.max_threads or os.cpu_count() or 1
+        counts = sorted(set(args.thread_counts or range(1, (args.max_threads or os.cpu_count() or 1) + 1)))
         repeats = args.repeats or (QUICK_REPEATS if args.quick else DEFAULT_REPEATS)
         data = scaling(kernels=args.kernels, size=args.sizes[0] if args.sizes else SCALING_SIZE,
-                       max_threads=max_threads, repeats=repeats, scale=args.scale)
-        meta = metadata(max_threads, args.scale)
+                       thread_counts=counts, repeats=repeats, scale=args.scale)
+        meta = metadata(counts[-1], args.scale)
         print(scaling_table(data, meta))
         write_json(args.json, meta, scaling=data)
     else:

@@ -31,7 +31,7 @@ def test_plot_writes_a_png(speed, tmp_path):
 
 
 def test_scaling_table_has_a_row_per_case_and_a_column_per_thread_count(speed):
-    data = speed.scaling(size=20000, max_threads=2, repeats=1, target_s=0.002, progress=False)
+    data = speed.scaling(size=20000, max_threads=2, repeats=1, target_s=0.002, progress=False, peers=False)
     # every kernel whose rows fit 20000 elements: the elementwise ones, gelu's tanh form, then the axis
     # functions on rows of 1000 (not those of 50000)
     rows = list(speed.ACTIVATIONS) + list(speed.FORM_BENCH) + [r for r in speed.AXIS_BENCH if r.row_length == 1000]
@@ -50,6 +50,34 @@ def test_scaling_table_has_a_row_per_case_and_a_column_per_thread_count(speed):
         # numbers (a loaded machine can make a 20000-element case show 0.00 Gelem/s at 2 decimals)
         assert all(float(cell) >= 0 for cell in row[2:])
     assert all(s["median_s"] > 0 for c in data["cases"] for s in c["threads"].values())
+    assert all(c["torch_threads"] is None for c in data["cases"]) and len(rows) == 2 + len(cases)
+
+
+def test_scaling_against_torch_at_the_given_thread_counts(speed):
+    pytest.importorskip("torch")
+    # sparsemax: no PyTorch function, so it has no row in the second table
+    data = speed.scaling(kernels=["relu", "sparsemax"], size=20000, thread_counts=[2, 1, 2], repeats=2,
+                         target_s=0.002, progress=False)
+    assert data["thread_counts"] == [1, 2]
+    for case in data["cases"]:
+        assert sorted(case["threads"]) == ["1", "2"]
+        if case["kernel"] == "relu":
+            assert sorted(case["torch_threads"]) == ["1", "2"]
+            assert all(s["max_rel_err"] == 0 for s in case["torch_threads"].values())
+        else:
+            assert case["torch_threads"] is None
+    table = speed.scaling_table(data, speed.metadata(2))
+    second = table.split("Against PyTorch")[1]
+    rows = [[c.strip() for c in line.strip("|").split("|")] for line in second.splitlines() if line.startswith("|")]
+    assert rows[0] == ["kernel", "direction", "1 thread", "2 threads", "torch Gelem/s (2)"]
+    assert [row[:2] for row in rows[2:]] == [["relu", "forward"], ["relu", "backward"]]
+    assert all(float(cell) > 0 for row in rows[2:] for cell in row[2:])
+    with pytest.raises(ValueError, match="thread_counts"):
+        speed.scaling(kernels=["relu"], size=1000, thread_counts=[0, 1], progress=False)
+    for bad in (["--scaling", "--thread-counts", "0,2"], ["--thread-counts", "1,2"],
+                ["--scaling", "--thread-counts", "1,2", "--max-threads", "2"]):
+        with pytest.raises(SystemExit):
+            speed.main(bad + ["--no-plot"] * ("--scaling" not in bad))
 
 
 def test_scale_sets_the_data_and_is_reported(speed):
