@@ -138,23 +138,44 @@ def _where_nan(x, r):
     return np.where(np.isnan(x), x, r)
 
 
-def _erfc(z, precise):
-    """erfc in longdouble: mpmath at 80 bits where the caller checks float64 results (``precise``), else
-    SciPy's double erfc, whose ~1e-16 relative error is far below a float32 ULP."""
-    z = np.asarray(z, _LD)
+def _erfc_of_x(x, precise):
+    """erfc(-x / sqrt2) (twice the normal CDF) in longdouble: mpmath at 100 bits from x itself where the
+    caller checks float64 results (``precise``; x / sqrt2 rounded to longdouble first put 2^-64 of z into
+    erfc's exponent -z^2, up to 0.9 float64 ULP near x = -35), else SciPy's double erfc, whose ~1e-16
+    relative error is far below a float32 ULP."""
+    x = np.asarray(x, _LD)
     if not precise:
         from scipy.special import erfc
-        return erfc(z.astype(np.float64)).astype(_LD)
+        return erfc(-(x / _SQRT2).astype(np.float64)).astype(_LD)
     import mpmath
-    flat = np.clip(z, -30, 120).ravel()    # erfc is 2 / below longdouble's range outside
+    flat = np.clip(x, -170, 43).ravel()    # erfc is 0 / 2 below longdouble's range outside
     out = np.empty(flat.shape, _LD)
     # (NumPy warns "overflow" when a string holds a value below longdouble's range; it becomes 0)
-    with mpmath.workprec(80), warnings.catch_warnings():
+    with mpmath.workprec(100), warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)
+        root2 = mpmath.sqrt(2)
         for i, v in enumerate(flat):
-            out[i] = _LD(str(mpmath.erfc(mpmath.mpf(str(v))))) if np.isfinite(v) else (
-                _LD(0) if v > 0 else (_LD(2) if v < 0 else v))
-    return out.reshape(z.shape)
+            # float64 inputs are exact as a float; a longdouble one through its repr
+            m = mpmath.mpf(float(v)) if float(v) == v else mpmath.mpf(str(v))
+            out[i] = _LD(mpmath.nstr(mpmath.erfc(-m / root2), 30)) if np.isfinite(v) else (
+                _LD(2) if v > 0 else (_LD(0) if v < 0 else v))
+    return out.reshape(x.shape)
+
+
+def _gelu_tanh_sigmoid(x):
+    """sigmoid(2u), u = sqrt(2/pi) (x + 0.044715 x^3), for float64 x, by mpmath at 100 bits: in longdouble
+    2u's rounding (2^-64 of up to 745) reached e^(2u) as ~0.5 float64 ULP, as much as the kernel's own
+    error near x = -18."""
+    import mpmath
+    flat = np.clip(np.asarray(x, _LD), -60, 60).ravel()    # sigmoid(2u) is 0 / 1 far beyond
+    out = np.empty(flat.shape, _LD)
+    with mpmath.workprec(100), warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        k0, k1 = mpmath.sqrt(2 / mpmath.pi), mpmath.mpf(1) * 44715 / 1000000
+        for i, v in enumerate(flat):
+            m = mpmath.mpf(float(v)) if float(v) == v else mpmath.mpf(str(v))
+            out[i] = _LD(mpmath.nstr(1 / (1 + mpmath.exp(-2 * k0 * (m + k1 * m ** 3))), 30))
+    return out.reshape(np.shape(x))
 
 
 def _param(x, value):
@@ -212,11 +233,14 @@ def gelu(x, approximate=False):
     fin = np.isfinite(x)
     xf = np.where(fin, x, 0)
     if approximate:
-        u = _SQRT_2_PI * (xf + _LD("0.044715") * xf ** 3)
-        r = xf * np.where(u >= 0, 1 / (1 + np.exp(-2 * np.abs(u))),
-                          np.exp(-2 * np.abs(u)) / (1 + np.exp(-2 * np.abs(u))))
+        if precise:
+            r = xf * _gelu_tanh_sigmoid(xf)
+        else:
+            u = _SQRT_2_PI * (xf + _LD("0.044715") * xf ** 3)
+            r = xf * np.where(u >= 0, 1 / (1 + np.exp(-2 * np.abs(u))),
+                              np.exp(-2 * np.abs(u)) / (1 + np.exp(-2 * np.abs(u))))
     else:
-        r = xf * _erfc(-xf / _SQRT2, precise) / 2
+        r = xf * _erfc_of_x(xf, precise) / 2
     return np.where(fin, r, np.where(x > 0, x, np.where(np.isnan(x), x, -_LD(0))))
 
 
@@ -232,7 +256,7 @@ def gelu_backward(grad, x, approximate=False):
         sn = np.where(u >= 0, e / (1 + e), 1 / (1 + e))
         d = s + xf * s * sn * 2 * _SQRT_2_PI * (1 + 3 * _LD("0.044715") * xf ** 2)
     else:
-        d = _erfc(-xf / _SQRT2, precise) / 2 + xf * np.exp(-xf * xf / 2) / np.sqrt(2 * _PI)
+        d = _erfc_of_x(xf, precise) / 2 + xf * np.exp(-xf * xf / 2) / np.sqrt(2 * _PI)
     return _where_nan(x, grad * np.where(fin, d, np.where(x > 0, 1, 0)))
 
 

@@ -36,11 +36,21 @@ cdef inline floating sigmoid_fwd(floating x, floating a, floating b, floating c)
         z = fa_exp_lp(nx)
         return <float>((1.0 if x >= 0 else z) / (1.0 + z))
     else:
-        nx = -746.0 if nx < -746.0 else nx
-        z = fa_exp_dd(nx, &z_lo)
-        d = fa_fast_two_sum(1.0, z, &d_lo)
-        d_lo = d_lo + z_lo
-        return fa_div_dd(1.0 if x >= 0 else z, 0.0 if x >= 0 else z_lo, d, d_lo)
+        z = _sigmoid_dd(x, &z_lo)
+        return z + z_lo
+
+cdef inline double _sigmoid_dd(double x, double *lo) noexcept nogil:
+    # float64 sigmoid(x) as q + lo: the double-double quotient (fa_div_dd's, its correction apart), for
+    # glu's a sigmoid(b), rounded once
+    cdef double nx = -fabs(x), z, z_lo, d, d_lo, n, q
+    nx = -746.0 if nx < -746.0 else nx
+    z = fa_exp_dd(nx, &z_lo)
+    d = fa_fast_two_sum(1.0, z, &d_lo)
+    d_lo = d_lo + z_lo
+    n = 1.0 if x >= 0 else z
+    q = n / d
+    lo[0] = ((fa_residual(n, q, d) + (0.0 if x >= 0 else z_lo)) - q * d_lo) / d
+    return q
 
 cdef inline floating sigmoid_bwd(floating g, floating y, floating a, floating b, floating c) noexcept nogil:
     cdef double yd = y
@@ -136,16 +146,18 @@ cdef inline double _exp_lp(double v) noexcept nogil:
     v = 700.0 if v > 700.0 else v
     return fa_exp_lp(v)
 
-cdef inline double _expm1_neg(floating x, double v) noexcept nogil:
-    # expm1(v) for v <= 0 or NaN, at the precision floating needs.  float64: the double-double expm1
-    # (vectorisable, where libm's expm1 kept elu's and selu's loops scalar), -1 to double precision
-    # below -40, -0 kept
-    cdef double lo, hi
-    if floating is float:
-        return fa_expm1_lp(-200.0 if v < -200.0 else v)
-    else:
-        hi = fa_expm1_dd(-40.0 if v < -40.0 else v, &lo)
-        return hi + lo if v != 0 else v
+cdef inline double _expm1_neg_lp(double v) noexcept nogil:
+    # expm1(v) for v <= 0 or NaN for the float32 paths
+    return fa_expm1_lp(-200.0 if v < -200.0 else v)
+
+cdef inline double _expm1_neg_dd(double v, double *lo) noexcept nogil:
+    # expm1(v) for v <= 0 or NaN as hi + lo for the float64 paths: the double-double expm1 (vectorisable,
+    # where libm's expm1 kept elu's and selu's loops scalar), held at -40, below which it is -1 in
+    # double (its pair there, -1 + 4.2e-18, times any factor rounds as -1 + e^v would: 4.2e-18 is below
+    # half an ULP of 1).  The caller multiplies the pair by its factor with one rounding (fma(a, hi,
+    # a lo)): a times the rounded hi + lo was two roundings, up to 1.37 ULP (elu with alpha = 1e-20,
+    # selu 1.44).  For v = -0 the pair is (+0, 0): callers keep -0 themselves.
+    return fa_expm1_dd(-40.0 if v < -40.0 else v, lo)
 
 
 cdef inline double _exp_fix(double v, double v_lo, double *lo, double *f1, double *f2) noexcept nogil:
@@ -267,14 +279,24 @@ cdef inline double _sigmoid_acc(floating x) noexcept nogil:
 # ---- elu: a = alpha ----
 cdef inline floating elu_fwd(floating x, floating a, floating b, floating c) noexcept nogil:
     cdef double v = 0.0 if x > 0 else <double>x
-    return x if x > 0 else <floating>(<double>a * _expm1_neg(x, v))
+    cdef double m, m_lo, r
+    if floating is float:
+        return x if x > 0 else <floating>(<double>a * _expm1_neg_lp(v))
+    else:
+        m = _expm1_neg_dd(v, &m_lo)
+        r = fma(a, m, a * m_lo) if v != 0 else a * v     # (a * v: x = -0 keeps its sign)
+        return x if x > 0 else r
 
 cdef inline floating elu_bwd(floating g, floating x, floating a, floating b, floating c) noexcept nogil:
     cdef double v = 0.0 if x > 0 else <double>x
     cdef double e, lo, f1, f2
     if floating is double:
+        # e normal, f1 f2 <= 1 put on last.  For |alpha| < 1, g e first: alpha e was subnormal where
+        # g alpha e is not (alpha = 1e-20, x = -666, g = -53: 7.3 ULP); for |alpha| >= 1 alpha e is
+        # normal (e <= 1) and g times it underflows only where the result does
         e = _exp_fix(v, 0.0, &lo, &f1, &f2)      # (e is the pair's sum already)
-        return g if x > 0 else ((g * (a * e)) * f1) * f2
+        e = (g * e) * a if fabs(a) < 1.0 else g * (a * e)
+        return g if x > 0 else (e * f1) * f2
     return g if x > 0 else <floating>(<double>g * (<double>a * _exp_any(x, v)))
 
 
@@ -287,7 +309,14 @@ cdef inline double _selu_factor(floating x, double e) noexcept nogil:
 
 cdef inline floating selu_fwd(floating x, floating a, floating b, floating c) noexcept nogil:
     cdef double v = 0.0 if x > 0 else <double>x
-    return <floating>_selu_factor(x, _expm1_neg(x, v))
+    cdef double m, m_lo, r
+    if floating is float:
+        return <floating>_selu_factor(x, _expm1_neg_lp(v))
+    else:
+        # scale alpha (m + m_lo) with one rounding; x = -0 keeps its sign (SA v)
+        m = _expm1_neg_dd(v, &m_lo)
+        r = fma(FA_SELU_SA, m, FA_SELU_SA * m_lo + FA_SELU_SA_LO * m) if v != 0 else FA_SELU_SA * v
+        return fma(FA_SELU_SCALE, x, FA_SELU_SCALE_LO * x) if x > 0 else r
 
 cdef inline floating selu_bwd(floating g, floating x, floating a, floating b, floating c) noexcept nogil:
     cdef double v = 0.0 if x > 0 else <double>x
@@ -339,7 +368,7 @@ cdef inline floating celu_fwd(floating x, floating a, floating b, floating c) no
         m = fa_expm1_dd(-40.0 if vc < -40.0 else vc, &m_lo)
         m_lo = m_lo + (m + 1.0) * ((v_lo if v < 1460.0 else 0.0) + (0.5 * t * t - t))
         s1 = fa_pow2_halves(n, &s2)
-        e = ((<double>a * (m + m_lo)) * s1) * s2
+        e = (fma(<double>a, m, <double>a * m_lo) * s1) * s2
         e = x if fabs(v) < 8.673617379884035e-19 else e        # (2^-60)
         return x if not (x <= 0) else e
 
@@ -466,6 +495,10 @@ cdef extern from *:
         73184104005.05174, -256205033035.5231, 633764594900.3231, -983476391581.0049,
         718175997758.0837,
     };
+    #define FA_GQ_KD_HI -0.7116790589519906       /* FA_GQ_D[0] - 0.5625 = HI + LO exactly */
+    #define FA_GQ_KD_LO 5.551115123125783e-17
+    #define FA_GQ_KE_HI -0.5723649429247001       /* FA_GQ_E[0] - 0.5625 */
+    #define FA_GQ_KE_LO -5.204170427930421e-18
     #define FA_GQ_CB 0.34202347284016327
     #define FA_GQ_CC 0.13294173056504724
     #define FA_GQ_T0_LO 1.533545961316588e-17
@@ -497,14 +530,23 @@ cdef extern from *:
         double ac = a > 38.6 ? 38.6 : a;
         double z = ac * FA_GELU_R2_HI, z_lo = fma(ac, FA_GELU_R2_HI, -z) + ac * FA_GELU_R2_LO;
         double aa = ac * ac, aa_lo = fma(ac, ac, -aa);
-        /* the tail's exponent, -z^2 - 0.5625 + F (just -z^2 below z = 1.25), as hi + lo, and its exp */
+        /* the tail's exponent, -z^2 - 0.5625 + F (just -z^2 below z = 1.25), as hi + lo, and its exp.
+         * F = c0 + c1 u + u^2 P(u) (u = s - 0.38125 or s): c0 - 0.5625 is a pair of constants, c1 u a
+         * pair (FMA), only u^2 P (below 0.012) rounded; each sum's error kept (F rounded, then F -
+         * 0.5625 rounded again, put up to 2^-54 into the exponent: 1.41 ULP at x = -2.23) */
         double s = 2.0 / aa;
-        double fd = fa_estrin(FA_GQ_D, 27, s - 0.38125), fe = fa_estrin(FA_GQ_E, 21, s);
-        int tail = z >= 1.25;
-        double c = tail ? (z < 2.857 ? fd : fe) - 0.5625 : 0.0;
-        double e0, arg = fa_two_sum(-0.5 * aa, c, &e0);
+        int tail = z >= 1.25, dreg = z < 2.857;
+        double wd = s - 0.38125, u = dreg ? wd : s;
+        double pd = fa_estrin(FA_GQ_D + 2, 25, wd), pe = fa_estrin(FA_GQ_E + 2, 19, s);
+        double c1 = dreg ? FA_GQ_D[1] : FA_GQ_E[1];
+        double m = c1 * u, m_lo = fma(c1, u, -m), r2 = (u * u) * (dreg ? pd : pe);
+        double e1, t1 = fa_two_sum(-0.5 * aa, dreg ? FA_GQ_KD_HI : FA_GQ_KE_HI, &e1);
+        double e2, t2 = fa_fast_two_sum(t1, m, &e2);            /* |t1| > 1.3, |m| < 0.08 */
+        double e3, t3 = fa_fast_two_sum(t2, r2, &e3);
+        double arg = tail ? t3 : -0.5 * aa;
+        double arg_lo = (tail ? ((e1 + e2) + (e3 + m_lo)) + (dreg ? FA_GQ_KD_LO : FA_GQ_KE_LO) : 0.0) - 0.5 * aa_lo;
         double h_lo, k, h = fa_exp_dd_parts(arg < -746.0 ? -746.0 : arg, &h_lo, &k);
-        h_lo = h_lo + h * (e0 - 0.5 * aa_lo);
+        h_lo = h_lo + h * arg_lo;
         double s2, s1 = fa_pow2_halves(k, &s2);
         double e = (h * s1) * s2, e_lo = (h_lo * s1) * s2;
         double qt, qt_lo;
@@ -521,11 +563,17 @@ cdef extern from *:
         double y = z * z, w_lo, w = fa_fast_two_sum(FA_ERF_T[0], y * fa_horner(FA_ERF_T + 1, 12, y), &w_lo);
         double p = z * w, p_lo = fma(z, w, -p) + z * (w_lo + FA_GQ_T0_LO) + z_lo * FA_ERF_T[0] * e;
         double ea, qa = fa_fast_two_sum(0.5, -0.5 * p, &ea), qa_lo = ea - 0.5 * p_lo;
-        /* z in [1/2, 1.25): (C + D) / 2 */
-        double db = fa_horner(FA_GQ_B, 17, z - 0.671875), dc = fa_horner(FA_GQ_C, 16, z - 1.0625);
+        /* z in [1/2, 1.25): (C + D) / 2, D = d0 + d1 v + v^2 P(v), v = z - anchor (exact), with d1 v a
+         * pair (FMA) and d0 (C's rounding) in the low part, only v^2 P (below 0.015) rounded: D rounded
+         * as a whole was up to 2^-54 of a D as large as Q near z = 1.25, 1.06 ULP there */
+        double vb = z - 0.671875, vc = z - 1.0625;
         int b = z < 0.84375;
-        double ebc, qbc = fa_two_sum(0.5 * (b ? FA_GQ_CB : FA_GQ_CC), 0.5 * (b ? db : dc), &ebc);
-        double qbc_lo = ebc - 0.5 * (z_lo * FA_ERF_T[0] * e);
+        double v = b ? vb : vc, d1 = b ? FA_GQ_B[1] : FA_GQ_C[1];
+        double pb = fa_horner(FA_GQ_B + 2, 15, vb), pc = fa_horner(FA_GQ_C + 2, 14, vc);
+        double dm = d1 * v, dm_lo = fma(d1, v, -dm), dr = (v * v) * (b ? pb : pc);
+        double eb1, qb1 = fa_two_sum(0.5 * (b ? FA_GQ_CB : FA_GQ_CC), 0.5 * dm, &eb1);
+        double eb2, qbc = fa_fast_two_sum(qb1, 0.5 * dr, &eb2);  /* Q > 0.038 > |dr| / 2 */
+        double qbc_lo = (eb1 + eb2) + 0.5 * (dm_lo + (b ? FA_GQ_B[0] : FA_GQ_C[0])) - 0.5 * (z_lo * FA_ERF_T[0] * e);
         double q = z < 0.5 ? qa : qbc, lo = z < 0.5 ? qa_lo : qbc_lo;
         if (times_a) {                              /* a (q + lo), rounded below by the caller */
             double t = ac * q;
@@ -544,10 +592,10 @@ cdef extern from *:
     static inline __attribute__((always_inline)) double fa_gelu_phi_f64(double x, const int times_x)
     {
         double q_lo, q = fa_normal_q_f64(fabs(x), &q_lo, times_x);
-        if (times_x)
-            return x < 0 ? -(q + q_lo) : (x - q) - q_lo;
-        double e, r = fa_fast_two_sum(1.0, -q, &e);
-        return x < 0 ? q + q_lo : r + (e - q_lo);
+        /* x - x Q (Q <= 1/2) or 1 - Q with the difference's error e kept ((x - q) - q_lo was rounded
+         * twice: 0.98 ULP), as r - (q_lo - e), which keeps r's sign where it is -0 (x = -0) */
+        double e, r = fa_fast_two_sum(times_x ? x : 1.0, -q, &e);
+        return x < 0 ? (times_x ? -(q + q_lo) : q + q_lo) : r - (q_lo - e);
     }
     """
     double fa_normal_q_f64(double a, double *q_lo, int times_a) noexcept nogil
@@ -878,12 +926,14 @@ cdef inline floating linear_bwd(floating g, floating x, floating a, floating b, 
     return g
 
 
-# ---- tanh_shrink: x - tanh(x), from its Taylor series where the subtraction would cancel: below 0.5
-# (float32: 13 terms, float64: 18 terms, truncation 2^-59); above that a float64
-# double-double tanh = t/(t + 2), t = expm1(2|x|), makes x - tanh exact up to 1.9 ----
+# ---- tanh_shrink: x - tanh(x), from its Taylor series where the subtraction would cancel: float32
+# below 0.5 (13 terms), float64 below 0.6 (22 terms, truncation 2^-60.7); above that a float64
+# double-double tanh = t/(t + 2), t = expm1(2|x|), makes x - tanh exact up to 1.9.  (float64 from 0.5:
+# 1.07 ULP near 0.52, where expm1's reduced argument 2|x| - ln2 is near its largest, the pair's tail
+# rounded to ~2^-57, and x - tanh(x) cancels 12-fold; from 0.6 the reduced argument is below 0.19.) ----
 cdef extern from *:
     """
-    static const double FA_TANH_SHRINK_C[18] = {
+    static const double FA_TANH_SHRINK_C[22] = {
     0.3333333333333333,
     -0.13333333333333333,
     0.05396825396825397,
@@ -902,9 +952,13 @@ cdef extern from *:
     -4.294911078273806e-07,
     1.7406618963571648e-07,
     -7.054636946400968e-08,
+    2.859136662305254e-08,
+    -1.1587644432798853e-08,
+    4.6962953982309016e-09,
+    -1.903336833931276e-09,
     };
     """
-    const double FA_TANH_SHRINK_C[18]
+    const double FA_TANH_SHRINK_C[22]
 
 cdef inline double _tanh_dd(double ax, double *lo) noexcept nogil:
     # tanh(ax) = hi + lo for 0 <= ax <= 60: t/(t + 2), t = expm1(2 ax) as a double-double, divided with
@@ -918,8 +972,8 @@ cdef inline double _tanh_dd(double ax, double *lo) noexcept nogil:
     return q
 
 cdef inline double _tanh_shrink_series_f64(double xd, double x2) noexcept nogil:
-    # x^3 (1/3 + x^2 P1(x^2)) for |x| < 0.5, rounded once: x^3 as hi + lo, 1/3 + x^2 P1 as hi + lo
-    # (Fast2Sum: |x^2 P1| < 1/100; 1/3's own rounding in the low part).  x^3 P rounded after x^3 and P
+    # x^3 (1/3 + x^2 P1(x^2)) for |x| < 0.6, rounded once: x^3 as hi + lo, 1/3 + x^2 P1 as hi + lo
+    # (Fast2Sum: |x^2 P1| < 1/20; 1/3's own rounding in the low part).  x^3 P rounded after x^3 and P
     # each were rounded reached 3.12 ULP.  Below 2^-300, x^3 is taken times 2^1200 (its low parts would
     # be subnormal: 1.3 ULP near DBL_MIN) and the product scaled back, rounded once; the sign is x's
     # (a zero product's sign came out +).
@@ -927,7 +981,7 @@ cdef inline double _tanh_shrink_series_f64(double xd, double x2) noexcept nogil:
     cdef double xs = xd * (2.5822498780869086e+120 if tiny else 1.0)    # 2^400
     cdef double xs2 = xs * xs, x2_lo = fma(xs, xs, -xs2), x3 = xs2 * xs, x3_lo, s, e, r
     x3_lo = fma(xs2, xs, -x3) + x2_lo * xs
-    s = fa_fast_two_sum(FA_TANH_SHRINK_C[0], x2 * fa_horner(&FA_TANH_SHRINK_C[1], 17, x2), &e)
+    s = fa_fast_two_sum(FA_TANH_SHRINK_C[0], x2 * fa_horner(&FA_TANH_SHRINK_C[1], 21, x2), &e)
     r = fma(x3, s, x3 * (e + 1.850371707708594e-17) + x3_lo * s)     # (1/3 - its double)
     r = (r * (2.409919865102884e-181 if tiny else 1.0)) * (2.409919865102884e-181 if tiny else 1.0)  # 2^-600
     return copysign(r, xd)
@@ -943,13 +997,13 @@ cdef inline floating tanh_shrink_fwd(floating x, floating a, floating b, floatin
         return <float>copysign(ax - t / (t + 2.0), xd)
     else:
         # both forms, then a select (no branch, no libm call: GCC vectorises the loop, where it ran lane
-        # by lane at ~11 ns per element): below 0.5 the series, above |x| - tanh|x| from the double-double
+        # by lane at ~11 ns per element): below 0.6 the series, above |x| - tanh|x| from the double-double
         # tanh (held at 20, where it is 1 in double), |x| - q by TwoSum (exact below 1.9, where q is in
         # [|x|/2, |x|]), its sign x's; +-inf and NaN give x
         q = _tanh_dd(20.0 if ax > 20.0 else ax, &corr)
         t = fa_two_sum(ax, -q, &q)
         t = copysign(t + (q - corr), xd)
-        t = _tanh_shrink_series_f64(xd, x2) if ax < 0.5 else t
+        t = _tanh_shrink_series_f64(xd, x2) if ax < 0.6 else t
         return xd if not (ax < INFINITY) else t
 
 cdef inline floating tanh_shrink_bwd(floating g, floating x, floating a, floating b, floating c) noexcept nogil:
@@ -972,12 +1026,60 @@ cdef inline double _squareplus_s(double xd, double b) noexcept nogil:
     # sqrt(x^2 + b); |x| itself where b is 0 or negligible (x^2 would underflow or overflow)
     return sqrt(xd * xd + b) if (b != 0) & (fabs(xd) < 1e150) else fabs(xd)
 
+cdef extern from *:
+    """
+    /* squareplus in float64, within 0.51 ULP, as C with always_inline (as Cython inline functions GCC
+     * judged the calls cold, did not inline them, and left the loop scalar: 0.4 -> 6.4 ns per element).
+     * s = sqrt(x^2 + b) f as s + s_lo (to ~2^-100 relative) with the scale f (a power of two: 1, but
+     * 2^-600 where x^2 + b could overflow and 2^600 where x^2 and b would both be subnormal): x f and
+     * b f^2 (b times f twice: 2^-1200 is not a double) added as a pair (x^2's rounding error from an
+     * FMA), the pair's square root s and its correction (r + t_lo) / 2s, r = t - s^2 exact.  Then, with
+     * one rounding at the end (s rounded, then the sum or the quotient, was up to 2.7 ULP): x >= 0,
+     * x/2 + s/2 as a pair, / f; x < 0, b f / (s/2 - x/2) / 4 from the pair s/2 - x/2 (both positive: no
+     * cancellation; b f, where b alone left the quotient's residual below DBL_MIN and its correction
+     * lost: 2 ULP for b = 5e-324).  b = 0 is relu ((-0 + 0) / 2 = +0 at -0); +-inf give inf and +0;
+     * both sides computed and selected, no branch: three divisions and a square root. */
+    static inline __attribute__((always_inline)) double fa_squareplus_f64(double x, double b)
+    {
+        const double big = 1.7976931348623157e308;
+        double ax = fabs(x) <= big ? fabs(x) : 0.0, bb = b > 0 ? b : 1.0;
+        /* down where max(|x|, b 2^-500) >= 2^500, up where max(|x|, b 2^500) < 2^-500: a select on b
+         * alone (loop-invariant) feeding f kept GCC from vectorising the loop */
+        double b_dn = bb * 3.054936363499605e-151, b_up = bb * 3.273390607896142e+150;   /* (fmax is a libm call) */
+        double m_dn = ax > b_dn ? ax : b_dn, m_up = ax > b_up ? ax : b_up;
+        double f = m_dn >= 3.273390607896142e+150 ? 2.409919865102884e-181
+                   : (m_up < 3.054936363499605e-151 ? 4.149515568880993e+180 : 1.0);
+        double xs = ax * f, bs = (bb * f) * f;
+        double p = xs * xs, p_lo = -fa_residual(p, xs, xs), t_lo, t = fa_two_sum(p, bs, &t_lo);
+        t_lo = t_lo + p_lo;
+        double s = sqrt(t), s_lo = (fa_residual(t, s, s) + t_lo) * (0.5 / s);
+        double h_lo, h = fa_two_sum(0.5 * xs, 0.5 * s, &h_lo);
+        double inv_f = m_dn >= 3.273390607896142e+150 ? 4.149515568880993e+180
+                       : (m_up < 3.054936363499605e-151 ? 2.409919865102884e-181 : 1.0);
+        double r = (h + (h_lo + 0.5 * s_lo)) * inv_f;
+        r = x > big ? x : r;
+        r = b == 0 ? x + 0.0 : r;
+        double d_lo, d = fa_fast_two_sum(0.5 * s, 0.5 * xs, &d_lo);
+        double q = fa_div_dd(b * f, 0.0, d, d_lo + 0.5 * s_lo) * 0.25;   /* (b f / d rounded first: for a
+            subnormal b the residual of a quotient from 1 / d is lost, 1 ULP) */
+        q = x < -big ? 0.0 : q;
+        q = b == 0 ? 0.0 : q;
+        return x >= 0 ? r : (x != x ? x : q);
+    }
+    """
+    double fa_squareplus_f64(double x, double b) noexcept nogil
+
 cdef inline floating squareplus_fwd(floating x, floating a, floating b, floating c) noexcept nogil:
-    cdef double xd = x, s = _squareplus_s(xd, a)
-    # halves first: x + s and s - x may not exist in double for |x| near DBL_MAX; for x < 0,
-    # b / (2 (s - x)) = (b / (s/2 - x/2)) / 4, the quarter taken last (0.25 b underflows for a subnormal b)
-    return <floating>(0.5 * xd + 0.5 * s if x >= 0 else (
-        (<double>a / (0.5 * s - 0.5 * xd) * 0.25 if a != 0 else 0.0) if x == x else xd))
+    cdef double xd = x, s
+    if floating is float:
+        s = _squareplus_s(xd, a)
+        # halves first: x + s and s - x may not exist in double for |x| near DBL_MAX; for x < 0,
+        # b / (2 (s - x)) = (b / (s/2 - x/2)) / 4, the quarter taken last (0.25 b underflows for a
+        # subnormal b)
+        return <floating>(0.5 * xd + 0.5 * s if x >= 0 else (
+            (<double>a / (0.5 * s - 0.5 * xd) * 0.25 if a != 0 else 0.0) if x == x else xd))
+    else:
+        return fa_squareplus_f64(xd, a)
 
 cdef inline floating squareplus_bwd(floating g, floating x, floating a, floating b, floating c) noexcept nogil:
     # (1 + x/s)/2, as b / (2 s (s - x)) for x < 0; b = 0 is relu (slope 1 at x = 0)

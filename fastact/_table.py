@@ -128,7 +128,7 @@ ACTIVATIONS += (
         summary="Exponential linear unit (Keras's elu).",
         formula="x if x > 0 else alpha * expm1(x)",
         derivative="g if x > 0 else g * alpha * exp(x)",
-        saved="x", serial_below=8192, float32_ulp=1.0, float64_ulp=3.0, backward_ulp=(1.0, 3.0),
+        saved="x", serial_below=8192, float32_ulp=1.0, float64_ulp=1.0, backward_ulp=(1.0, 3.0),
         params=(Param("alpha", 1.0, doc="scale of the negative side"),),
     ),
     Activation(
@@ -137,7 +137,7 @@ ACTIVATIONS += (
         summary="Scaled ELU with the self-normalising constants (Klambauer et al. 2017).",
         formula="scale * (x if x > 0 else alpha * expm1(x)), scale = 1.0507..., alpha = 1.6732...",
         derivative="g * scale * (1 if x > 0 else alpha * exp(x))",
-        saved="x", serial_below=8192, float32_ulp=1.0, float64_ulp=3.0, backward_ulp=(1.0, 3.0),
+        saved="x", serial_below=8192, float32_ulp=1.0, float64_ulp=1.0, backward_ulp=(1.0, 3.0),
     ),
     Activation(
         name="celu",
@@ -145,7 +145,7 @@ ACTIVATIONS += (
         summary="Continuously differentiable ELU.",
         formula="x if x > 0 else alpha * expm1(x / alpha)",
         derivative="g if x > 0 else g * exp(x / alpha)",
-        saved="x", serial_below=8192, float32_ulp=1.0, float64_ulp=3.0, backward_ulp=(1.0, 3.0),
+        saved="x", serial_below=8192, float32_ulp=1.0, float64_ulp=1.0, backward_ulp=(1.0, 3.0),
         params=(Param("alpha", 1.0, nonzero=True, doc="scale (not 0)"),),
     ),
     Activation(
@@ -157,7 +157,7 @@ ACTIVATIONS += (
         summary="Gaussian error linear unit; exact (erfc) form, or the tanh approximation.",
         formula="x * Phi(x) = x/2 * erfc(-x/sqrt(2)); approximate: x/2 * (1 + tanh(sqrt(2/pi) * (x + 0.044715 x^3)))",
         derivative="g * (Phi(x) + x * phi(x)); approximate: the tanh form's derivative",
-        saved="x", serial_below=2048, float32_ulp=1.0, float64_ulp=2.0, backward_ulp=(1.0, 8.0),
+        saved="x", serial_below=2048, float32_ulp=1.0, float64_ulp=1.0, backward_ulp=(1.0, 8.0),
         params=(Param("approximate", False, kind="bool", doc="use the tanh approximation"),),
     ),
     Activation(
@@ -177,7 +177,7 @@ ACTIVATIONS += (
         summary="Softplus, computed without overflow.",
         formula="log(1 + exp(x)) = max(x, 0) + log1p(exp(-|x|))",
         derivative="g * sigmoid(x)",
-        saved="x", serial_below=2048, float32_ulp=1.0, float64_ulp=2.0,
+        saved="x", serial_below=2048, float32_ulp=1.0, float64_ulp=1.0,
     ),
     Activation(
         name="softsign",
@@ -247,14 +247,14 @@ ACTIVATIONS += (
         summary="x - tanh(x), accurate near 0 (series there).",
         formula="x - tanh(x)",
         derivative="g * tanh(x)^2",
-        saved="x", serial_below=2048, float32_ulp=1.0, float64_ulp=2.0, backward_ulp=(1.0, 4.0),
+        saved="x", serial_below=2048, float32_ulp=1.0, float64_ulp=1.0, backward_ulp=(1.0, 4.0),
     ),
     Activation(
         name="squareplus",
         summary="Squareplus (Barron 2021), without cancellation for negative x.",
         formula="(x + sqrt(x^2 + b)) / 2",
         derivative="g * (1 + x / sqrt(x^2 + b)) / 2",
-        saved="x", serial_below=32768, float32_ulp=1.0, float64_ulp=3.0, backward_ulp=(1.0, 5.0),
+        saved="x", serial_below=32768, float32_ulp=1.0, float64_ulp=1.0, backward_ulp=(1.0, 5.0),
         params=(Param("b", 4.0, minimum=0.0, doc="smoothness near 0 (b = 0 gives relu)"),),
     ),
     Activation(
@@ -301,7 +301,7 @@ ACTIVATIONS += (
         summary="log(sigmoid(x)), computed without overflow.",
         formula="min(x, 0) - log1p(exp(-|x|))",
         derivative="g * sigmoid(-x)",
-        saved="x", serial_below=2048, float32_ulp=1.0, float64_ulp=2.0,
+        saved="x", serial_below=2048, float32_ulp=1.0, float64_ulp=1.0,
     ),
 )
 
@@ -328,10 +328,10 @@ class AxisFunction:
 
 AXIS_FUNCTIONS = (
     AxisFunction("softmax", formula="exp(x - max) / sum(exp(x - max))", derivative="y * (g - sum(g * y))",
-                 saved="y", float32_ulp=1.0, float64_ulp=2.0, backward_ulp=(1.0, 2.0),
+                 saved="y", float32_ulp=1.0, float64_ulp=1.0, backward_ulp=(1.0, 2.0),
                  summary="Softmax along an axis (or axes)."),
     AxisFunction("log_softmax", formula="(x - max) - log(sum(exp(x - max)))", derivative="g - exp(y) * sum(g)",
-                 saved="y", float32_ulp=1.0, float64_ulp=2.0, backward_ulp=(1.0, 2.0),
+                 saved="y", float32_ulp=1.0, float64_ulp=1.0, backward_ulp=(1.0, 2.0),
                  summary="Log-softmax along an axis (or axes)."),
     AxisFunction("sparsemax", formula="max(x - tau, 0), tau such that the row sums to 1",
                  derivative="g - mean(g over y > 0) where y > 0, else 0", saved="y", float32_ulp=1.0,
@@ -339,5 +339,5 @@ AXIS_FUNCTIONS = (
                  summary="Sparsemax (Martins & Astudillo, 2016) along an axis (or axes)."),
     AxisFunction("glu", formula="a * sigmoid(b), [a, b] = x split in halves along axis",
                  derivative="[g * sigmoid(b), g * a * sigmoid(b) * sigmoid(-b)]", saved="x", float32_ulp=1.0,
-                 float64_ulp=2.0, backward_ulp=(1.0, 4.0), summary="Gated linear unit along an axis."),
+                 float64_ulp=1.0, backward_ulp=(1.0, 4.0), summary="Gated linear unit along an axis."),
 )

@@ -47,6 +47,40 @@ def test_float64_wide_random(name, simd_level):
     assert_matches_reference(getattr(fastact, name)(x), reference(name, x), np.float64, 1.0)
 
 
+def _float64_spots(rng, n):
+    """Wide float64 inputs, dense where earlier kernels were beyond 1 ULP: -0.4..-0.1 (a factor times
+    expm1), 0.5..0.62 (tanh_shrink's series end), |x| 1.2..2.7 and 0.2..0.5 (gelu's erfc regions), tiny x
+    (squareplus), and every exponent."""
+    return np.concatenate([rng.standard_normal(n) * s for s in (1e-8, 1e-5, 0.1, 1, 4, 30)]
+                          + [-rng.uniform(0.1, 0.4, n), rng.uniform(0.5, 0.62, n), -rng.uniform(1.2, 2.7, n),
+                             rng.uniform(0.2, 0.5, n), np.exp(rng.uniform(-740, 6.6, n)) * rng.choice([-1, 1], n)])
+
+
+@pytest.mark.parametrize("name, params", [
+    ("elu", (0.3,)), ("elu", (1e-20,)), ("elu", (-2.5,)), ("selu", ()), ("celu", (0.3,)), ("celu", (-1.5,)),
+    ("celu", (1e-10,)), ("squareplus", (4.0,)), ("squareplus", (0.3,)), ("squareplus", (1e-10,)),
+    ("squareplus", (1e10,)), ("squareplus", (5e-324,)), ("tanh_shrink", ()), ("gelu", (False,)),
+    ("gelu", (True,))])
+def test_float64_forward_within_one_ulp(name, params, simd_level):
+    # a factor times a double-double expm1 or sigmoid, a square root, x - tanh(x) and x Phi(x), each
+    # rounded once: before, alpha times the rounded expm1 (elu 1.37 ULP, selu 1.44, celu 1.57), s = sqrt(x^2
+    # + b) rounded (squareplus 2.7), tanh's pair from 0.5 on (tanh_shrink 1.07), F - 0.5625 and x - x Q
+    # rounded twice (gelu 1.41)
+    n = 2_000 if name == "gelu" else 20_000     # (gelu's float64 reference is mpmath, element by element)
+    x = _float64_spots(np.random.default_rng(31), n)
+    assert_matches_reference(getattr(fastact, name)(x, *params), reference(name, x, *params), np.float64, 1.0)
+
+
+def test_float64_elu_backward_with_a_small_alpha(simd_level):
+    # g alpha e^x with alpha = 1e-20: alpha e^x was subnormal where the product is not (x = -666, g =
+    # -53: 7.3 ULP); g e^x is taken first for |alpha| < 1
+    x = -np.linspace(600.0, 720.0, 20001)
+    for g0 in (-53.0, 1e10, 3.7):
+        g = np.full(x.shape, g0)
+        dx = fastact.elu_backward(g, x, 1e-20)
+        assert_backward_matches(ROWS["elu"], dx, reference("elu_backward", g, x, 1e-20), g, x, np.float64)
+
+
 @pytest.mark.parametrize("name", ["elu", "selu", "celu", "softplus", "log_sigmoid"])
 def test_float64_backward_where_exp_is_subnormal(name, simd_level):
     # g e^x with e^x subnormal (x below -708) and g e^x normal: a plain exp lost up to 3.1 ULP (celu at
