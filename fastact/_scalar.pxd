@@ -1060,8 +1060,12 @@ cdef extern from *:
         r = x > big ? x : r;
         r = b == 0 ? x + 0.0 : r;
         double d_lo, d = fa_fast_two_sum(0.5 * s, 0.5 * xs, &d_lo);
-        double q = fa_div_dd(b * f, 0.0, d, d_lo + 0.5 * s_lo) * 0.25;   /* (b f / d rounded first: for a
-            subnormal b the residual of a quotient from 1 / d is lost, 1 ULP) */
+        /* b f / d rounded first (the residual of a quotient from 1 / d was lost for a subnormal b: 1 ULP),
+         * and b f below 2^-510 taken times 2^600 (its residual would be subnormal, the correction lost:
+         * 1.3 ULP for b = 1e-310, x = -1.2e-150), the quotient scaled back */
+        double n = b * f, up_n = n < 2.983336292480083e-154 ? 4.149515568880993e+180 : 1.0;
+        double dn_n = n < 2.983336292480083e-154 ? 2.409919865102884e-181 : 1.0;
+        double q = (fa_div_dd(n * up_n, 0.0, d, d_lo + 0.5 * s_lo) * 0.25) * dn_n;
         q = x < -big ? 0.0 : q;
         q = b == 0 ? 0.0 : q;
         return x >= 0 ? r : (x != x ? x : q);
