@@ -1,4 +1,4 @@
-"""Speed of every fastact kernel, forward and backward, against NumPy/SciPy, PyTorch and TensorFlow.
+"""Speed of every fastact kernel, forward and backward, against NumPy/SciPy, numexpr, PyTorch and TensorFlow.
 
     python benchmarks/speed.py                 # float32, sizes 1e3..1.6e7, 7 rounds (about a minute)
     python benchmarks/speed.py --quick         # sizes 1e3,1e5,1e6, 3 rounds
@@ -6,7 +6,9 @@
     python benchmarks/speed.py --scaling       # 1.6e7 elements on 1, 2, ... os.cpu_count() threads
     python benchmarks/speed.py --scaling --thread-counts 1,2,4,8,16 --kernels sigmoid,gelu
 
-Each peer is used only if it imports (TensorFlow is skipped silently when it does not).  ``copy`` is
+Each peer is used only if it imports (TensorFlow is skipped silently when it does not).  numexpr gets the
+expression a NumPy user would hand it (``NUMEXPR_OPS``; it has no erf, so no exact gelu) on its own
+thread pool, set to the run's thread count.  ``copy`` is
 ``np.copyto(o, x)`` on one thread: not an activation, but the memory-bandwidth reference that a
 memory-bound kernel cannot beat by much.
 
@@ -191,6 +193,47 @@ def _numpy_peer():
                 lambda a: a, lambda a: a, ops)
 
 
+# numexpr: the expression a NumPy user would hand it (it has exp, expm1, log1p, tanh, abs and where; no
+# erf), over the named inputs; constants that are not integers come in as 0-d arrays of the input's
+# dtype (numexpr takes a float literal as a double and would compute float32 inputs in float64)
+NUMEXPR_OPS = {
+    ("sigmoid", "forward"): ("1 / (1 + exp(-x))", ("x",)),
+    ("tanh", "forward"): ("tanh(x)", ("x",)),
+    ("relu", "forward"): ("where(x > 0, x, 0)", ("x",)),
+    ("leaky_relu", "forward"): ("where(x >= 0, x, alpha * x)", ("x",)),
+    ("elu", "forward"): ("where(x > 0, x, expm1(x))", ("x",)),
+    ("silu", "forward"): ("x / (1 + exp(-x))", ("x",)),
+    ("gelu/tanh", "forward"): ("half * x * (1 + tanh(k0 * (x + k1 * x * x * x)))", ("x",)),
+    ("softplus", "forward"): ("where(x > 0, x, 0) + log1p(exp(-abs(x)))", ("x",)),
+    ("softsign", "forward"): ("x / (1 + abs(x))", ("x",)),
+    ("mish", "forward"): ("x * tanh(log1p(exp(x)))", ("x",)),
+    ("exponential", "forward"): ("exp(x)", ("x",)),
+    ("sigmoid", "backward"): ("g * y * (1 - y)", ("g", "y")),
+    ("tanh", "backward"): ("g * (1 - y * y)", ("g", "y")),
+    ("relu", "backward"): ("where(x > 0, g, 0)", ("g", "x")),
+    ("leaky_relu", "backward"): ("where(x > 0, g, alpha * g)", ("g", "x")),
+    ("elu", "backward"): ("where(x > 0, g, g * exp(x))", ("g", "x")),
+    ("softsign", "backward"): ("g / ((1 + abs(x)) * (1 + abs(x)))", ("g", "x")),
+    ("exponential", "backward"): ("g * y", ("g", "y")),
+}
+NUMEXPR_CONSTANTS = {"alpha": ALPHA, "half": 0.5, "k0": 0.7978845608028654, "k1": 0.044715}
+
+
+def _numexpr_peer():
+    import numexpr as ne
+
+    def op(expr, names):
+        def bind(*arrays):
+            local = {name: a for name, a in zip(names, arrays)}
+            local.update((k, np.array(v, arrays[0].dtype)) for k, v in NUMEXPR_CONSTANTS.items() if k in expr)
+            return local
+        return (lambda *a: ne.evaluate(expr, local_dict=bind(*a)),
+                lambda *a: ne.evaluate(expr, local_dict=bind(*a[:-1]), out=a[-1]))
+
+    ops = {key: op(expr, names) for key, (expr, names) in NUMEXPR_OPS.items()}
+    return Peer("numexpr", {"numexpr": ne.__version__}, lambda a: a, lambda a: a, ops, ne.set_num_threads)
+
+
 def _torch_peer():
     import torch
     import torch.nn.functional as F
@@ -305,7 +348,7 @@ def _tensorflow_peer():
 def available_peers():
     """The peers that import here, in table order."""
     peers = []
-    for make in (_numpy_peer, _torch_peer, _tensorflow_peer):
+    for make in (_numpy_peer, _numexpr_peer, _torch_peer, _tensorflow_peer):
         try:
             peers.append(make())
         except ImportError:
@@ -650,6 +693,7 @@ def markdown_table(results, meta):
         f"Versions: {versions}",
         f"Median time per call over {'/'.join(map(str, sorted(repeats)))} interleaved rounds;"
         f" ratio = peer time / fastact time (>1: fastact faster). numpy = NumPy/SciPy, single-threaded;"
+        f" numexpr = numexpr.evaluate of the plain formula;"
         f" copy = {meta['copy']}.",
         "Along an axis (softmax, log_softmax, sparsemax, glu): (size / 1000, 1000) arrays along the last"
         " axis; NAME/50000: rows of 50000.",

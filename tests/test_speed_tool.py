@@ -109,3 +109,22 @@ def test_calls_alternate_between_two_input_sets(speed):
     assert "2 such sets" in speed.markdown_table(
         speed.run(kernels=["relu"], sizes=[1000], repeats=1, target_s=0.002, progress=False),
         speed.metadata(1))
+
+
+def test_numexpr_peer_computes_each_function_in_the_inputs_dtype(speed):
+    pytest.importorskip("numexpr")
+    peer = next(p for p in speed.available_peers() if p.name == "numexpr")
+    rng = np.random.default_rng(3)
+    for dtype in (np.float32, np.float64):
+        x = (rng.standard_normal(5000) * 3).astype(dtype)
+        g = rng.standard_normal(5000).astype(dtype)
+        for (name, direction), (alloc, out_fn) in peer.ops.items():
+            row = next(r for r in speed._rows([name]))
+            inputs = speed._inputs(row, direction, x, g, 1)
+            expected = speed._fastact_fn(row, direction)(*inputs)
+            got = alloc(*inputs)
+            assert got.dtype == dtype, (name, direction)
+            np.testing.assert_allclose(got, expected, rtol=2e-4, atol=1e-6, err_msg=f"{name} {direction}")
+            buf = np.empty_like(expected)
+            out_fn(*inputs, buf)
+            np.testing.assert_array_equal(buf, got)
