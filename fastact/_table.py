@@ -157,7 +157,7 @@ ACTIVATIONS += (
         summary="Gaussian error linear unit; exact (erfc) form, or the tanh approximation.",
         formula="x * Phi(x) = x/2 * erfc(-x/sqrt(2)); approximate: x/2 * (1 + tanh(sqrt(2/pi) * (x + 0.044715 x^3)))",
         derivative="g * (Phi(x) + x * phi(x)); approximate: the tanh form's derivative",
-        saved="x", serial_below=2048, float32_ulp=1.0, float64_ulp=1.0, backward_ulp=(1.0, 8.0),
+        saved="x", serial_below=2048, float32_ulp=1.0, float64_ulp=1.0, backward_ulp=(1.0, 3.0),
         params=(Param("approximate", False, kind="bool", doc="use the tanh approximation"),),
     ),
     Activation(
