@@ -154,3 +154,15 @@ def test_new_outputs_from_32_mib_on_two_threads_are_first_touched_and_hold_every
         assert f(inplace, out=inplace, n_threads=2) is inplace
         np.testing.assert_array_equal(inplace, f(b, n_threads=1), err_msg=f.__name__)
     assert K.first_touch(np.ones(4), 2).tolist() == [1.0] * 4     # small: untouched
+
+
+def test_first_touch_only_for_two_threads_in_a_process_on_at_most_two_cpus():
+    # the caller's first touch stores a 0 per 2 MiB page: a stall-free trade on the 2-CPU VM, a loss on
+    # a 16-CPU one (see FIRST_TOUCH_ON), so it applies only where two threads are all the CPUs
+    from fastact._threads import _CPUS
+    big = (32 << 20) + 4096                          # bytes: each touched byte becomes 0
+    touched = K.first_touch(np.ones(big, np.uint8), 2)
+    assert (touched == 0).any() == (_CPUS <= 2)
+    assert (touched == 0).sum() <= big // (2 << 20) + 1
+    for n_threads in (1, 3, 16):
+        assert (K.first_touch(np.ones(big, np.uint8), n_threads) == 1).all(), n_threads
