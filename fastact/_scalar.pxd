@@ -1054,6 +1054,8 @@ cdef extern from *:
         t_lo = t_lo + p_lo;
         double s = sqrt(t), s_lo = (fa_residual(t, s, s) + t_lo) * (0.5 / s);
         double h_lo, h = fa_two_sum(0.5 * xs, 0.5 * s, &h_lo);
+        /* 1 / f from f's own conditions: a select on f itself (f < 1 ? .. : f > 1 ? ..) made GCC 12 stop
+         * with an internal compiler error in the SSE2 build */
         double inv_f = m_dn >= 3.273390607896142e+150 ? 4.149515568880993e+180
                        : (m_up < 3.054936363499605e-151 ? 2.409919865102884e-181 : 1.0);
         double r = (h + (h_lo + 0.5 * s_lo)) * inv_f;
