@@ -791,22 +791,28 @@ static const fa_atab FA_SILU_S_ATAB = {0x1p-1f, 0x1.99999ap+0f, 0.0f, 0x1.3ap+4f
 }};
 
 
+/* The slot of v = a, or of v = -a where `neg`: floor(a (k1 + a k2) + k0); a table with k2 = 0 takes it
+ * by one fma.  For a from the bound on, and NaN, the slot wraps and the value means nothing: the
+ * callers blend those lanes away.  The split spans compute the next block's slot before this block's
+ * polynomial (see FA_SPLIT_LOOP): the slot's chain (two fmas and a conversion) is then off the
+ * critical path. */
+static inline __m512i fa_atab_slot_512(const fa_atab *tb, __m512 v, const int neg)
+{
+    const __m512 k1 = _mm512_set1_ps(neg ? -tb->k1 : tb->k1);
+    return _mm512_cvttps_epi32(_mm512_fmadd_ps(v, tb->k2 == 0.0f ? k1 : _mm512_fmadd_ps(v, _mm512_set1_ps(tb->k2), k1),
+                                               _mm512_set1_ps(tb->k0)));
+}
+
 /* V(a) as hi + lo from v = a, or from v = -a where `neg` (gelu's and silu's forward, which need -|x| and
  * no |x|: the slot and t come out the same): c0 + c1 t exact, the rest rounded once.  Without a root,
  * c0 + c1 t is rounded once by an fma and its error recovered by another, with c0 - s exact (Sterbenz:
  * |c1 t| <= c0/3 in every slot of FA_GELU_Q_ATAB and FA_SILU_S_ATAB, the tables without a root), and
  * P's halves are evaluated at once (p2 + t (p3 + p4 t + t^2 (p5 + p6 t)): a shorter chain, gelu 3.5%
  * faster; the derivatives' tables keep Horner's order, 1% there).  With `odd` (the derivatives), the
- * lanes `shift` get V(a) - 1 (see fa_atab_odd_512).  A table with k2 = 0 takes its slot by one fma.  For
- * a from the bound on, and NaN, the slot wraps and the value means nothing: the callers blend those
- * lanes away. */
-static inline __m512 fa_atab_shift_512(const fa_atab *tb, __m512 v, const int neg, const int odd, __mmask16 shift,
-                                       __m512 *lo)
+ * lanes `shift` get V(a) - 1 (see fa_atab_odd_512).  `slot` is fa_atab_slot_512's for the same v. */
+static inline __m512 fa_atab_shift_512(const fa_atab *tb, __m512 v, __m512i slot, const int neg, const int odd,
+                                       __mmask16 shift, __m512 *lo)
 {
-    const __m512 k1 = _mm512_set1_ps(neg ? -tb->k1 : tb->k1);
-    __m512 u = _mm512_fmadd_ps(v, tb->k2 == 0.0f ? k1 : _mm512_fmadd_ps(v, _mm512_set1_ps(tb->k2), k1),
-                               _mm512_set1_ps(tb->k0));
-    __m512i slot = _mm512_cvttps_epi32(u);
     __m512 t = neg ? _mm512_sub_ps(fa_coef_neg(tb->rows[0], slot), v) : _mm512_sub_ps(v, fa_coef(tb->rows[0], slot));
     __m512 tt = _mm512_mul_ps(t, t);
     __m512 c1 = fa_coef(tb->rows[3], slot), c0 = fa_coef(tb->rows[1], slot);
@@ -843,17 +849,23 @@ static inline __m512 fa_atab_shift_512(const fa_atab *tb, __m512 v, const int ne
     return s;
 }
 
-static inline __m512 fa_atab_512(const fa_atab *tb, __m512 v, const int neg, __m512 *lo)
+static inline __m512 fa_atab_512(const fa_atab *tb, __m512 v, __m512i slot, const int neg, __m512 *lo)
 {
-    return fa_atab_shift_512(tb, v, neg, 0, 0, lo);
+    return fa_atab_shift_512(tb, v, slot, neg, 0, 0, lo);
 }
 
 /* f(x) = V(|x|) for x < 0 and -(1 - V(x)) = V(x) - 1 for x >= 0 (and NaN), as hi + lo: the callers take
  * the lanes of *pos negated.  (1 - V as V - 1 negated lets the table's c0 take the 1, off the chain.) */
-static inline __m512 fa_atab_odd_512(const fa_atab *tb, __m512 x, __mmask16 *pos, __m512 *lo)
+static inline __m512 fa_atab_odd_512(const fa_atab *tb, __m512 x, __m512i slot, __mmask16 *pos, __m512 *lo)
 {
     *pos = (__mmask16)~_mm512_cmp_ps_mask(x, _mm512_setzero_ps(), _CMP_LT_OQ);
-    return fa_atab_shift_512(tb, _mm512_abs_ps(x), 0, 1, *pos, lo);
+    return fa_atab_shift_512(tb, _mm512_abs_ps(x), slot, 0, 1, *pos, lo);
+}
+
+/* the slot fa_atab_odd_512 takes, from x */
+static inline __m512i fa_atab_odd_slot_512(const fa_atab *tb, __m512 x)
+{
+    return fa_atab_slot_512(tb, _mm512_abs_ps(x), 0);
 }
 
 /* gelu's normal tail beyond the tables: G(w) = a e^(a^2/2) Q(a) = c0 + (c0lo + w P(w)), w = 1/a^2, P of
@@ -902,22 +914,33 @@ static inline __m512 fa_gelu_tail_times_512(fa_f2 e, __m512 m_lo, __m512 *lo)
  * 3.5%).  (The form x (1 - V) for x >= 0 took five more instructions: 18% slower.)  Over all 2^32
  * inputs: gelu 0.64 ULP, silu 0.64.  *far gets the lanes from the bound on (|x|), for the split span:
  * fa_tail_settle_512 takes those whose result is x. */
-static inline __m512 fa_tail_form_512(const fa_atab *tb, __m512 x, __mmask16 *far)
+static inline __m512 fa_tail_form_512(const fa_atab *tb, __m512 x, __m512i slot, __mmask16 *far)
 {
     __m512 y = _mm512_or_ps(x, _mm512_set1_ps(FA_SIGN));
     *far = _mm512_cmp_ps_mask(y, _mm512_set1_ps(-tb->bound), _CMP_LE_OQ);
-    __m512 v_lo, v = fa_atab_512(tb, y, 1, &v_lo);
+    __m512 v_lo, v = fa_atab_512(tb, y, slot, 1, &v_lo);
     __m512 c = _mm512_max_ps(_mm512_setzero_ps(), x);
     __m512 q = _mm512_fmadd_ps(y, v, c);
     __m512 e = _mm512_fmadd_ps(y, v, _mm512_sub_ps(c, q));
     return _mm512_sub_ps(q, _mm512_fnmsub_ps(y, v_lo, e));
 }
 
+/* the slot fa_tail_form_512 takes, from x */
+static inline __m512i fa_tail_slot_512(const fa_atab *tb, __m512 x)
+{
+    return fa_atab_slot_512(tb, _mm512_or_ps(x, _mm512_set1_ps(FA_SIGN)), 1);
+}
+
 /* gelu: the form above with FA_GELU_Q_ATAB for |x| < 5.5; *far gets the other lanes, for
  * fa_gelu_settle_512 and fa_gelu_far_512 */
-FA_KERNEL __m512 fa_gelu_near_512(__m512 x, __mmask16 *far)
+static inline __m512i fa_gelu_slot_512(__m512 x)
 {
-    return fa_tail_form_512(&FA_GELU_Q_ATAB, x, far);
+    return fa_tail_slot_512(&FA_GELU_Q_ATAB, x);
+}
+
+FA_KERNEL __m512 fa_gelu_near_512(__m512 x, __m512i slot, __mmask16 *far)
+{
+    return fa_tail_form_512(&FA_GELU_Q_ATAB, x, slot, far);
 }
 
 /* Of the far lanes, those gelu settles: from 5.5 on, where the result is x (x Q(x) is below half an
@@ -978,10 +1001,11 @@ static inline float fa_gelu_backward_1(float g, float x, double p)
  * *far gets the other lanes.  A g below 2^-64 is taken times 2^64 (fa_mul_f2_tiny_512) and the result
  * back: g f_lo could otherwise be subnormal, with a rounding error near an ULP of a result near FLT_MIN.
  * (fa_mul_f2_lift_512 does the same with a scalef on every block: 3% slower here.) */
-static inline __m512 fa_atab_backward_512(const fa_atab *tb, __m512 g, __m512 x, float g_max, __mmask16 *far)
+static inline __m512 fa_atab_backward_512(const fa_atab *tb, __m512 g, __m512 x, __m512i slot, float g_max,
+                                          __mmask16 *far)
 {
     __mmask16 pos;
-    __m512 f_lo, f = fa_atab_odd_512(tb, x, &pos, &f_lo);
+    __m512 f_lo, f = fa_atab_odd_512(tb, x, slot, &pos, &f_lo);
     /* far: not both |x| < bound and |g| < g_max; without a g_max in one compare, of |x| + 0 g (NaN for an
      * infinite or NaN g): two compares and their mask operations cost silu's backward 6% */
     __m512 ax = _mm512_abs_ps(x);
@@ -998,9 +1022,14 @@ static inline __m512 fa_atab_backward_512(const fa_atab *tb, __m512 g, __m512 x,
 /* gelu's backward: FA_GELU_D_ATAB (V(a) = Q(a) - a phi(a), which has its root at a0 = 0.75179) for
  * |x| < 6 and |g| < 2^122; g from x = 6.5 on (the derivative is 1 to 2^-29 there, g times it
  * rounds to g; inf and NaN g included) */
-FA_KERNEL __m512 fa_gelu_backward_near_512(__m512 g, __m512 x, __mmask16 *far)
+static inline __m512i fa_gelu_backward_slot_512(__m512 x)
 {
-    __m512 r = fa_atab_backward_512(&FA_GELU_D_ATAB, g, x, 0x1p122f, far);
+    return fa_atab_odd_slot_512(&FA_GELU_D_ATAB, x);
+}
+
+FA_KERNEL __m512 fa_gelu_backward_near_512(__m512 g, __m512 x, __m512i slot, __mmask16 *far)
+{
+    __m512 r = fa_atab_backward_512(&FA_GELU_D_ATAB, g, x, slot, 0x1p122f, far);
     __mmask16 one = _mm512_cmp_ps_mask(x, _mm512_set1_ps(6.5f), _CMP_GE_OQ);      /* +inf included */
     *far &= ~one;
     return _mm512_mask_mov_ps(r, one, g);
@@ -1205,9 +1234,14 @@ FA_KERNEL __m512 fa_gelu_tanh_512(__m512 x, __m512 thi0, __m512 thi1, __m512 tlo
  * gives inf), fa_silu_far_512 takes the others.  (A block-level branch to the general path instead,
  * as sigmoid has, made silu 3 times slower on normal(0, 10) data, where 56% of the blocks have such a
  * lane.) */
-FA_KERNEL __m512 fa_silu_near_512(__m512 x, __mmask16 *far)
+static inline __m512i fa_silu_slot_512(__m512 x)
 {
-    return fa_tail_form_512(&FA_SILU_S_ATAB, x, far);
+    return fa_tail_slot_512(&FA_SILU_S_ATAB, x);
+}
+
+FA_KERNEL __m512 fa_silu_near_512(__m512 x, __m512i slot, __mmask16 *far)
+{
+    return fa_tail_form_512(&FA_SILU_S_ATAB, x, slot, far);
 }
 
 static inline __mmask16 fa_silu_settle_512(__m512 x, __mmask16 far)
@@ -1383,9 +1417,14 @@ FA_KERNEL __m512 fa_silu_backward_far_512(__m512 g, __m512 x, __m512 thi0, __m51
 
 /* silu's backward: FA_SILU_D_ATAB (V(a) = sigmoid(-a) (1 - a sigmoid(a)), root at 1.27846) for
  * |x| < 11.5625 and finite g; fa_silu_backward_far_512 for the other lanes */
-FA_KERNEL __m512 fa_silu_backward_near_512(__m512 g, __m512 x, __mmask16 *far)
+static inline __m512i fa_silu_backward_slot_512(__m512 x)
 {
-    return fa_atab_backward_512(&FA_SILU_D_ATAB, g, x, INFINITY, far);
+    return fa_atab_odd_slot_512(&FA_SILU_D_ATAB, x);
+}
+
+FA_KERNEL __m512 fa_silu_backward_near_512(__m512 g, __m512 x, __m512i slot, __mmask16 *far)
+{
+    return fa_atab_backward_512(&FA_SILU_D_ATAB, g, x, slot, INFINITY, far);
 }
 
 /* gelu's tanh form's backward for one element, in double (the portable path's float32 formula): the
@@ -1864,27 +1903,65 @@ static inline void fa_far_push(fa_far_buf *q, __mmask16 far, __m512 a, __m512 b,
     }
 
 /* FA_SPAN_LOOP's head, body and tail, with the body in chunks of FA_SPLIT_CHUNK blocks, each run with
- * SPARSE or DENSE (the same results); each adds the blocks that had far lanes to hits_ */
-#define FA_SPLIT_LOOP(SPARSE, DENSE)                                                                    \
+ * SPARSE or DENSE (the same results); each adds the blocks that had far lanes to hits_.  A block gets its
+ * lanes of XS (the array its table slot comes from: x, the saved x of a backward) in xv_ and their slot
+ * in slot_ (SLOT(xv_)).  In the body the next block's xv_ and slot are taken before the block is
+ * computed (software pipelining): the slot's chain, two fmas and a conversion before the first table
+ * lookup, then overlaps the previous block's polynomial instead of waiting behind it.  AMD Zen 5 does
+ * not find that overlap itself: it keeps ~60 floating-point operations in flight (a loop of blocks of
+ * 24 dependent fmas ran at 41 cycles per block, of two independent chains of 12 at 13.9).  The body
+ * stops one block short of the end, so that the next block is always whole (a masked load there cost
+ * more than the pipelining gained).  One thread, 64K elements in L2, cycles per block of 16, normal(0, 1)
+ * / normal(0, 4) data (medians of two runs each): silu's backward 19.8 / 20.4 -> 16.8 / 17.5, gelu's
+ * 21.6 / 36.2 -> 18.2 / 28.6, gelu 14.6 / 24.1 -> 12.6 / 20.2; the same bits. */
+/* the block at i takes the loaded next one (xv_, slot_), and the one after it is loaded */
+#define FA_SPLIT_NEXT(XS, SLOT)                                                                         \
+    j = i;                                                                                              \
+    xv_ = nx_;                                                                                          \
+    slot_ = ns_;                                                                                        \
+    nx_ = _mm512_loadu_ps((XS) + i + 16);                                                               \
+    ns_ = SLOT(nx_);
+#define FA_SPLIT_LOOP(XS, SLOT, SPARSE, DENSE)                                                          \
     int hits_ = 0, dense_ = 0;                                                                          \
-    FA_LOOP_HEAD(SPARSE)                                                                                \
-    while (i + 16 <= n) {                                                                               \
-        ptrdiff_t end_ = n - i < 16 * FA_SPLIT_CHUNK ? n : i + 16 * FA_SPLIT_CHUNK;                     \
-        hits_ = 0;                                                                                      \
-        m_ = (__mmask16)0xffff;                                                                         \
-        if (dense_)                                                                                     \
-            for (; i + 16 <= end_; i += 16) {                                                           \
-                j = i;                                                                                  \
-                DENSE;                                                                                  \
-            }                                                                                           \
-        else                                                                                            \
-            for (; i + 16 <= end_; i += 16) {                                                           \
-                j = i;                                                                                  \
-                SPARSE;                                                                                 \
-            }                                                                                           \
-        dense_ = hits_ >= FA_SPLIT_DENSE;                                                               \
+    ptrdiff_t i = fa_head_len(out, n), j = 0;                                                           \
+    __mmask16 m_;                                                                                       \
+    __m512 xv_;                                                                                         \
+    __m512i slot_;                                                                                      \
+    if (i > n)                                                                                          \
+        i = n;                                                                                          \
+    if (i > 0) {                                                                                        \
+        m_ = fa_lanes_left(i);                                                                          \
+        xv_ = _mm512_maskz_loadu_ps(m_, (XS) + j);                                                      \
+        slot_ = SLOT(xv_);                                                                              \
+        SPARSE;                                                                                         \
     }                                                                                                   \
-    FA_LOOP_TAIL(SPARSE)
+    if (i + 32 <= n) {                  /* the blocks whose next block is whole */                      \
+        __m512 nx_ = _mm512_loadu_ps((XS) + i);                                                         \
+        __m512i ns_ = SLOT(nx_);                                                                        \
+        m_ = (__mmask16)0xffff;                                                                         \
+        while (i + 32 <= n) {                                                                           \
+            ptrdiff_t end_ = n - 16 - i < 16 * FA_SPLIT_CHUNK ? n - 16 : i + 16 * FA_SPLIT_CHUNK;       \
+            hits_ = 0;                                                                                  \
+            if (dense_)                                                                                 \
+                for (; i + 16 <= end_; i += 16) {                                                       \
+                    FA_SPLIT_NEXT(XS, SLOT)                                                             \
+                    DENSE;                                                                              \
+                }                                                                                       \
+            else                                                                                        \
+                for (; i + 16 <= end_; i += 16) {                                                       \
+                    FA_SPLIT_NEXT(XS, SLOT)                                                             \
+                    SPARSE;                                                                             \
+                }                                                                                       \
+            dense_ = hits_ >= FA_SPLIT_DENSE;                                                           \
+        }                                                                                               \
+    }                                                                                                   \
+    for (; i < n; i += 16) {            /* the last whole block and the tail */                         \
+        j = i;                                                                                          \
+        m_ = fa_lanes_left(n - i);                                                                      \
+        xv_ = _mm512_maskz_loadu_ps(m_, (XS) + j);                                                      \
+        slot_ = SLOT(xv_);                                                                              \
+        SPARSE;                                                                                         \
+    }
 
 /* the far lanes of a block gathered, the buffer emptied once full by FLUSH (fa_NAME_flush: the far form
  * on 16 buffered lanes at a time, out of line) */
@@ -1903,32 +1980,30 @@ static inline void fa_##NAME##_f32_part(const float *x, float *out, ptrdiff_t n)
 {                                                                                                       \
     fa_far_buf q;                                                                                       \
     q.n = 0;                                                                                            \
-    FA_SPLIT_LOOP({                                                                                     \
+    FA_SPLIT_LOOP(x, fa_##NAME##_slot_512, {                                                            \
         fa_prefetch(x, j + FA_AHEAD);                                                                   \
         fa_prefetch(out, j + FA_AHEAD);                                                                 \
-        __m512 v_ = _mm512_maskz_loadu_ps(m_, x + j);                                                   \
         __mmask16 far_;                                                                                 \
-        __m512 r_ = fa_##NAME##_near_512(v_, &far_);                                                    \
+        __m512 r_ = fa_##NAME##_near_512(xv_, slot_, &far_);                                            \
         _mm512_mask_storeu_ps(out + j, m_, r_);         /* (before the gathering, which may empty */    \
         if (far_ &= m_) {                               /* the buffer into this block) */               \
             hits_++;                                                                                    \
-            __mmask16 done_ = fa_##NAME##_settle_512(v_, far_);                                         \
-            _mm512_mask_storeu_ps(out + j, done_, v_);                                                  \
+            __mmask16 done_ = fa_##NAME##_settle_512(xv_, far_);                                        \
+            _mm512_mask_storeu_ps(out + j, done_, xv_);                                                 \
             if ((far_ &= (__mmask16)~done_)) {                                                          \
-                FA_SPLIT_GATHER(far_, v_, v_, 0, fa_##NAME##_flush)                                     \
+                FA_SPLIT_GATHER(far_, xv_, xv_, 0, fa_##NAME##_flush)                                   \
             }                                                                                           \
         }                                                                                               \
     }, {                                                                                                \
         fa_prefetch(x, j + FA_AHEAD);                                                                   \
         fa_prefetch(out, j + FA_AHEAD);                                                                 \
-        __m512 v_ = _mm512_loadu_ps(x + j);                                                             \
         __mmask16 far_;                                                                                 \
-        __m512 r_ = fa_##NAME##_near_512(v_, &far_);                                                    \
+        __m512 r_ = fa_##NAME##_near_512(xv_, slot_, &far_);                                            \
         hits_ += far_ != 0;                                                                             \
-        __mmask16 done_ = fa_##NAME##_settle_512(v_, far_);                                             \
-        _mm512_storeu_ps(out + j, _mm512_mask_mov_ps(r_, done_, v_));                                   \
+        __mmask16 done_ = fa_##NAME##_settle_512(xv_, far_);                                            \
+        _mm512_storeu_ps(out + j, _mm512_mask_mov_ps(r_, done_, xv_));                                  \
         far_ &= (__mmask16)~done_;                                                                      \
-        FA_SPLIT_GATHER(far_, v_, v_, 0, fa_##NAME##_flush)                                             \
+        FA_SPLIT_GATHER(far_, xv_, xv_, 0, fa_##NAME##_flush)                                           \
     })                                                                                                  \
     fa_##NAME##_flush(&q, out);                                                                         \
 }                                                                                                       \
@@ -1947,28 +2022,26 @@ static inline void fa_##NAME##_f32_part(const float *a, const float *b, float *o
 {                                                                                                       \
     fa_far_buf q;                                                                                       \
     q.n = 0;                                                                                            \
-    FA_SPLIT_LOOP({                                                                                     \
+    FA_SPLIT_LOOP(b, fa_##NAME##_slot_512, {                                                            \
         fa_prefetch(a, j + FA_AHEAD);                                                                   \
         fa_prefetch(b, j + FA_AHEAD);                                                                   \
         fa_prefetch(out, j + FA_AHEAD);                                                                 \
         __m512 u_ = _mm512_maskz_loadu_ps(m_, a + j);                                                   \
-        __m512 v_ = _mm512_maskz_loadu_ps(m_, b + j);                                                   \
         __mmask16 far_;                                                                                 \
-        _mm512_mask_storeu_ps(out + j, m_, fa_##NAME##_near_512(u_, v_, &far_));                        \
+        _mm512_mask_storeu_ps(out + j, m_, fa_##NAME##_near_512(u_, xv_, slot_, &far_));                \
         if (far_ &= m_) {                                                                               \
             hits_++;                                                                                    \
-            FA_SPLIT_GATHER(far_, u_, v_, 1, fa_##NAME##_flush)                                         \
+            FA_SPLIT_GATHER(far_, u_, xv_, 1, fa_##NAME##_flush)                                        \
         }                                                                                               \
     }, {                                                                                                \
         fa_prefetch(a, j + FA_AHEAD);                                                                   \
         fa_prefetch(b, j + FA_AHEAD);                                                                   \
         fa_prefetch(out, j + FA_AHEAD);                                                                 \
         __m512 u_ = _mm512_loadu_ps(a + j);                                                             \
-        __m512 v_ = _mm512_loadu_ps(b + j);                                                             \
         __mmask16 far_;                                                                                 \
-        _mm512_storeu_ps(out + j, fa_##NAME##_near_512(u_, v_, &far_));                                 \
+        _mm512_storeu_ps(out + j, fa_##NAME##_near_512(u_, xv_, slot_, &far_));                         \
         hits_ += far_ != 0;                                                                             \
-        FA_SPLIT_GATHER(far_, u_, v_, 1, fa_##NAME##_flush)                                             \
+        FA_SPLIT_GATHER(far_, u_, xv_, 1, fa_##NAME##_flush)                                            \
     })                                                                                                  \
     fa_##NAME##_flush(&q, out);                                                                         \
 }                                                                                                       \
