@@ -1137,13 +1137,24 @@ FA_KERNEL __m512 fa_mul_sigmoid_lo_512(__m512 v, __m512 x, __m512 x_lo, const in
  * FMAs by a scale, and the quotient needs no final scaling.  Its results differ from the general path's
  * in the last bit at times (both ~0.55 ULP): sigmoid 0.229 -> 0.201 ns per element (one thread, AMD
  * Zen 5).  (silu used it with v = x until its table form, fa_silu_near_512.) */
-FA_KERNEL __m512 fa_sigmoid_near_512(__m512 x, __m512 thi0, __m512 thi1, __m512 tlo0, __m512 tlo1)
+/* The first stage of sigmoid's kernel, which the span computes a block ahead (FA_PIPE_LOOP): the
+ * reduction of exp(-|x|) (redone in the rare blocks with a lane beyond FA_COMMON_X, from x with those
+ * lanes taken as 0) */
+typedef struct { __m512i idx; __m512 p; } fa_sig_pre;
+
+static inline fa_sig_pre fa_sigmoid_pre_512(__m512 x)
+{
+    fa_sig_pre s;
+    fa_exp_reduce_512(_mm512_or_ps(x, _mm512_set1_ps(FA_SIGN)), &s.idx, &s.p);
+    return s;
+}
+
+FA_KERNEL __m512 fa_sigmoid_near_512(__m512 x, fa_sig_pre pre, __m512 thi0, __m512 thi1, __m512 tlo0, __m512 tlo1)
 {
     const __m512 onev = _mm512_set1_ps(1.0f);
     __mmask16 neg = _mm512_cmp_ps_mask(x, _mm512_setzero_ps(), _CMP_LT_OQ);
-    __m512i idx;
-    __m512 p;
-    fa_exp_reduce_512(_mm512_or_ps(x, _mm512_set1_ps(FA_SIGN)), &idx, &p);
+    __m512i idx = pre.idx;
+    __m512 p = pre.p;
     /* k 2^18 = floor(k/32) 2^23 + j 2^18 (kf's bits 0..13 moved to 18..31; the tables hold T[j] less
      * j 2^18, integer-wise): floor(k/32) in the exponent field */
     __m512i e = _mm512_slli_epi32(idx, 18);
@@ -1180,18 +1191,19 @@ FA_KERNEL __m512 fa_mul_sigmoid_512(__m512 v, __m512 x, __mmask16 *ok, __m512 th
  * NaN propagates; results below FLT_MIN (from -87.3 down) rounded by fa_scalef_sub_512.  A block with a
  * lane beyond FA_COMMON_X takes the general path for that lane only: the others come from the common
  * one, so that no result depends on its neighbours (the two round ~2^-29 apart differently). */
-FA_KERNEL __m512 fa_sigmoid_512(__m512 x, __m512 thi0, __m512 thi1, __m512 tlo0, __m512 tlo1, __m512 t1hi0,
-                                __m512 t1hi1, __m512 t1lo0, __m512 t1lo1)
+FA_KERNEL __m512 fa_sigmoid_512(__m512 x, fa_sig_pre pre, __m512 thi0, __m512 thi1, __m512 tlo0, __m512 tlo1,
+                                __m512 t1hi0, __m512 t1hi1, __m512 t1lo0, __m512 t1lo1)
 {
     const __m512 one = _mm512_set1_ps(1.0f);
     __mmask16 far = fa_beyond_512(x, FA_COMMON_X);
     if (far) {
-        __m512 q = fa_sigmoid_near_512(_mm512_maskz_mov_ps((__mmask16)~far, x), t1hi0, t1hi1, t1lo0, t1lo1);
+        __m512 xn = _mm512_maskz_mov_ps((__mmask16)~far, x);
+        __m512 q = fa_sigmoid_near_512(xn, fa_sigmoid_pre_512(xn), t1hi0, t1hi1, t1lo0, t1lo1);
         __m512 f = fa_mul_sigmoid_lo_512(one, x, _mm512_setzero_ps(), 0, 0, 1, thi0, thi1, tlo0, tlo1);
         f = _mm512_maskz_mov_ps(_mm512_cmp_ps_mask(x, _mm512_set1_ps(-120.0f), _CMP_NLT_UQ), f);
         return _mm512_mask_blend_ps(far, q, f);
     }
-    return fa_sigmoid_near_512(x, t1hi0, t1hi1, t1lo0, t1lo1);
+    return fa_sigmoid_near_512(x, pre, t1hi0, t1hi1, t1lo0, t1lo1);
 }
 
 /* k x (1 + C x^2) as hi + lo (~2^-44), k = 2 sqrt(2/pi) and C = C_hi + C_lo, x^2 exact: gelu's tanh form's
@@ -1804,6 +1816,64 @@ static inline ptrdiff_t fa_head_len(const float *out, ptrdiff_t n)
     }                                                                                                   \
     FA_LOOP_TAIL(BLOCK)
 
+/* A loop over a span like FA_SPAN_LOOP, for kernels in two stages: PRE(x) (of type T), the start of a
+ * block's dependency chain (gelu's and silu's table slot, sigmoid's exp reduction), and the block
+ * itself (BLOCK, with the block's lanes of XS in xv_ and PRE's result in pre_; XS is the array PRE reads:
+ * x, the saved x of a backward).  In the body the next block's xv_ and PRE are taken before the block is
+ * computed (software pipelining): PRE's chain then overlaps the previous block's instead of waiting
+ * behind it.  AMD Zen 5 does not find that overlap itself: it keeps ~60 floating-point operations in
+ * flight (a loop of blocks of 24 dependent fmas ran at 41 cycles per block, of two independent chains
+ * of 12 at 13.9).  The body stops one block short of the end, so that the next block is always whole (a
+ * masked load there cost more than the pipelining gained); that block and the tail, like the head, take
+ * PRE directly.  One thread, 64K elements in L2, cycles per block of 16, normal(0, 1) / normal(0, 4)
+ * data (medians of two runs each): silu's backward 19.8 / 20.4 -> 16.8 / 17.5, gelu's 21.6 / 36.2 ->
+ * 18.2 / 28.6, gelu 14.6 / 24.1 -> 12.6 / 20.2, sigmoid 12.4 -> 10.9; the same bits.  (PRE carries no
+ * mask: sigmoid's beyond-FA_COMMON_X mask carried with its reduction made it 14.1, spilt around the
+ * rare branch; the block takes its own masks.) */
+#define FA_PIPE_HEAD(XS, T, PRE, BLOCK)                                                                 \
+    ptrdiff_t i = fa_head_len(out, n), j = 0;                                                           \
+    __mmask16 m_;                                                                                       \
+    __m512 xv_;                                                                                         \
+    T pre_;                                                                                             \
+    if (i > n)                                                                                          \
+        i = n;                                                                                          \
+    if (i > 0) {                                                                                        \
+        m_ = fa_lanes_left(i);                                                                          \
+        xv_ = _mm512_maskz_loadu_ps(m_, (XS) + j);                                                      \
+        pre_ = PRE(xv_);                                                                                \
+        BLOCK;                                                                                          \
+    }
+/* (the body's first block loaded; then, for each block, its xv_ and pre_ taken and the next one's
+ * loaded) */
+#define FA_PIPE_START(XS, T, PRE)                                                                       \
+    __m512 nx_ = _mm512_loadu_ps((XS) + i);                                                             \
+    T np_ = PRE(nx_);                                                                                   \
+    m_ = (__mmask16)0xffff;
+#define FA_PIPE_NEXT(XS, PRE)                                                                           \
+    j = i;                                                                                              \
+    xv_ = nx_;                                                                                          \
+    pre_ = np_;                                                                                         \
+    nx_ = _mm512_loadu_ps((XS) + i + 16);                                                               \
+    np_ = PRE(nx_);
+#define FA_PIPE_TAIL(XS, PRE, BLOCK)                                                                    \
+    for (; i < n; i += 16) {            /* the last whole block and the tail */                         \
+        j = i;                                                                                          \
+        m_ = fa_lanes_left(n - i);                                                                      \
+        xv_ = _mm512_maskz_loadu_ps(m_, (XS) + j);                                                      \
+        pre_ = PRE(xv_);                                                                                \
+        BLOCK;                                                                                          \
+    }
+#define FA_PIPE_LOOP(XS, T, PRE, BLOCK)                                                                 \
+    FA_PIPE_HEAD(XS, T, PRE, BLOCK)                                                                     \
+    if (i + 32 <= n) {                                                                                  \
+        FA_PIPE_START(XS, T, PRE)                                                                       \
+        for (; i + 32 <= n; i += 16) {                                                                  \
+            FA_PIPE_NEXT(XS, PRE)                                                                       \
+            BLOCK;                                                                                      \
+        }                                                                                               \
+    }                                                                                                   \
+    FA_PIPE_TAIL(XS, PRE, BLOCK)
+
 /* SETUP declares what the loop keeps in registers, ARGS passes it on to NAME_512. */
 #define FA_SPAN(NAME, SETUP, ARGS)                                                                      \
 static inline __attribute__((always_inline)) void fa_##NAME##_f32_run(const float *x, float *out, ptrdiff_t n, \
@@ -1813,6 +1883,9 @@ static inline __attribute__((always_inline)) void fa_##NAME##_f32_run(const floa
     FA_SPAN_LOOP(FA_PF(x); FA_PF(out);                                                                  \
                  _mm512_mask_storeu_ps(out + j, m_, fa_##NAME##_512(_mm512_maskz_loadu_ps(m_, x + j) ARGS))) \
 }                                                                                                       \
+FA_SPAN_PF(NAME)
+/* fa_NAME_f32_span(x, out, n, pf): fa_NAME_f32_run compiled for either pf */
+#define FA_SPAN_PF(NAME)                                                                                \
 static inline void fa_##NAME##_f32_span(const float *x, float *out, ptrdiff_t n, int pf)                 \
 {                                                                                                       \
     if (pf)                                                                                             \
@@ -1820,6 +1893,17 @@ static inline void fa_##NAME##_f32_span(const float *x, float *out, ptrdiff_t n,
     else                                                                                                \
         fa_##NAME##_f32_run(x, out, n, 0);                                                              \
 }
+/* FA_SPAN for a kernel in two stages, fa_NAME_pre_512(x) (of type T) and fa_NAME_512(x, pre ARGS), with
+ * the first a block ahead (FA_PIPE_LOOP) */
+#define FA_PIPE_SPAN(NAME, T, SETUP, ARGS)                                                              \
+static inline __attribute__((always_inline)) void fa_##NAME##_f32_run(const float *x, float *out, ptrdiff_t n, \
+                                                                      const int pf_)                    \
+{                                                                                                       \
+    SETUP                                                                                               \
+    FA_PIPE_LOOP(x, T, fa_##NAME##_pre_512, FA_PF(x); FA_PF(out);                                       \
+                 _mm512_mask_storeu_ps(out + j, m_, fa_##NAME##_512(xv_, pre_ ARGS)))                   \
+}                                                                                                       \
+FA_SPAN_PF(NAME)
 #define FA_EXP_SETUP                                                                                    \
     const __m512 thi0 = _mm512_loadu_ps(FA_T_HI), thi1 = _mm512_loadu_ps(FA_T_HI + 16);                 \
     const __m512 tlo0 = _mm512_loadu_ps(FA_T_LO), tlo1 = _mm512_loadu_ps(FA_T_LO + 16);
@@ -1845,7 +1929,7 @@ static inline __m512 fa_sub_bits(__m512 v, __m512i j)
 #define FA_SIG_ARGS FA_EXP_ARGS, t1hi0, t1hi1, t1lo0, t1lo1
 #define FA_ALPHA_SETUP const fa_alpha alpha = fa_alpha_of(p);
 #define FA_ALPHA_ARGS , alpha FA_EXP_ARGS
-FA_SPAN(sigmoid, FA_SIG_SETUP, FA_SIG_ARGS)
+FA_PIPE_SPAN(sigmoid, fa_sig_pre, FA_SIG_SETUP, FA_SIG_ARGS)
 FA_SPAN(tanh, , )
 FA_SPAN(tanh_shrink, , )
 FA_SPAN(softsign, , )
@@ -1929,66 +2013,30 @@ static inline void fa_far_push(fa_far_buf *q, __mmask16 far, __m512 a, __m512 b,
         CALL;                                                                                           \
     }
 
-/* FA_SPAN_LOOP's head, body and tail, with the body in chunks of FA_SPLIT_CHUNK blocks, each run with
- * SPARSE or DENSE (the same results); each adds the blocks that had far lanes to hits_.  A block gets its
- * lanes of XS (the array its table slot comes from: x, the saved x of a backward) in xv_ and their slot
- * in slot_ (SLOT(xv_)).  In the body the next block's xv_ and slot are taken before the block is
- * computed (software pipelining): the slot's chain, two fmas and a conversion before the first table
- * lookup, then overlaps the previous block's polynomial instead of waiting behind it.  AMD Zen 5 does
- * not find that overlap itself: it keeps ~60 floating-point operations in flight (a loop of blocks of
- * 24 dependent fmas ran at 41 cycles per block, of two independent chains of 12 at 13.9).  The body
- * stops one block short of the end, so that the next block is always whole (a masked load there cost
- * more than the pipelining gained).  One thread, 64K elements in L2, cycles per block of 16, normal(0, 1)
- * / normal(0, 4) data (medians of two runs each): silu's backward 19.8 / 20.4 -> 16.8 / 17.5, gelu's
- * 21.6 / 36.2 -> 18.2 / 28.6, gelu 14.6 / 24.1 -> 12.6 / 20.2; the same bits. */
-/* the block at i takes the loaded next one (xv_, slot_), and the one after it is loaded */
-#define FA_SPLIT_NEXT(XS, SLOT)                                                                         \
-    j = i;                                                                                              \
-    xv_ = nx_;                                                                                          \
-    slot_ = ns_;                                                                                        \
-    nx_ = _mm512_loadu_ps((XS) + i + 16);                                                               \
-    ns_ = SLOT(nx_);
+/* FA_PIPE_LOOP with PRE the table slot (T __m512i) and the body in chunks of FA_SPLIT_CHUNK blocks, each
+ * run with SPARSE or DENSE (the same results); each adds the blocks that had far lanes to hits_ */
 #define FA_SPLIT_LOOP(XS, SLOT, SPARSE, DENSE)                                                          \
     int hits_ = 0, dense_ = 0;                                                                          \
-    ptrdiff_t i = fa_head_len(out, n), j = 0;                                                           \
-    __mmask16 m_;                                                                                       \
-    __m512 xv_;                                                                                         \
-    __m512i slot_;                                                                                      \
-    if (i > n)                                                                                          \
-        i = n;                                                                                          \
-    if (i > 0) {                                                                                        \
-        m_ = fa_lanes_left(i);                                                                          \
-        xv_ = _mm512_maskz_loadu_ps(m_, (XS) + j);                                                      \
-        slot_ = SLOT(xv_);                                                                              \
-        SPARSE;                                                                                         \
-    }                                                                                                   \
-    if (i + 32 <= n) {                  /* the blocks whose next block is whole */                      \
-        __m512 nx_ = _mm512_loadu_ps((XS) + i);                                                         \
-        __m512i ns_ = SLOT(nx_);                                                                        \
-        m_ = (__mmask16)0xffff;                                                                         \
+    FA_PIPE_HEAD(XS, __m512i, SLOT, SPARSE)                                                             \
+    if (i + 32 <= n) {                                                                                  \
+        FA_PIPE_START(XS, __m512i, SLOT)                                                                \
         while (i + 32 <= n) {                                                                           \
             ptrdiff_t end_ = n - 16 - i < 16 * FA_SPLIT_CHUNK ? n - 16 : i + 16 * FA_SPLIT_CHUNK;       \
             hits_ = 0;                                                                                  \
             if (dense_)                                                                                 \
                 for (; i + 16 <= end_; i += 16) {                                                       \
-                    FA_SPLIT_NEXT(XS, SLOT)                                                             \
+                    FA_PIPE_NEXT(XS, SLOT)                                                              \
                     DENSE;                                                                              \
                 }                                                                                       \
             else                                                                                        \
                 for (; i + 16 <= end_; i += 16) {                                                       \
-                    FA_SPLIT_NEXT(XS, SLOT)                                                             \
+                    FA_PIPE_NEXT(XS, SLOT)                                                              \
                     SPARSE;                                                                             \
                 }                                                                                       \
             dense_ = hits_ >= FA_SPLIT_DENSE;                                                           \
         }                                                                                               \
     }                                                                                                   \
-    for (; i < n; i += 16) {            /* the last whole block and the tail */                         \
-        j = i;                                                                                          \
-        m_ = fa_lanes_left(n - i);                                                                      \
-        xv_ = _mm512_maskz_loadu_ps(m_, (XS) + j);                                                      \
-        slot_ = SLOT(xv_);                                                                              \
-        SPARSE;                                                                                         \
-    }
+    FA_PIPE_TAIL(XS, SLOT, SPARSE)
 
 /* the far lanes of a block gathered, the buffer emptied once full by FLUSH (fa_NAME_flush: the far form
  * on 16 buffered lanes at a time, out of line) */
@@ -2012,7 +2060,7 @@ static inline __attribute__((always_inline)) void fa_##NAME##_f32_part(const flo
         FA_PF(x);                                                                                       \
         FA_PF(out);                                                                                     \
         __mmask16 far_;                                                                                 \
-        __m512 r_ = fa_##NAME##_near_512(xv_, slot_, &far_);                                            \
+        __m512 r_ = fa_##NAME##_near_512(xv_, pre_, &far_);                                            \
         _mm512_mask_storeu_ps(out + j, m_, r_);         /* (before the gathering, which may empty */    \
         if (far_ &= m_) {                               /* the buffer into this block) */               \
             hits_++;                                                                                    \
@@ -2026,7 +2074,7 @@ static inline __attribute__((always_inline)) void fa_##NAME##_f32_part(const flo
         FA_PF(x);                                                                                       \
         FA_PF(out);                                                                                     \
         __mmask16 far_;                                                                                 \
-        __m512 r_ = fa_##NAME##_near_512(xv_, slot_, &far_);                                            \
+        __m512 r_ = fa_##NAME##_near_512(xv_, pre_, &far_);                                            \
         hits_ += far_ != 0;                                                                             \
         __mmask16 done_ = fa_##NAME##_settle_512(xv_, far_);                                            \
         _mm512_storeu_ps(out + j, _mm512_mask_mov_ps(r_, done_, xv_));                                  \
@@ -2060,7 +2108,7 @@ static inline __attribute__((always_inline)) void fa_##NAME##_f32_part(const flo
         FA_PF(out);                                                                                     \
         __m512 u_ = _mm512_maskz_loadu_ps(m_, a + j);                                                   \
         __mmask16 far_;                                                                                 \
-        _mm512_mask_storeu_ps(out + j, m_, fa_##NAME##_near_512(u_, xv_, slot_, &far_));                \
+        _mm512_mask_storeu_ps(out + j, m_, fa_##NAME##_near_512(u_, xv_, pre_, &far_));                \
         if (far_ &= m_) {                                                                               \
             hits_++;                                                                                    \
             FA_SPLIT_GATHER(far_, u_, xv_, 1, fa_##NAME##_flush)                                        \
@@ -2071,7 +2119,7 @@ static inline __attribute__((always_inline)) void fa_##NAME##_f32_part(const flo
         FA_PF(out);                                                                                     \
         __m512 u_ = _mm512_loadu_ps(a + j);                                                             \
         __mmask16 far_;                                                                                 \
-        _mm512_storeu_ps(out + j, fa_##NAME##_near_512(u_, xv_, slot_, &far_));                         \
+        _mm512_storeu_ps(out + j, fa_##NAME##_near_512(u_, xv_, pre_, &far_));                         \
         hits_ += far_ != 0;                                                                             \
         FA_SPLIT_GATHER(far_, u_, xv_, 1, fa_##NAME##_flush)                                            \
     })                                                                                                  \
