@@ -185,17 +185,34 @@ static inline __m512 fa_exp_reduce_512(__m512 a, __m512i *idx, __m512 *p)
     return k;
 }
 
-static inline __m512 fa_exp_parts_512(__m512 a, __m512 thi0, __m512 thi1, __m512 tlo0, __m512 tlo1, __m512 *t_,
-                                      __m512 *scale)
+/* fa_exp_reduce_512's results, which the pipelined spans compute a block ahead (FA_PIPE_LOOP) */
+typedef struct { __m512i idx; __m512 p, k; } fa_exp_pre;
+
+static inline fa_exp_pre fa_exp_pre_512(__m512 a)
 {
-    __m512i idx;
-    __m512 p, k = fa_exp_reduce_512(a, &idx, &p);
+    fa_exp_pre s;
+    s.k = fa_exp_reduce_512(a, &s.idx, &s.p);
+    return s;
+}
+
+/* fa_exp_parts_512 from a reduction already made */
+static inline __m512 fa_exp_parts_pre_512(fa_exp_pre pre, __m512 thi0, __m512 thi1, __m512 tlo0, __m512 tlo1,
+                                          __m512 *t_, __m512 *scale)
+{
+    __m512i idx = pre.idx;
+    __m512 p = pre.p, k = pre.k;
     __m512 th = _mm512_permutex2var_ps(thi0, idx, thi1);
     __m512 tl = _mm512_permutex2var_ps(tlo0, idx, tlo1);
     /* T (1 + p) = th + (th p + tl); the scale 2^floor(k/32) is left to the caller (vscalef) */
     *t_ = _mm512_fmadd_ps(th, p, tl);
     *scale = _mm512_mul_ps(k, _mm512_set1_ps(1.0f / 32.0f));
     return th;
+}
+
+static inline __m512 fa_exp_parts_512(__m512 a, __m512 thi0, __m512 thi1, __m512 tlo0, __m512 tlo1, __m512 *t_,
+                                      __m512 *scale)
+{
+    return fa_exp_parts_pre_512(fa_exp_pre_512(a), thi0, thi1, tlo0, tlo1, t_, scale);
 }
 
 /* exp(a) as fa_exp_parts_512, renormalised (Fast2Sum, |th| > 90 |t|) so that the low part is below half
@@ -1073,13 +1090,13 @@ FA_KERNEL __m512 fa_gelu_backward_far_512(__m512 g, __m512 x, __m512 thi0, __m51
  * its general path are 8 of its 41 instructions per block). */
 static inline fa_f2 fa_sigmoid_parts_512(__m512 v, __m512 x, __mmask16 neg, const int wide, __m512 *d_hi,
                                          __m512 *d_lo, __m512 *n_hi, __m512 *n_lo, __m512 thi0, __m512 thi1,
-                                         __m512 tlo0, __m512 tlo1)
+                                         __m512 tlo0, __m512 tlo1, const fa_exp_pre *pre)
 {
     __m512 a = _mm512_or_ps(x, _mm512_set1_ps(FA_SIGN));
     if (wide)
         a = _mm512_max_ps(_mm512_set1_ps(-120.0f), a);
     fa_f2 z;
-    __m512 t, th = fa_exp_parts_512(a, thi0, thi1, tlo0, tlo1, &t, &z.scale);
+    __m512 t, th = fa_exp_parts_pre_512(pre && !wide ? *pre : fa_exp_pre_512(a), thi0, thi1, tlo0, tlo1, &t, &z.scale);
     z.hi = _mm512_add_ps(th, t);
     z.lo = _mm512_add_ps(_mm512_sub_ps(th, z.hi), t);          /* (only for the callers that keep z) */
     *d_hi = fa_one_plus_parts_512(th, t, z.hi, z.scale, wide, d_lo);
@@ -1098,7 +1115,8 @@ static inline fa_f2 fa_sigmoid_parts_512(__m512 v, __m512 x, __mmask16 neg, cons
  * x = +-inf and |v| >= 2^64 (where v / d or v z may overflow) are the callers' to settle.  `wide` as for
  * fa_sigmoid_parts_512: without it |x| < 64, and none of that arises from x. */
 FA_KERNEL __m512 fa_mul_sigmoid_lo_512(__m512 v, __m512 x, __m512 x_lo, const int has_lo, const int lift,
-                                        const int wide, __m512 thi0, __m512 thi1, __m512 tlo0, __m512 tlo1)
+                                        const int wide, __m512 thi0, __m512 thi1, __m512 tlo0, __m512 tlo1,
+                                        const fa_exp_pre *pre)
 {
     /* (with lift) a |v| below 2^-100 is taken times 2^64, and the result times 2^-64 in the final
      * scaling: the quotient's residual, ~2^-15 v, must stay a normal float (without it glu and softplus'
@@ -1111,7 +1129,7 @@ FA_KERNEL __m512 fa_mul_sigmoid_lo_512(__m512 v, __m512 x, __m512 x_lo, const in
     }
     __mmask16 neg = _mm512_cmp_ps_mask(x, _mm512_setzero_ps(), _CMP_LT_OQ);
     __m512 d_hi, d_lo, n_hi, n_lo;
-    fa_f2 z = fa_sigmoid_parts_512(v, x, neg, wide, &d_hi, &d_lo, &n_hi, &n_lo, thi0, thi1, tlo0, tlo1);
+    fa_f2 z = fa_sigmoid_parts_512(v, x, neg, wide, &d_hi, &d_lo, &n_hi, &n_lo, thi0, thi1, tlo0, tlo1, pre);
     if (has_lo) {
         /* sigmoid(-x) = (1 or z) / d, to rcp14's 2^-14 (z floored at 2^-60: no subnormals) */
         __m512 zs = _mm512_scalef_ps(z.hi, wide ? _mm512_max_ps(z.scale, _mm512_set1_ps(-60.0f)) : z.scale);
@@ -1140,16 +1158,12 @@ FA_KERNEL __m512 fa_mul_sigmoid_lo_512(__m512 v, __m512 x, __m512 x_lo, const in
 /* The first stage of sigmoid's kernel, which the span computes a block ahead (FA_PIPE_LOOP): the
  * reduction of exp(-|x|) (redone in the rare blocks with a lane beyond FA_COMMON_X, from x with those
  * lanes taken as 0) */
-typedef struct { __m512i idx; __m512 p; } fa_sig_pre;
-
-static inline fa_sig_pre fa_sigmoid_pre_512(__m512 x)
+static inline fa_exp_pre fa_sigmoid_pre_512(__m512 x)
 {
-    fa_sig_pre s;
-    fa_exp_reduce_512(_mm512_or_ps(x, _mm512_set1_ps(FA_SIGN)), &s.idx, &s.p);
-    return s;
+    return fa_exp_pre_512(_mm512_or_ps(x, _mm512_set1_ps(FA_SIGN)));
 }
 
-FA_KERNEL __m512 fa_sigmoid_near_512(__m512 x, fa_sig_pre pre, __m512 thi0, __m512 thi1, __m512 tlo0, __m512 tlo1)
+FA_KERNEL __m512 fa_sigmoid_near_512(__m512 x, fa_exp_pre pre, __m512 thi0, __m512 thi1, __m512 tlo0, __m512 tlo1)
 {
     const __m512 onev = _mm512_set1_ps(1.0f);
     __mmask16 neg = _mm512_cmp_ps_mask(x, _mm512_setzero_ps(), _CMP_LT_OQ);
@@ -1174,24 +1188,25 @@ FA_KERNEL __m512 fa_sigmoid_near_512(__m512 x, fa_sig_pre pre, __m512 thi0, __m5
 
 /* v sigmoid(x) for any v below 2^64 in size (glu, softplus' and log_sigmoid's backward), and in *ok the
  * lanes it covers: |v| < 2^64, x >= -120 and not +inf or NaN (the callers take the others one by one).
- * x's range is tested only in blocks with a lane beyond FA_COMMON_X: in the others it holds. */
-FA_KERNEL __m512 fa_mul_sigmoid_512(__m512 v, __m512 x, __mmask16 *ok, __m512 thi0, __m512 thi1, __m512 tlo0,
-                                    __m512 tlo1)
+ * x's range is tested only in blocks with a lane beyond FA_COMMON_X: in the others it holds, and pre
+ * (fa_sigmoid_pre_512 of x or -x, the same) is the reduction of exp(-|x|). */
+FA_KERNEL __m512 fa_mul_sigmoid_512(__m512 v, __m512 x, fa_exp_pre pre, __mmask16 *ok, __m512 thi0, __m512 thi1,
+                                    __m512 tlo0, __m512 tlo1)
 {
     *ok = _mm512_cmp_ps_mask(_mm512_abs_ps(v), _mm512_set1_ps(0x1p64f), _CMP_LT_OQ);
     if (fa_beyond_512(x, FA_COMMON_X)) {
         *ok &= _mm512_cmp_ps_mask(x, _mm512_set1_ps(-120.0f), _CMP_GE_OQ)
                & _mm512_cmp_ps_mask(x, _mm512_set1_ps(INFINITY), _CMP_LT_OQ);
-        return fa_mul_sigmoid_lo_512(v, x, _mm512_setzero_ps(), 0, 1, 1, thi0, thi1, tlo0, tlo1);
+        return fa_mul_sigmoid_lo_512(v, x, _mm512_setzero_ps(), 0, 1, 1, thi0, thi1, tlo0, tlo1, NULL);
     }
-    return fa_mul_sigmoid_lo_512(v, x, _mm512_setzero_ps(), 0, 1, 0, thi0, thi1, tlo0, tlo1);
+    return fa_mul_sigmoid_lo_512(v, x, _mm512_setzero_ps(), 0, 1, 0, thi0, thi1, tlo0, tlo1, &pre);
 }
 
 /* sigmoid(x) as v sigmoid(x) with v = 1 (v z is then z's own hi + lo): below -120 (-inf included) 0,
  * NaN propagates; results below FLT_MIN (from -87.3 down) rounded by fa_scalef_sub_512.  A block with a
  * lane beyond FA_COMMON_X takes the general path for that lane only: the others come from the common
  * one, so that no result depends on its neighbours (the two round ~2^-29 apart differently). */
-FA_KERNEL __m512 fa_sigmoid_512(__m512 x, fa_sig_pre pre, __m512 thi0, __m512 thi1, __m512 tlo0, __m512 tlo1,
+FA_KERNEL __m512 fa_sigmoid_512(__m512 x, fa_exp_pre pre, __m512 thi0, __m512 thi1, __m512 tlo0, __m512 tlo1,
                                 __m512 t1hi0, __m512 t1hi1, __m512 t1lo0, __m512 t1lo1)
 {
     const __m512 one = _mm512_set1_ps(1.0f);
@@ -1199,7 +1214,7 @@ FA_KERNEL __m512 fa_sigmoid_512(__m512 x, fa_sig_pre pre, __m512 thi0, __m512 th
     if (far) {
         __m512 xn = _mm512_maskz_mov_ps((__mmask16)~far, x);
         __m512 q = fa_sigmoid_near_512(xn, fa_sigmoid_pre_512(xn), t1hi0, t1hi1, t1lo0, t1lo1);
-        __m512 f = fa_mul_sigmoid_lo_512(one, x, _mm512_setzero_ps(), 0, 0, 1, thi0, thi1, tlo0, tlo1);
+        __m512 f = fa_mul_sigmoid_lo_512(one, x, _mm512_setzero_ps(), 0, 0, 1, thi0, thi1, tlo0, tlo1, NULL);
         f = _mm512_maskz_mov_ps(_mm512_cmp_ps_mask(x, _mm512_set1_ps(-120.0f), _CMP_NLT_UQ), f);
         return _mm512_mask_blend_ps(far, q, f);
     }
@@ -1231,8 +1246,9 @@ FA_KERNEL __m512 fa_gelu_tanh_512(__m512 x, __m512 thi0, __m512 thi1, __m512 tlo
     __m512 b_lo, b = fa_gelu_cubic_512(x, 0x1.6e4e26p-5f, 0x1.a9003ep-30f, &b_lo);
     const __m512 sign = _mm512_set1_ps(FA_SIGN);
     if (!fa_beyond_512(b, FA_COMMON_X))       /* |2u| < 64 (|x| < 8.8): no clamps, no fix-ups but the sign */
-        return _mm512_or_ps(fa_mul_sigmoid_lo_512(x, b, b_lo, 1, 0, 0, thi0, thi1, tlo0, tlo1), _mm512_and_ps(x, sign));
-    __m512 q = fa_mul_sigmoid_lo_512(x, b, b_lo, 1, 0, 1, thi0, thi1, tlo0, tlo1);
+        return _mm512_or_ps(fa_mul_sigmoid_lo_512(x, b, b_lo, 1, 0, 0, thi0, thi1, tlo0, tlo1, NULL),
+                            _mm512_and_ps(x, sign));
+    __m512 q = fa_mul_sigmoid_lo_512(x, b, b_lo, 1, 0, 1, thi0, thi1, tlo0, tlo1, NULL);
     /* (x <= -11.6, -inf included, gives 2u < -120; x >= 16 and +inf leave 2u's low part NaN) */
     q = _mm512_mask_blend_ps(_mm512_cmp_ps_mask(b, _mm512_set1_ps(-120.0f), _CMP_LT_OQ), q, sign);
     q = _mm512_or_ps(q, _mm512_and_ps(x, sign));                        /* x's sign: -0 gives -0 */
@@ -1266,7 +1282,7 @@ static inline __mmask16 fa_silu_settle_512(__m512 x, __mmask16 far)
 FA_KERNEL __m512 fa_silu_far_512(__m512 x, __m512 thi0, __m512 thi1, __m512 tlo0, __m512 tlo1)
 {
     const __m512 sign = _mm512_set1_ps(FA_SIGN);
-    __m512 f = fa_mul_sigmoid_lo_512(x, x, _mm512_setzero_ps(), 0, 0, 1, thi0, thi1, tlo0, tlo1);
+    __m512 f = fa_mul_sigmoid_lo_512(x, x, _mm512_setzero_ps(), 0, 0, 1, thi0, thi1, tlo0, tlo1, NULL);
     return _mm512_or_ps(_mm512_mask_blend_ps(_mm512_cmp_ps_mask(x, _mm512_set1_ps(-120.0f), _CMP_LT_OQ), f, sign),
                         sign);
 }
@@ -1495,19 +1511,29 @@ static inline float fa_log_sigmoid_backward_1(float g, float x, double p)
     return fa_softplus_backward_1(g, -x, p);
 }
 
-FA_KERNEL __m512 fa_softplus_backward_512(__m512 g, __m512 x, __m512 thi0, __m512 thi1, __m512 tlo0,
-                                              __m512 tlo1)
+static inline fa_exp_pre fa_softplus_backward_pre_512(__m512 x)
+{
+    return fa_sigmoid_pre_512(x);
+}
+
+FA_KERNEL __m512 fa_softplus_backward_512(__m512 g, __m512 x, fa_exp_pre pre, __m512 thi0, __m512 thi1,
+                                          __m512 tlo0, __m512 tlo1)
 {
     __mmask16 ok;
-    __m512 r = fa_mul_sigmoid_512(g, x, &ok, thi0, thi1, tlo0, tlo1);
+    __m512 r = fa_mul_sigmoid_512(g, x, pre, &ok, thi0, thi1, tlo0, tlo1);
     return fa_fix_lanes(r, g, x, (__mmask16)~ok, fa_softplus_backward_1, 0.0);
 }
 
-FA_KERNEL __m512 fa_log_sigmoid_backward_512(__m512 g, __m512 x, __m512 thi0, __m512 thi1, __m512 tlo0,
-                                                 __m512 tlo1)
+static inline fa_exp_pre fa_log_sigmoid_backward_pre_512(__m512 x)
+{
+    return fa_sigmoid_pre_512(x);
+}
+
+FA_KERNEL __m512 fa_log_sigmoid_backward_512(__m512 g, __m512 x, fa_exp_pre pre, __m512 thi0, __m512 thi1,
+                                             __m512 tlo0, __m512 tlo1)
 {
     __mmask16 ok;
-    __m512 r = fa_mul_sigmoid_512(g, _mm512_xor_ps(x, _mm512_set1_ps(FA_SIGN)), &ok, thi0, thi1, tlo0, tlo1);
+    __m512 r = fa_mul_sigmoid_512(g, _mm512_xor_ps(x, _mm512_set1_ps(FA_SIGN)), pre, &ok, thi0, thi1, tlo0, tlo1);
     return fa_fix_lanes(r, g, x, (__mmask16)~ok, fa_log_sigmoid_backward_1, 0.0);
 }
 
@@ -1637,10 +1663,16 @@ static inline float fa_glu_1(float a, float b, double p)
 /* glu's forward: a sigmoid(b), as v sigmoid(x) (0.54 ULP).  Lanes one by one (fa_glu_1): |a| from 2^64
  * (a / d or a z could overflow) or infinite, b below -120 (a e^b, down to 2^-173 |a|, is still a normal
  * float for a large a) or infinite, NaN. */
-FA_KERNEL __m512 fa_glu_512(__m512 av, __m512 bv, __m512 thi0, __m512 thi1, __m512 tlo0, __m512 tlo1)
+static inline fa_exp_pre fa_glu_pre_512(__m512 bv)
+{
+    return fa_sigmoid_pre_512(bv);
+}
+
+FA_KERNEL __m512 fa_glu_512(__m512 av, __m512 bv, fa_exp_pre pre, __m512 thi0, __m512 thi1, __m512 tlo0,
+                            __m512 tlo1)
 {
     __mmask16 ok;
-    __m512 q = fa_mul_sigmoid_512(av, bv, &ok, thi0, thi1, tlo0, tlo1);
+    __m512 q = fa_mul_sigmoid_512(av, bv, pre, &ok, thi0, thi1, tlo0, tlo1);
     q = _mm512_or_ps(q, _mm512_and_ps(av, _mm512_set1_ps(FA_SIGN)));     /* a = -0: -0 */
     return fa_fix_lanes(q, av, bv, (__mmask16)~ok, fa_glu_1, 0.0);
 }
@@ -1665,7 +1697,7 @@ static inline void fa_glu_backward_512(__m512 av, __m512 bv, __m512 g, __m512 *d
 {
     __mmask16 neg = _mm512_cmp_ps_mask(bv, _mm512_setzero_ps(), _CMP_LT_OQ);
     __m512 d_hi, d_lo, n_hi, n_lo;
-    fa_f2 z = fa_sigmoid_parts_512(g, bv, neg, 1, &d_hi, &d_lo, &n_hi, &n_lo, thi0, thi1, tlo0, tlo1);
+    fa_f2 z = fa_sigmoid_parts_512(g, bv, neg, 1, &d_hi, &d_lo, &n_hi, &n_lo, thi0, thi1, tlo0, tlo1, NULL);
     /* da's quotient g u / d as q + e (fa_div_f2_512's steps, e = its correction), and a v / d the same
      * way (v = z for b >= 0, 1 below; a v exact as m + m_lo): db = (q + e)(q2 + e2) 2^scale, one
      * rounding, since u v = z whatever b's sign.  (As g a z / d^2 it took ten instructions more.) */
@@ -1929,7 +1961,7 @@ static inline __m512 fa_sub_bits(__m512 v, __m512i j)
 #define FA_SIG_ARGS FA_EXP_ARGS, t1hi0, t1hi1, t1lo0, t1lo1
 #define FA_ALPHA_SETUP const fa_alpha alpha = fa_alpha_of(p);
 #define FA_ALPHA_ARGS , alpha FA_EXP_ARGS
-FA_PIPE_SPAN(sigmoid, fa_sig_pre, FA_SIG_SETUP, FA_SIG_ARGS)
+FA_PIPE_SPAN(sigmoid, fa_exp_pre, FA_SIG_SETUP, FA_SIG_ARGS)
 FA_SPAN(tanh, , )
 FA_SPAN(tanh_shrink, , )
 FA_SPAN(softsign, , )
@@ -1948,6 +1980,9 @@ static inline __attribute__((always_inline)) void fa_##NAME##_f32_run(const floa
                  _mm512_mask_storeu_ps(out + j, m_, fa_##NAME##_512(_mm512_maskz_loadu_ps(m_, a + j),   \
                                                                     _mm512_maskz_loadu_ps(m_, b + j) ARGS))) \
 }                                                                                                       \
+FA_SPAN2_PF(NAME)
+/* fa_NAME_f32_span(a, b, out, n, p, pf): fa_NAME_f32_run compiled for either pf */
+#define FA_SPAN2_PF(NAME)                                                                               \
 static inline void fa_##NAME##_f32_span(const float *a, const float *b, float *out, ptrdiff_t n, float p, \
                                         int pf)                                                         \
 {                                                                                                       \
@@ -1956,7 +1991,20 @@ static inline void fa_##NAME##_f32_span(const float *a, const float *b, float *o
     else                                                                                                \
         fa_##NAME##_f32_run(a, b, out, n, p, 0);                                                        \
 }
-FA_SPAN2(glu, FA_EXP_SETUP, FA_EXP_ARGS)
+/* FA_SPAN2 for a kernel in two stages, fa_NAME_pre_512(b) (of type T) and fa_NAME_512(a, b, pre ARGS),
+ * with the first a block ahead (FA_PIPE_LOOP) */
+#define FA_PIPE_SPAN2(NAME, T, SETUP, ARGS)                                                             \
+static inline __attribute__((always_inline)) void fa_##NAME##_f32_run(const float *a, const float *b, float *out, \
+                                                                      ptrdiff_t n, float p, const int pf_) \
+{                                                                                                       \
+    (void)p;                                                                                            \
+    SETUP                                                                                               \
+    FA_PIPE_LOOP(b, T, fa_##NAME##_pre_512, FA_PF(a); FA_PF(b); FA_PF(out);                             \
+                 _mm512_mask_storeu_ps(out + j, m_, fa_##NAME##_512(_mm512_maskz_loadu_ps(m_, a + j), xv_, \
+                                                                    pre_ ARGS)))                        \
+}                                                                                                       \
+FA_SPAN2_PF(NAME)
+FA_PIPE_SPAN2(glu, fa_exp_pre, FA_EXP_SETUP, FA_EXP_ARGS)
 
 /* Spans of kernels with a common form (NAME_near_512, which also says which lanes it leaves) and a
  * costly one for the rare lanes it leaves (NAME_far_512): the common form runs on every block, and the
@@ -2142,8 +2190,8 @@ FA_SPAN2(sigmoid_backward, , )
 FA_SPAN2(tanh_backward, , )
 FA_SPAN2(hard_silu_backward, , )
 FA_SPAN2(gelu_tanh_backward, FA_EXP_SETUP, FA_EXP_ARGS)
-FA_SPAN2(softplus_backward, FA_EXP_SETUP, FA_EXP_ARGS)
-FA_SPAN2(log_sigmoid_backward, FA_EXP_SETUP, FA_EXP_ARGS)
+FA_PIPE_SPAN2(softplus_backward, fa_exp_pre, FA_EXP_SETUP, FA_EXP_ARGS)
+FA_PIPE_SPAN2(log_sigmoid_backward, fa_exp_pre, FA_EXP_SETUP, FA_EXP_ARGS)
 FA_SPAN2(selu_backward, FA_EXP_SETUP, FA_EXP_ARGS)
 FA_SPAN2(elu_backward, FA_EXP_SETUP FA_ALPHA_SETUP, FA_ALPHA_ARGS)
 FA_SPAN2(celu_backward, FA_EXP_SETUP FA_ALPHA_SETUP, FA_ALPHA_ARGS)
