@@ -1794,18 +1794,20 @@ FA_KERNEL __m512 fa_exponential_512(__m512 x, __m512 thi0, __m512 thi1, __m512 t
  * (a prefetch does not fault), so it may lie past the array's end. */
 #define FA_AHEAD 2048
 
-static inline void fa_prefetch(const float *p, ptrdiff_t k)
+/* (always_inline: called from an always_inline span, a plain inline one was found to have no side
+ * effects and its calls deleted as dead code before it was inlined, by GCC 12: no prefetch at all) */
+static inline __attribute__((always_inline)) void fa_prefetch(const float *p, ptrdiff_t k)
 {
     _mm_prefetch((const char *)((uintptr_t)p + (uintptr_t)k * sizeof(float)), _MM_HINT_T0);
 }
 
-/* The elementwise spans prefetch only where the caller says their arrays are likely beyond the caches
- * (pf: a call of 8 MB or more per thread, _kernels.pyx.tp's PREFETCH_FROM); in cache the prefetches
- * only take load slots.  One thread, 64K elements (L2), cycles per block of 16 without and with them:
- * sigmoid's backward 4.6 / 7.1, tanh's 4.5 / 5.9, gelu 19.1 / 20.4 (normal(0, 4)), softplus' 16.6 /
- * 17.9.  Two threads, time without / with them: 1e6 elements (L3) tanh' 0.97, sigmoid' 0.98, elu 0.94,
- * silu' 1.01, softplus' 1.03; 4e6 (memory) tanh' 1.12, elu' 1.08, silu' 1.06, gelu' 1.05.  Each span
- * is compiled twice, with pf_ a constant: no test per block. */
+/* The elementwise spans prefetch only where the caller says their arrays are beyond L2 (pf: a call of
+ * 1 MB or more per thread, _kernels.pyx.tp's PREFETCH_FROM); in L2 the prefetches only took load
+ * slots.  One thread, 64K elements, cycles per block of 16 without and with them: sigmoid's backward
+ * 4.6 / 7.1, tanh's 4.5 / 5.9, softplus' 16.6 / 17.9; two threads, 1e5 elements, out=: sigmoid' 6.0 /
+ * 7.0 us, tanh' 6.3 / 7.1.  From L3 on they mostly help: 1e6 elements, time without / with: gelu'
+ * 1.12, silu' 1.06, tanh' 1.05, sigmoid' 0.95 (the noise of such runs is ~5%).  Each span is compiled
+ * twice, with pf_ a constant: no test per block. */
 #define FA_PF(p) if (pf_) fa_prefetch(p, j + FA_AHEAD)
 
 
