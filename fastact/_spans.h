@@ -275,7 +275,7 @@ static const float FA_SIGN = -0.0f;
 /* hi + lo = a + b exactly, no order of magnitudes assumed: Dekker's Fast2Sum on the larger and the
  * smaller magnitude, which vrangeps picks (imm 7: |max|, 6: |min|, each with its own sign; of equal
  * magnitudes one each), five operations where Knuth's TwoSum takes six, and the same hi and lo (both
- * exact).  On the tables' c0 + c1 t of the derivatives (one thread, 64K elements in L2, AMD Zen 5):
+ * exact).  On the tables' c0 + c1 t of the derivatives (their near forms alone, one thread, 64K elements, AMD Zen 5):
  * silu's backward 18.3 -> 17.8 cycles per block of 16, gelu's 21.0 -> 20.1. */
 static inline __m512 fa_two_sum_512(__m512 a, __m512 b, __m512 *lo)
 {
@@ -811,7 +811,7 @@ static const fa_atab FA_SILU_S_ATAB = {0x1p-1f, 0x1.99999ap+0f, 0.0f, 0x1.3ap+4f
 /* The slot of v = a, or of v = -a where `neg`: floor(a (k1 + a k2) + k0); a table with k2 = 0 takes it
  * by one fma.  For a from the bound on, and NaN, the slot wraps and the value means nothing: the
  * callers blend those lanes away.  The split spans compute the next block's slot before this block's
- * polynomial (see FA_SPLIT_LOOP): the slot's chain (two fmas and a conversion) is then off the
+ * polynomial (see FA_PIPE_LOOP): the slot's chain (two fmas and a conversion) is then off the
  * critical path. */
 static inline __m512i fa_atab_slot_512(const fa_atab *tb, __m512 v, const int neg)
 {
@@ -1148,13 +1148,6 @@ FA_KERNEL __m512 fa_mul_sigmoid_lo_512(__m512 v, __m512 x, __m512 x_lo, const in
     return wide ? fa_scalef_sub_512(q, sc) : _mm512_scalef_ps(q, sc);
 }
 
-/* sigmoid(x) for |x| < FA_COMMON_X (no NaN): fa_mul_sigmoid_lo_512's arithmetic (v = 1) with z =
- * exp(-|x|) scaled as it is formed.  2^floor(k/32) is added to the exponent fields of T[j]'s hi and lo
- * (integer additions, which run beside the FMA pipes; both parts stay normal: |x| < 64 gives
- * 2^floor(k/32) >= 2^-93, and FA_SIG_SETUP's tables have no low part 0), so 1 + z takes additions, not
- * FMAs by a scale, and the quotient needs no final scaling.  Its results differ from the general path's
- * in the last bit at times (both ~0.55 ULP): sigmoid 0.229 -> 0.201 ns per element (one thread, AMD
- * Zen 5).  (silu used it with v = x until its table form, fa_silu_near_512.) */
 /* The first stage of sigmoid's kernel, which the span computes a block ahead (FA_PIPE_LOOP): the
  * reduction of exp(-|x|) (redone in the rare blocks with a lane beyond FA_COMMON_X, from x with those
  * lanes taken as 0) */
@@ -1163,6 +1156,13 @@ static inline fa_exp_pre fa_sigmoid_pre_512(__m512 x)
     return fa_exp_pre_512(_mm512_or_ps(x, _mm512_set1_ps(FA_SIGN)));
 }
 
+/* sigmoid(x) for |x| < FA_COMMON_X (no NaN): fa_mul_sigmoid_lo_512's arithmetic (v = 1) with z =
+ * exp(-|x|) scaled as it is formed.  2^floor(k/32) is added to the exponent fields of T[j]'s hi and lo
+ * (integer additions, which run beside the FMA pipes; both parts stay normal: |x| < 64 gives
+ * 2^floor(k/32) >= 2^-93, and FA_SIG_SETUP's tables have no low part 0), so 1 + z takes additions, not
+ * FMAs by a scale, and the quotient needs no final scaling.  Its results differ from the general path's
+ * in the last bit at times (both ~0.55 ULP): sigmoid 0.229 -> 0.201 ns per element (one thread, AMD
+ * Zen 5).  (silu used it with v = x until its table form, fa_silu_near_512.) */
 FA_KERNEL __m512 fa_sigmoid_near_512(__m512 x, fa_exp_pre pre, __m512 thi0, __m512 thi1, __m512 tlo0, __m512 tlo1)
 {
     const __m512 onev = _mm512_set1_ps(1.0f);
@@ -1511,22 +1511,12 @@ static inline float fa_log_sigmoid_backward_1(float g, float x, double p)
     return fa_softplus_backward_1(g, -x, p);
 }
 
-static inline fa_exp_pre fa_softplus_backward_pre_512(__m512 x)
-{
-    return fa_sigmoid_pre_512(x);
-}
-
 FA_KERNEL __m512 fa_softplus_backward_512(__m512 g, __m512 x, fa_exp_pre pre, __m512 thi0, __m512 thi1,
                                           __m512 tlo0, __m512 tlo1)
 {
     __mmask16 ok;
     __m512 r = fa_mul_sigmoid_512(g, x, pre, &ok, thi0, thi1, tlo0, tlo1);
     return fa_fix_lanes(r, g, x, (__mmask16)~ok, fa_softplus_backward_1, 0.0);
-}
-
-static inline fa_exp_pre fa_log_sigmoid_backward_pre_512(__m512 x)
-{
-    return fa_sigmoid_pre_512(x);
 }
 
 FA_KERNEL __m512 fa_log_sigmoid_backward_512(__m512 g, __m512 x, fa_exp_pre pre, __m512 thi0, __m512 thi1,
@@ -1663,11 +1653,6 @@ static inline float fa_glu_1(float a, float b, double p)
 /* glu's forward: a sigmoid(b), as v sigmoid(x) (0.54 ULP).  Lanes one by one (fa_glu_1): |a| from 2^64
  * (a / d or a z could overflow) or infinite, b below -120 (a e^b, down to 2^-173 |a|, is still a normal
  * float for a large a) or infinite, NaN. */
-static inline fa_exp_pre fa_glu_pre_512(__m512 bv)
-{
-    return fa_sigmoid_pre_512(bv);
-}
-
 FA_KERNEL __m512 fa_glu_512(__m512 av, __m512 bv, fa_exp_pre pre, __m512 thi0, __m512 thi1, __m512 tlo0,
                             __m512 tlo1)
 {
@@ -1927,14 +1912,14 @@ static inline void fa_##NAME##_f32_span(const float *x, float *out, ptrdiff_t n,
     else                                                                                                \
         fa_##NAME##_f32_run(x, out, n, 0);                                                              \
 }
-/* FA_SPAN for a kernel in two stages, fa_NAME_pre_512(x) (of type T) and fa_NAME_512(x, pre ARGS), with
- * the first a block ahead (FA_PIPE_LOOP) */
-#define FA_PIPE_SPAN(NAME, T, SETUP, ARGS)                                                              \
+/* FA_SPAN for a kernel in two stages, PRE(x) (of type T) and fa_NAME_512(x, pre ARGS), with the first a
+ * block ahead (FA_PIPE_LOOP) */
+#define FA_PIPE_SPAN(NAME, T, PRE, SETUP, ARGS)                                                              \
 static inline __attribute__((always_inline)) void fa_##NAME##_f32_run(const float *x, float *out, ptrdiff_t n, \
                                                                       const int pf_)                    \
 {                                                                                                       \
     SETUP                                                                                               \
-    FA_PIPE_LOOP(x, T, fa_##NAME##_pre_512, FA_PF(x); FA_PF(out);                                       \
+    FA_PIPE_LOOP(x, T, PRE, FA_PF(x); FA_PF(out);                                       \
                  _mm512_mask_storeu_ps(out + j, m_, fa_##NAME##_512(xv_, pre_ ARGS)))                   \
 }                                                                                                       \
 FA_SPAN_PF(NAME)
@@ -1963,7 +1948,7 @@ static inline __m512 fa_sub_bits(__m512 v, __m512i j)
 #define FA_SIG_ARGS FA_EXP_ARGS, t1hi0, t1hi1, t1lo0, t1lo1
 #define FA_ALPHA_SETUP const fa_alpha alpha = fa_alpha_of(p);
 #define FA_ALPHA_ARGS , alpha FA_EXP_ARGS
-FA_PIPE_SPAN(sigmoid, fa_exp_pre, FA_SIG_SETUP, FA_SIG_ARGS)
+FA_PIPE_SPAN(sigmoid, fa_exp_pre, fa_sigmoid_pre_512, FA_SIG_SETUP, FA_SIG_ARGS)
 FA_SPAN(tanh, , )
 FA_SPAN(tanh_shrink, , )
 FA_SPAN(softsign, , )
@@ -1993,20 +1978,20 @@ static inline void fa_##NAME##_f32_span(const float *a, const float *b, float *o
     else                                                                                                \
         fa_##NAME##_f32_run(a, b, out, n, p, 0);                                                        \
 }
-/* FA_SPAN2 for a kernel in two stages, fa_NAME_pre_512(b) (of type T) and fa_NAME_512(a, b, pre ARGS),
- * with the first a block ahead (FA_PIPE_LOOP) */
-#define FA_PIPE_SPAN2(NAME, T, SETUP, ARGS)                                                             \
+/* FA_SPAN2 for a kernel in two stages, PRE(b) (of type T) and fa_NAME_512(a, b, pre ARGS), with the
+ * first a block ahead (FA_PIPE_LOOP) */
+#define FA_PIPE_SPAN2(NAME, T, PRE, SETUP, ARGS)                                                             \
 static inline __attribute__((always_inline)) void fa_##NAME##_f32_run(const float *a, const float *b, float *out, \
                                                                       ptrdiff_t n, float p, const int pf_) \
 {                                                                                                       \
     (void)p;                                                                                            \
     SETUP                                                                                               \
-    FA_PIPE_LOOP(b, T, fa_##NAME##_pre_512, FA_PF(a); FA_PF(b); FA_PF(out);                             \
+    FA_PIPE_LOOP(b, T, PRE, FA_PF(a); FA_PF(b); FA_PF(out);                             \
                  _mm512_mask_storeu_ps(out + j, m_, fa_##NAME##_512(_mm512_maskz_loadu_ps(m_, a + j), xv_, \
                                                                     pre_ ARGS)))                        \
 }                                                                                                       \
 FA_SPAN2_PF(NAME)
-FA_PIPE_SPAN2(glu, fa_exp_pre, FA_EXP_SETUP, FA_EXP_ARGS)
+FA_PIPE_SPAN2(glu, fa_exp_pre, fa_sigmoid_pre_512, FA_EXP_SETUP, FA_EXP_ARGS)
 
 /* Spans of kernels with a common form (NAME_near_512, which also says which lanes it leaves) and a
  * costly one for the rare lanes it leaves (NAME_far_512): the common form runs on every block, and the
@@ -2192,8 +2177,8 @@ FA_SPAN2(sigmoid_backward, , )
 FA_SPAN2(tanh_backward, , )
 FA_SPAN2(hard_silu_backward, , )
 FA_SPAN2(gelu_tanh_backward, FA_EXP_SETUP, FA_EXP_ARGS)
-FA_PIPE_SPAN2(softplus_backward, fa_exp_pre, FA_EXP_SETUP, FA_EXP_ARGS)
-FA_PIPE_SPAN2(log_sigmoid_backward, fa_exp_pre, FA_EXP_SETUP, FA_EXP_ARGS)
+FA_PIPE_SPAN2(softplus_backward, fa_exp_pre, fa_sigmoid_pre_512, FA_EXP_SETUP, FA_EXP_ARGS)
+FA_PIPE_SPAN2(log_sigmoid_backward, fa_exp_pre, fa_sigmoid_pre_512, FA_EXP_SETUP, FA_EXP_ARGS)
 FA_SPAN2(selu_backward, FA_EXP_SETUP, FA_EXP_ARGS)
 FA_SPAN2(elu_backward, FA_EXP_SETUP FA_ALPHA_SETUP, FA_ALPHA_ARGS)
 FA_SPAN2(celu_backward, FA_EXP_SETUP FA_ALPHA_SETUP, FA_ALPHA_ARGS)
