@@ -1914,12 +1914,12 @@ static inline void fa_##NAME##_f32_span(const float *x, float *out, ptrdiff_t n,
 }
 /* FA_SPAN for a kernel in two stages, PRE(x) (of type T) and fa_NAME_512(x, pre ARGS), with the first a
  * block ahead (FA_PIPE_LOOP) */
-#define FA_PIPE_SPAN(NAME, T, PRE, SETUP, ARGS)                                                              \
+#define FA_PIPE_SPAN(NAME, T, PRE, SETUP, ARGS)                                                         \
 static inline __attribute__((always_inline)) void fa_##NAME##_f32_run(const float *x, float *out, ptrdiff_t n, \
                                                                       const int pf_)                    \
 {                                                                                                       \
     SETUP                                                                                               \
-    FA_PIPE_LOOP(x, T, PRE, FA_PF(x); FA_PF(out);                                       \
+    FA_PIPE_LOOP(x, T, PRE, FA_PF(x); FA_PF(out);                                                       \
                  _mm512_mask_storeu_ps(out + j, m_, fa_##NAME##_512(xv_, pre_ ARGS)))                   \
 }                                                                                                       \
 FA_SPAN_PF(NAME)
@@ -1980,13 +1980,13 @@ static inline void fa_##NAME##_f32_span(const float *a, const float *b, float *o
 }
 /* FA_SPAN2 for a kernel in two stages, PRE(b) (of type T) and fa_NAME_512(a, b, pre ARGS), with the
  * first a block ahead (FA_PIPE_LOOP) */
-#define FA_PIPE_SPAN2(NAME, T, PRE, SETUP, ARGS)                                                             \
+#define FA_PIPE_SPAN2(NAME, T, PRE, SETUP, ARGS)                                                        \
 static inline __attribute__((always_inline)) void fa_##NAME##_f32_run(const float *a, const float *b, float *out, \
                                                                       ptrdiff_t n, float p, const int pf_) \
 {                                                                                                       \
     (void)p;                                                                                            \
     SETUP                                                                                               \
-    FA_PIPE_LOOP(b, T, PRE, FA_PF(a); FA_PF(b); FA_PF(out);                             \
+    FA_PIPE_LOOP(b, T, PRE, FA_PF(a); FA_PF(b); FA_PF(out);                                             \
                  _mm512_mask_storeu_ps(out + j, m_, fa_##NAME##_512(_mm512_maskz_loadu_ps(m_, a + j), xv_, \
                                                                     pre_ ARGS)))                        \
 }                                                                                                       \
