@@ -182,6 +182,20 @@ def test_glu_with_a_of_every_size(dtype, simd_level):
         _check_forward("glu", x, fastact.glu(x), -1, dtype)
 
 
+@pytest.mark.parametrize("shape", [(20001, 2), (2500, 10), (701, 62), (3, 4097, 6)])
+def test_glu_along_a_short_axis_in_many_work_items(shape, simd_level):
+    # halves shorter than 32 are packed into contiguous runs, CHUNK of them per work item (AVX-512
+    # forward): every work item, the last one partial, matches the reference, for any thread count
+    rng = np.random.default_rng(23)
+    x = (4 * rng.standard_normal(shape)).astype(np.float32)
+    x.flat[::97] = np.inf
+    x.flat[5::101] = -150.0
+    with np.errstate(over="ignore", invalid="ignore"):
+        y = fastact.glu(x, n_threads=2)
+        _check_forward("glu", x, y, -1, np.float32)
+    assert np.array_equal(y.view(np.uint32), fastact.glu(x, n_threads=1).view(np.uint32))
+
+
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
 @pytest.mark.parametrize("name", ROW_WISE)
 def test_special_values_anywhere_in_long_rows(name, dtype, simd_level):
