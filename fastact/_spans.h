@@ -2118,13 +2118,12 @@ static inline __attribute__((always_inline)) void fa_##NAME##_f32_part(const flo
     })                                                                                                  \
     fa_##NAME##_flush(&q, out);                                                                         \
 }                                                                                                       \
-static inline void fa_##NAME##_f32_span(const float *x, float *out, ptrdiff_t n, int pf)                 \
+static inline __attribute__((always_inline)) void fa_##NAME##_f32_run(const float *x, float *out, ptrdiff_t n, \
+                                                                      const int pf_)                    \
 {                                                                                                       \
-    if (pf)                                                                                             \
-        FA_SPLIT_PARTS(fa_##NAME##_f32_part(x + s_, out + s_, n_, 1))                                   \
-    else                                                                                                \
-        FA_SPLIT_PARTS(fa_##NAME##_f32_part(x + s_, out + s_, n_, 0))                                   \
-}
+    FA_SPLIT_PARTS(fa_##NAME##_f32_part(x + s_, out + s_, n_, pf_))                                     \
+}                                                                                                       \
+FA_SPAN_PF(NAME)
 
 #define FA_SPLIT_SPAN2(NAME, SETUP, ARGS)                                                               \
 static __attribute__((noinline)) void fa_##NAME##_flush(fa_far_buf *qp, float *out)                     \
@@ -2160,15 +2159,13 @@ static inline __attribute__((always_inline)) void fa_##NAME##_f32_part(const flo
     })                                                                                                  \
     fa_##NAME##_flush(&q, out);                                                                         \
 }                                                                                                       \
-static inline void fa_##NAME##_f32_span(const float *a, const float *b, float *out, ptrdiff_t n, float p, \
-                                        int pf)                                                         \
+static inline __attribute__((always_inline)) void fa_##NAME##_f32_run(const float *a, const float *b, float *out, \
+                                                                      ptrdiff_t n, float p, const int pf_) \
 {                                                                                                       \
     (void)p;                                                                                            \
-    if (pf)                                                                                             \
-        FA_SPLIT_PARTS(fa_##NAME##_f32_part(a + s_, b + s_, out + s_, n_, 1))                           \
-    else                                                                                                \
-        FA_SPLIT_PARTS(fa_##NAME##_f32_part(a + s_, b + s_, out + s_, n_, 0))                           \
-}
+    FA_SPLIT_PARTS(fa_##NAME##_f32_part(a + s_, b + s_, out + s_, n_, pf_))                             \
+}                                                                                                       \
+FA_SPAN2_PF(NAME)
 FA_SPLIT_SPAN(gelu, FA_EXP_SETUP, FA_EXP_ARGS)
 FA_SPLIT_SPAN(silu, FA_EXP_SETUP, FA_EXP_ARGS)
 FA_SPLIT_SPAN2(gelu_backward, FA_EXP_SETUP, FA_EXP_ARGS)
