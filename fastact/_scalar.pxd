@@ -176,12 +176,15 @@ cdef inline double _exp_fix(double v, double v_lo, double *lo, double *f1, doubl
     return fa_exp_dd_fix(vc, v_lo, lo, f1, f2)
 
 
+cdef extern from "_vmath.h":            # (selu's constants: _spans_f64.h uses them too)
+    const double FA_SELU_SCALE
+    const double FA_SELU_SCALE_LO
+    const double FA_SELU_SA
+    const double FA_SELU_SA_LO
+
+
 cdef extern from *:
     """
-    #define FA_SELU_SCALE 1.0507009873554805
-    #define FA_SELU_SCALE_LO 3.9874847667154144e-17
-    #define FA_SELU_SA 1.7580993408473768
-    #define FA_SELU_SA_LO 1.41535193800845e-17
     #define FA_GELU_R2_HI 0.70710678118654757
     #define FA_GELU_R2_LO -4.8336466567264567e-17
     #define FA_GELU_2_SQRTPI 1.1283791670955126
@@ -192,10 +195,6 @@ cdef extern from *:
     #define FA_GELU_K1 0.044715
     #define FA_EXP_64LN2LO_M1 1.2212575621905262e-08
     """
-    const double FA_SELU_SCALE
-    const double FA_SELU_SCALE_LO
-    const double FA_SELU_SA
-    const double FA_SELU_SA_LO
     const double FA_GELU_R2_HI
     const double FA_GELU_R2_LO
     const double FA_GELU_2_SQRTPI

@@ -1804,9 +1804,14 @@ static inline __attribute__((always_inline)) void fa_prefetch(const float *p, pt
  * masked loads and stores compile to plain ones). */
 #define FA_HEAD_MIN 64
 
+static inline ptrdiff_t fa_head_bytes(const void *out, ptrdiff_t n)
+{
+    return n < FA_HEAD_MIN ? 0 : (ptrdiff_t)(((uintptr_t)0 - (uintptr_t)out) & 63u);
+}
+
 static inline ptrdiff_t fa_head_len(const float *out, ptrdiff_t n)
 {
-    return n < FA_HEAD_MIN ? 0 : (ptrdiff_t)((((uintptr_t)0 - (uintptr_t)out) & 63u) / sizeof(float));
+    return fa_head_bytes(out, n) / (ptrdiff_t)sizeof(float);
 }
 
 /* FA_SPAN_LOOP's and FA_SPLIT_LOOP's head and tail (masked blocks; the block's text may hold commas) */
@@ -1903,15 +1908,17 @@ static inline __attribute__((always_inline)) void fa_##NAME##_f32_run(const floa
                  _mm512_mask_storeu_ps(out + j, m_, fa_##NAME##_512(_mm512_maskz_loadu_ps(m_, x + j) ARGS))) \
 }                                                                                                       \
 FA_SPAN_PF(NAME)
-/* fa_NAME_f32_span(x, out, n, pf): fa_NAME_f32_run compiled for either pf */
-#define FA_SPAN_PF(NAME)                                                                                \
-static inline void fa_##NAME##_f32_span(const float *x, float *out, ptrdiff_t n, int pf)                 \
+/* fa_NAME_SFX_span(x, out, n, pf): fa_NAME_SFX_run compiled for either pf (T: float, or double for
+ * _spans_f64.h's) */
+#define FA_RUN_PF(NAME, SFX, T)                                                                         \
+static inline void fa_##NAME##_##SFX##_span(const T *x, T *out, ptrdiff_t n, int pf)                    \
 {                                                                                                       \
     if (pf)                                                                                             \
-        fa_##NAME##_f32_run(x, out, n, 1);                                                              \
+        fa_##NAME##_##SFX##_run(x, out, n, 1);                                                          \
     else                                                                                                \
-        fa_##NAME##_f32_run(x, out, n, 0);                                                              \
+        fa_##NAME##_##SFX##_run(x, out, n, 0);                                                          \
 }
+#define FA_SPAN_PF(NAME) FA_RUN_PF(NAME, f32, float)
 /* FA_SPAN for a kernel in two stages, PRE(x) (of type T) and fa_NAME_512(x, pre ARGS), with the first a
  * block ahead (FA_PIPE_LOOP) */
 #define FA_PIPE_SPAN(NAME, T, PRE, SETUP, ARGS)                                                         \
@@ -1968,16 +1975,16 @@ static inline __attribute__((always_inline)) void fa_##NAME##_f32_run(const floa
                                                                     _mm512_maskz_loadu_ps(m_, b + j) ARGS))) \
 }                                                                                                       \
 FA_SPAN2_PF(NAME)
-/* fa_NAME_f32_span(a, b, out, n, p, pf): fa_NAME_f32_run compiled for either pf */
-#define FA_SPAN2_PF(NAME)                                                                               \
-static inline void fa_##NAME##_f32_span(const float *a, const float *b, float *out, ptrdiff_t n, float p, \
-                                        int pf)                                                         \
+/* fa_NAME_SFX_span(a, b, out, n, p, pf): fa_NAME_SFX_run compiled for either pf */
+#define FA_RUN2_PF(NAME, SFX, T)                                                                        \
+static inline void fa_##NAME##_##SFX##_span(const T *a, const T *b, T *out, ptrdiff_t n, T p, int pf)   \
 {                                                                                                       \
     if (pf)                                                                                             \
-        fa_##NAME##_f32_run(a, b, out, n, p, 1);                                                        \
+        fa_##NAME##_##SFX##_run(a, b, out, n, p, 1);                                                    \
     else                                                                                                \
-        fa_##NAME##_f32_run(a, b, out, n, p, 0);                                                        \
+        fa_##NAME##_##SFX##_run(a, b, out, n, p, 0);                                                    \
 }
+#define FA_SPAN2_PF(NAME) FA_RUN2_PF(NAME, f32, float)
 /* FA_SPAN2 for a kernel in two stages, PRE(b) (of type T) and fa_NAME_512(a, b, pre ARGS), with the
  * first a block ahead (FA_PIPE_LOOP) */
 #define FA_PIPE_SPAN2(NAME, T, PRE, SETUP, ARGS)                                                        \
@@ -2889,19 +2896,24 @@ static inline void fa_cols16_f32(const float *x, float *out, ptrdiff_t L, ptrdif
         fa_lines_softmax(a, L, out, M, scratch, scratch + 16 * L);
 }
 
+#include "_spans_f64.h"
 
 #undef FA_EXP_SETUP
 #undef FA_SPAN_LOOP
 
 #else
 #define FA_HAVE_SPANS 0
-/* empty stubs of the same signatures (FA_SPAN, FA_SPAN2) */
-#define FA_STUB(NAME)                                                                                   \
-static inline void fa_##NAME##_f32_span(const float *x, float *out, ptrdiff_t n, int pf)                 \
+/* empty stubs of the same signatures (FA_SPAN, FA_SPAN2; T double: _spans_f64.h's) */
+#define FA_STUB_T(NAME, SFX, T)                                                                         \
+static inline void fa_##NAME##_##SFX##_span(const T *x, T *out, ptrdiff_t n, int pf)                    \
 { (void)x; (void)out; (void)n; (void)pf; }
-#define FA_STUB2(NAME)                                                                                  \
-static inline void fa_##NAME##_f32_span(const float *a, const float *b, float *out, ptrdiff_t n, float p, int pf) \
+#define FA_STUB2_T(NAME, SFX, T)                                                                        \
+static inline void fa_##NAME##_##SFX##_span(const T *a, const T *b, T *out, ptrdiff_t n, T p, int pf)   \
 { (void)a; (void)b; (void)out; (void)n; (void)p; (void)pf; }
+#define FA_STUB(NAME) FA_STUB_T(NAME, f32, float)
+#define FA_STUB2(NAME) FA_STUB2_T(NAME, f32, float)
+#define FA_PD_STUB(NAME) FA_STUB_T(NAME, f64, double)
+#define FA_PD_STUB2(NAME) FA_STUB2_T(NAME, f64, double)
 FA_STUB(sigmoid)
 FA_STUB(tanh)
 FA_STUB(tanh_shrink)
@@ -2922,8 +2934,20 @@ FA_STUB2(log_sigmoid_backward)
 FA_STUB2(selu_backward)
 FA_STUB2(elu_backward)
 FA_STUB2(celu_backward)
+FA_PD_STUB(sigmoid)
+FA_PD_STUB(silu)
+FA_PD_STUB2(silu_backward)
+FA_PD_STUB2(softplus_backward)
+FA_PD_STUB2(log_sigmoid_backward)
+FA_PD_STUB2(glu)
+FA_PD_STUB2(elu_backward)
+FA_PD_STUB2(selu_backward)
+#undef FA_PD_STUB
+#undef FA_PD_STUB2
 #undef FA_STUB
 #undef FA_STUB2
+#undef FA_STUB_T
+#undef FA_STUB2_T
 static inline float fa_row_max_f32_span(const float *x, ptrdiff_t n, int *bad)
 { (void)x; (void)n; *bad = 1; return 0; }
 static inline void fa_softmax_backward_f32_span(const float *g, const float *y, float *dx, ptrdiff_t n,

@@ -48,6 +48,10 @@ class Activation:
     # for a row with a flag: the name of the flag-on form's spans (gelu's tanh form: "gelu_tanh"), forward
     # and, where the row has a backward span, backward (fa_gelu_tanh_backward_f32_span)
     float32_span_flag_on: str = ""
+    # a hand-vectorised float64 forward fa_NAME_f64_span / backward fa_NAME_backward_f64_span exists in
+    # _spans_f64.h (AVX-512 build)
+    float64_span: bool = False
+    float64_backward_span: bool = False
     # backward accuracy (float32, float64) in ULP; None: exact for exact rows, else (1, 2): the derivative
     # formula on the saved tensor, in double, rounded once (float32) or after a few roundings (float64)
     backward_ulp: Optional[Tuple[float, float]] = None
@@ -70,6 +74,7 @@ class Activation:
 ACTIVATIONS = (
     Activation(
         name="sigmoid",
+        float64_span=True,
         float32_span=True,
         float32_backward_span=True,
         backward_ulp=(1.0, 3.0),   # float64: (1 - y)(1 + y) or y(1 - y), times g: up to four roundings
@@ -124,6 +129,7 @@ ACTIVATIONS = (
 ACTIVATIONS += (
     Activation(
         name="elu",
+        float64_backward_span=True,
         float32_backward_span=True,
         summary="Exponential linear unit (Keras's elu).",
         formula="x if x > 0 else alpha * expm1(x)",
@@ -133,6 +139,7 @@ ACTIVATIONS += (
     ),
     Activation(
         name="selu",
+        float64_backward_span=True,
         float32_backward_span=True,
         summary="Scaled ELU with the self-normalising constants (Klambauer et al. 2017).",
         formula="scale * (x if x > 0 else alpha * expm1(x)), scale = 1.0507..., alpha = 1.6732...",
@@ -162,6 +169,8 @@ ACTIVATIONS += (
     ),
     Activation(
         name="silu",
+        float64_backward_span=True,
+        float64_span=True,
         float32_span=True,
         float32_backward_span=True,
         backward_cancels=True,
@@ -173,6 +182,7 @@ ACTIVATIONS += (
     ),
     Activation(
         name="softplus",
+        float64_backward_span=True,
         float32_backward_span=True,
         summary="Softplus, computed without overflow.",
         formula="log(1 + exp(x)) = max(x, 0) + log1p(exp(-|x|))",
@@ -297,6 +307,7 @@ ACTIVATIONS += (
     ),
     Activation(
         name="log_sigmoid",
+        float64_backward_span=True,
         float32_backward_span=True,
         summary="log(sigmoid(x)), computed without overflow.",
         formula="min(x, 0) - log1p(exp(-|x|))",

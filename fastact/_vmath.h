@@ -27,6 +27,11 @@ static inline uint64_t fa_double_to_bits(double d) { uint64_t u; memcpy(&u, &d, 
 /* ln 2 split (fdlibm): LN2_HI has 32 significant bits, so k * LN2_HI is exact for |k| < 2^21. */
 #define FA_LN2_HI   6.93147180369123816490e-01
 #define FA_LN2_LO   1.90821492927058770002e-10
+/* selu's scale and scale * alpha (Klambauer et al.) as double-doubles */
+#define FA_SELU_SCALE 1.0507009873554805
+#define FA_SELU_SCALE_LO 3.9874847667154144e-17
+#define FA_SELU_SA 1.7580993408473768
+#define FA_SELU_SA_LO 1.41535193800845e-17
 /* Adding 1.5 * 2^52 rounds to an integer k held in the low mantissa bits: no float->int conversion
  * instruction is needed (AVX2 has none for 64-bit integers). */
 #define FA_SHIFT    6755399441055744.0

@@ -1,0 +1,338 @@
+/* fastact/_spans_f64.h -- hand-vectorised float64 kernels of the sigmoid family for the AVX-512 build
+ * (included by _spans.h, which supplies FA_KERNEL, fa_lanes8_left, fa_head_bytes, FA_AHEAD and FA_RUN_PF).
+ *
+ * Why: the portable float64 loops vectorise the scalar math of _scalar.pxd, whose exp is a degree-13
+ * double-double polynomial without a table (GCC turns table lookups into gathers, 5x slower) followed
+ * by a double-double quotient: sigmoid took 1.03 ns per element (one thread, 64K elements of
+ * normal(0, 4), AMD Zen 5) against PyTorch's 0.54.  Here, with the table in registers (vpermt2pd):
+ *
+ *   e^-a = 2^(n/16) e^r = 2^floor(n/16) T[n mod 16] (1 + p(r)),  n = round(-16 a / ln2),  |r| <= ln2/32,
+ *
+ * T[j] = 2^(j/16) as hi + lo doubles, p(r) = e^r - 1 by its Taylor series to r^7 (truncation 2^-59.5),
+ * the result as 2^k (hi + lo) with hi + lo = T (1 + p) by Fast2Sum (relative error ~2^-57).  The
+ * reduction takes n/16 directly (the shifter 1.5 2^48 rounds to sixteenths; its bits' low four are the
+ * table index) and vscalefpd floors n/16 itself: no conversion and no rounding instruction.
+ *
+ * sigmoid(x) = N / d with d = 1 + e, N = 1 (x >= 0) or e (x < 0), e = e^-|x| = e_hi + e_lo (scaled):
+ * q = N / (1 + e_hi) by one vdivpd, then the residual N - q d, exact to ~2^-105 without forming d as a
+ * pair: N - q is exact (Sterbenz: q is within a factor 2 of N), less q e_hi by an fma (the difference
+ * is tiny, so its rounding is), plus e_lo times (1 - q) for x < 0 (e_lo - q e_lo, 1 - q being 1/d) or
+ * -q for x >= 0; the result q + res / d, with 1/d taken as q or 1 - q, is rounded once: 0.56 ULP on
+ * 8M inputs over all ranges (0.75 counted in subnormal steps below DBL_MIN, where the two scaled parts
+ * are rounded apart).  That is five operations after the division where the double-double quotient
+ * (d as a pair, its residual, a second correction) took nine.
+ *
+ * AMD Zen 5 runs two 512-bit FP multiplies or fmas and two adds a cycle, one vscalefpd, a vdivpd every
+ * ~4 cycles, and keeps too few operations in flight to overlap one block's long chain with the next
+ * block's by itself: the spans compute the exp of the block two ahead (FA_PD_LOOP), 19.5 -> 15.3
+ * cycles per block of 8 for sigmoid (one block ahead: 17.5).
+ *
+ * Products v sigmoid(x) (silu: v = x; softplus' and log_sigmoid's backward: v = g; glu: v = a) are
+ * rounded once, fma(v, q, v lo).  Lanes from |x| = 700 on take a rare branch: there 1 + e is 1 to far
+ * below double precision, so v sigmoid(x) is v (x > 0) or v e with e subnormal where v e need not be
+ * (silu(-740) is -2.9e-319 ... silu(-710) -3.2e-306): v (hi + lo) is taken unscaled and 2^k put on last,
+ * rounded once.  Infinite v (g) and x = -inf (the limit 0, or -0 for silu; inf * 0 is NaN) are settled
+ * there too.  NaN propagates through the arithmetic. */
+
+/* 2^(j/16) = FA_T64_HI[j] + FA_T64_LO[j] */
+static const double FA_T64_HI[16] = {
+    0x1.0000000000000p+0, 0x1.0b5586cf9890fp+0, 0x1.172b83c7d517bp+0, 0x1.2387a6e756238p+0,
+    0x1.306fe0a31b715p+0, 0x1.3dea64c123422p+0, 0x1.4bfdad5362a27p+0, 0x1.5ab07dd485429p+0,
+    0x1.6a09e667f3bcdp+0, 0x1.7a11473eb0187p+0, 0x1.8ace5422aa0dbp+0, 0x1.9c49182a3f090p+0,
+    0x1.ae89f995ad3adp+0, 0x1.c199bdd85529cp+0, 0x1.d5818dcfba487p+0, 0x1.ea4afa2a490dap+0};
+static const double FA_T64_LO[16] = {
+    0x0.0p+0, 0x1.8a62e4adc610bp-54, -0x1.19041b9d78a76p-55, 0x1.9b07eb6c70573p-54,
+    0x1.6f46ad23182e4p-55, 0x1.ada0911f09ebcp-55, 0x1.d4397afec42e2p-56, 0x1.6324c054647adp-54,
+    -0x1.bdd3413b26456p-54, -0x1.41577ee04992fp-55, 0x1.6e9f156864b27p-54, 0x1.c7c46b071f2bep-56,
+    0x1.7a1cd345dcc81p-54, 0x1.11065895048ddp-55, 0x1.2ed02d75b3707p-55, -0x1.e9c23179c2893p-54};
+
+/* the table in four registers */
+typedef struct { __m512d hi0, hi1, lo0, lo1; } fa_t64;
+
+static inline fa_t64 fa_t64_load(void)
+{
+    fa_t64 t = {_mm512_loadu_pd(FA_T64_HI), _mm512_loadu_pd(FA_T64_HI + 8), _mm512_loadu_pd(FA_T64_LO),
+                _mm512_loadu_pd(FA_T64_LO + 8)};
+    return t;
+}
+
+/* e^-a = 2^floor(k) (hi + lo), hi + lo = T (1 + p) unscaled (in [0.97, 2)), a = |x| held at FA_PD_A_MAX */
+typedef struct { __m512d hi, lo, k; } fa_exp2k;
+
+#define FA_PD_A_MAX 1500.0  /* e^-1500 is 0 in double even times 2^1024 (v e^-a): no infinity reaches the reduction */
+#define FA_PD_FAR 700.0     /* from |x| = 700 on the lanes take the rare branch (see above) */
+
+FA_KERNEL fa_exp2k fa_exp_neg_pd(__m512d x, const fa_t64 *t)
+{
+    const __m512d shift = _mm512_set1_pd(0x1.8p48);     /* its unit in the last place is 1/16 */
+    __m512d a = _mm512_min_pd(_mm512_set1_pd(FA_PD_A_MAX), _mm512_abs_pd(x));  /* (NaN passes) */
+    __m512d z = _mm512_fmadd_pd(a, _mm512_set1_pd(-0x1.71547652b82fep+0), shift);
+    __m512d k = _mm512_sub_pd(z, shift);                 /* n/16 */
+    /* r = -a - k ln2, ln2's high part with 37 bits (k ln2_hi exact, and the difference too) */
+    __m512d r = _mm512_fnmsub_pd(k, _mm512_set1_pd(0x1.62e42fefa0000p-1), a);
+    r = _mm512_fnmadd_pd(k, _mm512_set1_pd(0x1.cf79abc9e3b3ap-40), r);
+    __m512d r2 = _mm512_mul_pd(r, r);
+    /* p = r + r^2 (1/2 + r/6 + ... + r^5/7!), Estrin's pairs: a short chain */
+    __m512d q = _mm512_fmadd_pd(_mm512_fmadd_pd(_mm512_set1_pd(1.0 / 5040), r, _mm512_set1_pd(1.0 / 720)), r2,
+                                _mm512_fmadd_pd(_mm512_set1_pd(1.0 / 120), r, _mm512_set1_pd(1.0 / 24)));
+    q = _mm512_fmadd_pd(q, r2, _mm512_fmadd_pd(_mm512_set1_pd(1.0 / 6), r, _mm512_set1_pd(0.5)));
+    __m512d p = _mm512_fmadd_pd(q, r2, r);
+    __m512i j = _mm512_castpd_si512(z);                  /* vpermt2pd reads the low four bits: n mod 16 */
+    __m512d th = _mm512_permutex2var_pd(t->hi0, j, t->hi1), tl = _mm512_permutex2var_pd(t->lo0, j, t->lo1);
+    __m512d s = _mm512_fmadd_pd(th, p, tl);
+    fa_exp2k e;
+    e.hi = _mm512_add_pd(th, s);
+    e.lo = _mm512_add_pd(_mm512_sub_pd(th, e.hi), s);    /* Fast2Sum: |s| < th / 40 */
+    e.k = k;
+    return e;
+}
+
+/* sigmoid(x) as q + lo (or sigmoid(-x) where `neg`), from e = fa_exp_neg_pd(x) (see above), with inv
+ * = 1/(1 + e) (to 2^-52) and e_hi = e's scaled high part */
+typedef struct { __m512d q, lo, inv, e_hi; } fa_sig_pd;
+
+FA_KERNEL fa_sig_pd fa_sigmoid_parts_pd(__m512d x, fa_exp2k e, const int neg)
+{
+    const __m512d one = _mm512_set1_pd(1.0);
+    fa_sig_pd s;
+    s.e_hi = _mm512_scalef_pd(e.hi, e.k);
+    __m512d e_lo = _mm512_scalef_pd(e.lo, e.k);
+    __mmask8 pos = _mm512_cmp_pd_mask(x, _mm512_setzero_pd(), neg ? _CMP_LE_OQ : _CMP_GE_OQ);
+    __m512d num = _mm512_mask_mov_pd(s.e_hi, pos, one);
+    s.q = _mm512_div_pd(num, _mm512_add_pd(one, s.e_hi));
+    __m512d t = _mm512_fnmadd_pd(s.q, s.e_hi, _mm512_sub_pd(num, s.q));
+    s.inv = _mm512_mask_sub_pd(s.q, (__mmask8)~pos, one, s.q);                /* q, or 1 - q */
+    __m512d c = _mm512_mask_sub_pd(s.inv, pos, _mm512_setzero_pd(), s.inv);   /* e_lo's factor: -q, or 1 - q */
+    s.lo = _mm512_mul_pd(_mm512_fmadd_pd(e_lo, c, t), s.inv);
+    return s;
+}
+
+FA_KERNEL __m512d fa_sigmoid_pd(__m512d x, fa_exp2k e, const int neg, __m512d *lo)
+{
+    fa_sig_pd s = fa_sigmoid_parts_pd(x, e, neg);
+    *lo = s.lo;
+    return s.q;
+}
+
+/* the lanes of the rare branch: |x| from FA_PD_FAR on (infinities included) and NaN, which gives x
+ * itself there (the arithmetic would give x's NaN or |x|'s by the operand order GCC picks, which
+ * differs between a span's body and its tail: a NaN's sign would depend on where it sits) */
+static inline __mmask8 fa_pd_far(__m512d x)
+{
+    return _mm512_cmp_pd_mask(_mm512_abs_pd(x), _mm512_set1_pd(FA_PD_FAR), _CMP_NLT_UQ);
+}
+
+static inline __mmask8 fa_pd_nan(__m512d x)
+{
+    return _mm512_cmp_pd_mask(x, x, _CMP_UNORD_Q);
+}
+
+/* v sigmoid(x), rounded once: the common lanes by fma(v, q, v lo).  The rare branch takes the lanes
+ * with |x| >= FA_PD_FAR or an infinite v (where v lo could be inf * 0): on x's side of 1 the result
+ * is v (v e^-|x| is below half its ULP); on the other side v e^-|x| unscaled, 2^k put on last, with v
+ * held at 2^960 first and its 2^64 put back with the rest (v e does not overflow unscaled), and v 0
+ * at |x| = inf (NaN for an infinite v); an infinite v elsewhere gives v q (q > 0 there, or v e's hi) */
+FA_KERNEL __m512d fa_mul_sigmoid_pd(__m512d v, __m512d x, fa_exp2k e, const int neg)
+{
+    __m512d lo, q = fa_sigmoid_pd(x, e, neg, &lo);
+    __m512d r = _mm512_fmadd_pd(v, q, _mm512_mul_pd(v, lo));
+    const __m512d inf = _mm512_set1_pd(INFINITY);
+    __mmask8 fx = fa_pd_far(x), iv = _mm512_cmp_pd_mask(_mm512_abs_pd(v), inf, _CMP_EQ_OQ);
+    if (__builtin_expect((fx | iv) != 0, 0)) {
+        __mmask8 one_side = _mm512_mask_cmp_pd_mask(fx, x, _mm512_setzero_pd(), neg ? _CMP_LT_OQ : _CMP_GT_OQ);
+        __mmask8 tail_side = fx & (__mmask8)~one_side;
+        __mmask8 huge = _mm512_cmp_pd_mask(_mm512_abs_pd(v), _mm512_set1_pd(0x1p960), _CMP_GE_OQ);
+        __m512d vs = _mm512_mask_mul_pd(v, huge, v, _mm512_set1_pd(0x1p-64));
+        __m512d ks = _mm512_mask_add_pd(e.k, huge, e.k, _mm512_set1_pd(64.0));
+        __m512d tail = _mm512_scalef_pd(_mm512_fmadd_pd(vs, e.hi, _mm512_mul_pd(vs, e.lo)), ks);
+        r = _mm512_mask_mov_pd(r, tail_side, tail);
+        r = _mm512_mask_mov_pd(r, one_side, v);
+        r = _mm512_mask_mul_pd(r, iv & (__mmask8)~fx, v, q);
+        r = _mm512_mask_mul_pd(r, iv & tail_side, v, e.hi);
+        r = _mm512_mask_mul_pd(r, tail_side & _mm512_cmp_pd_mask(_mm512_abs_pd(x), inf, _CMP_EQ_OQ), v,
+                               _mm512_setzero_pd());
+        r = _mm512_mask_mov_pd(r, fa_pd_nan(x), x);
+    }
+    return r;
+}
+
+FA_KERNEL __m512d fa_sigmoid_f64_512(__m512d x, fa_exp2k e)
+{
+    __m512d lo, q = fa_sigmoid_pd(x, e, 0, &lo);
+    return _mm512_add_pd(q, lo);
+}
+
+/* silu: x sigmoid(x); in the rare branch x from 700 on is x, x down to -700 x e^x with 2^k last, held at
+ * -800 (x e^x rounds to -0 from -746 on), -inf -0 */
+FA_KERNEL __m512d fa_silu_f64_512(__m512d x, fa_exp2k e)
+{
+    __m512d lo, q = fa_sigmoid_pd(x, e, 0, &lo);
+    __m512d r = _mm512_fmadd_pd(x, q, _mm512_mul_pd(x, lo));
+    __mmask8 far = fa_pd_far(x);
+    if (__builtin_expect(far != 0, 0)) {
+        __m512d xc = _mm512_max_pd(x, _mm512_set1_pd(-FA_PD_A_MAX));
+        __m512d tail = _mm512_scalef_pd(_mm512_fmadd_pd(xc, e.hi, _mm512_mul_pd(xc, e.lo)), e.k);
+        r = _mm512_mask_mov_pd(r, far, tail);
+        r = _mm512_mask_mov_pd(r, _mm512_mask_cmp_pd_mask(far, x, _mm512_setzero_pd(), _CMP_GT_OQ) | fa_pd_nan(x), x);
+    }
+    return r;
+}
+
+/* silu's backward: g s (1 + x (1 - s)), s = sigmoid(x) as q (1 - s: e_hi / d for x >= 0, 1 / d below),
+ * in plain double: its bound is 3 ULP of |g| max(1, |x|) (the derivative crosses 0 at x = -1.278),
+ * and this is within ~1.5.  An infinite g gives +-inf (s (1 + x (1 - s)) is nonzero for finite x).  In
+ * the rare branch x from 700 on gives g (the derivative is 1 to double precision), x = -inf g 0 (the
+ * limit 0; NaN for an infinite g), x below -700 its product with the scaled (maybe subnormal) s, within
+ * the bound, but -g for an infinite g (the derivative is negative there, even where s rounds to 0),
+ * and NaN x x itself */
+FA_KERNEL __m512d fa_silu_backward_f64_512(__m512d g, __m512d x, fa_exp2k e, double p)
+{
+    (void)p;
+    fa_sig_pd s = fa_sigmoid_parts_pd(x, e, 0);
+    __mmask8 pos = _mm512_cmp_pd_mask(x, _mm512_setzero_pd(), _CMP_GE_OQ);
+    __m512d sn = _mm512_mask_mul_pd(s.inv, pos, s.e_hi, s.inv);
+    __m512d r = _mm512_mul_pd(g, _mm512_mul_pd(s.q, _mm512_fmadd_pd(x, sn, _mm512_set1_pd(1.0))));
+    __mmask8 far = fa_pd_far(x);
+    if (__builtin_expect(far != 0, 0)) {
+        const __m512d inf = _mm512_set1_pd(INFINITY);
+        __mmask8 below = _mm512_mask_cmp_pd_mask(far, x, _mm512_setzero_pd(), _CMP_LT_OQ);
+        __mmask8 iv = _mm512_cmp_pd_mask(_mm512_abs_pd(g), inf, _CMP_EQ_OQ);
+        r = _mm512_mask_sub_pd(r, below & iv, _mm512_setzero_pd(), g);
+        r = _mm512_mask_mul_pd(r, below & _mm512_cmp_pd_mask(x, _mm512_set1_pd(-INFINITY), _CMP_EQ_OQ), g,
+                               _mm512_setzero_pd());
+        r = _mm512_mask_mov_pd(r, _mm512_mask_cmp_pd_mask(far, x, _mm512_setzero_pd(), _CMP_GT_OQ), g);
+        r = _mm512_mask_mov_pd(r, fa_pd_nan(x), x);
+    }
+    return r;
+}
+
+/* softplus' backward: g sigmoid(x); log_sigmoid's: g sigmoid(-x) */
+FA_KERNEL __m512d fa_softplus_backward_f64_512(__m512d g, __m512d x, fa_exp2k e, double p)
+{
+    (void)p;
+    return fa_mul_sigmoid_pd(g, x, e, 0);
+}
+
+FA_KERNEL __m512d fa_log_sigmoid_backward_f64_512(__m512d g, __m512d x, fa_exp2k e, double p)
+{
+    (void)p;
+    return fa_mul_sigmoid_pd(g, x, e, 1);
+}
+
+/* glu: a sigmoid(b) */
+FA_KERNEL __m512d fa_glu_f64_512(__m512d a, __m512d b, fa_exp2k e, double p)
+{
+    (void)p;
+    return fa_mul_sigmoid_pd(a, b, e, 0);
+}
+
+/* g w e^x for x <= 0 (elu's and selu's backward, w = alpha or scale alpha; g (or g scale) from 0 on):
+ * e^x = 2^k (hi + lo) from e^-|x| (the same for x <= 0), w (hi + lo) rounded, times g, 2^k put on last
+ * (rounded once more only where the result is subnormal): three roundings, within 1.6 ULP, where the
+ * bound is 3.  g w (hi + lo) overflows unscaled where |g w| >= 2^1023 (an inf in the result); those
+ * lanes, rare, are redone with g 2^-64 and k + 64.  x = -inf gives g 0 w (NaN for an infinite g), NaN
+ * x x itself; a finite x from -1500 down, g w e^-1500 with it 0 or subnormal. */
+FA_KERNEL __m512d fa_exp_backward_pd(__m512d g, __m512d x, fa_exp2k e, __m512d w, __m512d pos_factor)
+{
+    __m512d u = _mm512_mul_pd(g, _mm512_fmadd_pd(w, e.hi, _mm512_mul_pd(w, e.lo)));
+    __mmask8 pos = _mm512_cmp_pd_mask(x, _mm512_setzero_pd(), _CMP_GT_OQ);
+    __m512d r = _mm512_mask_mul_pd(_mm512_scalef_pd(u, e.k), pos, g, pos_factor);
+    /* inf or NaN (fpclass: QNaN, +inf, -inf, SNaN) where x is not above 0 */
+    __mmask8 odd = _mm512_mask_fpclass_pd_mask((__mmask8)~pos, r, 0x99);
+    if (__builtin_expect(odd != 0, 0)) {
+        __m512d gs = _mm512_mul_pd(g, _mm512_set1_pd(0x1p-64));
+        __m512d big = _mm512_scalef_pd(_mm512_mul_pd(gs, _mm512_fmadd_pd(w, e.hi, _mm512_mul_pd(w, e.lo))),
+                                       _mm512_add_pd(e.k, _mm512_set1_pd(64.0)));
+        r = _mm512_mask_mov_pd(r, odd, big);
+        r = _mm512_mask_mul_pd(r, odd & _mm512_cmp_pd_mask(x, _mm512_set1_pd(-INFINITY), _CMP_EQ_OQ),
+                               _mm512_mul_pd(g, _mm512_setzero_pd()), w);
+        r = _mm512_mask_mov_pd(r, fa_pd_nan(x), x);
+    }
+    return r;
+}
+
+FA_KERNEL __m512d fa_elu_backward_f64_512(__m512d g, __m512d x, fa_exp2k e, double p)
+{
+    return fa_exp_backward_pd(g, x, e, _mm512_set1_pd(p), _mm512_set1_pd(1.0));
+}
+
+FA_KERNEL __m512d fa_selu_backward_f64_512(__m512d g, __m512d x, fa_exp2k e, double p)
+{
+    (void)p;
+    return fa_exp_backward_pd(g, x, e, _mm512_set1_pd(FA_SELU_SA), _mm512_set1_pd(FA_SELU_SCALE));
+}
+
+/* A span's loop over blocks of 8: a masked head up to out's next 64-byte boundary (as the float32
+ * spans), then the body with each block's exp (fa_exp_neg_pd of XS's lanes) computed two blocks ahead,
+ * then the last two blocks and the tail, masked.  BLOCK computes and stores the block from j under
+ * m_, with XS's lanes in xv_ and their exp in pre_. */
+#define FA_PD_ONE(XS, END, BLOCK)                                                                       \
+    {                                                                                                   \
+        j = i;                                                                                          \
+        m_ = fa_lanes8_left((END) - i);                                                                 \
+        xv_ = _mm512_maskz_loadu_pd(m_, (XS) + j);                                                      \
+        pre_ = fa_exp_neg_pd(xv_, &t_);                                                                 \
+        BLOCK;                                                                                          \
+    }
+#define FA_PD_LOOP(XS, BLOCK)                                                                           \
+    const fa_t64 t_ = fa_t64_load();                                                                    \
+    ptrdiff_t head_ = fa_head_bytes(out, n) / (ptrdiff_t)sizeof(double), i = 0, j = 0;                  \
+    __mmask8 m_;                                                                                        \
+    __m512d xv_;                                                                                        \
+    fa_exp2k pre_;                                                                                      \
+    if (head_ > n)                                                                                      \
+        head_ = n;                                                                                      \
+    if (head_ > 0) {                                                                                    \
+        FA_PD_ONE(XS, head_, BLOCK)                                                                     \
+        i = head_;                                                                                      \
+    }                                                                                                   \
+    if (i + 24 <= n) {                                                                                  \
+        __m512d x1_ = _mm512_loadu_pd((XS) + i), x2_ = _mm512_loadu_pd((XS) + i + 8);                   \
+        fa_exp2k p1_ = fa_exp_neg_pd(x1_, &t_), p2_ = fa_exp_neg_pd(x2_, &t_);                          \
+        m_ = (__mmask8)0xff;                                                                            \
+        for (; i + 24 <= n; i += 8) {                                                                   \
+            j = i;                                                                                      \
+            xv_ = x1_;                                                                                  \
+            pre_ = p1_;                                                                                 \
+            x1_ = x2_;                                                                                  \
+            p1_ = p2_;                                                                                  \
+            x2_ = _mm512_loadu_pd((XS) + i + 16);                                                       \
+            p2_ = fa_exp_neg_pd(x2_, &t_);                                                              \
+            BLOCK;                                                                                      \
+        }                                                                                               \
+    }                                                                                                   \
+    for (; i < n; i += 8)                                                                               \
+        FA_PD_ONE(XS, n, BLOCK)
+
+/* the float64 spans prefetch as the float32 ones (FA_AHEAD bytes' worth: 8 KB ahead) */
+#define FA_PF64(p) if (pf_) _mm_prefetch((const char *)((p) + j + FA_AHEAD / 2), _MM_HINT_T0)
+
+/* fa_NAME_f64_span(x, out, n, pf): out = NAME(x), compiled for either pf */
+#define FA_PD_SPAN(NAME)                                                                                \
+static inline __attribute__((always_inline)) void fa_##NAME##_f64_run(const double *x, double *out, ptrdiff_t n, \
+                                                                      const int pf_)                    \
+{                                                                                                       \
+    FA_PD_LOOP(x, FA_PF64(x); FA_PF64(out);                                                             \
+               _mm512_mask_storeu_pd(out + j, m_, fa_##NAME##_f64_512(xv_, pre_)))                      \
+}                                                                                                       \
+FA_RUN_PF(NAME, f64, double)
+
+/* fa_NAME_f64_span(a, b, out, n, p, pf): out = NAME(a, b, p) with b's exp (the backward passes: a = grad,
+ * b = saved x, p the row's first parameter; glu: the halves) */
+#define FA_PD_SPAN2(NAME)                                                                               \
+static inline __attribute__((always_inline)) void fa_##NAME##_f64_run(const double *a, const double *b, double *out, \
+                                                                      ptrdiff_t n, double p, const int pf_) \
+{                                                                                                       \
+    FA_PD_LOOP(b, FA_PF64(a); FA_PF64(b); FA_PF64(out);                                                 \
+               _mm512_mask_storeu_pd(out + j, m_, fa_##NAME##_f64_512(_mm512_maskz_loadu_pd(m_, a + j), xv_, pre_, p))) \
+}                                                                                                       \
+FA_RUN2_PF(NAME, f64, double)
+
+FA_PD_SPAN(sigmoid)
+FA_PD_SPAN(silu)
+FA_PD_SPAN2(silu_backward)
+FA_PD_SPAN2(softplus_backward)
+FA_PD_SPAN2(log_sigmoid_backward)
+FA_PD_SPAN2(glu)
+FA_PD_SPAN2(elu_backward)
+FA_PD_SPAN2(selu_backward)
