@@ -2944,6 +2944,21 @@ FA_PD_STUB2(elu_backward)
 FA_PD_STUB2(selu_backward)
 #undef FA_PD_STUB
 #undef FA_PD_STUB2
+static inline void fa_softmax_backward_f64_span(const double *g, const double *y, double *dx, ptrdiff_t n,
+                                                ptrdiff_t ahead)
+{ (void)g; (void)y; (void)dx; (void)n; (void)ahead; }
+static inline void fa_log_softmax_backward_f64_span(const double *g, const double *y, double *dx, ptrdiff_t n,
+                                                    ptrdiff_t ahead)
+{ (void)g; (void)y; (void)dx; (void)n; (void)ahead; }
+static inline double fa_softmax_sum_f64_span(const double *x, ptrdiff_t n, double m, double *t_lo, double *num,
+                                             double *num_lo)
+{ (void)x; (void)n; (void)m; (void)num; (void)num_lo; *t_lo = 0; return 0; }
+static inline void fa_softmax_div_f64_span(const double *num, const double *num_lo, double *y, ptrdiff_t n,
+                                           double total, double total_lo)
+{ (void)num; (void)num_lo; (void)y; (void)n; (void)total; (void)total_lo; }
+static inline void fa_log_softmax_out_f64_span(const double *x, double *y, ptrdiff_t n, double m, double lg,
+                                               double lg_lo)
+{ (void)x; (void)y; (void)n; (void)m; (void)lg; (void)lg_lo; }
 #undef FA_STUB
 #undef FA_STUB2
 #undef FA_STUB_T

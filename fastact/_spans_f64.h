@@ -56,20 +56,19 @@ static inline fa_t64 fa_t64_load(void)
     return t;
 }
 
-/* e^-a = 2^floor(k) (hi + lo), hi + lo = T (1 + p) unscaled (in [0.97, 2)), a = |x| held at FA_PD_A_MAX */
+/* e^v = 2^floor(k) (hi + lo), hi + lo = T (1 + p) unscaled (in [0.97, 2)), v in [-1500, 710] or NaN */
 typedef struct { __m512d hi, lo, k; } fa_exp2k;
 
 #define FA_PD_A_MAX 1500.0  /* e^-1500 is 0 in double even times 2^1024 (v e^-a): no infinity reaches the reduction */
 #define FA_PD_FAR 700.0     /* from |x| = 700 on the lanes take the rare branch (see above) */
 
-FA_KERNEL fa_exp2k fa_exp_neg_pd(__m512d x, const fa_t64 *t)
+FA_KERNEL fa_exp2k fa_exp_pd(__m512d v, const fa_t64 *t)
 {
     const __m512d shift = _mm512_set1_pd(0x1.8p48);     /* its unit in the last place is 1/16 */
-    __m512d a = _mm512_min_pd(_mm512_set1_pd(FA_PD_A_MAX), _mm512_abs_pd(x));  /* (NaN passes) */
-    __m512d z = _mm512_fmadd_pd(a, _mm512_set1_pd(-0x1.71547652b82fep+0), shift);
+    __m512d z = _mm512_fmadd_pd(v, _mm512_set1_pd(0x1.71547652b82fep+0), shift);
     __m512d k = _mm512_sub_pd(z, shift);                 /* n/16 */
-    /* r = -a - k ln2, ln2's high part with 37 bits (k ln2_hi exact, and the difference too) */
-    __m512d r = _mm512_fnmsub_pd(k, _mm512_set1_pd(0x1.62e42fefa0000p-1), a);
+    /* r = v - k ln2, ln2's high part with 37 bits (k ln2_hi exact, and the difference too) */
+    __m512d r = _mm512_fnmadd_pd(k, _mm512_set1_pd(0x1.62e42fefa0000p-1), v);
     r = _mm512_fnmadd_pd(k, _mm512_set1_pd(0x1.cf79abc9e3b3ap-40), r);
     __m512d r2 = _mm512_mul_pd(r, r);
     /* p = r + r^2 (1/2 + r/6 + ... + r^5/7!), Estrin's pairs: a short chain */
@@ -85,6 +84,12 @@ FA_KERNEL fa_exp2k fa_exp_neg_pd(__m512d x, const fa_t64 *t)
     e.lo = _mm512_add_pd(_mm512_sub_pd(th, e.hi), s);    /* Fast2Sum: |s| < th / 40 */
     e.k = k;
     return e;
+}
+
+/* e^-|x|, |x| held at FA_PD_A_MAX (NaN passes) */
+FA_KERNEL fa_exp2k fa_exp_neg_pd(__m512d x, const fa_t64 *t)
+{
+    return fa_exp_pd(_mm512_max_pd(_mm512_set1_pd(-FA_PD_A_MAX), _mm512_or_pd(x, _mm512_set1_pd(-0.0))), t);
 }
 
 /* sigmoid(x) as q + lo (or sigmoid(-x) where `neg`), from e = fa_exp_neg_pd(x) (see above), with inv
@@ -263,18 +268,19 @@ FA_KERNEL __m512d fa_selu_backward_f64_512(__m512d g, __m512d x, fa_exp2k e, dou
 }
 
 /* A span's loop over blocks of 8: a masked head up to out's next 64-byte boundary (as the float32
- * spans), then the body with each block's exp (fa_exp_neg_pd of XS's lanes) computed two blocks ahead,
- * then the last two blocks and the tail, masked.  BLOCK computes and stores the block from j under
- * m_, with XS's lanes in xv_ and their exp in pre_. */
-#define FA_PD_ONE(XS, END, BLOCK)                                                                       \
+ * spans), then the body with each block's exp (PRE of XS's lanes: fa_exp_neg_pd, or another fa_exp2k)
+ * computed two blocks ahead, then the last two blocks and the tail, masked.  The block (the last
+ * arguments: its text may hold commas) computes and stores the block from j under m_, with XS's lanes
+ * in xv_ and their exp in pre_. */
+#define FA_PD_ONE(XS, PRE, END, ...)                                                                    \
     {                                                                                                   \
         j = i;                                                                                          \
         m_ = fa_lanes8_left((END) - i);                                                                 \
         xv_ = _mm512_maskz_loadu_pd(m_, (XS) + j);                                                      \
-        pre_ = fa_exp_neg_pd(xv_, &t_);                                                                 \
-        BLOCK;                                                                                          \
+        pre_ = PRE(xv_, &t_);                                                                           \
+        __VA_ARGS__;                                                                                    \
     }
-#define FA_PD_LOOP(XS, BLOCK)                                                                           \
+#define FA_PD_LOOP(XS, PRE, ...)                                                                        \
     const fa_t64 t_ = fa_t64_load();                                                                    \
     ptrdiff_t head_ = fa_head_bytes(out, n) / (ptrdiff_t)sizeof(double), i = 0, j = 0;                  \
     __mmask8 m_;                                                                                        \
@@ -283,12 +289,12 @@ FA_KERNEL __m512d fa_selu_backward_f64_512(__m512d g, __m512d x, fa_exp2k e, dou
     if (head_ > n)                                                                                      \
         head_ = n;                                                                                      \
     if (head_ > 0) {                                                                                    \
-        FA_PD_ONE(XS, head_, BLOCK)                                                                     \
+        FA_PD_ONE(XS, PRE, head_, __VA_ARGS__)                                                          \
         i = head_;                                                                                      \
     }                                                                                                   \
     if (i + 24 <= n) {                                                                                  \
         __m512d x1_ = _mm512_loadu_pd((XS) + i), x2_ = _mm512_loadu_pd((XS) + i + 8);                   \
-        fa_exp2k p1_ = fa_exp_neg_pd(x1_, &t_), p2_ = fa_exp_neg_pd(x2_, &t_);                          \
+        fa_exp2k p1_ = PRE(x1_, &t_), p2_ = PRE(x2_, &t_);                                              \
         m_ = (__mmask8)0xff;                                                                            \
         for (; i + 24 <= n; i += 8) {                                                                   \
             j = i;                                                                                      \
@@ -297,12 +303,12 @@ FA_KERNEL __m512d fa_selu_backward_f64_512(__m512d g, __m512d x, fa_exp2k e, dou
             x1_ = x2_;                                                                                  \
             p1_ = p2_;                                                                                  \
             x2_ = _mm512_loadu_pd((XS) + i + 16);                                                       \
-            p2_ = fa_exp_neg_pd(x2_, &t_);                                                              \
-            BLOCK;                                                                                      \
+            p2_ = PRE(x2_, &t_);                                                                        \
+            __VA_ARGS__;                                                                                \
         }                                                                                               \
     }                                                                                                   \
     for (; i < n; i += 8)                                                                               \
-        FA_PD_ONE(XS, n, BLOCK)
+        FA_PD_ONE(XS, PRE, n, __VA_ARGS__)
 
 /* the float64 spans prefetch as the float32 ones (FA_AHEAD bytes' worth: 8 KB ahead) */
 #define FA_PF64(p) if (pf_) _mm_prefetch((const char *)((p) + j + FA_AHEAD / 2), _MM_HINT_T0)
@@ -312,7 +318,7 @@ FA_KERNEL __m512d fa_selu_backward_f64_512(__m512d g, __m512d x, fa_exp2k e, dou
 static inline __attribute__((always_inline)) void fa_##NAME##_f64_run(const double *x, double *out, ptrdiff_t n, \
                                                                       const int pf_)                    \
 {                                                                                                       \
-    FA_PD_LOOP(x, FA_PF64(x); FA_PF64(out);                                                             \
+    FA_PD_LOOP(x, fa_exp_neg_pd, FA_PF64(x); FA_PF64(out);                                                             \
                _mm512_mask_storeu_pd(out + j, m_, fa_##NAME##_f64_512(xv_, pre_)))                      \
 }                                                                                                       \
 FA_RUN_PF(NAME, f64, double)
@@ -323,7 +329,7 @@ FA_RUN_PF(NAME, f64, double)
 static inline __attribute__((always_inline)) void fa_##NAME##_f64_run(const double *a, const double *b, double *out, \
                                                                       ptrdiff_t n, double p, const int pf_) \
 {                                                                                                       \
-    FA_PD_LOOP(b, FA_PF64(a); FA_PF64(b); FA_PF64(out);                                                 \
+    FA_PD_LOOP(b, fa_exp_neg_pd, FA_PF64(a); FA_PF64(b); FA_PF64(out);                                                 \
                _mm512_mask_storeu_pd(out + j, m_, fa_##NAME##_f64_512(_mm512_maskz_loadu_pd(m_, a + j), xv_, pre_, p))) \
 }                                                                                                       \
 FA_RUN2_PF(NAME, f64, double)
@@ -336,3 +342,176 @@ FA_PD_SPAN2(log_sigmoid_backward)
 FA_PD_SPAN2(glu)
 FA_PD_SPAN2(elu_backward)
 FA_PD_SPAN2(selu_backward)
+
+/* ---- softmax's and log_softmax's backward over one row (float64) ---- */
+
+/* s + *err = a + b exactly: Knuth's TwoSum, 8 lanes (the same results as fa_two_sum) */
+static inline __m512d fa_two_sum_pd(__m512d a, __m512d b, __m512d *err)
+{
+    __m512d s = _mm512_add_pd(a, b), bb = _mm512_sub_pd(s, a);
+    *err = _mm512_add_pd(_mm512_sub_pd(a, _mm512_sub_pd(s, bb)), _mm512_sub_pd(b, bb));
+    return s;
+}
+
+/* the sum over j < n of g[j] y[j] (y given; each product exact as hi + lo) or of g[j] (y NULL) as hi +
+ * *lo: element j in lane j % 16 of two accumulator pairs (TwoSum into the high parts, the errors and
+ * low parts added into the low ones), the lanes added in a fixed order: the sum depends on the row
+ * alone, and its rounding stays near 2^-100 of the terms' scale, as the portable path's 32 lanes */
+FA_KERNEL double fa_row_sum_dd_pd(const double *g, const double *y, ptrdiff_t n, double *lo)
+{
+    __m512d h[2] = {_mm512_setzero_pd(), _mm512_setzero_pd()}, l[2] = {_mm512_setzero_pd(), _mm512_setzero_pd()};
+    ptrdiff_t i = 0;
+    for (; i < n; i += 16)
+        for (int k = 0; k < 2; k++) {
+            __mmask8 in = n - i > 8 * k ? fa_lanes8_left(n - i - 8 * k) : 0;     /* (past the end: none) */
+            __m512d gv = _mm512_maskz_loadu_pd(in, g + i + 8 * k), p = gv, p_lo = _mm512_setzero_pd(), e;
+            if (y) {
+                __m512d yv = _mm512_maskz_loadu_pd(in, y + i + 8 * k);
+                p = _mm512_mul_pd(gv, yv);
+                p_lo = _mm512_fmsub_pd(gv, yv, p);
+            }
+            h[k] = fa_two_sum_pd(h[k], p, &e);
+            l[k] = _mm512_add_pd(l[k], _mm512_add_pd(e, p_lo));
+        }
+    double hh[16], ll[16], t, t_lo, err;
+    _mm512_storeu_pd(hh, h[0]);
+    _mm512_storeu_pd(hh + 8, h[1]);
+    _mm512_storeu_pd(ll, l[0]);
+    _mm512_storeu_pd(ll + 8, l[1]);
+    t = hh[0];
+    t_lo = ll[0];
+    for (int k = 1; k < 16; k++) {
+        t = fa_two_sum(t, hh[k], &err);
+        t_lo += err + ll[k];
+    }
+    *lo = t_lo;
+    return t;
+}
+
+/* softmax's backward, dx = y (g - S), S = sum of g y as S_hi + S_lo: g - S_hi by TwoSum as d + d_lo,
+ * then y (d + (d_lo - S_lo)), the portable path's formula.  dx may be g or y; `ahead`: the distance to
+ * the next row, whose lines are prefetched meanwhile (0: none). */
+FA_KERNEL void fa_softmax_backward_f64_span(const double *g, const double *y, double *dx, ptrdiff_t n,
+                                            ptrdiff_t ahead)
+{
+    double S_lo_, S_ = fa_row_sum_dd_pd(g, y, n, &S_lo_);
+    const __m512d minus_S = _mm512_set1_pd(-S_), S_lo = _mm512_set1_pd(S_lo_);
+    for (ptrdiff_t j = 0; j < n; j += 8) {
+        __mmask8 m = fa_lanes8_left(n - j);
+        if (ahead) {
+            _mm_prefetch((const char *)(g + j + ahead), _MM_HINT_T0);
+            _mm_prefetch((const char *)(y + j + ahead), _MM_HINT_T0);
+        }
+        __m512d d_lo, d = fa_two_sum_pd(_mm512_maskz_loadu_pd(m, g + j), minus_S, &d_lo);
+        _mm512_mask_storeu_pd(dx + j, m, _mm512_mul_pd(_mm512_maskz_loadu_pd(m, y + j),
+                                                      _mm512_add_pd(d, _mm512_sub_pd(d_lo, S_lo))));
+    }
+}
+
+/* e^y for log_softmax's backward, y held in [-1500, 20] (the portable path's 20; NaN passes) */
+FA_KERNEL fa_exp2k fa_exp_held_pd(__m512d y, const fa_t64 *t)
+{
+    return fa_exp_pd(_mm512_max_pd(_mm512_set1_pd(-FA_PD_A_MAX), _mm512_min_pd(_mm512_set1_pd(20.0), y)), t);
+}
+
+/* log_softmax's backward, dx = g - p S, S = sum of g as S_hi + S_lo, p = e^y (its pair rounded once,
+ * then scaled): v = p S_hi and v_lo = p S_lo + (p S_hi - v) (fma), g - v by TwoSum, then (d + (d_lo -
+ * v_lo)), the portable path's formula.  The exps two blocks ahead (FA_PD_LOOP).  dx may be g or y. */
+FA_KERNEL void fa_log_softmax_backward_f64_span(const double *g, const double *y, double *dx, ptrdiff_t n,
+                                                ptrdiff_t ahead)
+{
+    double S_lo_, S_ = fa_row_sum_dd_pd(g, NULL, n, &S_lo_);
+    const __m512d S = _mm512_set1_pd(S_), S_lo = _mm512_set1_pd(S_lo_);
+    double *out = dx;
+    FA_PD_LOOP(y, fa_exp_held_pd, {
+        if (ahead) {
+            _mm_prefetch((const char *)(g + j + ahead), _MM_HINT_T0);
+            _mm_prefetch((const char *)(y + j + ahead), _MM_HINT_T0);
+        }
+        __m512d p = _mm512_scalef_pd(_mm512_add_pd(pre_.hi, pre_.lo), pre_.k);
+        __m512d v = _mm512_mul_pd(p, S);
+        __m512d v_lo = _mm512_fmadd_pd(p, S_lo, _mm512_fmsub_pd(p, S, v));
+        __m512d d_lo, d = fa_two_sum_pd(_mm512_maskz_loadu_pd(m_, g + j), _mm512_sub_pd(_mm512_setzero_pd(), v),
+                                        &d_lo);
+        _mm512_mask_storeu_pd(dx + j, m_, _mm512_add_pd(d, _mm512_sub_pd(d_lo, v_lo)));
+    })
+}
+
+/* ---- softmax's and log_softmax's forward over one row (float64), after the row's maximum m ---- */
+
+/* e^(x - m) held at -1500 (x = -inf: 0), for FA_PD_LOOP (m in the caller's mv_) */
+#define FA_PD_SHIFTED_EXP(v, t) fa_exp_pd(_mm512_max_pd(_mm512_set1_pd(-FA_PD_A_MAX), _mm512_sub_pd(v, mv_)), t)
+
+/* The sum pass: t = the sum of e^(x - m) over the row without one maximum, as the return value + *t_lo
+ * (the maxima's terms are 1 each: they are counted, the others' sum kept as a double-double in 8 lanes
+ * by TwoSum, added in a fixed order).  x - m as d + d_lo (TwoSum; d_lo 0 for x = -inf), its exp as
+ * hi + lo with d_lo's effect to first order (e d_lo).  Where num is not NULL, the quotient's numerators
+ * go there (1 at the maxima, e's high part elsewhere; num may be x: each block is read before it is
+ * written) and their low parts to num_lo (0 at the maxima).  As the portable path's _exp_terms. */
+FA_KERNEL double fa_softmax_sum_f64_span(const double *x, ptrdiff_t n, double m, double *t_lo, double *num,
+                                         double *num_lo)
+{
+    const __m512d mv_ = _mm512_set1_pd(m), minus_m = _mm512_set1_pd(-m), one = _mm512_set1_pd(1.0);
+    __m512d h = _mm512_setzero_pd(), l = _mm512_setzero_pd();
+    ptrdiff_t ties = 0;
+    double *out = num ? num : (double *)x;
+    FA_PD_LOOP(x, FA_PD_SHIFTED_EXP, {
+        __m512d d_lo, e_err, d = fa_two_sum_pd(xv_, minus_m, &d_lo);
+        d_lo = _mm512_mask_mov_pd(d_lo, _mm512_cmp_pd_mask(xv_, _mm512_set1_pd(-INFINITY), _CMP_EQ_OQ),
+                                  _mm512_setzero_pd());
+        __mmask8 top = _mm512_mask_cmp_pd_mask(m_, d, _mm512_setzero_pd(), _CMP_EQ_OQ);
+        __mmask8 term = m_ & (__mmask8)~top;
+        __m512d e_hi = _mm512_maskz_scalef_pd(term, pre_.hi, pre_.k);
+        __m512d e_lo = _mm512_maskz_fmadd_pd(term, e_hi, d_lo, _mm512_scalef_pd(pre_.lo, pre_.k));
+        ties += __builtin_popcount(top);
+        h = fa_two_sum_pd(h, e_hi, &e_err);
+        l = _mm512_add_pd(l, _mm512_add_pd(e_err, e_lo));
+        if (num) {
+            _mm512_mask_storeu_pd(num + j, m_, _mm512_mask_mov_pd(e_hi, top, one));
+            _mm512_mask_storeu_pd(num_lo + j, m_, e_lo);
+        }
+    })
+    double hh[8], ll[8], t, lo, err;
+    _mm512_storeu_pd(hh, h);
+    _mm512_storeu_pd(ll, l);
+    t = hh[0];
+    lo = ll[0];
+    for (int k = 1; k < 8; k++) {
+        t = fa_two_sum(t, hh[k], &err);
+        lo += err + ll[k];
+    }
+    t = fa_two_sum(t, (double)ties - 1.0, &err);     /* the other maxima count 1 each */
+    *t_lo = lo + err;
+    return t;
+}
+
+/* y = (num + num_lo) / (total + total_lo), each rounded nearly correctly (fa_div_dd_inv's formula); y may
+ * be num */
+static inline void fa_softmax_div_f64_span(const double *num, const double *num_lo, double *y, ptrdiff_t n,
+                                           double total, double total_lo)
+{
+    const __m512d d = _mm512_set1_pd(total), d_lo = _mm512_set1_pd(total_lo), inv = _mm512_set1_pd(1.0 / total);
+    for (ptrdiff_t j = 0; j < n; j += 8) {
+        __mmask8 m = fa_lanes8_left(n - j);
+        __m512d nv = _mm512_maskz_loadu_pd(m, num + j), q = _mm512_mul_pd(nv, inv);
+        __m512d res = _mm512_fnmadd_pd(q, d_lo, _mm512_add_pd(_mm512_fnmadd_pd(q, d, nv), _mm512_maskz_loadu_pd(m, num_lo + j)));
+        _mm512_mask_storeu_pd(y + j, m, _mm512_fmadd_pd(res, inv, q));
+    }
+}
+
+/* log_softmax's output pass: y = (x - m) - (lg + lg_lo), x - m and its difference with lg by TwoSum,
+ * rounded once (x = -inf: -inf); y may be x */
+static inline void fa_log_softmax_out_f64_span(const double *x, double *y, ptrdiff_t n, double m, double lg,
+                                               double lg_lo)
+{
+    const __m512d minus_m = _mm512_set1_pd(-m), minus_lg = _mm512_set1_pd(-lg), lgl = _mm512_set1_pd(lg_lo);
+    for (ptrdiff_t j = 0; j < n; j += 8) {
+        __mmask8 mk = fa_lanes8_left(n - j);
+        __m512d xv = _mm512_maskz_loadu_pd(mk, x + j);
+        __m512d d_lo, u_lo, d = fa_two_sum_pd(xv, minus_m, &d_lo);
+        __m512d u = fa_two_sum_pd(d, minus_lg, &u_lo);
+        __m512d r = _mm512_add_pd(u, _mm512_add_pd(u_lo, _mm512_sub_pd(d_lo, lgl)));
+        r = _mm512_mask_mov_pd(r, _mm512_cmp_pd_mask(_mm512_abs_pd(u), _mm512_set1_pd(INFINITY), _CMP_EQ_OQ), u);
+        _mm512_mask_storeu_pd(y + j, mk, r);
+    }
+}
