@@ -267,11 +267,13 @@ FA_KERNEL __m512d fa_selu_backward_f64_512(__m512d g, __m512d x, fa_exp2k e, dou
     return fa_exp_backward_pd(g, x, e, _mm512_set1_pd(FA_SELU_SA), _mm512_set1_pd(FA_SELU_SCALE));
 }
 
-/* A span's loop over blocks of 8: a masked head up to out's next 64-byte boundary (as the float32
- * spans), then the body with each block's exp (PRE of XS's lanes: fa_exp_neg_pd, or another fa_exp2k)
- * computed two blocks ahead, then the last two blocks and the tail, masked.  The block (the last
- * arguments: its text may hold commas) computes and stores the block from j under m_, with XS's lanes
- * in xv_ and their exp in pre_. */
+/* A span's loop over blocks of 8: a masked head of HEAD elements (FA_PD_HEAD: up to out's next 64-byte
+ * boundary, as the float32 spans; 0 for a pass that sums, whose lanes must not depend on where the
+ * row sits), then the body with each block's exp (PRE of XS's lanes: fa_exp_neg_pd, or another
+ * fa_exp2k) computed two blocks ahead, then the last two blocks and the tail, masked.  The block (the
+ * last arguments: its text may hold commas) computes and stores the block from j under m_, with XS's
+ * lanes in xv_ and their exp in pre_. */
+#define FA_PD_HEAD (fa_head_bytes(out, n) / (ptrdiff_t)sizeof(double))
 #define FA_PD_ONE(XS, PRE, END, ...)                                                                    \
     {                                                                                                   \
         j = i;                                                                                          \
@@ -280,9 +282,9 @@ FA_KERNEL __m512d fa_selu_backward_f64_512(__m512d g, __m512d x, fa_exp2k e, dou
         pre_ = PRE(xv_, &t_);                                                                           \
         __VA_ARGS__;                                                                                    \
     }
-#define FA_PD_LOOP(XS, PRE, ...)                                                                        \
+#define FA_PD_LOOP(XS, PRE, HEAD, ...)                                                                  \
     const fa_t64 t_ = fa_t64_load();                                                                    \
-    ptrdiff_t head_ = fa_head_bytes(out, n) / (ptrdiff_t)sizeof(double), i = 0, j = 0;                  \
+    ptrdiff_t head_ = (HEAD), i = 0, j = 0;                                                             \
     __mmask8 m_;                                                                                        \
     __m512d xv_;                                                                                        \
     fa_exp2k pre_;                                                                                      \
@@ -318,7 +320,7 @@ FA_KERNEL __m512d fa_selu_backward_f64_512(__m512d g, __m512d x, fa_exp2k e, dou
 static inline __attribute__((always_inline)) void fa_##NAME##_f64_run(const double *x, double *out, ptrdiff_t n, \
                                                                       const int pf_)                    \
 {                                                                                                       \
-    FA_PD_LOOP(x, fa_exp_neg_pd, FA_PF64(x); FA_PF64(out);                                                             \
+    FA_PD_LOOP(x, fa_exp_neg_pd, FA_PD_HEAD, FA_PF64(x); FA_PF64(out);                                  \
                _mm512_mask_storeu_pd(out + j, m_, fa_##NAME##_f64_512(xv_, pre_)))                      \
 }                                                                                                       \
 FA_RUN_PF(NAME, f64, double)
@@ -329,7 +331,7 @@ FA_RUN_PF(NAME, f64, double)
 static inline __attribute__((always_inline)) void fa_##NAME##_f64_run(const double *a, const double *b, double *out, \
                                                                       ptrdiff_t n, double p, const int pf_) \
 {                                                                                                       \
-    FA_PD_LOOP(b, fa_exp_neg_pd, FA_PF64(a); FA_PF64(b); FA_PF64(out);                                                 \
+    FA_PD_LOOP(b, fa_exp_neg_pd, FA_PD_HEAD, FA_PF64(a); FA_PF64(b); FA_PF64(out);                      \
                _mm512_mask_storeu_pd(out + j, m_, fa_##NAME##_f64_512(_mm512_maskz_loadu_pd(m_, a + j), xv_, pre_, p))) \
 }                                                                                                       \
 FA_RUN2_PF(NAME, f64, double)
@@ -423,7 +425,7 @@ FA_KERNEL void fa_log_softmax_backward_f64_span(const double *g, const double *y
     double S_lo_, S_ = fa_row_sum_dd_pd(g, NULL, n, &S_lo_);
     const __m512d S = _mm512_set1_pd(S_), S_lo = _mm512_set1_pd(S_lo_);
     double *out = dx;
-    FA_PD_LOOP(y, fa_exp_held_pd, {
+    FA_PD_LOOP(y, fa_exp_held_pd, FA_PD_HEAD, {
         if (ahead) {
             _mm_prefetch((const char *)(g + j + ahead), _MM_HINT_T0);
             _mm_prefetch((const char *)(y + j + ahead), _MM_HINT_T0);
@@ -444,7 +446,7 @@ FA_KERNEL void fa_log_softmax_backward_f64_span(const double *g, const double *y
 
 /* The sum pass: t = the sum of e^(x - m) over the row without one maximum, as the return value + *t_lo
  * (the maxima's terms are 1 each: they are counted, the others' sum kept as a double-double in 8 lanes
- * by TwoSum, added in a fixed order).  x - m as d + d_lo (TwoSum; d_lo 0 for x = -inf), its exp as
+ * by TwoSum, element j of the row in lane j % 8, the lanes added in a fixed order).  x - m as d + d_lo (TwoSum; d_lo 0 for x = -inf), its exp as
  * hi + lo with d_lo's effect to first order (e d_lo).  Where num is not NULL, the quotient's numerators
  * go there (1 at the maxima, e's high part elsewhere; num may be x: each block is read before it is
  * written) and their low parts to num_lo (0 at the maxima).  As the portable path's _exp_terms. */
@@ -454,8 +456,7 @@ FA_KERNEL double fa_softmax_sum_f64_span(const double *x, ptrdiff_t n, double m,
     const __m512d mv_ = _mm512_set1_pd(m), minus_m = _mm512_set1_pd(-m), one = _mm512_set1_pd(1.0);
     __m512d h = _mm512_setzero_pd(), l = _mm512_setzero_pd();
     ptrdiff_t ties = 0;
-    double *out = num ? num : (double *)x;
-    FA_PD_LOOP(x, FA_PD_SHIFTED_EXP, {
+    FA_PD_LOOP(x, FA_PD_SHIFTED_EXP, 0, {
         __m512d d_lo, e_err, d = fa_two_sum_pd(xv_, minus_m, &d_lo);
         d_lo = _mm512_mask_mov_pd(d_lo, _mm512_cmp_pd_mask(xv_, _mm512_set1_pd(-INFINITY), _CMP_EQ_OQ),
                                   _mm512_setzero_pd());
