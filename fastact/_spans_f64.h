@@ -363,7 +363,12 @@ FA_KERNEL double fa_row_sum_dd_pd(const double *g, const double *y, ptrdiff_t n,
 {
     __m512d h[2] = {_mm512_setzero_pd(), _mm512_setzero_pd()}, l[2] = {_mm512_setzero_pd(), _mm512_setzero_pd()};
     ptrdiff_t i = 0;
-    for (; i < n; i += 16)
+    for (; i < n; i += 16) {
+        for (int k = 0; k < 16; k += 8) {      /* (2 KB ahead: a long row's lines come from L3) */
+            _mm_prefetch((const char *)(g + i + 256 + k), _MM_HINT_T0);
+            if (y)
+                _mm_prefetch((const char *)(y + i + 256 + k), _MM_HINT_T0);
+        }
         for (int k = 0; k < 2; k++) {
             __mmask8 in = n - i > 8 * k ? fa_lanes8_left(n - i - 8 * k) : 0;     /* (past the end: none) */
             __m512d gv = _mm512_maskz_loadu_pd(in, g + i + 8 * k), p = gv, p_lo = _mm512_setzero_pd(), e;
@@ -375,6 +380,7 @@ FA_KERNEL double fa_row_sum_dd_pd(const double *g, const double *y, ptrdiff_t n,
             h[k] = fa_two_sum_pd(h[k], p, &e);
             l[k] = _mm512_add_pd(l[k], _mm512_add_pd(e, p_lo));
         }
+    }
     double hh[16], ll[16], t, t_lo, err;
     _mm512_storeu_pd(hh, h[0]);
     _mm512_storeu_pd(hh + 8, h[1]);
@@ -391,8 +397,8 @@ FA_KERNEL double fa_row_sum_dd_pd(const double *g, const double *y, ptrdiff_t n,
 }
 
 /* softmax's backward, dx = y (g - S), S = sum of g y as S_hi + S_lo: g - S_hi by TwoSum as d + d_lo,
- * then y (d + (d_lo - S_lo)), the portable path's formula.  dx may be g or y; `ahead`: the distance to
- * the next row, whose lines are prefetched meanwhile (0: none). */
+ * then y (d + (d_lo - S_lo)), the portable path's formula.  dx may be g or y; the second pass prefetches
+ * g's and y's lines `ahead` elements on (the next row's, or its own row's further on; 0: none). */
 FA_KERNEL void fa_softmax_backward_f64_span(const double *g, const double *y, double *dx, ptrdiff_t n,
                                             ptrdiff_t ahead)
 {
