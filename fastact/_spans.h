@@ -2942,6 +2942,7 @@ FA_PD_STUB2(log_sigmoid_backward)
 FA_PD_STUB2(glu)
 FA_PD_STUB2(elu_backward)
 FA_PD_STUB2(selu_backward)
+FA_PD_STUB2(celu_backward)
 #undef FA_PD_STUB
 #undef FA_PD_STUB2
 static inline void fa_softmax_backward_f64_span(const double *g, const double *y, double *dx, ptrdiff_t n,

@@ -234,23 +234,26 @@ FA_KERNEL __m512d fa_glu_f64_512(__m512d a, __m512d b, fa_exp2k e, double p)
 /* g w e^x for x <= 0 (elu's and selu's backward, w = alpha or scale alpha; g (or g scale) from 0 on):
  * e^x = 2^k (hi + lo) from e^-|x| (the same for x <= 0), w (hi + lo) rounded, times g, 2^k put on last
  * (rounded once more only where the result is subnormal): three roundings, within 1.6 ULP, where the
- * bound is 3.  g w (hi + lo) overflows unscaled where |g w| >= 2^1023 (an inf in the result); those
- * lanes, rare, are redone with g 2^-64 and k + 64.  x = -inf gives g 0 w (NaN for an infinite g), NaN
- * x x itself; a finite x from -1500 down, g w e^-1500 with it 0 or subnormal. */
-FA_KERNEL __m512d fa_exp_backward_pd(__m512d g, __m512d x, fa_exp2k e, __m512d w, __m512d pos_factor)
+ * bound is 3.  g w (hi + lo) overflows unscaled where |g w| >= 2^1023 (an inf in the result), and is
+ * subnormal for a tiny g; those lanes, rare, are redone with g 2^-64 and k + 64, or g 2^128 and k - 128.  x = -inf gives g lim w (lim: the factor's limit
+ * there, 0, or inf for celu with a negative alpha; g 0 is NaN for an infinite g), NaN x x itself; a
+ * finite x from -1500 down, g w e^-1500 with it 0 or subnormal.  (celu: e^(x / alpha), see below.) */
+FA_KERNEL __m512d fa_exp_backward_pd(__m512d g, __m512d x, fa_exp2k e, __m512d w, __m512d pos_factor, double lim)
 {
-    __m512d u = _mm512_mul_pd(g, _mm512_fmadd_pd(w, e.hi, _mm512_mul_pd(w, e.lo)));
+    __m512d f = _mm512_fmadd_pd(w, e.hi, _mm512_mul_pd(w, e.lo)), u = _mm512_mul_pd(g, f);
     __mmask8 pos = _mm512_cmp_pd_mask(x, _mm512_setzero_pd(), _CMP_GT_OQ);
     __m512d r = _mm512_mask_mul_pd(_mm512_scalef_pd(u, e.k), pos, g, pos_factor);
-    /* inf or NaN (fpclass: QNaN, +inf, -inf, SNaN) where x is not above 0 */
-    __mmask8 odd = _mm512_mask_fpclass_pd_mask((__mmask8)~pos, r, 0x99);
+    /* where x is not above 0: r inf or NaN, or u zero or subnormal (fpclass 0x99: NaN, +-inf; 0x26:
+     * +-0, subnormal), where g f lost its digits (celu's e^v is 2^k f with k > 0 for a negative alpha) */
+    __mmask8 odd = _mm512_mask_fpclass_pd_mask((__mmask8)~pos, r, 0x99)
+                   | _mm512_mask_fpclass_pd_mask((__mmask8)~pos, u, 0x26);
     if (__builtin_expect(odd != 0, 0)) {
-        __m512d gs = _mm512_mul_pd(g, _mm512_set1_pd(0x1p-64));
-        __m512d big = _mm512_scalef_pd(_mm512_mul_pd(gs, _mm512_fmadd_pd(w, e.hi, _mm512_mul_pd(w, e.lo))),
-                                       _mm512_add_pd(e.k, _mm512_set1_pd(64.0)));
-        r = _mm512_mask_mov_pd(r, odd, big);
+        __mmask8 small = _mm512_cmp_pd_mask(_mm512_abs_pd(g), _mm512_set1_pd(1.0), _CMP_LT_OQ);
+        __m512d s = _mm512_mask_blend_pd(small, _mm512_set1_pd(-64.0), _mm512_set1_pd(128.0));
+        r = _mm512_mask_mov_pd(r, odd, _mm512_scalef_pd(_mm512_mul_pd(_mm512_scalef_pd(g, s), f),
+                                                        _mm512_sub_pd(e.k, s)));
         r = _mm512_mask_mul_pd(r, odd & _mm512_cmp_pd_mask(x, _mm512_set1_pd(-INFINITY), _CMP_EQ_OQ),
-                               _mm512_mul_pd(g, _mm512_setzero_pd()), w);
+                               _mm512_mul_pd(g, _mm512_set1_pd(lim)), w);
         r = _mm512_mask_mov_pd(r, fa_pd_nan(x), x);
     }
     return r;
@@ -258,13 +261,29 @@ FA_KERNEL __m512d fa_exp_backward_pd(__m512d g, __m512d x, fa_exp2k e, __m512d w
 
 FA_KERNEL __m512d fa_elu_backward_f64_512(__m512d g, __m512d x, fa_exp2k e, double p)
 {
-    return fa_exp_backward_pd(g, x, e, _mm512_set1_pd(p), _mm512_set1_pd(1.0));
+    return fa_exp_backward_pd(g, x, e, _mm512_set1_pd(p), _mm512_set1_pd(1.0), 0.0);
 }
 
 FA_KERNEL __m512d fa_selu_backward_f64_512(__m512d g, __m512d x, fa_exp2k e, double p)
 {
     (void)p;
-    return fa_exp_backward_pd(g, x, e, _mm512_set1_pd(FA_SELU_SA), _mm512_set1_pd(FA_SELU_SCALE));
+    return fa_exp_backward_pd(g, x, e, _mm512_set1_pd(FA_SELU_SA), _mm512_set1_pd(FA_SELU_SCALE), 0.0);
+}
+
+/* celu's backward, g e^v, v = x / alpha, for x <= 0 (g from 0 on): v from the reciprocal as v + v_lo
+ * (v_lo = (x - v alpha) / alpha, the portable path's _celu_arg; 0 where v is held), held in
+ * [-1500, 1500] (a negative alpha makes v positive: e^v may overflow where g e^v does not, and
+ * fa_exp_backward_pd puts 2^k on last), e^v's low part taken times 1 + v_lo to first order */
+FA_KERNEL fa_exp2k fa_celu_exp_pd(__m512d x, __m512d a, __m512d inv, const fa_t64 *t)
+{
+    __m512d xn = _mm512_min_pd(_mm512_setzero_pd(), x);                  /* (NaN passes) */
+    __m512d v = _mm512_mul_pd(xn, inv);
+    const __m512d lim = _mm512_set1_pd(FA_PD_A_MAX);
+    __m512d v_lo = _mm512_maskz_mul_pd(_mm512_cmp_pd_mask(_mm512_abs_pd(v), lim, _CMP_LT_OQ),
+                                       _mm512_fnmadd_pd(v, a, xn), inv);
+    fa_exp2k e = fa_exp_pd(_mm512_max_pd(_mm512_sub_pd(_mm512_setzero_pd(), lim), _mm512_min_pd(lim, v)), t);
+    e.lo = _mm512_fmadd_pd(e.hi, v_lo, e.lo);
+    return e;
 }
 
 /* A span's loop over blocks of 8: a masked head of HEAD elements (FA_PD_HEAD: up to out's next 64-byte
@@ -344,6 +363,24 @@ FA_PD_SPAN2(log_sigmoid_backward)
 FA_PD_SPAN2(glu)
 FA_PD_SPAN2(elu_backward)
 FA_PD_SPAN2(selu_backward)
+
+/* celu's backward span: fa_celu_exp_pd's e^(x / alpha), alpha = p */
+#define FA_PD_CELU_EXP(v, t) fa_celu_exp_pd(v, av_, inv_, t)
+
+static inline void fa_celu_backward_f64_span(const double *g, const double *x, double *out, ptrdiff_t n,
+                                             double p, int pf)
+{
+    const int pf_ = pf;         /* (a test per block: well predicted, and this span is compiled once) */
+    const __m512d av_ = _mm512_set1_pd(p), inv_ = _mm512_set1_pd(1.0 / p), one = _mm512_set1_pd(1.0);
+    const double lim = p > 0 ? 0.0 : INFINITY;
+    FA_PD_LOOP(x, FA_PD_CELU_EXP, FA_PD_HEAD, {
+        FA_PF64(g);
+        FA_PF64(x);
+        FA_PF64(out);
+        _mm512_mask_storeu_pd(out + j, m_, fa_exp_backward_pd(_mm512_maskz_loadu_pd(m_, g + j), xv_, pre_, one,
+                                                              one, lim));
+    })
+}
 
 /* ---- softmax's and log_softmax's backward over one row (float64) ---- */
 

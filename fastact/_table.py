@@ -148,6 +148,7 @@ ACTIVATIONS += (
     ),
     Activation(
         name="celu",
+        float64_backward_span=True,
         float32_backward_span=True,
         summary="Continuously differentiable ELU.",
         formula="x if x > 0 else alpha * expm1(x / alpha)",
