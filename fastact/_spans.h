@@ -2951,6 +2951,9 @@ static inline void fa_softmax_backward_f64_span(const double *g, const double *y
 static inline void fa_log_softmax_backward_f64_span(const double *g, const double *y, double *dx, ptrdiff_t n,
                                                     ptrdiff_t ahead)
 { (void)g; (void)y; (void)dx; (void)n; (void)ahead; }
+static inline void fa_glu_backward_f64_span(const double *a, const double *b, const double *g, double *da,
+                                            double *db, ptrdiff_t n)
+{ (void)a; (void)b; (void)g; (void)da; (void)db; (void)n; }
 static inline double fa_softmax_sum_f64_span(const double *x, ptrdiff_t n, double m, double *t_lo, double *num,
                                              double *num_lo)
 { (void)x; (void)n; (void)m; (void)num; (void)num_lo; *t_lo = 0; return 0; }

@@ -382,6 +382,32 @@ static inline void fa_celu_backward_f64_span(const double *g, const double *x, d
     })
 }
 
+/* glu's backward over one group's halves: da = g s, db = g a (s t), s = sigmoid(b), t = sigmoid(-b):
+ * s = q + lo rounded once; t = (1 - q) - lo for b < 0, e (q + lo) for b >= 0 (e = e^-|b| as hi + lo:
+ * no cancellation); g a exact as hi + lo (fma) times s t, rounded once (the portable path's (g a) (s t)
+ * rounded g a first: 3.54 ULP of the bound 4 this way, 2.9 with the pair; where g a is 0, g a s t, whose
+ * zero keeps its sign, where the fma's +0 term would not).  da and db at their places in dx; dx may be x. */
+static inline void fa_glu_backward_f64_span(const double *a, const double *b, const double *g, double *da,
+                                            double *db, ptrdiff_t n)
+{
+    const __m512d one = _mm512_set1_pd(1.0);
+    double *out = da;
+    FA_PD_LOOP(b, fa_exp_neg_pd, FA_PD_HEAD, {
+        fa_sig_pd sp = fa_sigmoid_parts_pd(xv_, pre_, 0);
+        __m512d e_lo = _mm512_scalef_pd(pre_.lo, pre_.k);
+        __m512d sv = _mm512_add_pd(sp.q, sp.lo);
+        __m512d t = _mm512_fmadd_pd(sp.e_hi, sp.q, _mm512_fmadd_pd(sp.e_hi, sp.lo, _mm512_mul_pd(e_lo, sp.q)));
+        t = _mm512_mask_sub_pd(t, _mm512_cmp_pd_mask(xv_, _mm512_setzero_pd(), _CMP_LT_OQ),
+                               _mm512_sub_pd(one, sp.q), sp.lo);
+        __m512d gv = _mm512_maskz_loadu_pd(m_, g + j), av = _mm512_maskz_loadu_pd(m_, a + j);
+        _mm512_mask_storeu_pd(da + j, m_, _mm512_mul_pd(gv, sv));
+        __m512d ga = _mm512_mul_pd(gv, av), st = _mm512_mul_pd(sv, t);
+        __m512d r = _mm512_fmadd_pd(ga, st, _mm512_mul_pd(_mm512_fmsub_pd(gv, av, ga), st));
+        r = _mm512_mask_mul_pd(r, _mm512_cmp_pd_mask(ga, _mm512_setzero_pd(), _CMP_EQ_OQ), ga, st);  /* (-0) */
+        _mm512_mask_storeu_pd(db + j, m_, r);
+    })
+}
+
 /* ---- softmax's and log_softmax's backward over one row (float64) ---- */
 
 /* s + *err = a + b exactly: Knuth's TwoSum, 8 lanes (the same results as fa_two_sum) */
