@@ -1,4 +1,5 @@
-/* fastact/_spans_f64.h -- hand-vectorised float64 kernels of the sigmoid family for the AVX-512 build
+/* fastact/_spans_f64.h -- hand-vectorised float64 kernels built on exp for the AVX-512 build: the sigmoid
+ * family, the exp backward passes (elu, selu, celu), glu, and softmax's and log_softmax's rows
  * (included by _spans.h, which supplies FA_KERNEL, fa_lanes8_left, fa_head_bytes, FA_AHEAD and FA_RUN_PF).
  *
  * Why: the portable float64 loops vectorise the scalar math of _scalar.pxd, whose exp is a degree-13
@@ -17,10 +18,10 @@
  * q = N / (1 + e_hi) by one vdivpd, then the residual N - q d, exact to ~2^-105 without forming d as a
  * pair: N - q is exact (Sterbenz: q is within a factor 2 of N), less q e_hi by an fma (the difference
  * is tiny, so its rounding is), plus e_lo times (1 - q) for x < 0 (e_lo - q e_lo, 1 - q being 1/d) or
- * -q for x >= 0; the result q + res / d, with 1/d taken as q or 1 - q, is rounded once: 0.56 ULP on
- * 8M inputs over all ranges (0.75 counted in subnormal steps below DBL_MIN, where the two scaled parts
- * are rounded apart).  That is five operations after the division where the double-double quotient
- * (d as a pair, its residual, a second correction) took nine.
+ * -q for x >= 0; the result q + res / d, with 1/d taken as q or 1 - q, is rounded once: 0.55 ULP on
+ * 20M inputs in [-40, 40] and tiny ones (against __float128), 0.75 just above DBL_MIN (x = -707.5,
+ * where e's low part is rounded as a subnormal once scaled).  That is five operations after the
+ * division where the double-double quotient (d as a pair, its residual, a second correction) took nine.
  *
  * AMD Zen 5 runs two 512-bit FP multiplies or fmas and two adds a cycle, one vscalefpd, a vdivpd every
  * ~4 cycles, and keeps too few operations in flight to overlap one block's long chain with the next
@@ -32,7 +33,8 @@
  * below double precision, so v sigmoid(x) is v (x > 0) or v e with e subnormal where v e need not be
  * (silu(-740) is -2.9e-319 ... silu(-710) -3.2e-306): v (hi + lo) is taken unscaled and 2^k put on last,
  * rounded once.  Infinite v (g) and x = -inf (the limit 0, or -0 for silu; inf * 0 is NaN) are settled
- * there too.  NaN propagates through the arithmetic. */
+ * there too, and NaN x (giving x itself, whose sign would otherwise depend on the operand order GCC
+ * picks in each copy of the loop body). */
 
 /* 2^(j/16) = FA_T64_HI[j] + FA_T64_LO[j] */
 static const double FA_T64_HI[16] = {
@@ -56,7 +58,8 @@ static inline fa_t64 fa_t64_load(void)
     return t;
 }
 
-/* e^v = 2^floor(k) (hi + lo), hi + lo = T (1 + p) unscaled (in [0.97, 2)), v in [-1500, 710] or NaN */
+/* e^v = 2^floor(k) (hi + lo), hi + lo = T (1 + p) unscaled (in [0.97, 2)), v in [-1500, 1500] or NaN (2^k
+ * put on by vscalefpd: an overflow or a subnormal is rounded once there) */
 typedef struct { __m512d hi, lo, k; } fa_exp2k;
 
 #define FA_PD_A_MAX 1500.0  /* e^-1500 is 0 in double even times 2^1024 (v e^-a): no infinity reaches the reduction */
