@@ -88,3 +88,53 @@ def test_serial_build_without_openmp(tmp_path):
     assert r.returncode == 0, r.stderr
     assert r.stdout.startswith("False 1")
     assert "DISABLED (serial build)" in r.stdout
+
+
+_PREFETCH_PROBE = r"""
+#include "_spans.h"
+#define PROBE(NAME, CALL) __attribute__((noinline)) void NAME(const void *a, const void *b, void *c, ptrdiff_t n) \
+    { (void)a; (void)b; (void)c; CALL; }
+PROBE(probe_sigmoid_f32, fa_sigmoid_f32_span(a, c, n, 1))
+PROBE(probe_gelu_f32, fa_gelu_f32_span(a, c, n, 1))
+PROBE(probe_silu_backward_f32, fa_silu_backward_f32_span(a, b, c, n, 0, 1))
+PROBE(probe_softmax_backward_f32, fa_softmax_backward_f32_span(a, b, c, n, 64))
+PROBE(probe_sigmoid_f64, fa_sigmoid_f64_span(a, c, n, 1))
+PROBE(probe_elu_backward_f64, fa_elu_backward_f64_span(a, b, c, n, 1.0, 1))
+PROBE(probe_softmax_backward_f64, fa_softmax_backward_f64_span(a, b, c, n, 64))
+"""
+
+
+def test_spans_keep_their_prefetches(tmp_path):
+    # GCC 12 once deleted every call of a plain `static inline` fa_prefetch made from always_inline code
+    # (it judged the function free of side effects before inlining it): the row kernels never
+    # prefetched, for sessions, unnoticed.  Compiled as the AVX-512 level is, each span asked to
+    # prefetch must hold prefetch instructions (in its probe or in the functions the probe calls or jumps to).
+    import re
+    import sysconfig
+    cc = shutil.which(os.environ.get("CC", "") or "gcc") or shutil.which("cc")
+    if cc is None or sysconfig.get_platform().split("-")[-1] not in ("x86_64", "amd64"):
+        pytest.skip("needs a C compiler for x86-64")
+    src = tmp_path / "probe.c"
+    src.write_text(_PREFETCH_PROBE)
+    flags = ["-O3", "-fno-math-errno", "-fno-trapping-math", "-fno-semantic-interposition", "-mavx512f",
+             "-mavx512dq", "-mavx512vl", "-mavx512bw", "-mavx2", "-mfma", "-mprefer-vector-width=512"]
+    headers = os.path.dirname(fastact.__file__)
+    r = subprocess.run([cc, *flags, "-I", headers, "-S", "-o", str(tmp_path / "probe.s"), str(src)],
+                       capture_output=True, text=True, timeout=300)
+    assert r.returncode == 0, r.stderr[-3000:]
+    bodies = {}
+    for part in (tmp_path / "probe.s").read_text().split(".cfi_endproc"):
+        m = re.search(r"^([A-Za-z_][\w.]*):\n(?:.*\n)*?\s*\.cfi_startproc", part, re.M)
+        if m:
+            bodies[m.group(1)] = part
+
+    def prefetches(name, seen):
+        if name in seen or name not in bodies:
+            return 0
+        seen.add(name)
+        return bodies[name].count("prefetch") + sum(prefetches(t, seen)
+                                                    for t in re.findall(r"\b(?:call|jmp)\s+([A-Za-z_][\w.]*)", bodies[name]))
+
+    probes = re.findall(r"PROBE\((probe_\w+)", _PREFETCH_PROBE)
+    counts = {name: prefetches(name, set()) for name in probes}
+    assert all(n > 0 for n in counts.values()), counts
