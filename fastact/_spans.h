@@ -2951,6 +2951,8 @@ static inline void fa_softmax_backward_f64_span(const double *g, const double *y
 static inline void fa_log_softmax_backward_f64_span(const double *g, const double *y, double *dx, ptrdiff_t n,
                                                     ptrdiff_t ahead)
 { (void)g; (void)y; (void)dx; (void)n; (void)ahead; }
+static inline void fa_celu_f64_span(const double *x, double *out, ptrdiff_t n, double p, int pf)
+{ (void)x; (void)out; (void)n; (void)p; (void)pf; }
 static inline void fa_glu_backward_f64_span(const double *a, const double *b, const double *g, double *da,
                                             double *db, ptrdiff_t n)
 { (void)a; (void)b; (void)g; (void)da; (void)db; (void)n; }

@@ -59,8 +59,9 @@ static inline fa_t64 fa_t64_load(void)
 }
 
 /* e^v = 2^floor(k) (hi + lo), hi + lo = T (1 + p) unscaled (in [0.97, 2)), v in [-1500, 1500] or NaN (2^k
- * put on by vscalefpd: an overflow or a subnormal is rounded once there) */
-typedef struct { __m512d hi, lo, k; } fa_exp2k;
+ * put on by vscalefpd: an overflow or a subnormal is rounded once there).  (fa_exp_fine_pd's is
+ * 2^k (hi + s + lo), hi the table's T, s = T p: s is 0 elsewhere) */
+typedef struct { __m512d hi, lo, k, s; } fa_exp2k;
 
 #define FA_PD_A_MAX 1500.0  /* e^-1500 is 0 in double even times 2^1024 (v e^-a): no infinity reaches the reduction */
 #define FA_PD_FAR 700.0     /* from |x| = 700 on the lanes take the rare branch (see above) */
@@ -85,6 +86,51 @@ FA_KERNEL fa_exp2k fa_exp_pd(__m512d v, const fa_t64 *t)
     fa_exp2k e;
     e.hi = _mm512_add_pd(th, s);
     e.lo = _mm512_add_pd(_mm512_sub_pd(th, e.hi), s);    /* Fast2Sum: |s| < th / 40 */
+    e.k = k;
+    e.s = _mm512_setzero_pd();
+    return e;
+}
+
+/* s + *err = a + b exactly: Knuth's TwoSum, 8 lanes (the same results as fa_two_sum) */
+static inline __m512d fa_two_sum_pd(__m512d a, __m512d b, __m512d *err)
+{
+    __m512d s = _mm512_add_pd(a, b), bb = _mm512_sub_pd(s, a);
+    *err = _mm512_add_pd(_mm512_sub_pd(a, _mm512_sub_pd(s, bb)), _mm512_sub_pd(b, bb));
+    return s;
+}
+
+/* e^v as 2^k (hi + s + lo) to ~2^-62 instead of fa_exp_pd's ~2^-57, for expm1 (celu's forward: 2^k e - 1
+ * cancels to 2^-5.5 of e, and below 2^-5 of v it is s itself): hi = T, s = T p rounded, lo the rest
+ * (T p's rounding, T (p_lo + r_lo), T_lo (1 + p)); the reduction's r as a pair (TwoSum, k ln2_lo's
+ * rounding kept), a degree-8 polynomial, p = r + r^2 Q as a pair (p rounded alone was 2^-53 of p, which
+ * is the result where 2^k T is 1). */
+FA_KERNEL fa_exp2k fa_exp_fine_pd(__m512d v, const fa_t64 *t)
+{
+    const __m512d shift = _mm512_set1_pd(0x1.8p48), l_lo = _mm512_set1_pd(0x1.cf79abc9e3b3ap-40);
+    __m512d z = _mm512_fmadd_pd(v, _mm512_set1_pd(0x1.71547652b82fep+0), shift);
+    __m512d k = _mm512_sub_pd(z, shift);
+    __m512d r1 = _mm512_fnmadd_pd(k, _mm512_set1_pd(0x1.62e42fefa0000p-1), v);      /* exact */
+    __m512d kl = _mm512_mul_pd(k, l_lo), kl_err = _mm512_fmsub_pd(k, l_lo, kl);
+    __m512d s_err, r = fa_two_sum_pd(r1, _mm512_sub_pd(_mm512_setzero_pd(), kl), &s_err);
+    __m512d r_lo = _mm512_sub_pd(s_err, kl_err);
+    __m512d r2 = _mm512_mul_pd(r, r), r4 = _mm512_mul_pd(r2, r2);
+    /* p = r + r^2 (1/2 + r/6 + ... + r^6/8!): truncation 2^-66 at |r| = ln2/32 */
+    __m512d q = _mm512_fmadd_pd(_mm512_fmadd_pd(_mm512_set1_pd(1.0 / 5040), r, _mm512_set1_pd(1.0 / 720)), r2,
+                                _mm512_fmadd_pd(_mm512_set1_pd(1.0 / 120), r, _mm512_set1_pd(1.0 / 24)));
+    q = _mm512_fmadd_pd(_mm512_set1_pd(1.0 / 40320), r4, q);
+    q = _mm512_fmadd_pd(q, r2, _mm512_fmadd_pd(_mm512_set1_pd(1.0 / 6), r, _mm512_set1_pd(0.5)));
+    __m512d tq = _mm512_mul_pd(q, r2);
+    __m512d p = _mm512_add_pd(r, tq), p_lo = _mm512_add_pd(_mm512_sub_pd(r, p), tq);   /* |tq| < |r| / 80 */
+    __m512i j = _mm512_castpd_si512(z);
+    __m512d th = _mm512_permutex2var_pd(t->hi0, j, t->hi1), tl = _mm512_permutex2var_pd(t->lo0, j, t->lo1);
+    /* (th + tl)(1 + p + p_lo + r_lo) = th + th p + [th p's error + th (p_lo + r_lo) + tl + tl p] */
+    __m512d s = _mm512_mul_pd(th, p);
+    __m512d lo = _mm512_add_pd(_mm512_fmsub_pd(th, p, s),
+                               _mm512_fmadd_pd(th, _mm512_add_pd(p_lo, r_lo), _mm512_fmadd_pd(tl, p, tl)));
+    fa_exp2k e;
+    e.hi = th;
+    e.s = s;
+    e.lo = lo;
     e.k = k;
     return e;
 }
@@ -277,15 +323,16 @@ FA_KERNEL __m512d fa_selu_backward_f64_512(__m512d g, __m512d x, fa_exp2k e, dou
  * (v_lo = (x - v alpha) / alpha, the portable path's _celu_arg; 0 where v is held), held in
  * [-1500, 1500] (a negative alpha makes v positive: e^v may overflow where g e^v does not, and
  * fa_exp_backward_pd puts 2^k on last), e^v's low part taken times 1 + v_lo to first order */
-FA_KERNEL fa_exp2k fa_celu_exp_pd(__m512d x, __m512d a, __m512d inv, const fa_t64 *t)
+FA_KERNEL fa_exp2k fa_celu_exp_pd(__m512d x, __m512d a, __m512d inv, const fa_t64 *t, const int fine)
 {
     __m512d xn = _mm512_min_pd(_mm512_setzero_pd(), x);                  /* (NaN passes) */
     __m512d v = _mm512_mul_pd(xn, inv);
     const __m512d lim = _mm512_set1_pd(FA_PD_A_MAX);
     __m512d v_lo = _mm512_maskz_mul_pd(_mm512_cmp_pd_mask(_mm512_abs_pd(v), lim, _CMP_LT_OQ),
                                        _mm512_fnmadd_pd(v, a, xn), inv);
-    fa_exp2k e = fa_exp_pd(_mm512_max_pd(_mm512_sub_pd(_mm512_setzero_pd(), lim), _mm512_min_pd(lim, v)), t);
-    e.lo = _mm512_fmadd_pd(e.hi, v_lo, e.lo);
+    __m512d vc = _mm512_max_pd(_mm512_sub_pd(_mm512_setzero_pd(), lim), _mm512_min_pd(lim, v));
+    fa_exp2k e = fine ? fa_exp_fine_pd(vc, t) : fa_exp_pd(vc, t);
+    e.lo = _mm512_fmadd_pd(_mm512_add_pd(e.hi, e.s), v_lo, e.lo);
     return e;
 }
 
@@ -368,7 +415,8 @@ FA_PD_SPAN2(elu_backward)
 FA_PD_SPAN2(selu_backward)
 
 /* celu's backward span: fa_celu_exp_pd's e^(x / alpha), alpha = p */
-#define FA_PD_CELU_EXP(v, t) fa_celu_exp_pd(v, av_, inv_, t)
+#define FA_PD_CELU_EXP(v, t) fa_celu_exp_pd(v, av_, inv_, t, 0)
+#define FA_PD_CELU_EXP_FINE(v, t) fa_celu_exp_pd(v, av_, inv_, t, 1)
 
 static inline void fa_celu_backward_f64_span(const double *g, const double *x, double *out, ptrdiff_t n,
                                              double p, int pf)
@@ -411,15 +459,40 @@ static inline void fa_glu_backward_f64_span(const double *a, const double *b, co
     })
 }
 
+/* celu's forward, alpha expm1(x / alpha) for x <= 0, x from 0 on (and NaN): expm1 = 2^k e - 1 with e
+ * from fa_exp_fine_pd (x / alpha's v_lo in it, to first order), 2^k e_hi - 1 by TwoSum (it cancels
+ * where |v| < ln2 / 2), alpha times the pair rounded once.  Where |v| < 2^-60 the result is x (the
+ * portable path's rule: alpha expm1(v) = x (1 + v/2 ...)); from v = 700 on (a negative alpha) the 1 is
+ * below the result's ULP: alpha e 2^k, 2^k put on last (e^v may overflow where alpha e^v does not). */
+static inline void fa_celu_f64_span(const double *x, double *out, ptrdiff_t n, double p, int pf)
+{
+    const int pf_ = pf;
+    const __m512d av_ = _mm512_set1_pd(p), inv_ = _mm512_set1_pd(1.0 / p), one = _mm512_set1_pd(1.0);
+    FA_PD_LOOP(x, FA_PD_CELU_EXP_FINE, FA_PD_HEAD, {
+        FA_PF64(x);
+        FA_PF64(out);
+        /* (2^k T - 1) + 2^k s + 2^k lo: both sums by TwoSum (2^k T - 1 is exact only from 2^k T = 1/2
+         * on), their errors and 2^k lo in the low part */
+        __m512d c_err, m_err, c = fa_two_sum_pd(_mm512_scalef_pd(pre_.hi, pre_.k), _mm512_sub_pd(_mm512_setzero_pd(), one),
+                                                &c_err);
+        __m512d m = fa_two_sum_pd(c, _mm512_scalef_pd(pre_.s, pre_.k), &m_err);
+        __m512d m_lo = _mm512_add_pd(_mm512_add_pd(m_err, c_err), _mm512_scalef_pd(pre_.lo, pre_.k));
+        __m512d r = _mm512_fmadd_pd(av_, m, _mm512_mul_pd(av_, m_lo));
+        __m512d v = _mm512_mul_pd(xv_, inv_);
+        /* x itself: x > 0, NaN, |v| < 2^-60 */
+        __mmask8 keep = _mm512_cmp_pd_mask(xv_, _mm512_setzero_pd(), _CMP_NLE_UQ)
+                        | _mm512_cmp_pd_mask(_mm512_abs_pd(v), _mm512_set1_pd(0x1p-60), _CMP_LT_OQ);
+        __mmask8 big = _mm512_mask_cmp_pd_mask((__mmask8)~keep, v, _mm512_set1_pd(FA_PD_FAR), _CMP_GT_OQ);
+        if (__builtin_expect(big != 0, 0))
+            r = _mm512_mask_mov_pd(r, big, _mm512_scalef_pd(_mm512_fmadd_pd(av_, pre_.hi,
+                                                                            _mm512_mul_pd(av_, _mm512_add_pd(pre_.s, pre_.lo))),
+                                                            pre_.k));
+        _mm512_mask_storeu_pd(out + j, m_, _mm512_mask_mov_pd(r, keep, xv_));
+    })
+}
+
 /* ---- softmax's and log_softmax's backward over one row (float64) ---- */
 
-/* s + *err = a + b exactly: Knuth's TwoSum, 8 lanes (the same results as fa_two_sum) */
-static inline __m512d fa_two_sum_pd(__m512d a, __m512d b, __m512d *err)
-{
-    __m512d s = _mm512_add_pd(a, b), bb = _mm512_sub_pd(s, a);
-    *err = _mm512_add_pd(_mm512_sub_pd(a, _mm512_sub_pd(s, bb)), _mm512_sub_pd(b, bb));
-    return s;
-}
 
 /* the sum over j < n of g[j] y[j] (y given; each product exact as hi + lo) or of g[j] (y NULL) as hi +
  * *lo: element j in lane j % 16 of two accumulator pairs (TwoSum into the high parts, the errors and

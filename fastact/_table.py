@@ -49,7 +49,7 @@ class Activation:
     # and, where the row has a backward span, backward (fa_gelu_tanh_backward_f32_span)
     float32_span_flag_on: str = ""
     # a hand-vectorised float64 forward fa_NAME_f64_span / backward fa_NAME_backward_f64_span exists in
-    # _spans_f64.h (AVX-512 build)
+    # _spans_f64.h (AVX-512 build); a row with parameters gets its first one in the forward too (celu's alpha)
     float64_span: bool = False
     float64_backward_span: bool = False
     # backward accuracy (float32, float64) in ULP; None: exact for exact rows, else (1, 2): the derivative
@@ -148,6 +148,7 @@ ACTIVATIONS += (
     ),
     Activation(
         name="celu",
+        float64_span=True,
         float64_backward_span=True,
         float32_backward_span=True,
         summary="Continuously differentiable ELU.",
