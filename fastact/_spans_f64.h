@@ -99,6 +99,26 @@ static inline __m512d fa_two_sum_pd(__m512d a, __m512d b, __m512d *err)
     return s;
 }
 
+/* the double-double total of `regs` (1 or 2) registers of lanes h + l: the high parts added by TwoSum
+ * in lane order (register 0's lanes 0..7, then register 1's), errors and low parts into the low part;
+ * a fixed order, so a row's sum depends on the row alone */
+static inline double fa_lanes_total_dd_pd(const __m512d *h, const __m512d *l, int regs, double *lo)
+{
+    double hh[16], ll[16], t, t_lo, err;
+    for (int r = 0; r < regs; r++) {
+        _mm512_storeu_pd(hh + 8 * r, h[r]);
+        _mm512_storeu_pd(ll + 8 * r, l[r]);
+    }
+    t = hh[0];
+    t_lo = ll[0];
+    for (int k = 1; k < 8 * regs; k++) {
+        t = fa_two_sum(t, hh[k], &err);
+        t_lo += err + ll[k];
+    }
+    *lo = t_lo;
+    return t;
+}
+
 /* e^v as 2^k (hi + s + lo) to ~2^-62 instead of fa_exp_pd's ~2^-57, for expm1 (celu's forward: 2^k e - 1
  * cancels to 2^-5.5 of e, and below 2^-5 of v it is s itself): hi = T, s = T p rounded, lo the rest
  * (T p's rounding, T (p_lo + r_lo), T_lo (1 + p)); the reduction's r as a pair (TwoSum, k ln2_lo's
@@ -216,8 +236,8 @@ FA_KERNEL __m512d fa_sigmoid_f64_512(__m512d x, fa_exp2k e)
     return _mm512_add_pd(q, lo);
 }
 
-/* silu: x sigmoid(x); in the rare branch x from 700 on is x, x down to -700 x e^x with 2^k last, held at
- * -800 (x e^x rounds to -0 from -746 on), -inf -0 */
+/* silu: x sigmoid(x); in the rare branch x from 700 on is x, x down to -700 x e^x with 2^k last, x held
+ * at -FA_PD_A_MAX (x e^x rounds to -0 from -746 on), -inf -0 */
 FA_KERNEL __m512d fa_silu_f64_512(__m512d x, fa_exp2k e)
 {
     __m512d lo, q = fa_sigmoid_pd(x, e, 0, &lo);
@@ -284,9 +304,10 @@ FA_KERNEL __m512d fa_glu_f64_512(__m512d a, __m512d b, fa_exp2k e, double p)
  * e^x = 2^k (hi + lo) from e^-|x| (the same for x <= 0), w (hi + lo) rounded, times g, 2^k put on last
  * (rounded once more only where the result is subnormal): three roundings, within 1.6 ULP, where the
  * bound is 3.  g w (hi + lo) overflows unscaled where |g w| >= 2^1023 (an inf in the result), and is
- * subnormal for a tiny g; those lanes, rare, are redone with g 2^-64 and k + 64, or g 2^128 and k - 128.  x = -inf gives g lim w (lim: the factor's limit
- * there, 0, or inf for celu with a negative alpha; g 0 is NaN for an infinite g), NaN x x itself; a
- * finite x from -1500 down, g w e^-1500 with it 0 or subnormal.  (celu: e^(x / alpha), see below.) */
+ * subnormal for a tiny g; those lanes, rare, are redone with g 2^-64 and k + 64, or g 2^128 and k -
+ * 128.  x = -inf gives g lim w (lim: the factor's limit there, 0, or inf for celu with a negative
+ * alpha; g 0 is NaN for an infinite g), NaN x x itself; a finite x from -1500 down, g w e^-1500 with
+ * it 0 or subnormal.  (celu: e^(x / alpha), see below.) */
 FA_KERNEL __m512d fa_exp_backward_pd(__m512d g, __m512d x, fa_exp2k e, __m512d w, __m512d pos_factor, double lim)
 {
     __m512d f = _mm512_fmadd_pd(w, e.hi, _mm512_mul_pd(w, e.lo)), u = _mm512_mul_pd(g, f);
@@ -459,9 +480,9 @@ static inline void fa_glu_backward_f64_span(const double *a, const double *b, co
     })
 }
 
-/* celu's forward, alpha expm1(x / alpha) for x <= 0, x from 0 on (and NaN): expm1 = 2^k e - 1 with e
- * from fa_exp_fine_pd (x / alpha's v_lo in it, to first order), 2^k e_hi - 1 by TwoSum (it cancels
- * where |v| < ln2 / 2), alpha times the pair rounded once.  Where |v| < 2^-60 the result is x (the
+/* celu's forward, alpha expm1(x / alpha) for x <= 0, x from 0 on (and NaN): expm1 = 2^k (T + s + lo) - 1
+ * from fa_exp_fine_pd (x / alpha's v_lo in lo, to first order), (2^k T - 1) + 2^k s by two TwoSums
+ * (it cancels where |v| < ln2 / 2), alpha times the pair rounded once.  Where |v| < 2^-60 the result is x (the
  * portable path's rule: alpha expm1(v) = x (1 + v/2 ...)); from v = 700 on (a negative alpha) the 1 is
  * below the result's ULP: alpha e 2^k, 2^k put on last (e^v may overflow where alpha e^v does not). */
 static inline void fa_celu_f64_span(const double *x, double *out, ptrdiff_t n, double p, int pf)
@@ -493,7 +514,6 @@ static inline void fa_celu_f64_span(const double *x, double *out, ptrdiff_t n, d
 
 /* ---- softmax's and log_softmax's backward over one row (float64) ---- */
 
-
 /* the sum over j < n of g[j] y[j] (y given; each product exact as hi + lo) or of g[j] (y NULL) as hi +
  * *lo: element j in lane j % 16 of two accumulator pairs (TwoSum into the high parts, the errors and
  * low parts added into the low ones), the lanes added in a fixed order: the sum depends on the row
@@ -520,19 +540,7 @@ FA_KERNEL double fa_row_sum_dd_pd(const double *g, const double *y, ptrdiff_t n,
             l[k] = _mm512_add_pd(l[k], _mm512_add_pd(e, p_lo));
         }
     }
-    double hh[16], ll[16], t, t_lo, err;
-    _mm512_storeu_pd(hh, h[0]);
-    _mm512_storeu_pd(hh + 8, h[1]);
-    _mm512_storeu_pd(ll, l[0]);
-    _mm512_storeu_pd(ll + 8, l[1]);
-    t = hh[0];
-    t_lo = ll[0];
-    for (int k = 1; k < 16; k++) {
-        t = fa_two_sum(t, hh[k], &err);
-        t_lo += err + ll[k];
-    }
-    *lo = t_lo;
-    return t;
+    return fa_lanes_total_dd_pd(h, l, 2, lo);
 }
 
 /* softmax's backward, dx = y (g - S), S = sum of g y as S_hi + S_lo: g - S_hi by TwoSum as d + d_lo,
@@ -591,8 +599,8 @@ FA_KERNEL void fa_log_softmax_backward_f64_span(const double *g, const double *y
 
 /* The sum pass: t = the sum of e^(x - m) over the row without one maximum, as the return value + *t_lo
  * (the maxima's terms are 1 each: they are counted, the others' sum kept as a double-double in 8 lanes
- * by TwoSum, element j of the row in lane j % 8, the lanes added in a fixed order).  x - m as d + d_lo (TwoSum; d_lo 0 for x = -inf), its exp as
- * hi + lo with d_lo's effect to first order (e d_lo).  Where num is not NULL, the quotient's numerators
+ * by TwoSum, element j of the row in lane j % 8, the lanes added in a fixed order).  x - m as d + d_lo
+ * (TwoSum; d_lo 0 for x = -inf), its exp as hi + lo with d_lo's effect to first order (e d_lo).  Where num is not NULL, the quotient's numerators
  * go there (1 at the maxima, e's high part elsewhere; num may be x: each block is read before it is
  * written) and their low parts to num_lo (0 at the maxima).  As the portable path's _exp_terms. */
 FA_KERNEL double fa_softmax_sum_f64_span(const double *x, ptrdiff_t n, double m, double *t_lo, double *num,
@@ -617,15 +625,7 @@ FA_KERNEL double fa_softmax_sum_f64_span(const double *x, ptrdiff_t n, double m,
             _mm512_mask_storeu_pd(num_lo + j, m_, e_lo);
         }
     })
-    double hh[8], ll[8], t, lo, err;
-    _mm512_storeu_pd(hh, h);
-    _mm512_storeu_pd(ll, l);
-    t = hh[0];
-    lo = ll[0];
-    for (int k = 1; k < 8; k++) {
-        t = fa_two_sum(t, hh[k], &err);
-        lo += err + ll[k];
-    }
+    double lo, err, t = fa_lanes_total_dd_pd(&h, &l, 1, &lo);
     t = fa_two_sum(t, (double)ties - 1.0, &err);     /* the other maxima count 1 each */
     *t_lo = lo + err;
     return t;
