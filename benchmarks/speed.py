@@ -238,6 +238,12 @@ def _torch_peer():
     import torch
     import torch.nn.functional as F
 
+    # PyTorch 2.13's float64 gelu takes 23 ns per element (one thread, AMD Zen 5) in a process where
+    # no large float64 elementwise operation or reduction has run yet, and 3.3 ns once one has (an add
+    # or a sum of 1e6 elements does it; small ones, exp, erf or float32 operations don't): PyTorch is
+    # timed in the second state, the one a model's process is in.
+    warm = torch.from_numpy(np.random.default_rng(0).standard_normal(1_000_000))
+    float((warm + warm).sum())
     aten = torch.ops.aten
     ops = {
         ("sigmoid", "forward"): (torch.sigmoid, lambda t, o: torch.sigmoid(t, out=o)),
