@@ -308,8 +308,9 @@ def main_gelu_tail(lo=5.375, hi=16.0, deg=5):
     print("static const float FA_GELU_G[8] = {" + ", ".join(hexf(v) for v in [c0, c0lo] + [p[k] for k in range(deg + 1)]) + "};")
 
 
-def cheb_mono(f, lo, hi, centre, deg):
-    """Chebyshev interpolant of f on [lo, hi] of degree deg (160-bit), as monomials in v - centre."""
+def cheb_mono(f, lo, hi, centre, deg, rounded=True):
+    """Chebyshev interpolant of f on [lo, hi] of degree deg (160-bit), as monomials in v - centre
+    (rounded to double, or the 160-bit values)."""
     with mp.workprec(160):
         lo, hi, centre = mp.mpf(lo), mp.mpf(hi), mp.mpf(centre)
         m = deg + 1
@@ -332,7 +333,7 @@ def cheb_mono(f, lo, hi, centre, deg):
         for i in range(m):
             for k in range(i + 1):
                 pw[k] += pu[i] * mp.binomial(i, k) * alpha**k * beta**(i - k)
-        return [float(v) for v in pw]
+        return [float(v) for v in pw] if rounded else pw
 
 
 def main_gelu_q64():
@@ -363,6 +364,96 @@ def main_gelu_q64():
         print(f"#define FA_GQ_CB {consts['B']!r}\n#define FA_GQ_CC {consts['C']!r}")
 
 
+def fma64(a, b, c):
+    """fma in double: a b + c rounded once"""
+    return float(mp.mpf(a) * mp.mpf(b) + mp.mpf(c))
+
+
+def gelu_m(a):
+    return mp.exp(a * a / 2) * mp.erfc(a / mp.sqrt(2)) / 2
+
+
+def m64_slot(e, q):
+    """The kernels' slot for binade e (1 + a in [2^e, 2^(e+1))), quarter q: bits 50..53 of 1 + a"""
+    return ((3 + e) & 3) * 4 + q
+
+
+def m64_value(a, row):
+    """fa_gelu_m_pd's M(a) as a pair, evaluated as the kernel does (in double, fmas rounded once)"""
+    centre, c0, c0lo, c1, c1lo, *p = row
+    t = a - centre
+    tt = t * t
+    even, odd = p[-1], p[-2]                         # P's even and odd halves in t^2 (p14, p13 first)
+    for k in range(len(p) - 3, -1, -2):
+        even = fma64(even, tt, p[k])
+        if k > 0:
+            odd = fma64(odd, tt, p[k - 1])
+    acc = fma64(odd, t, even)
+    m = c1 * t
+    m_lo = fma64(c1, t, -m)
+    hi = c0 + m
+    s_lo = (c0 - hi) + m
+    lo = s_lo + (m_lo + fma64(tt, acc, fma64(c1lo, t, c0lo)))
+    return mp.mpf(hi) + mp.mpf(lo)
+
+
+def main_gelu_m64(deg=14, tdeg=10):
+    """float64 exact gelu's spans: M(a) = e^(a^2/2) Q(a) on 16 slots for a in [0, 15), the slot from the
+    bits of 1 + a (quarter binades: [0, 1/4), ... [13, 15)), each M(centre + t) = c0 + c1 t + t^2 P(t)
+    with c0, c1 as pairs, P of degree deg - 2 (the Chebyshev interpolant of degree deg); centre 0 in the
+    first slot, the midpoint elsewhere (a - centre exact).  From a = 15 on, a M(a) = G(w), w = 1/a^2,
+    G = c0 + c0lo + w P(w) of degree tdeg on [0, 1/225]."""
+    rows = [[0.0] * 16 for _ in range(deg + 4)]
+    worst = 0.0
+    for e in range(4):
+        for q in range(4):
+            lo, hi = 2.0**e * (1 + q / 4) - 1, 2.0**e * (1 + (q + 1) / 4) - 1
+            centre = 0.0 if lo == 0 else (lo + hi) / 2
+            w = (hi - lo) * 2**-40
+            coef = cheb_mono_mp(gelu_m, max(0.0, lo - w), hi + w, centre, deg)
+            c0, c1 = float(coef[0]), float(coef[1])
+            row = [centre, c0, float(coef[0] - c0), c1, float(coef[1] - c1)] + [float(v) for v in coef[2:]]
+            err = 0.0
+            for a in np.linspace(lo, hi, 300, endpoint=False):
+                ref = gelu_m(mp.mpf(float(a)))
+                err = max(err, float(abs(m64_value(float(a), row) / ref - 1)))
+            worst = max(worst, err)
+            print(f"/* [{lo:g}, {hi:g}): 2^{np.log2(err):.1f} */")
+            for r, v in enumerate(row):
+                rows[r][m64_slot(e, q)] = v
+    print(f"/* worst 2^{np.log2(worst):.1f} */")
+    names = ["centre", "c0", "c0lo", "c1", "c1lo"] + [f"p{k}" for k in range(2, deg + 1)]
+    print(f"static const double FA_GELU_M64[{deg + 4}][16] = {{")
+    for name, vals in zip(names, rows):
+        items = [float(v).hex() for v in vals]
+        print(f"    /* {name} */ {{" + ",\n        ".join(", ".join(items[i:i + 4]) for i in range(0, 16, 4)) + "},")
+    print("};")
+
+    def g(v):
+        if v == 0:
+            return 1 / mp.sqrt(2 * mp.pi)
+        a = 1 / mp.sqrt(v)
+        return a * gelu_m(a)
+    coef = cheb_mono_mp(g, 0.0, 1.0 / 225, 0.0, tdeg)
+    c0 = float(coef[0])
+    tail = [c0, float(coef[0] - c0)] + [float(v) for v in coef[1:]]
+    err = 0.0
+    for a in np.linspace(15.0, 40.0, 2000):
+        v = 1.0 / (a * a)
+        acc = tail[-1]
+        for k in tail[-2:1:-1]:
+            acc = fma64(acc, v, k)
+        val = mp.mpf(c0) + mp.mpf(fma64(v, acc, tail[1]))
+        err = max(err, float(abs(val / g(mp.mpf(v)) - 1)))
+    print(f"/* G, a from 15: 2^{np.log2(err):.1f} (w rounded as in the kernel) */")
+    print(f"static const double FA_GELU_G64[{tdeg + 2}] = {{" + ", ".join(float(v).hex() for v in tail) + "};")
+
+
+def cheb_mono_mp(f, lo, hi, centre, deg):
+    """cheb_mono's coefficients at 160 bits (not rounded to double)"""
+    return cheb_mono(f, lo, hi, centre, deg, rounded=False)
+
+
 def main(name):
     if name in ATABS:
         return main_atab(name)
@@ -370,6 +461,8 @@ def main(name):
         return main_gelu_tail()
     if name == "gelu_q64":
         return main_gelu_q64()
+    if name == "gelu_m64":
+        return main_gelu_m64()
     fit, f, tab = {"tanh": (fit_tanh, mp.tanh, "FA_TANH_TAB"),
                    "tanh_shrink": (fit_tanh_shrink, tanh_shrink, "FA_TANH_SHRINK_TAB")}[name]
     rows = ROWS if name == "tanh" else ROWS[1:]

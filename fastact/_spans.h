@@ -2943,6 +2943,7 @@ FA_PD_STUB2(glu)
 FA_PD_STUB2(elu_backward)
 FA_PD_STUB2(selu_backward)
 FA_PD_STUB2(celu_backward)
+FA_PD_STUB2(gelu_backward)
 #undef FA_PD_STUB
 #undef FA_PD_STUB2
 static inline void fa_softmax_backward_f64_span(const double *g, const double *y, double *dx, ptrdiff_t n,
@@ -2952,6 +2953,8 @@ static inline void fa_log_softmax_backward_f64_span(const double *g, const doubl
                                                     ptrdiff_t ahead)
 { (void)g; (void)y; (void)dx; (void)n; (void)ahead; }
 static inline void fa_celu_f64_span(const double *x, double *out, ptrdiff_t n, double p, int pf)
+{ (void)x; (void)out; (void)n; (void)p; (void)pf; }
+static inline void fa_gelu_f64_span(const double *x, double *out, ptrdiff_t n, double p, int pf)
 { (void)x; (void)out; (void)n; (void)p; (void)pf; }
 static inline void fa_glu_backward_f64_span(const double *a, const double *b, const double *g, double *da,
                                             double *db, ptrdiff_t n)

@@ -49,7 +49,8 @@ class Activation:
     # and, where the row has a backward span, backward (fa_gelu_tanh_backward_f32_span)
     float32_span_flag_on: str = ""
     # a hand-vectorised float64 forward fa_NAME_f64_span / backward fa_NAME_backward_f64_span exists in
-    # _spans_f64.h (AVX-512 build); a row with parameters gets its first one in the forward too (celu's alpha)
+    # _spans_f64.h (AVX-512 build); a row with parameters gets its first one in the forward too (celu's alpha;
+    # for a row whose first parameter is a flag, the spans are the form with the flag off: exact gelu)
     float64_span: bool = False
     float64_backward_span: bool = False
     # backward accuracy (float32, float64) in ULP; None: exact for exact rows, else (1, 2): the derivative
@@ -160,6 +161,8 @@ ACTIVATIONS += (
     Activation(
         name="gelu",
         float32_span=True,
+        float64_span=True,
+        float64_backward_span=True,
         float32_backward_span=True,
         float32_span_flag_on="gelu_tanh",
         backward_cancels=True,
