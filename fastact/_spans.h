@@ -2402,21 +2402,25 @@ static inline __attribute__((always_inline)) void fa_glu_rows_f32_run(const floa
     }
 }
 
-static inline void fa_glu_rows_f32_span(const float *x, const float *g, float *out, ptrdiff_t rows, ptrdiff_t M,
-                                        int backward, int pf)
-{
-    if (backward) {
-        if (pf)
-            fa_glu_rows_f32_run(x, g, out, rows, M, 1, 1);
-        else
-            fa_glu_rows_f32_run(x, g, out, rows, M, 1, 0);
-    } else {
-        if (pf)
-            fa_glu_rows_f32_run(x, g, out, rows, M, 0, 1);
-        else
-            fa_glu_rows_f32_run(x, g, out, rows, M, 0, 0);
-    }
+/* fa_glu_rows_SFX_span(x, g, out, rows, M, backward, pf): fa_glu_rows_SFX_run compiled for each direction
+ * and pf (T: float, or double for _spans_f64.h's) */
+#define FA_GLU_ROWS_SPAN(SFX, T)                                                                        \
+static inline void fa_glu_rows_##SFX##_span(const T *x, const T *g, T *out, ptrdiff_t rows, ptrdiff_t M, \
+                                            int backward, int pf)                                      \
+{                                                                                                       \
+    if (backward) {                                                                                     \
+        if (pf)                                                                                         \
+            fa_glu_rows_##SFX##_run(x, g, out, rows, M, 1, 1);                                          \
+        else                                                                                            \
+            fa_glu_rows_##SFX##_run(x, g, out, rows, M, 1, 0);                                          \
+    } else {                                                                                            \
+        if (pf)                                                                                         \
+            fa_glu_rows_##SFX##_run(x, g, out, rows, M, 0, 1);                                          \
+        else                                                                                            \
+            fa_glu_rows_##SFX##_run(x, g, out, rows, M, 0, 0);                                          \
+    }                                                                                                   \
 }
+FA_GLU_ROWS_SPAN(f32, float)
 
 #undef FA_EXP_ARGS
 #undef FA_ALPHA_SETUP
@@ -3135,6 +3139,9 @@ static inline void fa_glu_backward_f64_span(const double *a, const double *b, co
                                             double *db, ptrdiff_t n)
 { (void)a; (void)b; (void)g; (void)da; (void)db; (void)n; }
 static inline void fa_glu_rows_f32_span(const float *x, const float *g, float *out, ptrdiff_t rows, ptrdiff_t M,
+                                        int backward, int pf)
+{ (void)x; (void)g; (void)out; (void)rows; (void)M; (void)backward; (void)pf; }
+static inline void fa_glu_rows_f64_span(const double *x, const double *g, double *out, ptrdiff_t rows, ptrdiff_t M,
                                         int backward, int pf)
 { (void)x; (void)g; (void)out; (void)rows; (void)M; (void)backward; (void)pf; }
 static inline double fa_softmax_sum_f64_span(const double *x, ptrdiff_t n, double m, double *t_lo, double *num,

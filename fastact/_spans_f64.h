@@ -1,6 +1,7 @@
 /* fastact/_spans_f64.h -- hand-vectorised float64 kernels built on exp for the AVX-512 build: the sigmoid
  * family, the exp backward passes (elu, selu, celu), glu, and softmax's and log_softmax's rows
- * (included by _spans.h, which supplies FA_KERNEL, fa_lanes8_left, fa_head_bytes, FA_AHEAD and FA_RUN_PF).
+ * (included by _spans.h, which supplies FA_KERNEL, fa_lanes8_left, fa_head_bytes, FA_AHEAD, FA_RUN_PF and
+ * FA_GLU_ROWS_SPAN).
  *
  * Why: the portable float64 loops vectorise the scalar math of _scalar.pxd, whose exp is a degree-13
  * double-double polynomial without a table (GCC turns table lookups into gathers, 5x slower) followed
@@ -459,27 +460,149 @@ static inline void fa_celu_backward_f64_span(const double *g, const double *x, d
  * s = q + lo rounded once; t = (1 - q) - lo for b < 0, e (q + lo) for b >= 0 (e = e^-|b| as hi + lo:
  * no cancellation); g a exact as hi + lo (fma) times s t, rounded once (the portable path's (g a) (s t)
  * rounded g a first: 3.54 ULP of the bound 4 this way, 2.9 with the pair; where g a is 0, g a s t, whose
- * zero keeps its sign, where the fma's +0 term would not).  da and db at their places in dx; dx may be x. */
+ * zero keeps its sign, where the fma's +0 term would not).  One block of 8; the span below stores da and
+ * db at their places in dx (dx may be x).  (An infinite a or g gave NaN for db until the tests covered
+ * float64 here: the pair's low part is inf - inf.) */
+FA_KERNEL void fa_glu_backward_f64_block(__m512d av, __m512d bv, __m512d gv, fa_exp2k e, __m512d *da, __m512d *db)
+{
+    const __m512d one = _mm512_set1_pd(1.0);
+    fa_sig_pd sp = fa_sigmoid_parts_pd(bv, e, 0);
+    __m512d e_lo = _mm512_scalef_pd(e.lo, e.k);
+    __m512d sv = _mm512_add_pd(sp.q, sp.lo);
+    __m512d t = _mm512_fmadd_pd(sp.e_hi, sp.q, _mm512_fmadd_pd(sp.e_hi, sp.lo, _mm512_mul_pd(e_lo, sp.q)));
+    t = _mm512_mask_sub_pd(t, _mm512_cmp_pd_mask(bv, _mm512_setzero_pd(), _CMP_LT_OQ), _mm512_sub_pd(one, sp.q),
+                           sp.lo);
+    *da = _mm512_mul_pd(gv, sv);
+    __m512d ga = _mm512_mul_pd(gv, av), st = _mm512_mul_pd(sv, t);
+    __m512d r = _mm512_fmadd_pd(ga, st, _mm512_mul_pd(_mm512_fmsub_pd(gv, av, ga), st));
+    r = _mm512_mask_mul_pd(r, _mm512_cmp_pd_mask(ga, _mm512_setzero_pd(), _CMP_EQ_OQ), ga, st);        /* (-0) */
+    /* g a infinite (or NaN): its low part g a - ga is NaN; g (a s t) instead (an infinite g or a gives
+     * +-inf, or NaN where a s t is 0, as the reference; a g a beyond double's range, a finite result) */
+    *db = _mm512_mask_mul_pd(r, _mm512_fpclass_pd_mask(ga, 0x99), gv, _mm512_mul_pd(av, st));
+}
+
 static inline void fa_glu_backward_f64_span(const double *a, const double *b, const double *g, double *da,
                                             double *db, ptrdiff_t n)
 {
-    const __m512d one = _mm512_set1_pd(1.0);
     double *out = da;
     FA_PD_LOOP(b, fa_exp_neg_pd, FA_PD_HEAD, {
-        fa_sig_pd sp = fa_sigmoid_parts_pd(xv_, pre_, 0);
-        __m512d e_lo = _mm512_scalef_pd(pre_.lo, pre_.k);
-        __m512d sv = _mm512_add_pd(sp.q, sp.lo);
-        __m512d t = _mm512_fmadd_pd(sp.e_hi, sp.q, _mm512_fmadd_pd(sp.e_hi, sp.lo, _mm512_mul_pd(e_lo, sp.q)));
-        t = _mm512_mask_sub_pd(t, _mm512_cmp_pd_mask(xv_, _mm512_setzero_pd(), _CMP_LT_OQ),
-                               _mm512_sub_pd(one, sp.q), sp.lo);
-        __m512d gv = _mm512_maskz_loadu_pd(m_, g + j), av = _mm512_maskz_loadu_pd(m_, a + j);
-        _mm512_mask_storeu_pd(da + j, m_, _mm512_mul_pd(gv, sv));
-        __m512d ga = _mm512_mul_pd(gv, av), st = _mm512_mul_pd(sv, t);
-        __m512d r = _mm512_fmadd_pd(ga, st, _mm512_mul_pd(_mm512_fmsub_pd(gv, av, ga), st));
-        r = _mm512_mask_mul_pd(r, _mm512_cmp_pd_mask(ga, _mm512_setzero_pd(), _CMP_EQ_OQ), ga, st);  /* (-0) */
-        _mm512_mask_storeu_pd(db + j, m_, r);
+        __m512d ra, rb;
+        fa_glu_backward_f64_block(_mm512_maskz_loadu_pd(m_, a + j), xv_, _mm512_maskz_loadu_pd(m_, g + j), pre_,
+                                  &ra, &rb);
+        _mm512_mask_storeu_pd(da + j, m_, ra);
+        _mm512_mask_storeu_pd(db + j, m_, rb);
     })
 }
+
+/* glu over `rows` groups of x's (P, 2, M) form in one call, as fa_glu_rows_f32_span (see there): halves
+ * of 1, 2 and 4 de-interleaved from 16 consecutive doubles of x by two vpermt2pd per block of 8; halves
+ * that are multiples of 8 as whole blocks, group after group, each block's exp taken a block ahead;
+ * other halves group by group with the last block masked. */
+static inline __attribute__((always_inline)) void fa_glu_rows_f64_run(const double *x, const double *g, double *out,
+                                                                      ptrdiff_t rows, ptrdiff_t M,
+                                                                      const int backward, const int pf_)
+{
+    const fa_t64 t_ = fa_t64_load();
+    __m512d ra, rb;
+    if (M == 1 || M == 2 || M == 4) {
+        int64_t ia[8], ib[8], iq[16];
+        for (int l = 0; l < 8; l++) {
+            ia[l] = 2 * M * (l / M) + l % M;
+            ib[l] = ia[l] + M;
+        }
+        for (int q = 0; q < 16; q++) {
+            int r = q / (int)(2 * M), o = q % (int)(2 * M);
+            iq[q] = o < M ? r * (int)M + o : 8 + r * (int)M + o - (int)M;
+        }
+        const __m512i va = _mm512_loadu_si512(ia), vb = _mm512_loadu_si512(ib);
+        const __m512i vq0 = _mm512_loadu_si512(iq), vq1 = _mm512_loadu_si512(iq + 8);
+        ptrdiff_t n = rows * M, j = 0;
+#define FA_GLU_PERM_BLOCK(M_, M0_, M1_, LOAD, STORE)                                                    \
+        {                                                                                               \
+            __m512d lo = LOAD(M0_, x + 2 * j), hi = LOAD(M1_, x + 2 * j + 8);                           \
+            __m512d av = _mm512_permutex2var_pd(lo, va, hi), bv = _mm512_permutex2var_pd(lo, vb, hi);   \
+            fa_exp2k e = fa_exp_neg_pd(bv, &t_);                                                        \
+            if (backward) {                                                                             \
+                fa_glu_backward_f64_block(av, bv, LOAD(M_, g + j), e, &ra, &rb);                        \
+                STORE(out + 2 * j, M0_, _mm512_permutex2var_pd(ra, vq0, rb));                            \
+                STORE(out + 2 * j + 8, M1_, _mm512_permutex2var_pd(ra, vq1, rb));                        \
+            } else {                                                                                    \
+                STORE(out + j, M_, fa_glu_f64_512(av, bv, e, 0.0));                                     \
+            }                                                                                           \
+        }
+#define FA_GLU_LOAD_ALL(m, p) _mm512_loadu_pd(p)
+#define FA_GLU_STORE_ALL(p, m, v) _mm512_storeu_pd(p, v)
+        for (; j + 8 <= n; j += 8) {
+            if (pf_) {
+                _mm_prefetch((const char *)(x + 2 * j + FA_AHEAD / 2), _MM_HINT_T0);
+                _mm_prefetch((const char *)(out + (backward ? 2 * j : j) + FA_AHEAD / 2), _MM_HINT_T0);
+                if (backward)
+                    _mm_prefetch((const char *)(g + j + FA_AHEAD / 2), _MM_HINT_T0);
+            }
+            FA_GLU_PERM_BLOCK(0, 0, 0, FA_GLU_LOAD_ALL, FA_GLU_STORE_ALL)
+        }
+        if (j < n) {
+            ptrdiff_t left = n - j;
+            __mmask8 m = fa_lanes8_left(left);
+            __mmask8 m0 = fa_lanes8_left(2 * left), m1 = left > 4 ? fa_lanes8_left(2 * left - 8) : 0;
+            FA_GLU_PERM_BLOCK(m, m0, m1, _mm512_maskz_loadu_pd, _mm512_mask_storeu_pd)
+        }
+#undef FA_GLU_PERM_BLOCK
+#undef FA_GLU_LOAD_ALL
+#undef FA_GLU_STORE_ALL
+        return;
+    }
+    if (M % 8 == 0) {
+        const double *a = x, *na;
+        ptrdiff_t nb = rows * (M / 8), c = 0;
+        __m512d bv = _mm512_loadu_pd(a + M);
+        fa_exp2k e = fa_exp_neg_pd(bv, &t_);
+        for (ptrdiff_t q = 0; q < nb; q++) {
+            c += 8;
+            na = a + 8;
+            if (c == M) {
+                c = 0;
+                na += M;
+            }
+            __m512d nbv = q + 1 < nb ? _mm512_loadu_pd(na + M) : bv;
+            fa_exp2k ne = fa_exp_neg_pd(nbv, &t_);
+            if (pf_) {
+                _mm_prefetch((const char *)(a + FA_AHEAD / 2), _MM_HINT_T0);
+                _mm_prefetch((const char *)(a + M + FA_AHEAD / 2), _MM_HINT_T0);
+            }
+            if (backward) {
+                ptrdiff_t at = a - x;       /* (dx has x's layout; g out's) */
+                fa_glu_backward_f64_block(_mm512_loadu_pd(a), bv, _mm512_loadu_pd(g + 8 * q), e, &ra, &rb);
+                _mm512_storeu_pd(out + at, ra);
+                _mm512_storeu_pd(out + at + M, rb);
+            } else {
+                _mm512_storeu_pd(out + 8 * q, fa_glu_f64_512(_mm512_loadu_pd(a), bv, e, 0.0));
+            }
+            a = na;
+            bv = nbv;
+            e = ne;
+        }
+        return;
+    }
+    for (ptrdiff_t p = 0; p < rows; p++) {
+        const double *a = x + 2 * p * M;
+        for (ptrdiff_t c = 0; c < M; c += 8) {
+            __mmask8 m = fa_lanes8_left(M - c);
+            __m512d bv = _mm512_maskz_loadu_pd(m, a + M + c);
+            fa_exp2k e = fa_exp_neg_pd(bv, &t_);
+            if (backward) {
+                fa_glu_backward_f64_block(_mm512_maskz_loadu_pd(m, a + c), bv, _mm512_maskz_loadu_pd(m, g + p * M + c),
+                                          e, &ra, &rb);
+                _mm512_mask_storeu_pd(out + 2 * p * M + c, m, ra);
+                _mm512_mask_storeu_pd(out + 2 * p * M + M + c, m, rb);
+            } else {
+                _mm512_mask_storeu_pd(out + p * M + c, m, fa_glu_f64_512(_mm512_maskz_loadu_pd(m, a + c), bv, e, 0.0));
+            }
+        }
+    }
+}
+
+FA_GLU_ROWS_SPAN(f64, double)
 
 /* celu's forward, alpha expm1(x / alpha) for x <= 0, x from 0 on (and NaN): expm1 = 2^k (T + s + lo) - 1
  * from fa_exp_fine_pd (x / alpha's v_lo in lo, to first order), (2^k T - 1) + 2^k s by two TwoSums

@@ -182,28 +182,30 @@ def test_glu_with_a_of_every_size(dtype, simd_level):
         _check_forward("glu", x, fastact.glu(x), -1, dtype)
 
 
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
 @pytest.mark.parametrize("shape", [(20001, 2), (1003, 4), (517, 8), (333, 16), (2500, 10), (3, 4097, 6),
                                    (129, 32), (701, 62), (65, 96), (33, 256), (9, 1000)])
-def test_glu_along_a_short_axis_in_many_work_items(shape, simd_level):
-    # halves shorter than 64 or made of whole blocks of 16 run CHUNK elements' worth of groups per call
-    # (AVX-512: halves of 1, 2, 4 and 8 de-interleaved from x by permutes, sixteen outputs at a time,
-    # the last block partial; others block by block, the last of each group masked unless it is whole);
-    # longer ones a span call per group: each matches the reference both ways, the specials included,
-    # and gives the same bits on one thread as on two
+def test_glu_along_a_short_axis_in_many_work_items(shape, dtype, simd_level):
+    # halves shorter than 64 or made of whole blocks (16 floats, 8 doubles) run CHUNK elements' worth of
+    # groups per call (AVX-512: halves of 1, 2, 4 and 8 (float32) or 1, 2 and 4 (float64) de-interleaved
+    # from x by permutes, a block of outputs at a time, the last block partial; others block by block,
+    # the last of each group masked unless it is whole); longer ones a span call per group: each
+    # matches the reference both ways, the specials included, and gives the same bits on one thread as
+    # on two
     rng = np.random.default_rng(23)
-    x = (4 * rng.standard_normal(shape)).astype(np.float32)
+    x = (4 * rng.standard_normal(shape)).astype(dtype)
     x.flat[::97] = np.inf
     x.flat[5::101] = -150.0
     x.flat[7::103] = np.nan
-    g = rng.standard_normal(shape[:-1] + (shape[-1] // 2,)).astype(np.float32)
+    g = rng.standard_normal(shape[:-1] + (shape[-1] // 2,)).astype(dtype)
     g.flat[3::89] = 1e30
     with np.errstate(over="ignore", invalid="ignore"):
         y = fastact.glu(x, n_threads=2)
-        _check_forward("glu", x, y, -1, np.float32)
+        _check_forward("glu", x, y, -1, dtype)
         dx = fastact.glu_backward(g, x, n_threads=2)
-        _check_backward("glu", g, x, dx, -1, np.float32)
-        assert np.array_equal(y.view(np.uint32), fastact.glu(x, n_threads=1).view(np.uint32))
-        assert np.array_equal(dx.view(np.uint32), fastact.glu_backward(g, x, n_threads=1).view(np.uint32))
+        _check_backward("glu", g, x, dx, -1, dtype)
+        assert np.array_equal(y.view(np.uint8), fastact.glu(x, n_threads=1).view(np.uint8))
+        assert np.array_equal(dx.view(np.uint8), fastact.glu_backward(g, x, n_threads=1).view(np.uint8))
 
 
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
