@@ -995,9 +995,11 @@ FA_KERNEL __m512d fa_gelu_backward_f64_512(__m512d g, __m512d x, fa_exp2k e, dou
         m = _mm512_mask_div_pd(m, far, _mm512_add_pd(gm, g_lo), _mm512_min_pd(a, _mm512_set1_pd(40.0)));
         m_lo = _mm512_mask_mov_pd(m_lo, far, _mm512_setzero_pd());
     }
-    const __m512d ph = _mm512_set1_pd(FA_GELU_PHI0_HI);
-    __m512d b = _mm512_mul_pd(a, ph);
-    __m512d b_lo = _mm512_fmadd_pd(a, _mm512_set1_pd(FA_GELU_PHI0_LO), _mm512_fmsub_pd(a, ph, b));
+    /* a phi0 with a held at 40 as E is: beyond, E D is 0 in double (a phi0 itself at a = 2e48 made E D
+     * 1e-300 once scaled, where the derivative is 0) */
+    const __m512d ph = _mm512_set1_pd(FA_GELU_PHI0_HI), ac = _mm512_min_pd(a, _mm512_set1_pd(40.0));
+    __m512d b = _mm512_mul_pd(ac, ph);
+    __m512d b_lo = _mm512_fmadd_pd(ac, _mm512_set1_pd(FA_GELU_PHI0_LO), _mm512_fmsub_pd(ac, ph, b));
     __m512d d_lo, d = fa_two_sum_pd(m, _mm512_sub_pd(_mm512_setzero_pd(), b), &d_lo);
     d_lo = _mm512_add_pd(d_lo, _mm512_sub_pd(m_lo, b_lo));
     __m512d p = _mm512_mul_pd(e.hi, d);
