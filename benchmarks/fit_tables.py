@@ -1,5 +1,6 @@
 """Reproduce the float32 tables of fastact/_spans.h: FA_TANH_TAB (tanh), FA_TANH_SHRINK_TAB (tanh_shrink), the
-fa_atab tables of gelu and of gelu's and silu's derivatives, and FA_GELU_G (gelu's tail).
+fa_atab tables of gelu and of gelu's and silu's derivatives, and FA_GELU_G (gelu's tail); and the float64
+ones of exact gelu (FA_GQ_* in fastact/_scalar.pxd, FA_GELU_M64 and FA_GELU_G64 in fastact/_spans_f64.h).
 
 [0, 16) is split into 32 intervals: quarter binades from 1/16 to 16, the first widened down to 0.  On
 each, f(c + t) = c0 + (c1 t + (a0 + t^2 P(t))) with c the interval's midpoint (so |x| - c is exact),
@@ -64,6 +65,15 @@ largest absolute error of a double Horner evaluation on a grid (D and F are smal
 their share of Q's relative error).
 
     python benchmarks/fit_tables.py gelu_q64
+
+The float64 exact-gelu spans of fastact/_spans_f64.h take Q(a) = e^(-a^2/2) M(a) with M(a) = e^(a^2/2)
+Q(a), smooth: FA_GELU_M64 holds M on 16 slots over a in [0, 15), quarter binades of 1 + a in the order
+of its bits 50..53 (vpermt2pd's index), each the Chebyshev interpolant of degree 14 around the slot's
+centre (0 in the first, the midpoint elsewhere) as c0 + c1 t + t^2 P(t) with c0 and c1 as pairs, and
+FA_GELU_G64 a M(a) = G(1/a^2) from a = 15 on (degree 10 in w = 1/a^2 on [0, 1/225]); the printed errors
+are relative, with the kernel's evaluation (P by its halves in t^2) emulated in double:
+
+    python benchmarks/fit_tables.py gelu_m64
 """
 import sys
 
