@@ -309,20 +309,34 @@ FA_KERNEL __m512d fa_glu_f64_512(__m512d a, __m512d b, fa_exp2k e, double p)
  * 128.  x = -inf gives g lim w (lim: the factor's limit there, 0, or inf for celu with a negative
  * alpha; g 0 is NaN for an infinite g), NaN x x itself; a finite x from -1500 down, g w e^-1500 with
  * it 0 or subnormal.  (celu: e^(x / alpha), see below.) */
+/* For r = 2^k u, u = g (hi + lo) unscaled (lo: none unless `pair`): the lanes of `m` where r came out
+ * inf or NaN, or u zero or subnormal (fpclass 0x99: NaN, +-inf; 0x26: +-0, subnormal), where g times the
+ * factor overflowed or lost its digits before 2^k ... */
+static inline __mmask8 fa_pd_scaled_odd(__mmask8 m, __m512d r, __m512d u)
+{
+    return _mm512_mask_fpclass_pd_mask(m, r, 0x99) | _mm512_mask_fpclass_pd_mask(m, u, 0x26);
+}
+
+/* ... and those lanes redone with g 2^-64 and k + 64 (|g| from 1), or g 2^128 and k - 128 */
+static inline __m512d fa_pd_scaled_redo(__m512d r, __mmask8 odd, __m512d g, __m512d hi, __m512d lo, __m512d k,
+                                        const int pair)
+{
+    __mmask8 small = _mm512_cmp_pd_mask(_mm512_abs_pd(g), _mm512_set1_pd(1.0), _CMP_LT_OQ);
+    __m512d s = _mm512_mask_blend_pd(small, _mm512_set1_pd(-64.0), _mm512_set1_pd(128.0));
+    __m512d gs = _mm512_scalef_pd(g, s);
+    __m512d u = pair ? _mm512_fmadd_pd(gs, hi, _mm512_mul_pd(gs, lo)) : _mm512_mul_pd(gs, hi);
+    return _mm512_mask_mov_pd(r, odd, _mm512_scalef_pd(u, _mm512_sub_pd(k, s)));
+}
+
 FA_KERNEL __m512d fa_exp_backward_pd(__m512d g, __m512d x, fa_exp2k e, __m512d w, __m512d pos_factor, double lim)
 {
     __m512d f = _mm512_fmadd_pd(w, e.hi, _mm512_mul_pd(w, e.lo)), u = _mm512_mul_pd(g, f);
     __mmask8 pos = _mm512_cmp_pd_mask(x, _mm512_setzero_pd(), _CMP_GT_OQ);
     __m512d r = _mm512_mask_mul_pd(_mm512_scalef_pd(u, e.k), pos, g, pos_factor);
-    /* where x is not above 0: r inf or NaN, or u zero or subnormal (fpclass 0x99: NaN, +-inf; 0x26:
-     * +-0, subnormal), where g f lost its digits (celu's e^v is 2^k f with k > 0 for a negative alpha) */
-    __mmask8 odd = _mm512_mask_fpclass_pd_mask((__mmask8)~pos, r, 0x99)
-                   | _mm512_mask_fpclass_pd_mask((__mmask8)~pos, u, 0x26);
+    /* where x is not above 0 (celu's e^v is 2^k f with k > 0 for a negative alpha) */
+    __mmask8 odd = fa_pd_scaled_odd((__mmask8)~pos, r, u);
     if (__builtin_expect(odd != 0, 0)) {
-        __mmask8 small = _mm512_cmp_pd_mask(_mm512_abs_pd(g), _mm512_set1_pd(1.0), _CMP_LT_OQ);
-        __m512d s = _mm512_mask_blend_pd(small, _mm512_set1_pd(-64.0), _mm512_set1_pd(128.0));
-        r = _mm512_mask_mov_pd(r, odd, _mm512_scalef_pd(_mm512_mul_pd(_mm512_scalef_pd(g, s), f),
-                                                        _mm512_sub_pd(e.k, s)));
+        r = fa_pd_scaled_redo(r, odd, g, f, f, e.k, 0);
         r = _mm512_mask_mul_pd(r, odd & _mm512_cmp_pd_mask(x, _mm512_set1_pd(-INFINITY), _CMP_EQ_OQ),
                                _mm512_mul_pd(g, _mm512_set1_pd(lim)), w);
         r = _mm512_mask_mov_pd(r, fa_pd_nan(x), x);
@@ -940,19 +954,29 @@ FA_KERNEL fa_exp2k fa_gelu_exp_pd(__m512d x, const fa_t64 *t)
     return e;
 }
 
-/* a M(a) as hi + *lo: the table below 15, G from 15 on (and NaN); *far: those lanes */
-FA_KERNEL __m512d fa_gelu_am_pd(__m512d a, __m512d *lo, __mmask8 *far)
+/* M(a) as hi + *lo, or a M(a) with `times_a`: the table below 15, G from 15 on (and NaN; there M = G / a
+ * with a held at 40 and no low part: the backward's D is -a phi0 to 2^-7 there); *far: those lanes */
+FA_KERNEL __m512d fa_gelu_m_any_pd(__m512d a, __m512d *lo, __mmask8 *far, const int times_a)
 {
     __m512d m_lo, m = fa_gelu_m_pd(_mm512_min_pd(a, _mm512_set1_pd(FA_GELU_M_TOP)), &m_lo);
-    __m512d am = _mm512_mul_pd(a, m);
-    *lo = _mm512_fmadd_pd(a, m_lo, _mm512_fmsub_pd(a, m, am));
+    if (times_a) {
+        __m512d am = _mm512_mul_pd(a, m);
+        m_lo = _mm512_fmadd_pd(a, m_lo, _mm512_fmsub_pd(a, m, am));
+        m = am;
+    }
     *far = _mm512_cmp_pd_mask(a, _mm512_set1_pd(15.0), _CMP_NLT_UQ);
     if (__builtin_expect(*far != 0, 0)) {
         __m512d g_lo, g = fa_gelu_g_pd(a, &g_lo);
-        am = _mm512_mask_mov_pd(am, *far, g);
-        *lo = _mm512_mask_mov_pd(*lo, *far, g_lo);
+        if (times_a) {
+            m = _mm512_mask_mov_pd(m, *far, g);
+            m_lo = _mm512_mask_mov_pd(m_lo, *far, g_lo);
+        } else {
+            m = _mm512_mask_div_pd(m, *far, _mm512_add_pd(g, g_lo), _mm512_min_pd(a, _mm512_set1_pd(40.0)));
+            m_lo = _mm512_mask_mov_pd(m_lo, *far, _mm512_setzero_pd());
+        }
     }
-    return am;
+    *lo = m_lo;
+    return m;
 }
 
 /* gelu: t = a Q(a) = E a M(a) = 2^k (p + p_lo); -t for x < 0 (rounded once: scaled last), x - t from 0
@@ -961,7 +985,7 @@ FA_KERNEL __m512d fa_gelu_am_pd(__m512d a, __m512d *lo, __mmask8 *far)
 FA_KERNEL __m512d fa_gelu_f64_512(__m512d x, fa_exp2k e)
 {
     __mmask8 far;
-    __m512d a = _mm512_abs_pd(x), am_lo, am = fa_gelu_am_pd(a, &am_lo, &far);
+    __m512d a = _mm512_abs_pd(x), am_lo, am = fa_gelu_m_any_pd(a, &am_lo, &far, 1);
     __m512d p = _mm512_mul_pd(e.hi, am);
     __m512d p_lo = _mm512_fmadd_pd(e.hi, am_lo, _mm512_fmadd_pd(e.lo, _mm512_add_pd(am, am_lo), _mm512_fmsub_pd(e.hi, am, p)));
     __m512d neg = _mm512_or_pd(_mm512_scalef_pd(_mm512_add_pd(p, p_lo), e.k), _mm512_set1_pd(-0.0));
@@ -988,13 +1012,7 @@ FA_KERNEL __m512d fa_gelu_backward_f64_512(__m512d g, __m512d x, fa_exp2k e, dou
 {
     (void)pp;
     __mmask8 far;
-    __m512d a = _mm512_abs_pd(x), m_lo, m = fa_gelu_m_pd(_mm512_min_pd(a, _mm512_set1_pd(FA_GELU_M_TOP)), &m_lo);
-    far = _mm512_cmp_pd_mask(a, _mm512_set1_pd(15.0), _CMP_NLT_UQ);
-    if (__builtin_expect(far != 0, 0)) {
-        __m512d g_lo, gm = fa_gelu_g_pd(a, &g_lo);
-        m = _mm512_mask_div_pd(m, far, _mm512_add_pd(gm, g_lo), _mm512_min_pd(a, _mm512_set1_pd(40.0)));
-        m_lo = _mm512_mask_mov_pd(m_lo, far, _mm512_setzero_pd());
-    }
+    __m512d a = _mm512_abs_pd(x), m_lo, m = fa_gelu_m_any_pd(a, &m_lo, &far, 0);
     /* a phi0 with a held at 40 as E is: beyond, E D is 0 in double (a phi0 itself at a = 2e48 made E D
      * 1e-300 once scaled, where the derivative is 0) */
     const __m512d ph = _mm512_set1_pd(FA_GELU_PHI0_HI), ac = _mm512_min_pd(a, _mm512_set1_pd(40.0));
@@ -1014,14 +1032,9 @@ FA_KERNEL __m512d fa_gelu_backward_f64_512(__m512d g, __m512d x, fa_exp2k e, dou
     __mmask8 neg = _mm512_cmp_pd_mask(x, _mm512_setzero_pd(), _CMP_LT_OQ);
     __m512d u = _mm512_fmadd_pd(g, p, _mm512_mul_pd(g, p_lo));
     __m512d r = _mm512_mask_mov_pd(pos, neg, _mm512_scalef_pd(u, e.k));
-    __mmask8 odd = _mm512_mask_fpclass_pd_mask(neg, r, 0x99) | _mm512_mask_fpclass_pd_mask(neg, u, 0x26);
-    if (__builtin_expect(odd != 0, 0)) {
-        __mmask8 small = _mm512_cmp_pd_mask(_mm512_abs_pd(g), one, _CMP_LT_OQ);
-        __m512d s = _mm512_mask_blend_pd(small, _mm512_set1_pd(-64.0), _mm512_set1_pd(128.0));
-        __m512d gs = _mm512_scalef_pd(g, s);
-        r = _mm512_mask_mov_pd(r, odd, _mm512_scalef_pd(_mm512_fmadd_pd(gs, p, _mm512_mul_pd(gs, p_lo)),
-                                                        _mm512_sub_pd(e.k, s)));
-    }
+    __mmask8 odd = fa_pd_scaled_odd(neg, r, u);
+    if (__builtin_expect(odd != 0, 0))
+        r = fa_pd_scaled_redo(r, odd, g, p, p_lo, e.k, 1);
     if (__builtin_expect(far != 0, 0)) {
         __mmask8 huge = _mm512_cmp_pd_mask(a, _mm512_set1_pd(1e150), _CMP_GE_OQ);
         r = _mm512_mask_mov_pd(r, huge, _mm512_maskz_mov_pd(_mm512_cmp_pd_mask(x, _mm512_setzero_pd(), _CMP_GT_OQ), g));
