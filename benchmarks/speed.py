@@ -26,6 +26,10 @@ fastact's forward output where the function saves y, and x otherwise.  There are
 candidate's calls alternate between them: timed on one array over and over, a kernel with a branch on
 its data (gelu's: whether a block has lanes beyond its table) ran 1.3 times faster on AMD Zen 5 than on
 data it had not seen, the predictor having learnt the branch; calls in a model see new data each time.
+``--input-sets 1`` times every call on the same arrays instead, the way ``timeit f(x)`` does: where the
+arrays of one call fit in the caches (about 1e5 elements here), so do those of the next, and the kernels
+that spend more instructions per element than their peers (fastact's compensated forms) lose some of
+the lead that memory traffic hid.
 The scale matters where a kernel has a cheap form for common inputs and a costly one for rare ones:
 gelu's and its derivative's tables end at |x| = 5.5 and 6 (17% and 13% of normal(0, 4) data lies
 beyond, 4e-8 and 2e-9 of normal(0, 1)).  Each peer's result is compared with fastact's once per case
@@ -78,7 +82,7 @@ DEFAULT_SIZES = (1_000, 10_000, 100_000, 1_000_000, 16_000_000)
 QUICK_SIZES = (1_000, 100_000, 1_000_000)
 DEFAULT_REPEATS = 7
 DEFAULT_SCALE = 4.0         # x = DEFAULT_SCALE * standard normal: the tails of every function get exercised
-ALTERNATE = 2              # input sets the timed calls take in turn (see the module docstring)
+INPUT_SETS = 2             # input sets the timed calls take in turn (see the module docstring)
 QUICK_REPEATS = 3
 TARGET_BATCH_S = 0.02
 DIRECTIONS = ("forward", "backward")
@@ -482,9 +486,9 @@ def _data(size, dtype, seed, scale=DEFAULT_SCALE):
     return x, grad
 
 
-def _data_sets(size, dtype, seed, scale=DEFAULT_SCALE):
-    """Two (x, grad) pairs, the first as ``_data`` gives it: the timed calls alternate between them."""
-    return [_data(size, dtype, seed + k, scale) for k in range(ALTERNATE)]
+def _data_sets(size, dtype, seed, scale=DEFAULT_SCALE, count=INPUT_SETS):
+    """``count`` (x, grad) pairs, the first as ``_data`` gives it: the timed calls take them in turn."""
+    return [_data(size, dtype, seed + k, scale) for k in range(count)]
 
 
 def _alternating(call, sets):
@@ -521,14 +525,15 @@ def _gc_paused():
 
 
 def run(kernels=None, sizes=None, dtypes=("float32",), threads=None, repeats=None, out_variant=False,
-        quick=False, seed=0, target_s=TARGET_BATCH_S, progress=True, scale=DEFAULT_SCALE):
+        quick=False, seed=0, target_s=TARGET_BATCH_S, progress=True, scale=DEFAULT_SCALE, input_sets=INPUT_SETS):
     """Benchmark fastact against the available peers; returns one dict per case.
 
     kernels: activation names (default: every row of the table), each timed forward and backward.
     sizes/repeats: default DEFAULT_SIZES and DEFAULT_REPEATS, or QUICK_SIZES and QUICK_REPEATS when
     ``quick``; explicit values win.  threads: fastact's ``n_threads=`` and torch's thread count
     (default fastact.get_num_threads()).  out_variant: also time with a preallocated output.  scale: x is
-    scale times standard normal.
+    scale times standard normal.  input_sets: how many (x, grad) sets the calls take in turn (1: the same
+    arrays every call).
 
     A case is {"kernel", "direction", "dtype", "size", "variant": "alloc"|"out", "candidates": {name:
     {"median_s", "min_s", "samples_s", "calls_per_batch", "max_rel_err"}}}; times are per call, in
@@ -543,6 +548,8 @@ def run(kernels=None, sizes=None, dtypes=("float32",), threads=None, repeats=Non
     threads = threads or fastact.get_num_threads()
     variants = ("alloc", "out") if out_variant else ("alloc",)
     peers = available_peers()
+    if input_sets < 1:
+        raise ValueError(f"input_sets must be at least 1; got {input_sets}")
 
     total = len(dtypes) * sum(_fits(r, n) for n in sizes for r in rows) * len(DIRECTIONS) * len(variants)
     results = []
@@ -551,7 +558,7 @@ def run(kernels=None, sizes=None, dtypes=("float32",), threads=None, repeats=Non
         with _gc_paused():
             for dtype in dtypes:
                 for size in sizes:
-                    data = _data_sets(size, dtype, seed, scale)
+                    data = _data_sets(size, dtype, seed, scale, input_sets)
                     buf = np.empty_like(data[0][0])
                     for row in (r for r in rows if _fits(r, size)):
                         for direction in DIRECTIONS:
@@ -581,7 +588,7 @@ def _progress_summary(stats):
 
 
 def scaling(kernels=None, size=SCALING_SIZE, max_threads=None, repeats=None, seed=0, target_s=TARGET_BATCH_S,
-            progress=True, scale=DEFAULT_SCALE, thread_counts=None, peers=True):
+            progress=True, scale=DEFAULT_SCALE, thread_counts=None, peers=True, input_sets=INPUT_SETS):
     """fastact's throughput against its thread count: every kernel, forward and backward, float32, allocating.
 
     The thread counts (``thread_counts``, default 1, 2, ... ``max_threads``, itself default
@@ -601,7 +608,7 @@ def scaling(kernels=None, size=SCALING_SIZE, max_threads=None, repeats=None, see
         raise ValueError(f"thread_counts must be positive integers; got {thread_counts}")
     repeats = repeats or DEFAULT_REPEATS
     dtype = "float32"
-    data = _data_sets(size, dtype, seed, scale)
+    data = _data_sets(size, dtype, seed, scale, input_sets)
     torch_peer = next((p for p in available_peers() if p.name == "torch"), None) if peers else None
     previous = torch_peer.set_threads(1) if torch_peer else None
 
@@ -655,7 +662,7 @@ def _cpu_model():
     return platform.processor() or platform.machine() or "unknown CPU"
 
 
-def metadata(threads=None, scale=DEFAULT_SCALE):
+def metadata(threads=None, scale=DEFAULT_SCALE, input_sets=INPUT_SETS):
     """The machine, thread count, data, fastact build and library versions, for the report and the JSON."""
     return {
         "date": datetime.datetime.now().isoformat(timespec="seconds"),
@@ -668,7 +675,7 @@ def metadata(threads=None, scale=DEFAULT_SCALE):
         "copy": "np.copyto(o, x), single-threaded: memory-bandwidth reference",
         "target_batch_s": TARGET_BATCH_S,
         "x_scale": scale,
-        "input_sets": ALTERNATE,
+        "input_sets": input_sets,
     }
 
 
@@ -682,6 +689,12 @@ def _fmt_size(n):
     exp = int(math.floor(math.log10(n))) if n > 0 else 0
     mantissa = n / 10 ** exp
     return f"{mantissa:g}e{exp}" if exp >= 3 and round(mantissa, 3) * 10 ** exp == n else str(n)
+
+
+def _sets_text(meta):
+    n = meta.get("input_sets", 1)
+    return ("the same arrays in every call" if n == 1
+            else f"{n} such sets, which the calls of every candidate take in turn")
 
 
 def markdown_table(results, meta):
@@ -704,7 +717,7 @@ def markdown_table(results, meta):
         "Along an axis (softmax, log_softmax, sparsemax, glu): (size / 1000, 1000) arrays along the last"
         " axis; NAME/50000: rows of 50000.",
         f"Data: x = {meta.get('x_scale', DEFAULT_SCALE):g} x standard normal, grad = standard normal;"
-        f" {meta.get('input_sets', 1)} such sets, which the calls of every candidate take in turn.",
+        f" {_sets_text(meta)}.",
         "",
     ]
     head = ["kernel", "direction"] + (["variant"] if show_variant else []) + [
@@ -746,7 +759,7 @@ def scaling_table(data, meta):
         f" {_fmt_size(data['size'])}: Gelem/s = size / median time per call over"
         f" {'/'.join(map(str, sorted(repeats)))} interleaved rounds; speed-up = time on 1 thread / time on"
         f" {counts[-1]}; x = {meta.get('x_scale', DEFAULT_SCALE):g} x standard normal"
-        f" ({meta.get('input_sets', 1)} sets, taken in turn).",
+        f" ({_sets_text(meta)}).",
     ]
     if serial:
         lines.append(f"Below its serial cut-off, so on one thread whatever n_threads says:"
@@ -905,9 +918,14 @@ def main(argv=None):
                         help="with --scaling: the thread counts, e.g. 1,2,4,8,16 (instead of 1..--max-threads)")
     parser.add_argument("--scale", type=float, default=DEFAULT_SCALE,
                         help=f"x = SCALE times standard normal (default {DEFAULT_SCALE:g})")
+    parser.add_argument("--input-sets", type=int, default=INPUT_SETS,
+                        help=f"input sets every candidate's calls take in turn (default {INPUT_SETS}; 1: the"
+                             " same arrays every call, caches hot)")
     args = parser.parse_args(argv)
     if not (math.isfinite(args.scale) and args.scale > 0):
         parser.error(f"--scale must be a positive finite number; got {args.scale}")
+    if args.input_sets < 1:
+        parser.error(f"--input-sets must be at least 1; got {args.input_sets}")
 
     for dtype in args.dtypes:
         if dtype not in RTOL:
@@ -942,15 +960,16 @@ def main(argv=None):
         counts = sorted(set(args.thread_counts or range(1, (args.max_threads or os.cpu_count() or 1) + 1)))
         repeats = args.repeats or (QUICK_REPEATS if args.quick else DEFAULT_REPEATS)
         data = scaling(kernels=args.kernels, size=args.sizes[0] if args.sizes else SCALING_SIZE,
-                       thread_counts=counts, repeats=repeats, scale=args.scale)
-        meta = metadata(counts[-1], args.scale)
+                       thread_counts=counts, repeats=repeats, scale=args.scale, input_sets=args.input_sets)
+        meta = metadata(counts[-1], args.scale, args.input_sets)
         print(scaling_table(data, meta))
         write_json(args.json, meta, scaling=data)
     else:
         threads = args.threads or fastact.get_num_threads()
         results = run(kernels=args.kernels, sizes=args.sizes, dtypes=args.dtypes, threads=threads,
-                      repeats=args.repeats, out_variant=args.out, quick=args.quick, scale=args.scale)
-        meta = metadata(threads, args.scale)
+                      repeats=args.repeats, out_variant=args.out, quick=args.quick, scale=args.scale,
+                      input_sets=args.input_sets)
+        meta = metadata(threads, args.scale, args.input_sets)
         print(markdown_table(results, meta))
         write_json(args.json, meta, results=results)
         if not args.no_plot:

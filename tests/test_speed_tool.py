@@ -111,6 +111,22 @@ def test_calls_alternate_between_two_input_sets(speed):
         speed.metadata(1))
 
 
+def test_input_sets_one_times_every_call_on_the_same_arrays(speed):
+    (x0, g0), = speed._data_sets(1000, "float32", 0, count=1)
+    x, g = speed._data(1000, "float32", 0)
+    assert (x0 == x).all() and (g0 == g).all()
+    results = speed.run(kernels=["relu"], sizes=[1000], repeats=1, target_s=0.002, progress=False,
+                        input_sets=1)
+    meta = speed.metadata(1, input_sets=1)
+    assert meta["input_sets"] == 1
+    assert "the same arrays in every call" in speed.markdown_table(results, meta)
+    with pytest.raises(ValueError, match="input_sets"):
+        speed.run(kernels=["relu"], sizes=[1000], repeats=1, progress=False, input_sets=0)
+    for bad in ("0", "-2"):
+        with pytest.raises(SystemExit):
+            speed.main(["--input-sets", bad, "--no-plot"])
+
+
 def test_numexpr_peer_computes_each_function_in_the_inputs_dtype(speed):
     pytest.importorskip("numexpr")
     peer = next(p for p in speed.available_peers() if p.name == "numexpr")
