@@ -728,7 +728,7 @@ cdef inline floating gelu_bwd(floating g, floating x, floating a, floating b, fl
                  if xd < -14.0 else d)
     if floating is double:
         # (selects, no early return: the approximate form's loop vectorises)
-        r = (g if x > 0 else 0.0) if not (fabs(xd) < (1e100 if a != 0 else 1e150)) else g * d
+        r = (g if x > 0 else g * 0.0) if not (fabs(xd) < (1e100 if a != 0 else 1e150)) else g * d
         return x if x != x else r
     else:
         d = (1.0 if x > 0 else 0.0) if fabs(xd) >= 1e30 else d    # +-inf (NaN stays NaN)
@@ -906,7 +906,7 @@ cdef inline floating mish_bwd(floating g, floating x, floating a, floating b, fl
     if x > 20:
         return g
     if x == -INFINITY:
-        return 0
+        return g * 0                   # the derivative's limit, 0 (NaN for an infinite g, as g 0 is)
     z = _exp_acc(xd)                   # the sum nearly cancels near x = -1.19
     n = z * (z + 2.0)
     t = n + 2.0

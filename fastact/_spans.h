@@ -1546,11 +1546,20 @@ static inline __m512 fa_times_exp_512(__m512 x, __m512 c_hi, __m512 c_lo, __m512
  * floats and e^x as a hi + lo pair: the factor is kept as hi + lo (2^-29) and multiplied by g with one
  * rounding.  x NaN or below -176 (where e^x leaves the exponent range of the pair's scaling; g can
  * still make the result a normal float down to x = -175.7) take the portable path's formula. */
+/* The exp argument of the exp-form derivatives' lane-by-lane path, held at -700 from below: e^v stays
+ * positive, so that an infinite g gives +-inf down to x = -FLT_MAX, as the longdouble reference, and
+ * no finite g changes (g e^-700 is below half the smallest float).  -inf stays: the derivative is 0
+ * there (g 0, NaN for an infinite g). */
+static inline double fa_exp_arg_held(double v)
+{
+    return v < -700.0 && v != -INFINITY ? -700.0 : v;
+}
+
 static inline float fa_selu_backward_1(float g, float x, double p)
 {
     (void)p;
     double v = x > 0 ? 0.0 : (double)x;
-    v = v < -700.0 ? -700.0 : v;
+    v = fa_exp_arg_held(v);
     return (float)((double)g * (x > 0 ? 1.0507009873554805 : 1.7580993408473768 * exp(v)));
 }
 
@@ -1594,7 +1603,7 @@ static inline fa_alpha fa_alpha_of(float p)
  * down to x = -280) take the portable path's formula. */
 static inline float fa_elu_backward_1(float g, float x, double alpha)
 {
-    double v = x < -700.0f ? -700.0 : (double)x;
+    double v = fa_exp_arg_held((double)x);
     return x > 0 ? g : (float)((double)g * ((double)alpha * exp(v)));
 }
 
@@ -1617,8 +1626,7 @@ FA_KERNEL __m512 fa_elu_backward_512(__m512 g, __m512 x, fa_alpha al, __m512 thi
 static inline float fa_celu_backward_1(float g, float x, double alpha)
 {
     double v = x > 0 ? 0.0 : (double)x * (1.0 / (double)alpha);
-    v = v > 200.0 ? 200.0 : v;
-    v = v < -700.0 ? -700.0 : v;
+    v = v > 200.0 ? 200.0 : fa_exp_arg_held(v);
     return x > 0 ? g : (float)((double)g * exp(v));
 }
 

@@ -1005,7 +1005,7 @@ FA_KERNEL __m512d fa_gelu_f64_512(__m512d x, fa_exp2k e)
  * 2^k p by Fast2Sum (|E D| <= 1/2 there).  From a = 15 on M = G / a (D is -a phi0 to 2^-7 there: its
  * low part is nothing beside the bound).  For x < 0 g (p + p_lo) overflows unscaled where |g| >= 2^1018,
  * and is subnormal for a tiny g: those lanes are redone with g 2^-64 and k + 64, or g 2^128 and k - 128
- * (as fa_exp_backward_pd).  The portable path's specials: |x| >= 1e150 (infinities) g for x > 0, +0
+ * (as fa_exp_backward_pd).  The portable path's specials: |x| >= 1e150 (infinities) g for x > 0, g 0
  * below (its formula's limit); NaN x x itself.  An infinite g elsewhere gives +-inf (q is not 0: 2^k
  * is put on last), as the longdouble reference, where the portable path gives NaN once E underflows. */
 FA_KERNEL __m512d fa_gelu_backward_f64_512(__m512d g, __m512d x, fa_exp2k e, double pp)
@@ -1035,9 +1035,16 @@ FA_KERNEL __m512d fa_gelu_backward_f64_512(__m512d g, __m512d x, fa_exp2k e, dou
     __mmask8 odd = fa_pd_scaled_odd(neg, r, u);
     if (__builtin_expect(odd != 0, 0))
         r = fa_pd_scaled_redo(r, odd, g, p, p_lo, e.k, 1);
+    /* an infinite g: g times the sign of the derivative, which is not 0 here (g (f + f_lo) and g (p +
+     * p_lo) are inf - inf where the low part's sign is not the high part's: NaN for half of all x) */
+    __mmask8 ginf = _mm512_fpclass_pd_mask(g, 0x18);
+    if (__builtin_expect(ginf != 0, 0))
+        r = _mm512_mask_mul_pd(r, ginf, g, _mm512_mask_blend_pd(neg, _mm512_add_pd(f, f_lo), _mm512_add_pd(p, p_lo)));
     if (__builtin_expect(far != 0, 0)) {
+        /* |x| >= 1e150: g for x > 0, g 0 below (the formula's limit: NaN for an infinite g) */
         __mmask8 huge = _mm512_cmp_pd_mask(a, _mm512_set1_pd(1e150), _CMP_GE_OQ);
-        r = _mm512_mask_mov_pd(r, huge, _mm512_maskz_mov_pd(_mm512_cmp_pd_mask(x, _mm512_setzero_pd(), _CMP_GT_OQ), g));
+        __mmask8 gt0 = _mm512_cmp_pd_mask(x, _mm512_setzero_pd(), _CMP_GT_OQ);
+        r = _mm512_mask_mov_pd(r, huge, _mm512_mask_mov_pd(_mm512_mul_pd(g, _mm512_setzero_pd()), gt0, g));
         r = _mm512_mask_mov_pd(r, fa_pd_nan(x), x);
     }
     return r;

@@ -360,6 +360,42 @@ def test_backward_with_g_of_every_size(name, simd_level):
                 assert_backward_matches(row, dx, exact, g, saved, np.float32)
 
 
+@pytest.mark.parametrize("name", NAMES)
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_backward_with_infinite_g(name, dtype, simd_level):
+    # g = +-inf gives +-inf where the derivative is not 0 and NaN where it is (inf * 0: x = -inf for
+    # elu, selu, celu, mish, softplus), as the reference does.  The float64 gelu span once gave NaN for
+    # half of all x (g times a low part of the other sign than the high part's: inf - inf), and the
+    # exp-form derivatives, whose exp is held above its underflow, gave +-inf at x = -inf.  |x| stays
+    # below 100 but for +-inf: far beyond, derivatives such as e^x underflow even in the longdouble
+    # reference, which then has NaN (inf * 0) where the kernels' held exp keeps the true sign.  Not
+    # checked either: x where the derivative is below double's range (gelu from -38 down), which the
+    # kernels' double arithmetic has as 0 (NaN) and the longdouble reference does not.  Nor, below the
+    # AVX-512 level, x = -inf for the exp-form derivatives (elu, selu, celu; float64 softplus, and
+    # log_sigmoid at +inf): their portable loops hold the exp above its underflow and give +-inf there,
+    # not inf * 0; a select for it cost those loops 5-14% (AVX2, 1e5 elements).
+    row = ROWS[name]
+    f = np.finfo(dtype)
+    x = np.concatenate([-np.logspace(-40, 2, 300), [0.0, -0.0], np.logspace(-40, 2, 300),
+                        [np.inf, -np.inf, np.nan, f.tiny, -f.tiny, f.smallest_subnormal, -f.smallest_subnormal]])
+    with np.errstate(under="ignore"):
+        x = x.astype(dtype)
+    for params in PARAMS.get(name, [default_params(row)]):
+        with np.errstate(all="ignore"):
+            saved = getattr(fastact, name)(x, *params) if row.saved == "y" else x
+            d = np.asarray(reference(name + "_backward", np.ones_like(x), saved, *params), np.longdouble)
+            checked = ~((d != 0) & (np.abs(d) < np.finfo(np.float64).smallest_subnormal))
+            if simd_level != "avx512" and name in ("elu", "selu", "celu", "softplus", "log_sigmoid"):
+                checked &= np.isfinite(x)
+            for sign in (1.0, -1.0):
+                g = np.full(x.shape, sign * np.inf, dtype)
+                dx = getattr(fastact, name + "_backward")(g, saved, *params)[checked]
+                exact = np.asarray(reference(name + "_backward", g, saved, *params))[checked]
+                assert_special_match(dx, exact)
+                finite = np.isfinite(exact)
+                np.testing.assert_array_equal(dx[finite], exact[finite].astype(dtype))
+
+
 def test_hard_silu_backward_is_rounded_once_for_g_of_every_size(simd_level, rng):
     # g (2x + 3)/6 is rounded once at every level (float32: as hi + lo floats where FMA exists, in double
     # elsewhere), also where g is so small that g times the low part would be subnormal: a version
