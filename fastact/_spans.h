@@ -2716,6 +2716,15 @@ FA_KERNEL double fa_row_sum_pd(const float *g, const float *y, ptrdiff_t n)
     return fa_lanes_total_pd(_mm512_add_pd(s[0], s[2]), _mm512_add_pd(s[1], s[3]));
 }
 
+/* a row whose g holds an infinity (or NaN: S is not finite): y (g - S) as it stands, as the reference
+ * (TwoSum would turn every lane's inf - inf into NaN) */
+static __attribute__((noinline, cold)) void fa_softmax_backward_plain_f32(const float *g, const float *y, float *dx,
+                                                                          ptrdiff_t n, double S)
+{
+    for (ptrdiff_t i = 0; i < n; i++)
+        dx[i] = (float)((double)y[i] * ((double)g[i] - S));
+}
+
 /* softmax's backward over one row, dx = y (g - S), S = sum of g y (fa_row_sum_pd) held as S_hi + S_lo:
  * g - S_hi exact as d + d_lo (TwoSum), and y (d + (d_lo - S_lo)) rounded once but for terms ~2^-48 of
  * y (|g| + |S|), the scale its accuracy is measured in.  Where y d is below 2^-100 (a subnormal
@@ -2726,6 +2735,10 @@ FA_KERNEL void fa_softmax_backward_f32_span(const float *g, const float *y, floa
                                             ptrdiff_t ahead)
 {
     const double S = fa_row_sum_pd(g, y, n);
+    if (__builtin_expect(!(fabs(S) <= 0x1.fffffffffffffp1023), 0)) {
+        fa_softmax_backward_plain_f32(g, y, dx, n, S);
+        return;
+    }
     const float S_hi_ = (float)S;
     const __m512 S_hi = _mm512_set1_ps(S_hi_), S_lo = _mm512_set1_ps((float)(S - (double)S_hi_));
     const __m512d Sd = _mm512_set1_pd(S);

@@ -691,6 +691,12 @@ FA_KERNEL void fa_softmax_backward_f64_span(const double *g, const double *y, do
                                             ptrdiff_t ahead)
 {
     double S_lo_, S_ = fa_row_sum_dd_pd(g, y, n, &S_lo_);
+    if (!(fabs(S_) <= 0x1.fffffffffffffp1023)) {
+        /* an infinite g in the row (or NaN): y (g - S) as it stands, as the reference */
+        for (ptrdiff_t i = 0; i < n; i++)
+            dx[i] = y[i] * (g[i] - S_);
+        return;
+    }
     const __m512d minus_S = _mm512_set1_pd(-S_), minus_S_lo = _mm512_set1_pd(-S_lo_);
     for (ptrdiff_t j = 0; j < n; j += 8) {
         __mmask8 m = fa_lanes8_left(n - j);
@@ -718,6 +724,12 @@ FA_KERNEL void fa_log_softmax_backward_f64_span(const double *g, const double *y
                                                 ptrdiff_t ahead)
 {
     double S_lo_, S_ = fa_row_sum_dd_pd(g, NULL, n, &S_lo_);
+    if (!(fabs(S_) <= 0x1.fffffffffffffp1023)) {
+        /* an infinite g in the row (or NaN): g - e^y S as it stands, as the reference */
+        for (ptrdiff_t i = 0; i < n; i++)
+            dx[i] = g[i] - exp(y[i] < 20.0 ? y[i] : 20.0) * S_;
+        return;
+    }
     const __m512d S = _mm512_set1_pd(S_), S_lo = _mm512_set1_pd(S_lo_);
     double *out = dx;
     FA_PD_LOOP(y, fa_exp_held_pd, FA_PD_HEAD, {

@@ -157,6 +157,30 @@ def test_glu_backward_keeps_the_sign_of_zero(dtype, simd_level):
     np.testing.assert_array_equal(np.signbit(dx[zero]), np.signbit(exact[zero]))
 
 
+@pytest.mark.parametrize("L", [2, 8, 18, 64, 1000])
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("name", NAMES)
+def test_backward_with_a_non_finite_g_in_the_row(name, dtype, L, simd_level):
+    # a row whose g holds +-inf or NaN: the formulas as they stand, as the reference (softmax' y (g - S)
+    # is -+inf where g is finite and NaN where it is not; log_softmax' and sparsemax' likewise).  The
+    # rows' TwoSum of g - S once made every element of such a row NaN (float64 everywhere, float32
+    # softmax' at the AVX-512 level, sparsemax' at every level)
+    rng = np.random.default_rng(L)
+    shape = (12, L)
+    x = (rng.standard_normal((12, 2 * L) if name == "glu" else shape) * 4).astype(dtype)
+    saved = x if name == "glu" else getattr(fastact, name)(x)
+    for bad in (np.inf, -np.inf, np.nan):
+        g = rng.standard_normal(shape).astype(dtype)
+        g[::3, ::5] = bad
+        g[1::3, -1] = bad
+        with np.errstate(invalid="ignore", over="ignore"):
+            dx = getattr(fastact, name + "_backward")(g, saved)
+            exact = np.asarray(reference(name + "_backward", g, saved))
+        assert_special_match(dx, exact)
+        finite = np.isfinite(exact) & (np.abs(exact) < np.finfo(dtype).max)
+        assert np.isfinite(dx[finite]).all()
+
+
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
 def test_glu_special_values(dtype, simd_level):
     # every pair of extreme values as (a, b): infinities, huge a with negative b (a e^b must not
