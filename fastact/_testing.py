@@ -131,10 +131,12 @@ def axis_backward_scale(name, grad, saved, axis=-1):
 
 
 def scaled_errors(actual, exact, scale, dtype):
-    """|actual - exact| in ULP of max(|exact|, scale), ``dtype``'s ULP, over finite references."""
+    """|actual - exact| in ULP of max(|exact|, scale), ``dtype``'s ULP, over the references that are
+    finite in ``dtype`` (beyond its range the result must be the infinity: assert_special_match)."""
     exact = np.asarray(exact, np.longdouble)
     mag = np.maximum(np.abs(exact), np.asarray(scale, np.longdouble))
-    ok = np.isfinite(exact) & np.isfinite(mag)
+    with np.errstate(over="ignore"):
+        ok = np.isfinite(exact.astype(dtype)) & np.isfinite(mag)
     finfo = np.finfo(dtype)
     ulp = np.ldexp(np.longdouble(1), np.frexp(np.maximum(mag[ok], finfo.tiny))[1].astype(np.int64) - finfo.nmant - 1)
     return np.abs(np.asarray(actual, np.longdouble)[ok] - exact[ok]) / ulp

@@ -396,6 +396,29 @@ def test_backward_with_infinite_g(name, dtype, simd_level):
                 np.testing.assert_array_equal(dx[finite], exact[finite].astype(dtype))
 
 
+# float64 g where the spans' rescaling changes: near the largest double (beyond 2^1018 g times an
+# unscaled factor overflows), where g times a low part would be subnormal, subnormal g itself
+EXTREME_G64 = [1.7e308, 2.0**1023 * 1.5, 2.0**1018 * 1.1, 1e300, 2.0**100, 1.5 * 2.0**-1022, 2.0**-1022, 1e-300,
+               1e-310, 5e-324]
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_float64_backward_with_g_of_every_size(name, simd_level):
+    # the float64 spans redo the lanes where g times their unscaled factor overflows or is subnormal
+    # (fa_pd_scaled_redo); x over both far tails
+    row = ROWS[name]
+    x = np.concatenate([np.linspace(-800, 800, 4001), np.linspace(-40, 40, 4001), special_values(np.float64)])
+    params = default_params(row)
+    with np.errstate(all="ignore"):
+        saved = getattr(fastact, name)(x, *params) if row.saved == "y" else x
+        for gv in EXTREME_G64:
+            for sign in (1.0, -1.0):
+                g = np.full(x.shape, sign * gv)
+                dx = getattr(fastact, name + "_backward")(g, saved, *params)
+                exact = reference(name + "_backward", g, saved, *params)
+                assert_backward_matches(row, dx, exact, g, saved, np.float64)
+
+
 def test_hard_silu_backward_is_rounded_once_for_g_of_every_size(simd_level, rng):
     # g (2x + 3)/6 is rounded once at every level (float32: as hi + lo floats where FMA exists, in double
     # elsewhere), also where g is so small that g times the low part would be subnormal: a version
