@@ -87,10 +87,21 @@ static inline __m512 fa_mul_f2_512(__m512 g, __m512 hi, __m512 lo)
     return _mm512_fmadd_ps(g, hi, _mm512_mul_ps(g, lo));
 }
 
-/* the lanes of a g below 2^-64, where g lo (lo up to 2^-24 hi) may be rounded as a subnormal */
+/* the lanes with 0 < |v| < lim (not NaN): |v|'s bits less one, unsigned, below lim's less one.  Zeros
+ * are left out: the lifts behind these masks give a zero g the same zero, and gradients hold many exact
+ * zeros (masked or gated upstream), whose blocks took the lift's branch: half of g 0 made sigmoid's and
+ * tanh's backward 1.17x and 1.23x the time, silu's 1.12x, elu's 1.14x (one thread, 1e5 floats) */
+static inline __mmask16 fa_small_nonzero_512(__m512 v, float lim)
+{
+    __m512i b = _mm512_and_si512(_mm512_castps_si512(v), _mm512_set1_epi32(0x7fffffff));
+    return _mm512_cmplt_epu32_mask(_mm512_sub_epi32(b, _mm512_set1_epi32(1)),
+                                   _mm512_sub_epi32(_mm512_castps_si512(_mm512_set1_ps(lim)), _mm512_set1_epi32(1)));
+}
+
+/* the lanes of a nonzero g below 2^-64, where g lo (lo up to 2^-24 hi) may be rounded as a subnormal */
 static inline __mmask16 fa_tiny_512(__m512 g)
 {
-    return _mm512_cmp_ps_mask(_mm512_abs_ps(g), _mm512_set1_ps(0x1p-64f), _CMP_LT_OQ);
+    return fa_small_nonzero_512(g, 0x1p-64f);
 }
 
 /* g (hi + lo) where g hi does not overflow, except that in the lanes `tiny` it is g 2^64 (hi + lo) (the
@@ -1756,7 +1767,7 @@ FA_KERNEL __m512 fa_hard_silu_backward_512(__m512 g, __m512 x)
     __m512 r_lo = _mm512_mul_ps(_mm512_add_ps(_mm512_fnmadd_ps(r, _mm512_set1_ps(6.0f), u), u_lo), sixth);
     /* g below 2^-100 taken times 2^64 and the result back; an infinite (or NaN) g takes no low part */
     __m512 ag = _mm512_abs_ps(g);
-    __mmask16 tiny = _mm512_cmp_ps_mask(ag, _mm512_set1_ps(0x1p-100f), _CMP_LT_OQ);
+    __mmask16 tiny = fa_small_nonzero_512(g, 0x1p-100f);
     __m512 gs = tiny ? _mm512_mask_mul_ps(g, tiny, g, _mm512_set1_ps(0x1p64f)) : g;
     __m512 c = _mm512_maskz_mul_ps(_mm512_cmp_ps_mask(ag, _mm512_set1_ps(INFINITY), _CMP_LT_OQ), gs, r_lo);
     __m512 y = _mm512_fmadd_ps(gs, r, c);
