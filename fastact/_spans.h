@@ -2761,13 +2761,16 @@ FA_KERNEL void fa_softmax_backward_f32_span(const float *g, const float *y, floa
         }
         __m512 yv = _mm512_maskz_loadu_ps(m_, y + j);
         __m512 gv = _mm512_maskz_loadu_ps(m_, g + j);
-        __m512 d_lo;
-        __m512 d = fa_two_diff_512(gv, S_hi, &d_lo);
-        __m512 r = fa_mul_f2_512(yv, d, _mm512_sub_ps(d_lo, S_lo));
+        __m512 r;
+        __m512 d = _mm512_sub_ps(gv, S_hi);
         if (_mm512_cmp_ps_mask(_mm512_abs_ps(_mm512_mul_ps(yv, d)), _mm512_set1_ps(0x1p-100f), _CMP_LT_OQ)) {
             __m256 r_lo = _mm512_cvtpd_ps(_mm512_mul_pd(fa_lo_pd(yv), _mm512_sub_pd(fa_lo_pd(gv), Sd)));
             __m256 r_hi = _mm512_cvtpd_ps(_mm512_mul_pd(fa_hi_pd(yv), _mm512_sub_pd(fa_hi_pd(gv), Sd)));
             r = _mm512_insertf32x8(_mm512_castps256_ps512(r_lo), r_hi, 1);
+        } else {
+            __m512 d_lo;
+            d = fa_two_diff_512(gv, S_hi, &d_lo);
+            r = fa_mul_f2_512(yv, d, _mm512_sub_ps(d_lo, S_lo));
         }
         _mm512_mask_storeu_ps(dx + j, m_, r);
     })
@@ -2777,12 +2780,35 @@ FA_KERNEL void fa_softmax_backward_f32_span(const float *g, const float *y, floa
  * S = 2^k (S_hi + S_lo) with S_hi + S_lo in [0.5, 1); P = e^y S as hi + lo (2^-29, not renormalised),
  * scaled, and g - P is taken by TwoSum and rounded once: within 2^-5 ULP of the larger of the
  * terms, plus the rounding.  Lanes with y beyond [-87, 20] (e^y's scaling leaves the normal range) or
- * NaN take the portable path's formula, in double (which clamps y at 20).  A row whose S is not finite
+ * NaN take the portable path's formula, in double (which clamps y at 20), but for those with a finite y
+ * below -87 where P is settled without it (fa_log_softmax_far_512).  A row whose S is not finite
  * or beyond 2^90 in size (where P may overflow float) is left to the portable path: returns 0, having
  * written nothing.  dx may be g or y.  `ahead`: as for fa_softmax_sum_f32_span. */
 static inline float fa_log_softmax_backward_1(float g, float y, double S)
 {
     return (float)((double)g - exp(y < 20.0f ? (double)y : 20.0) * S);
+}
+
+/* The lanes `far` (finite y below -87: log-probabilities of a confident row, common in classification;
+ * each took the lane-by-lane formula, which made such rows 30x slower) whose result the block settles
+ * here, r set in them: P = e^y S = 2^q (hi + lo), from y held at -177 (an upper bound of P below it;
+ * fa_exp_raw_512 is exact down to there), with q = the scale + k.  Where g is not 0 and P < 2^(q + 1)
+ * is below a quarter ULP of g (q + 26 <= g's exponent), g - P rounds to g; where g is 0 (the usual case:
+ * a gradient of a loss on one class per row), the result is -P rounded once to its float or subnormal
+ * (fa_scalef_sub_512; y = -inf is left out, whose P is 0, not a tiny positive).  Others (a tiny g beside
+ * P) stay with the formula.  Returns the lanes settled. */
+static inline __mmask16 fa_log_softmax_far_512(__m512 gv, __m512 yv, __mmask16 far, __m512 kk, __m512 shi0,
+                                               __m512 shi1, __m512 slo0, __m512 slo1, __m512 *r)
+{
+    fa_f2 e = fa_exp_raw_512(_mm512_max_ps(yv, _mm512_set1_ps(-177.0f)), shi0, shi1, slo0, slo1);
+    __m512 q = _mm512_add_ps(e.scale, kk);
+    __mmask16 zero = _mm512_mask_cmp_ps_mask(far, gv, _mm512_setzero_ps(), _CMP_EQ_OQ);
+    __mmask16 negl = _mm512_mask_cmp_ps_mask(far & (__mmask16)~zero, _mm512_add_ps(q, _mm512_set1_ps(26.0f)),
+                                             _mm512_getexp_ps(gv), _CMP_LE_OQ);
+    __m512 p = fa_scalef_sub_512(_mm512_add_ps(e.hi, e.lo), q);
+    *r = _mm512_mask_mov_ps(*r, negl, gv);
+    *r = _mm512_mask_sub_ps(*r, zero, gv, p);
+    return zero | negl;
 }
 
 FA_KERNEL int fa_log_softmax_backward_f32_span(const float *g, const float *y, float *dx, ptrdiff_t n,
@@ -2825,7 +2851,14 @@ FA_KERNEL int fa_log_softmax_backward_f32_span(const float *g, const float *y, f
         __m512 d_lo;
         __m512 d = fa_two_diff_512(gv, q, &d_lo);
         __m512 r = _mm512_add_ps(d, _mm512_sub_ps(d_lo, q_lo));
-        r = fa_fix_lanes(r, gv, yv, m_ & (__mmask16)~ok, fa_log_softmax_backward_1, S);
+        __mmask16 odd = m_ & (__mmask16)~ok;
+        if (odd) {
+            __mmask16 far = _mm512_mask_cmp_ps_mask(odd, yv, _mm512_set1_ps(-87.0f), _CMP_LT_OQ)
+                            & _mm512_cmp_ps_mask(yv, _mm512_set1_ps(-INFINITY), _CMP_NEQ_UQ);
+            if (far)
+                odd &= (__mmask16)~fa_log_softmax_far_512(gv, yv, far, kk, shi0, shi1, slo0, slo1, &r);
+            r = fa_fix_lanes(r, gv, yv, odd, fa_log_softmax_backward_1, S);
+        }
         _mm512_mask_storeu_ps(dx + j, m_, r);
     })
     return 1;
