@@ -1101,9 +1101,9 @@ FA_KERNEL __m512 fa_gelu_backward_far_512(__m512 g, __m512 x, __m512 thi0, __m51
     __m512 r = _mm512_mask_blend_ps(_mm512_cmp_ps_mask(x, _mm512_setzero_ps(), _CMP_LT_OQ), pos, neg);
     __mmask16 odd = _mm512_cmp_ps_mask(x, _mm512_set1_ps(-16.0f), _CMP_NGE_UQ)
                     | (__mmask16)~_mm512_cmp_ps_mask(_mm512_abs_ps(g), _mm512_set1_ps(0x1p122f), _CMP_LT_OQ);
-    /* (below -16 the derivative is negative and below 1.6e-55 in size: g D rounds to -0 g's sign for
-     * |g| < 2^33) */
-    r = fa_zero_below(r, &odd, g, x, -16.0f, 0x1p33f, -0.0f);
+    /* (below -16 the derivative is negative and below 2^-182.2 in size: g D rounds to -0 g's sign for
+     * |g| < 2^32) */
+    r = fa_zero_below(r, &odd, g, x, -16.0f, 0x1p32f, -0.0f);
     return fa_fix_lanes(r, g, x, odd, fa_gelu_backward_1, 0.0);
 }
 
@@ -1588,10 +1588,6 @@ static inline __m512 fa_times_exp_512(__m512 x, __m512 c_hi, __m512 c_lo, __m512
     return p;
 }
 
-/* selu's backward g scale (1 for x > 0, alpha e^x otherwise), with scale and scale alpha as hi + lo
- * floats and e^x as a hi + lo pair: the factor is kept as hi + lo (2^-29) and multiplied by g with one
- * rounding.  x NaN or below -176 (where e^x leaves the exponent range of the pair's scaling; g can
- * still make the result a normal float down to x = -175.7) take the portable path's formula. */
 /* The exp argument of the exp-form derivatives' lane-by-lane path, held at -700 from below: e^v stays
  * positive, so that an infinite g gives +-inf down to x = -FLT_MAX, as the longdouble reference, and
  * no finite g changes (g e^-700 is below half the smallest float).  -inf stays: the derivative is 0
@@ -1601,6 +1597,11 @@ static inline double fa_exp_arg_held(double v)
     return v < -700.0 && v != -INFINITY ? -700.0 : v;
 }
 
+/* selu's backward g scale (1 for x > 0, alpha e^x otherwise), with scale and scale alpha as hi + lo
+ * floats and e^x as a hi + lo pair: the factor is kept as hi + lo (2^-29) and multiplied by g with one
+ * rounding.  x NaN or below -176 (where e^x leaves the exponent range of the pair's scaling; g can
+ * still make the result a normal float down to x = -175.7) take the portable path's formula, but for
+ * the lanes whose result rounds to a zero (fa_zero_below). */
 static inline float fa_selu_backward_1(float g, float x, double p)
 {
     (void)p;
@@ -2844,8 +2845,8 @@ static inline float fa_log_softmax_backward_1(float g, float y, double S)
 /* The lanes `far` (finite y below -87: log-probabilities of a confident row, common in classification;
  * each took the lane-by-lane formula, which made such rows 30x slower) whose result the block settles
  * here, r set in them: P = e^y S = 2^q (hi + lo), from y held at -177 (an upper bound of P below it;
- * fa_exp_raw_512 is exact down to there), with q = the scale + k.  Where g is not 0 and P < 2^(q + 1)
- * is below a quarter ULP of g (q + 26 <= g's exponent), g - P rounds to g; where g is 0 (the usual case:
+ * fa_exp_raw_512 is exact down to there), with q = the scale + k.  Where g is not 0 and P < 2.03 2^q
+ * is below a quarter ULP of g (q + 27 <= g's exponent), g - P rounds to g; where g is 0 (the usual case:
  * a gradient of a loss on one class per row), the result is -P rounded once to its float or subnormal
  * (fa_scalef_sub_512; y = -inf is left out, whose P is 0, not a tiny positive).  Others (a tiny g beside
  * P) stay with the formula.  Returns the lanes settled. */
@@ -2855,7 +2856,7 @@ static inline __mmask16 fa_log_softmax_far_512(__m512 gv, __m512 yv, __mmask16 f
     fa_f2 e = fa_exp_raw_512(_mm512_max_ps(yv, _mm512_set1_ps(-177.0f)), shi0, shi1, slo0, slo1);
     __m512 q = _mm512_add_ps(e.scale, kk);
     __mmask16 zero = _mm512_mask_cmp_ps_mask(far, gv, _mm512_setzero_ps(), _CMP_EQ_OQ);
-    __mmask16 negl = _mm512_mask_cmp_ps_mask(far & (__mmask16)~zero, _mm512_add_ps(q, _mm512_set1_ps(26.0f)),
+    __mmask16 negl = _mm512_mask_cmp_ps_mask(far & (__mmask16)~zero, _mm512_add_ps(q, _mm512_set1_ps(27.0f)),
                                              _mm512_getexp_ps(gv), _CMP_LE_OQ);
     __m512 p = fa_scalef_sub_512(_mm512_add_ps(e.hi, e.lo), q);
     *r = _mm512_mask_mov_ps(*r, negl, gv);

@@ -336,7 +336,10 @@ def test_backward_with_extreme_alpha(name, alpha, simd_level, rng):
 # limits of the AVX-512 spans' vector formulas), where g times a low part or a residual would be
 # subnormal, and subnormal g itself
 EXTREME_G = [3.4e38, 2.0**126 * 0.999, 2.0**122 * 1.5, 2.0**118 * 1.5, 2.0**100, 1.5 * 2.0**-126, 2.0**-126,
-             2.0**-110, 3e-39, 1e-44]
+             2.0**-110, 3e-39, 1e-44,
+             # just below and above the bounds under which fa_zero_below settles a far tail's lanes as
+             # zeros (gelu' 2^32, softplus' 2^22, gelu-tanh' 2^45, silu' 2^58, selu' 2^99, elu' 2^100)
+             2.0**32 * 0.999, 2.0**32 * 1.001, 2.0**22 * 0.999, 2.0**45 * 0.999, 2.0**58 * 0.999, 2.0**99 * 0.999]
 
 
 @pytest.mark.parametrize("name", NAMES)
