@@ -399,6 +399,29 @@ def test_backward_with_infinite_g(name, dtype, simd_level):
                 np.testing.assert_array_equal(dx[finite], exact[finite].astype(dtype))
 
 
+@pytest.mark.parametrize("name", NAMES)
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_backward_with_zero_and_nan_g(name, dtype, simd_level):
+    # g = +-0 and NaN at every special x and every parameter set: the reference's NaN and zeros.  The
+    # spans leave zero g out of their tiny-g branches (gradients hold many zeros).  Not for celu with a
+    # negative alpha beyond |x| = 700, where e^(x/alpha) overflows: the reference has 0 inf = NaN there,
+    # the kernels 0 (the derivative is finite but for x = -inf, whose NaN only the float64 span gives)
+    row = ROWS[name]
+    with np.errstate(over="ignore"):
+        base = np.concatenate([special_values(np.float64), np.linspace(-200, 200, 401)]).astype(dtype)
+    for params in PARAMS.get(name, [default_params(row)]):
+        x = base[np.abs(base) <= 700] if name == "celu" and params[0] < 0 else base
+        with np.errstate(all="ignore"):
+            saved = getattr(fastact, name)(x, *params) if row.saved == "y" else x
+            for gv in (0.0, -0.0, np.nan):
+                g = np.full(x.shape, gv, dtype)
+                dx = getattr(fastact, name + "_backward")(g, saved, *params)
+                exact = np.asarray(reference(name + "_backward", g, saved, *params))
+                assert_special_match(dx, exact)
+                finite = np.isfinite(exact)
+                np.testing.assert_array_equal(dx[finite], exact[finite].astype(dtype))
+
+
 # float64 g where the spans' rescaling changes: near the largest double (beyond 2^1018 g times an
 # unscaled factor overflows), where g times a low part would be subnormal, subnormal g itself
 EXTREME_G64 = [1.7e308, 2.0**1023 * 1.5, 2.0**1018 * 1.1, 1e300, 2.0**100, 1.5 * 2.0**-1022, 2.0**-1022, 1e-300,
