@@ -172,18 +172,22 @@ static inline __m512 fa_fix_lanes(__m512 r, __m512 a, __m512 b, __mmask16 odd, f
     return r;
 }
 
-/* r with the lanes of `odd` where x is finite and below x_low and |g| below g_zero set to g z (z a signed
- * zero: the sign of the derivative there), and those lanes taken out of *odd: a derivative so small below
- * x_low that g times it rounds to a zero for such g.  For the exp-form backward spans, whose lanes
- * there went one by one in double: x = 300 x normal made elu's, silu's and softplus' 18-25x the time of
- * normal(0, 4), gelu's 23x at 30 x normal (one thread, 1e5 floats). */
-static inline __m512 fa_zero_below(__m512 r, __mmask16 *odd, __m512 g, __m512 x, float x_low, float g_zero, float z)
+/* fa_fix_lanes(r, g, x, odd, f, p), but the lanes of `odd` where t (x, or the argument the derivative
+ * takes) is finite and below t_low and |g| below g_zero are g z instead (z a signed zero: the sign of
+ * the derivative there, so small below t_low that g times it rounds to a zero for such g; g_zero 0:
+ * none).  For the exp-form backward spans, whose lanes there went one by one in double: x = 300 x
+ * normal made elu's, silu's and softplus' 18-25x the time of normal(0, 4), gelu's 23x at 30 x normal
+ * (one thread, 1e5 floats). */
+static inline __m512 fa_fix_lanes_below(__m512 r, __m512 g, __m512 x, __mmask16 odd, __m512 t, float t_low,
+                                        float g_zero, float z, float (*f)(float, float, double), double p)
 {
-    __mmask16 zero = _mm512_mask_cmp_ps_mask(*odd & _mm512_cmp_ps_mask(x, _mm512_set1_ps(x_low), _CMP_LT_OQ)
-                                             & _mm512_cmp_ps_mask(x, _mm512_set1_ps(-INFINITY), _CMP_NEQ_OQ),
-                                             _mm512_abs_ps(g), _mm512_set1_ps(g_zero), _CMP_LT_OQ);
-    *odd &= (__mmask16)~zero;
-    return _mm512_mask_mul_ps(r, zero, g, _mm512_set1_ps(z));
+    if (odd) {
+        __mmask16 zero = _mm512_mask_cmp_ps_mask(odd & _mm512_cmp_ps_mask(t, _mm512_set1_ps(t_low), _CMP_LT_OQ)
+                                                 & _mm512_cmp_ps_mask(t, _mm512_set1_ps(-INFINITY), _CMP_NEQ_OQ),
+                                                 _mm512_abs_ps(g), _mm512_set1_ps(g_zero), _CMP_LT_OQ);
+        r = fa_fix_lanes(_mm512_mask_mul_ps(r, zero, g, _mm512_set1_ps(z)), g, x, odd & (__mmask16)~zero, f, p);
+    }
+    return r;
 }
 
 /* 2^floor(scale) * (hi + lo), |lo| <= ulp(hi)/2, hi in [0.5, 2] */
@@ -1103,8 +1107,7 @@ FA_KERNEL __m512 fa_gelu_backward_far_512(__m512 g, __m512 x, __m512 thi0, __m51
                     | (__mmask16)~_mm512_cmp_ps_mask(_mm512_abs_ps(g), _mm512_set1_ps(0x1p122f), _CMP_LT_OQ);
     /* (below -16 the derivative is negative and below 2^-182.2 in size: g D rounds to -0 g's sign for
      * |g| < 2^32) */
-    r = fa_zero_below(r, &odd, g, x, -16.0f, 0x1p32f, -0.0f);
-    return fa_fix_lanes(r, g, x, odd, fa_gelu_backward_1, 0.0);
+    return fa_fix_lanes_below(r, g, x, odd, x, -16.0f, 0x1p32f, -0.0f, fa_gelu_backward_1, 0.0);
 }
 
 /* The parts of v sigmoid(x) = (v u) / d (neg: the lanes of x < 0): z = exp(-|x|) = 2^floor(scale) (th +
@@ -1428,7 +1431,7 @@ typedef struct { float r_hi, r_lo, r_lo2, s1_hi, s1_lo, q[6]; } fa_root;
  * that the quotient's first estimate carries S); g from x_big on, where D is 1 to float precision; lanes
  * below x_low, NaN, and g from g_max on (g q0 could overflow where the result does not) recomputed one
  * by one by f1, but for finite x below x_low with |g| below g_zero, where D (negative there) is so small
- * that g D rounds to -0 g's sign (fa_zero_below) */
+ * that g D rounds to -0 g's sign (fa_fix_lanes_below) */
 static inline __m512 fa_sig_deriv_finish_512(__m512 g, __m512 x, fa_f2 z, __mmask16 neg, __m512 s_hi, __m512 s_lo,
                                              __m512 d_hi, __m512 d_lo, const fa_root *rt, float x_low, float x_big,
                                              float g_max, float g_zero, float (*f1)(float, float, double))
@@ -1448,11 +1451,7 @@ static inline __m512 fa_sig_deriv_finish_512(__m512 g, __m512 x, fa_f2 z, __mmas
     r = _mm512_mask_blend_ps(_mm512_cmp_ps_mask(x, _mm512_set1_ps(x_big), _CMP_GE_OQ), r, g);
     __mmask16 odd = (__mmask16)~(_mm512_cmp_ps_mask(x, _mm512_set1_ps(x_low), _CMP_GE_OQ)
                                  & _mm512_cmp_ps_mask(_mm512_abs_ps(g), _mm512_set1_ps(g_max), _CMP_LT_OQ));
-    if (odd) {
-        r = fa_zero_below(r, &odd, g, x, x_low, g_zero, -0.0f);
-        r = fa_fix_lanes(r, g, x, odd, f1, 0.0);
-    }
-    return r;
+    return fa_fix_lanes_below(r, g, x, odd, x, x_low, g_zero, -0.0f, f1, 0.0);
 }
 
 /* silu's backward in its exp form, which its span takes for the lanes the table leaves (|x| from 11.5625,
@@ -1553,12 +1552,8 @@ FA_KERNEL __m512 fa_softplus_backward_512(__m512 g, __m512 x, fa_exp_pre pre, __
 {
     __mmask16 ok;
     __m512 r = fa_mul_sigmoid_512(g, x, pre, &ok, thi0, thi1, tlo0, tlo1);
-    __mmask16 odd = (__mmask16)~ok;
-    if (odd) {
-        r = fa_zero_below(r, &odd, g, x, -120.0f, 0x1p22f, 0.0f);      /* (e^x < 2^-173 there) */
-        r = fa_fix_lanes(r, g, x, odd, fa_softplus_backward_1, 0.0);
-    }
-    return r;
+    /* (e^x < 2^-173 below -120) */
+    return fa_fix_lanes_below(r, g, x, (__mmask16)~ok, x, -120.0f, 0x1p22f, 0.0f, fa_softplus_backward_1, 0.0);
 }
 
 FA_KERNEL __m512 fa_log_sigmoid_backward_512(__m512 g, __m512 x, fa_exp_pre pre, __m512 thi0, __m512 thi1,
@@ -1567,12 +1562,8 @@ FA_KERNEL __m512 fa_log_sigmoid_backward_512(__m512 g, __m512 x, fa_exp_pre pre,
     __mmask16 ok;
     __m512 nx = _mm512_xor_ps(x, _mm512_set1_ps(FA_SIGN));
     __m512 r = fa_mul_sigmoid_512(g, nx, pre, &ok, thi0, thi1, tlo0, tlo1);
-    __mmask16 odd = (__mmask16)~ok;
-    if (odd) {
-        r = fa_zero_below(r, &odd, g, nx, -120.0f, 0x1p22f, 0.0f);     /* (e^-x < 2^-173 there) */
-        r = fa_fix_lanes(r, g, x, odd, fa_log_sigmoid_backward_1, 0.0);
-    }
-    return r;
+    /* (e^-x < 2^-173 above 120) */
+    return fa_fix_lanes_below(r, g, x, (__mmask16)~ok, nx, -120.0f, 0x1p22f, 0.0f, fa_log_sigmoid_backward_1, 0.0);
 }
 
 /* c e^x for x <= 0 (x clamped to [-176, 0]; a NaN lane is junk, the callers' fallback takes it), c = c_hi + c_lo:
@@ -1601,7 +1592,7 @@ static inline double fa_exp_arg_held(double v)
  * floats and e^x as a hi + lo pair: the factor is kept as hi + lo (2^-29) and multiplied by g with one
  * rounding.  x NaN or below -176 (where e^x leaves the exponent range of the pair's scaling; g can
  * still make the result a normal float down to x = -175.7) take the portable path's formula, but for
- * the lanes whose result rounds to a zero (fa_zero_below). */
+ * the lanes whose result rounds to a zero (fa_fix_lanes_below). */
 static inline float fa_selu_backward_1(float g, float x, double p)
 {
     (void)p;
@@ -1618,12 +1609,9 @@ FA_KERNEL __m512 fa_selu_backward_512(__m512 g, __m512 x, __m512 thi0, __m512 th
     __m512 hi = _mm512_mask_blend_ps(pos, p, _mm512_set1_ps(0x1.0cfabep+0f));
     __m512 lo = _mm512_mask_blend_ps(pos, p_lo, _mm512_set1_ps(-0x1.2adddap-25f));
     __m512 r = fa_mul_f2_scaled_512(g, hi, lo, _mm512_maskz_mov_ps((__mmask16)~pos, scale));
-    __mmask16 odd = (__mmask16)~_mm512_cmp_ps_mask(x, _mm512_set1_ps(-176.0f), _CMP_GE_OQ);
-    if (odd) {
-        r = fa_zero_below(r, &odd, g, x, -176.0f, 0x1p99f, 0.0f);      /* (1.76 e^x < 2^-253 there) */
-        r = fa_fix_lanes(r, g, x, odd, fa_selu_backward_1, 0.0);
-    }
-    return r;
+    /* (1.76 e^x < 2^-253 below -176) */
+    return fa_fix_lanes_below(r, g, x, (__mmask16)~_mm512_cmp_ps_mask(x, _mm512_set1_ps(-176.0f), _CMP_GE_OQ), x,
+                              -176.0f, 0x1p99f, 0.0f, fa_selu_backward_1, 0.0);
 }
 
 /* elu's and celu's alpha, for their backward spans: alpha = m 2^e with m in [1, 2) (or 0), so that m
@@ -1666,14 +1654,9 @@ FA_KERNEL __m512 fa_elu_backward_512(__m512 g, __m512 x, fa_alpha al, __m512 thi
     __m512 r = fa_mul_f2_scaled_512(g, p, p_lo, _mm512_add_ps(scale, al.e));
     r = _mm512_mask_blend_ps(pos, r, g);
     __mmask16 ok = _mm512_cmp_ps_mask(x, _mm512_set1_ps(-176.0f), _CMP_GE_OQ) & (al.ok ? 0xffff : pos);
-    __mmask16 odd = (__mmask16)~ok;
-    if (odd) {
-        if (al.ok)      /* (|alpha e^x| < 2^-253.9 |alpha| below -176; g alpha 0 for alpha = 0) */
-            r = fa_zero_below(r, &odd, g, x, -176.0f, al.alpha == 0.0f ? INFINITY : 0x1p100f / fabsf(al.alpha),
-                              al.alpha * 0.0f);
-        r = fa_fix_lanes(r, g, x, odd, fa_elu_backward_1, al.alpha);
-    }
-    return r;
+    /* (|alpha e^x| < 2^-253.9 |alpha| below -176; g alpha 0 for alpha = 0; none for a non-finite alpha) */
+    float g_zero = !al.ok ? 0.0f : al.alpha == 0.0f ? INFINITY : 0x1p100f / fabsf(al.alpha);
+    return fa_fix_lanes_below(r, g, x, (__mmask16)~ok, x, -176.0f, g_zero, al.alpha * 0.0f, fa_elu_backward_1, al.alpha);
 }
 
 /* celu's backward g e^(x/alpha) for x <= 0 (g above).  v = x/alpha as hi + lo: v = x (1/alpha) rounded,
@@ -1703,13 +1686,9 @@ FA_KERNEL __m512 fa_celu_backward_512(__m512 g, __m512 x, fa_alpha al, __m512 th
     __m512 r = fa_mul_f2_scaled_512(g, e.hi, _mm512_maskz_mov_ps(in, lo), e.scale);
     r = _mm512_mask_blend_ps(pos, r, g);
     __mmask16 ok = (in & (al.ok ? 0xffff : 0)) | pos;
-    __mmask16 odd = (__mmask16)~ok;
-    if (odd) {
-        if (al.ok)      /* (e^v < 2^-253.9 for v = x/alpha below -176) */
-            r = fa_zero_below(r, &odd, g, v, -176.0f, 0x1p100f, 0.0f);
-        r = fa_fix_lanes(r, g, x, odd, fa_celu_backward_1, al.alpha);
-    }
-    return r;
+    /* (e^v < 2^-253.9 for v = x/alpha below -176; none for a non-finite alpha) */
+    return fa_fix_lanes_below(r, g, x, (__mmask16)~ok, v, -176.0f, al.ok ? 0x1p100f : 0.0f, 0.0f,
+                              fa_celu_backward_1, al.alpha);
 }
 
 /* glu's forward for one element, in double, as the portable path: sigmoid(b) = 1 or 0 exactly at
