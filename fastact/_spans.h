@@ -172,12 +172,20 @@ static inline __m512 fa_fix_lanes(__m512 r, __m512 a, __m512 b, __mmask16 odd, f
     return r;
 }
 
+/* t with -inf as -FLT_MAX (NaN kept): for fa_fix_lanes_below, where the derivative's limit at -inf is
+ * its value there (g times it a zero for a finite g; the reference's formula gives that too) */
+static inline __m512 fa_finite_below(__m512 t)
+{
+    return _mm512_max_ps(_mm512_set1_ps(-0x1.fffffep127f), t);
+}
+
 /* fa_fix_lanes(r, g, x, odd, f, p), but the lanes of `odd` where t (x, or the argument the derivative
  * takes) is finite and below t_low and |g| below g_zero are g z instead (z a signed zero: the sign of
  * the derivative there, so small below t_low that g times it rounds to a zero for such g; g_zero 0:
  * none).  For the exp-form backward spans, whose lanes there went one by one in double: x = 300 x
  * normal made elu's, silu's and softplus' 18-25x the time of normal(0, 4), gelu's 23x at 30 x normal
- * (one thread, 1e5 floats). */
+ * (one thread, 1e5 floats).  The callers whose lane-by-lane value at t = -inf is that same g z pass
+ * fa_finite_below(t), which takes -inf in too. */
 static inline __m512 fa_fix_lanes_below(__m512 r, __m512 g, __m512 x, __mmask16 odd, __m512 t, float t_low,
                                         float g_zero, float z, float (*f)(float, float, double), double p)
 {
@@ -188,6 +196,27 @@ static inline __m512 fa_fix_lanes_below(__m512 r, __m512 g, __m512 x, __mmask16 
         r = fa_fix_lanes(_mm512_mask_mul_ps(r, zero, g, _mm512_set1_ps(z)), g, x, odd & (__mmask16)~zero, f, p);
     }
     return r;
+}
+
+/* For the split spans' backward (FA_SPLIT_SPAN2): of the lanes `far` that the common form leaves, those
+ * whose result needs no arithmetic, settled in the loop rather than gathered for the far form (one
+ * compare in every block that has far lanes, the rest only where some are below t_low or from x_big on:
+ * a tenth of normal(0, 4) data at -1e4, +1e4 or -inf took silu's backward 1.9-2.5 times its usual time,
+ * gelu's 1.2-2.4).  From x_big on the derivative is 1 to well below half an ULP: g (any g).  Below
+ * t_low (finite) it is a zero of sign z for |g| below g_zero, as in fa_fix_lanes_below; at -inf g times
+ * +0 (fa_gelu_backward_1's and fa_silu_backward_1's value there, a limit the reference takes too).
+ * *v gets the results of the lanes returned. */
+static inline __mmask16 fa_settle_backward_512(__m512 g, __m512 x, __mmask16 far, float t_low, float x_big,
+                                               float g_zero, float z, __m512 *v)
+{
+    __mmask16 low = _mm512_mask_cmp_ps_mask(far, x, _mm512_set1_ps(t_low), _CMP_LT_OQ);
+    __mmask16 top = x_big == INFINITY ? 0 : _mm512_mask_cmp_ps_mask(far, x, _mm512_set1_ps(x_big), _CMP_GE_OQ);
+    if (!(low | top))
+        return 0;
+    low = _mm512_mask_cmp_ps_mask(low, _mm512_abs_ps(g), _mm512_set1_ps(g_zero), _CMP_LT_OQ);
+    __mmask16 minf = _mm512_mask_cmp_ps_mask(low, x, _mm512_set1_ps(-INFINITY), _CMP_EQ_OQ);
+    *v = _mm512_mask_mul_ps(g, low, g, _mm512_mask_blend_ps(minf, _mm512_set1_ps(z), _mm512_setzero_ps()));
+    return low | top;
 }
 
 /* 2^floor(scale) * (hi + lo), |lo| <= ulp(hi)/2, hi in [0.5, 2] */
@@ -989,21 +1018,34 @@ FA_KERNEL __m512 fa_gelu_near_512(__m512 x, __m512i slot, __mmask16 *far)
     return fa_tail_form_512(&FA_GELU_Q_ATAB, x, slot, far);
 }
 
-/* Of the far lanes, those gelu settles: from 5.5 on, where the result is x (x Q(x) is below half an
- * ULP of x there; +inf gives inf).  (Blending x in fa_gelu_near_512 cost every block two
- * instructions, 4-7% on normal(0, 1) data, where no lane is far.) */
-static inline __mmask16 fa_tail_settle_512(const fa_atab *tb, __m512 x, __mmask16 far)
+static inline int32_t fa_bits(float f)
 {
-    return _mm512_mask_cmp_ps_mask(far, x, _mm512_set1_ps(tb->bound), _CMP_GE_OQ);
+    int32_t i;
+    memcpy(&i, &f, sizeof i);
+    return i;
 }
 
-static inline __mmask16 fa_gelu_settle_512(__m512 x, __mmask16 far)
+/* Of the far lanes of fa_tail_form_512 (|x| from the bound on, not NaN), those the split span settles,
+ * *v their results: from the bound on x (gelu: x Q(x) is below half an ULP of x from 5.5 on; silu
+ * rounds to x from 17.3 on; +inf gives inf) and from `low` down -0 (gelu's |x Q(x)| is below 2^-150
+ * from -14.5 down, silu's from -120; -inf included), as max(x, -0).  One integer compare takes both:
+ * of the far lanes, those whose bits, as a signed integer, are at least low's are the positive ones and
+ * those from low down.  (Blending x in fa_gelu_near_512 cost every block two instructions, 4-7% on
+ * normal(0, 1) data, where no lane is far.  Settling -0 too: a tenth of normal(0, 4) data at -1e4 took
+ * gelu 1.3 times its usual time, silu 1.6.) */
+static inline __mmask16 fa_tail_settle_512(__m512 x, __mmask16 far, float low, __m512 *v)
 {
-    return fa_tail_settle_512(&FA_GELU_Q_ATAB, x, far);
+    *v = _mm512_max_ps(x, _mm512_set1_ps(-0.0f));
+    return _mm512_mask_cmpge_epi32_mask(far, _mm512_castps_si512(x), _mm512_set1_epi32(fa_bits(low)));
 }
 
-/* gelu from -5.5 down, the only lanes that reach it (fa_gelu_settle_512 takes those from 5.5 on, and
- * NaN stays in the table's form): -E G, |x| clamped at 14.5, where it rounds to -0 (-inf gives -0) */
+static inline __mmask16 fa_gelu_settle_512(__m512 x, __mmask16 far, __m512 *v)
+{
+    return fa_tail_settle_512(x, far, -14.5f, v);
+}
+
+/* gelu from -5.5 down, the only lanes that reach it (fa_gelu_settle_512 takes those from 5.5 on and
+ * from -14.5 down, and NaN stays in the table's form): -E G, |x| clamped at 14.5, where it rounds to -0 */
 FA_KERNEL __m512 fa_gelu_far_512(__m512 x, __m512 thi0, __m512 thi1, __m512 tlo0, __m512 tlo1)
 {
     __m512 a = _mm512_min_ps(_mm512_set1_ps(14.5f), _mm512_abs_ps(x));
@@ -1081,6 +1123,13 @@ FA_KERNEL __m512 fa_gelu_backward_near_512(__m512 g, __m512 x, __m512i slot, __m
     __mmask16 one = _mm512_cmp_ps_mask(x, _mm512_set1_ps(6.03125f), _CMP_GE_OQ);  /* +inf included */
     *far &= ~one;
     return _mm512_mask_mov_ps(r, one, g);
+}
+
+/* (the lanes below -16 settled in the loop: g times -0; fa_gelu_backward_near_512 settles those from
+ * 6.03125 on) */
+static inline __mmask16 fa_gelu_backward_settle_512(__m512 g, __m512 x, __mmask16 far, __m512 *v)
+{
+    return fa_settle_backward_512(g, x, far, -16.0f, INFINITY, 0x1p32f, -0.0f, v);
 }
 
 /* ... and for the lanes it leaves: from |x| = 6 on, the tail's D(-a) = -a E (c0 - w G) (|x| clamped
@@ -1181,12 +1230,14 @@ FA_KERNEL __m512 fa_mul_sigmoid_lo_512(__m512 v, __m512 x, __m512 x_lo, const in
     return wide ? fa_scalef_sub_512(q, sc) : _mm512_scalef_ps(q, sc);
 }
 
-/* The first stage of sigmoid's kernel, which the span computes a block ahead (FA_PIPE_LOOP): the
- * reduction of exp(-|x|) (redone in the rare blocks with a lane beyond FA_COMMON_X, from x with those
- * lanes taken as 0) */
+/* The first stage of the kernels of v sigmoid(x), which their spans compute a block ahead (FA_PIPE_LOOP):
+ * the reduction of exp(-|x|), with -|x| held at -FA_COMMON_X: -min(|x|, 64) in one vrangeps (imm 0xe:
+ * the smaller magnitude, sign set).  The lanes beyond it, which the kernels replace, then compute with
+ * normal numbers (2^floor(k/32) = 2^-93 at -64), and a block with such lanes needs no second reduction
+ * for the others. */
 static inline fa_exp_pre fa_sigmoid_pre_512(__m512 x)
 {
-    return fa_exp_pre_512(_mm512_or_ps(x, _mm512_set1_ps(FA_SIGN)));
+    return fa_exp_pre_512(_mm512_range_ps(x, _mm512_set1_ps(FA_COMMON_X), 0xe));
 }
 
 /* sigmoid(x) for |x| < FA_COMMON_X (no NaN): fa_mul_sigmoid_lo_512's arithmetic (v = 1) with z =
@@ -1220,36 +1271,51 @@ FA_KERNEL __m512 fa_sigmoid_near_512(__m512 x, fa_exp_pre pre, __m512 thi0, __m5
 }
 
 /* v sigmoid(x) for any v below 2^64 in size (glu, softplus' and log_sigmoid's backward), and in *ok the
- * lanes it covers: |v| < 2^64, x >= -120 and not +inf or NaN (the callers take the others one by one).
- * x's range is tested only in blocks with a lane beyond FA_COMMON_X: in the others it holds, and pre
- * (fa_sigmoid_pre_512 of x or -x, the same) is the reduction of exp(-|x|). */
+ * lanes it covers: |v| < 2^64, x >= -120 and not NaN (the callers take the others one by one, or settle
+ * them).  pre is fa_sigmoid_pre_512 of x (or of -x, the same).  In blocks with a lane beyond
+ * FA_COMMON_X, x >= 64 (+inf included) gives v (sigmoid(x) is 1 to 2^-92) and the general path runs
+ * only where a lane is in [-120, -64]: v = normal(0, 4) data with a tenth of x at +-1e4, which sent
+ * every other block down the general path, took softplus' backward 1.8-2.2 times its usual time. */
 FA_KERNEL __m512 fa_mul_sigmoid_512(__m512 v, __m512 x, fa_exp_pre pre, __mmask16 *ok, __m512 thi0, __m512 thi1,
                                     __m512 tlo0, __m512 tlo1)
 {
     *ok = _mm512_cmp_ps_mask(_mm512_abs_ps(v), _mm512_set1_ps(0x1p64f), _CMP_LT_OQ);
-    if (fa_beyond_512(x, FA_COMMON_X)) {
-        *ok &= _mm512_cmp_ps_mask(x, _mm512_set1_ps(-120.0f), _CMP_GE_OQ)
-               & _mm512_cmp_ps_mask(x, _mm512_set1_ps(INFINITY), _CMP_LT_OQ);
-        return fa_mul_sigmoid_lo_512(v, x, _mm512_setzero_ps(), 0, 1, 1, thi0, thi1, tlo0, tlo1, NULL);
+    __m512 r = fa_mul_sigmoid_lo_512(v, x, _mm512_setzero_ps(), 0, 1, 0, thi0, thi1, tlo0, tlo1, &pre);
+    __mmask16 far = fa_beyond_512(x, FA_COMMON_X);
+    if (far) {
+        __mmask16 top = _mm512_cmp_ps_mask(x, _mm512_set1_ps(FA_COMMON_X), _CMP_GE_OQ);
+        __mmask16 in = _mm512_cmp_ps_mask(x, _mm512_set1_ps(-120.0f), _CMP_GE_OQ);
+        __mmask16 hard = far & in & (__mmask16)~top;
+        *ok &= in;
+        r = _mm512_mask_mov_ps(r, top, v);
+        if (hard)
+            r = _mm512_mask_mov_ps(r, hard, fa_mul_sigmoid_lo_512(v, x, _mm512_setzero_ps(), 0, 1, 1, thi0, thi1,
+                                                                  tlo0, tlo1, NULL));
     }
-    return fa_mul_sigmoid_lo_512(v, x, _mm512_setzero_ps(), 0, 1, 0, thi0, thi1, tlo0, tlo1, &pre);
+    return r;
 }
 
 /* sigmoid(x) as v sigmoid(x) with v = 1 (v z is then z's own hi + lo): below -120 (-inf included) 0,
  * NaN propagates; results below FLT_MIN (from -87.3 down) rounded by fa_scalef_sub_512.  A block with a
  * lane beyond FA_COMMON_X takes the general path for that lane only: the others come from the common
- * one, so that no result depends on its neighbours (the two round ~2^-29 apart differently). */
+ * one, so that no result depends on its neighbours (the two round ~2^-29 apart differently).  Of those
+ * lanes, x >= 64 (+inf included) gives 1 and x <= -104 (e^x below 2^-150; -inf included) gives 0: the
+ * general path runs only where a lane is NaN or in [-104, -64).  (On normal(0, 4) data with a tenth of
+ * it +-1e4, which put every other block on the general path, sigmoid took 2.8 times its usual time.) */
 FA_KERNEL __m512 fa_sigmoid_512(__m512 x, fa_exp_pre pre, __m512 thi0, __m512 thi1, __m512 tlo0, __m512 tlo1,
                                 __m512 t1hi0, __m512 t1hi1, __m512 t1lo0, __m512 t1lo1)
 {
     const __m512 one = _mm512_set1_ps(1.0f);
     __mmask16 far = fa_beyond_512(x, FA_COMMON_X);
     if (far) {
-        __m512 xn = _mm512_maskz_mov_ps((__mmask16)~far, x);
-        __m512 q = fa_sigmoid_near_512(xn, fa_sigmoid_pre_512(xn), t1hi0, t1hi1, t1lo0, t1lo1);
-        __m512 f = fa_mul_sigmoid_lo_512(one, x, _mm512_setzero_ps(), 0, 0, 1, thi0, thi1, tlo0, tlo1, NULL);
-        f = _mm512_maskz_mov_ps(_mm512_cmp_ps_mask(x, _mm512_set1_ps(-120.0f), _CMP_NLT_UQ), f);
-        return _mm512_mask_blend_ps(far, q, f);
+        __m512 q = fa_sigmoid_near_512(x, pre, t1hi0, t1hi1, t1lo0, t1lo1);
+        __mmask16 top = _mm512_cmp_ps_mask(x, _mm512_set1_ps(FA_COMMON_X), _CMP_GE_OQ);
+        __mmask16 hard = far & ~top & _mm512_cmp_ps_mask(x, _mm512_set1_ps(-104.0f), _CMP_NLE_UQ);
+        if (hard) {
+            __m512 f = fa_mul_sigmoid_lo_512(one, x, _mm512_setzero_ps(), 0, 0, 1, thi0, thi1, tlo0, tlo1, NULL);
+            q = _mm512_mask_mov_ps(q, hard, f);
+        }
+        return _mm512_mask_blend_ps(far & ~hard, q, _mm512_maskz_mov_ps(top, one));
     }
     return fa_sigmoid_near_512(x, pre, t1hi0, t1hi1, t1lo0, t1lo1);
 }
@@ -1292,9 +1358,9 @@ FA_KERNEL __m512 fa_gelu_tanh_512(__m512 x, __m512 thi0, __m512 thi1, __m512 tlo
  * common form (fa_tail_form_512) with the logistic tail in place of the normal one, for |x| < 19.625
  * and NaN (no exp, no division: 0.216 -> 0.189 ns per element, one thread, AMD Zen 5); *far gets the
  * other lanes: fa_silu_settle_512 settles those from 19.625 on (silu(x) rounds to x from 17.3 on; +inf
- * gives inf), fa_silu_far_512 takes the others.  (A block-level branch to the general path instead,
- * as sigmoid has, made silu 3 times slower on normal(0, 10) data, where 56% of the blocks have such a
- * lane.) */
+ * gives inf) and from -120 down (-0), fa_silu_far_512 takes the others.  (A block-level branch to the
+ * general path instead, as sigmoid has, made silu 3 times slower on normal(0, 10) data, where 56% of
+ * the blocks have such a lane.) */
 static inline __m512i fa_silu_slot_512(__m512 x)
 {
     return fa_tail_slot_512(&FA_SILU_S_ATAB, x);
@@ -1305,9 +1371,9 @@ FA_KERNEL __m512 fa_silu_near_512(__m512 x, __m512i slot, __mmask16 *far)
     return fa_tail_form_512(&FA_SILU_S_ATAB, x, slot, far);
 }
 
-static inline __mmask16 fa_silu_settle_512(__m512 x, __mmask16 far)
+static inline __mmask16 fa_silu_settle_512(__m512 x, __mmask16 far, __m512 *v)
 {
-    return fa_tail_settle_512(&FA_SILU_S_ATAB, x, far);
+    return fa_tail_settle_512(x, far, -120.0f, v);
 }
 
 /* silu from -19.625 down, the only lanes that reach it: the general path (fa_mul_sigmoid_lo_512),
@@ -1478,6 +1544,12 @@ FA_KERNEL __m512 fa_silu_backward_far_512(__m512 g, __m512 x, __m512 thi0, __m51
                                    0x1p58f, fa_silu_backward_1);
 }
 
+/* (the lanes below -150 and from 32 on settled in the loop, as fa_silu_backward_far_512 would) */
+static inline __mmask16 fa_silu_backward_settle_512(__m512 g, __m512 x, __mmask16 far, __m512 *v)
+{
+    return fa_settle_backward_512(g, x, far, -150.0f, 32.0f, 0x1p58f, -0.0f, v);
+}
+
 /* silu's backward: FA_SILU_D_ATAB (V(a) = sigmoid(-a) (1 - a sigmoid(a)), root at 1.27846) for
  * |x| < 11.5625 and finite g; fa_silu_backward_far_512 for the other lanes */
 static inline __m512i fa_silu_backward_slot_512(__m512 x)
@@ -1552,8 +1624,10 @@ FA_KERNEL __m512 fa_softplus_backward_512(__m512 g, __m512 x, fa_exp_pre pre, __
 {
     __mmask16 ok;
     __m512 r = fa_mul_sigmoid_512(g, x, pre, &ok, thi0, thi1, tlo0, tlo1);
-    /* (e^x < 2^-173 below -120) */
-    return fa_fix_lanes_below(r, g, x, (__mmask16)~ok, x, -120.0f, 0x1p22f, 0.0f, fa_softplus_backward_1, 0.0);
+    /* (e^x < 2^-173 below -120; -inf too, as -FLT_MAX: one by one, x = -inf on a tenth of the lanes made
+     * it 9 times slower) */
+    return fa_fix_lanes_below(r, g, x, (__mmask16)~ok, fa_finite_below(x), -120.0f, 0x1p22f, 0.0f,
+                              fa_softplus_backward_1, 0.0);
 }
 
 FA_KERNEL __m512 fa_log_sigmoid_backward_512(__m512 g, __m512 x, fa_exp_pre pre, __m512 thi0, __m512 thi1,
@@ -1562,8 +1636,9 @@ FA_KERNEL __m512 fa_log_sigmoid_backward_512(__m512 g, __m512 x, fa_exp_pre pre,
     __mmask16 ok;
     __m512 nx = _mm512_xor_ps(x, _mm512_set1_ps(FA_SIGN));
     __m512 r = fa_mul_sigmoid_512(g, nx, pre, &ok, thi0, thi1, tlo0, tlo1);
-    /* (e^-x < 2^-173 above 120) */
-    return fa_fix_lanes_below(r, g, x, (__mmask16)~ok, nx, -120.0f, 0x1p22f, 0.0f, fa_log_sigmoid_backward_1, 0.0);
+    /* (e^-x < 2^-173 above 120, +inf included) */
+    return fa_fix_lanes_below(r, g, x, (__mmask16)~ok, fa_finite_below(nx), -120.0f, 0x1p22f, 0.0f,
+                              fa_log_sigmoid_backward_1, 0.0);
 }
 
 /* c e^x for x <= 0 (x clamped to [-176, 0]; a NaN lane is junk, the callers' fallback takes it), c = c_hi + c_lo:
@@ -1610,8 +1685,8 @@ FA_KERNEL __m512 fa_selu_backward_512(__m512 g, __m512 x, __m512 thi0, __m512 th
     __m512 lo = _mm512_mask_blend_ps(pos, p_lo, _mm512_set1_ps(-0x1.2adddap-25f));
     __m512 r = fa_mul_f2_scaled_512(g, hi, lo, _mm512_maskz_mov_ps((__mmask16)~pos, scale));
     /* (1.76 e^x < 2^-253 below -176) */
-    return fa_fix_lanes_below(r, g, x, (__mmask16)~_mm512_cmp_ps_mask(x, _mm512_set1_ps(-176.0f), _CMP_GE_OQ), x,
-                              -176.0f, 0x1p99f, 0.0f, fa_selu_backward_1, 0.0);
+    return fa_fix_lanes_below(r, g, x, (__mmask16)~_mm512_cmp_ps_mask(x, _mm512_set1_ps(-176.0f), _CMP_GE_OQ),
+                              fa_finite_below(x), -176.0f, 0x1p99f, 0.0f, fa_selu_backward_1, 0.0);
 }
 
 /* elu's and celu's alpha, for their backward spans: alpha = m 2^e with m in [1, 2) (or 0), so that m
@@ -1656,7 +1731,8 @@ FA_KERNEL __m512 fa_elu_backward_512(__m512 g, __m512 x, fa_alpha al, __m512 thi
     __mmask16 ok = _mm512_cmp_ps_mask(x, _mm512_set1_ps(-176.0f), _CMP_GE_OQ) & (al.ok ? 0xffff : pos);
     /* (|alpha e^x| < 2^-253.9 |alpha| below -176; g alpha 0 for alpha = 0; none for a non-finite alpha) */
     float g_zero = !al.ok ? 0.0f : al.alpha == 0.0f ? INFINITY : 0x1p100f / fabsf(al.alpha);
-    return fa_fix_lanes_below(r, g, x, (__mmask16)~ok, x, -176.0f, g_zero, al.alpha * 0.0f, fa_elu_backward_1, al.alpha);
+    return fa_fix_lanes_below(r, g, x, (__mmask16)~ok, fa_finite_below(x), -176.0f, g_zero, al.alpha * 0.0f,
+                              fa_elu_backward_1, al.alpha);
 }
 
 /* celu's backward g e^(x/alpha) for x <= 0 (g above).  v = x/alpha as hi + lo: v = x (1/alpha) rounded,
@@ -1687,7 +1763,7 @@ FA_KERNEL __m512 fa_celu_backward_512(__m512 g, __m512 x, fa_alpha al, __m512 th
     r = _mm512_mask_blend_ps(pos, r, g);
     __mmask16 ok = (in & (al.ok ? 0xffff : 0)) | pos;
     /* (e^v < 2^-253.9 for v = x/alpha below -176; none for a non-finite alpha) */
-    return fa_fix_lanes_below(r, g, x, (__mmask16)~ok, v, -176.0f, al.ok ? 0x1p100f : 0.0f, 0.0f,
+    return fa_fix_lanes_below(r, g, x, (__mmask16)~ok, fa_finite_below(v), -176.0f, al.ok ? 0x1p100f : 0.0f, 0.0f,
                               fa_celu_backward_1, al.alpha);
 }
 
@@ -2159,8 +2235,9 @@ static inline __attribute__((always_inline)) void fa_##NAME##_f32_part(const flo
         _mm512_mask_storeu_ps(out + j, m_, r_);         /* (before the gathering, which may empty */    \
         if (far_ &= m_) {                               /* the buffer into this block) */               \
             hits_++;                                                                                    \
-            __mmask16 done_ = fa_##NAME##_settle_512(xv_, far_);                                        \
-            _mm512_mask_storeu_ps(out + j, done_, xv_);                                                 \
+            __m512 v_;                                                                                  \
+            __mmask16 done_ = fa_##NAME##_settle_512(xv_, far_, &v_);                                   \
+            _mm512_mask_storeu_ps(out + j, done_, v_);                                                  \
             if ((far_ &= (__mmask16)~done_)) {                                                          \
                 FA_SPLIT_GATHER(far_, xv_, xv_, 0, fa_##NAME##_flush)                                   \
             }                                                                                           \
@@ -2171,8 +2248,9 @@ static inline __attribute__((always_inline)) void fa_##NAME##_f32_part(const flo
         __mmask16 far_;                                                                                 \
         __m512 r_ = fa_##NAME##_near_512(xv_, pre_, &far_);                                            \
         hits_ += far_ != 0;                                                                             \
-        __mmask16 done_ = fa_##NAME##_settle_512(xv_, far_);                                            \
-        _mm512_storeu_ps(out + j, _mm512_mask_mov_ps(r_, done_, xv_));                                  \
+        __m512 v_;                                                                                      \
+        __mmask16 done_ = fa_##NAME##_settle_512(xv_, far_, &v_);                                       \
+        _mm512_storeu_ps(out + j, _mm512_mask_mov_ps(r_, done_, v_));                                   \
         far_ &= (__mmask16)~done_;                                                                      \
         FA_SPLIT_GATHER(far_, xv_, xv_, 0, fa_##NAME##_flush)                                           \
     })                                                                                                  \
@@ -2184,6 +2262,17 @@ static inline __attribute__((always_inline)) void fa_##NAME##_f32_run(const floa
     FA_SPLIT_PARTS(fa_##NAME##_f32_part(x + s_, out + s_, n_, pf_))                                     \
 }                                                                                                       \
 FA_SPAN_PF(NAME)
+
+/* the far lanes of a backward block that fa_NAME_settle_512 settles, stored (the block's results are) */
+#define FA_SPLIT_SETTLE2(NAME)                                                                          \
+    {                                                                                                   \
+        __m512 v_;                                                                                      \
+        __mmask16 done_ = fa_##NAME##_settle_512(u_, xv_, far_, &v_);                                   \
+        if (done_) {                                                                                    \
+            _mm512_mask_storeu_ps(out + j, done_, v_);                                                  \
+            far_ &= (__mmask16)~done_;                                                                  \
+        }                                                                                               \
+    }
 
 #define FA_SPLIT_SPAN2(NAME, SETUP, ARGS)                                                               \
 static __attribute__((noinline)) void fa_##NAME##_flush(fa_far_buf *qp, float *out)                     \
@@ -2205,6 +2294,7 @@ static inline __attribute__((always_inline)) void fa_##NAME##_f32_part(const flo
         _mm512_mask_storeu_ps(out + j, m_, fa_##NAME##_near_512(u_, xv_, pre_, &far_));                \
         if (far_ &= m_) {                                                                               \
             hits_++;                                                                                    \
+            FA_SPLIT_SETTLE2(NAME)                                                                      \
             FA_SPLIT_GATHER(far_, u_, xv_, 1, fa_##NAME##_flush)                                        \
         }                                                                                               \
     }, {                                                                                                \
@@ -2215,6 +2305,7 @@ static inline __attribute__((always_inline)) void fa_##NAME##_f32_part(const flo
         __mmask16 far_;                                                                                 \
         _mm512_storeu_ps(out + j, fa_##NAME##_near_512(u_, xv_, pre_, &far_));                         \
         hits_ += far_ != 0;                                                                             \
+        FA_SPLIT_SETTLE2(NAME)                                                                          \
         FA_SPLIT_GATHER(far_, u_, xv_, 1, fa_##NAME##_flush)                                            \
     })                                                                                                  \
     fa_##NAME##_flush(&q, out);                                                                         \
