@@ -381,6 +381,12 @@ static inline __mmask16 fa_beyond_512(__m512 x, float lim)
     return _mm512_cmp_ps_mask(_mm512_or_ps(x, _mm512_set1_ps(FA_SIGN)), _mm512_set1_ps(-lim), _CMP_NGT_UQ);
 }
 
+/* whether x <= lim or NaN, lane by lane */
+static inline __mmask16 fa_below_512(__m512 x, float lim)
+{
+    return _mm512_cmp_ps_mask(x, _mm512_set1_ps(lim), _CMP_NGT_UQ);
+}
+
 /* tanh(|x|) on 32 intervals of [0, 16): quarter binades from 1/16 up, the first taken down to 0.  On
  * interval j, tanh(c + t) = c0 + (c1 t + (a0 + t^2 P(t))), c the midpoint (t = |x| - c exact), c0 =
  * tanh(c) rounded, a0 the constant part of the rest, P of degree 4.  The tail is below ~1/8 of c0 and
@@ -1284,52 +1290,47 @@ FA_KERNEL __m512 fa_sigmoid_near_512(__m512 x, fa_exp_pre pre, __m512 thi0, __m5
 
 /* v sigmoid(x) for any v below 2^64 in size (glu, softplus' and log_sigmoid's backward), and in *ok the
  * lanes it covers: |v| < 2^64, x >= -120 and not NaN (the callers take the others one by one, or settle
- * them).  pre is fa_sigmoid_pre_512 of x (or of -x, the same).  In blocks with a lane beyond
- * FA_COMMON_X, x >= 64 (+inf included) gives v (sigmoid(x) is 1 to 2^-92) and the general path runs
- * only where a lane is in [-120, -64]: v = normal(0, 4) data with a tenth of x at +-1e4, which sent
- * every other block down the general path, took softplus' backward 1.8-2.2 times its usual time. */
+ * them).  pre is fa_sigmoid_pre_512 of x (or of -x, the same): with -|x| held at -64 the common path
+ * gives v from x = 64 on (+inf included; sigmoid(x) is 1 to 2^-92 there), and only the lanes from -64
+ * down and NaN need more: the general path where a lane is in [-120, -64].  (Normal(0, 4) data with a
+ * tenth of x at +-1e4, which sent every other block down the general path, took softplus' backward
+ * 1.8-2.2 times its usual time.) */
 FA_KERNEL __m512 fa_mul_sigmoid_512(__m512 v, __m512 x, fa_exp_pre pre, __mmask16 *ok, __m512 thi0, __m512 thi1,
                                     __m512 tlo0, __m512 tlo1)
 {
     *ok = _mm512_cmp_ps_mask(_mm512_abs_ps(v), _mm512_set1_ps(0x1p64f), _CMP_LT_OQ);
     __m512 r = fa_mul_sigmoid_lo_512(v, x, _mm512_setzero_ps(), 0, 1, 0, thi0, thi1, tlo0, tlo1, &pre);
-    __mmask16 far = fa_beyond_512(x, FA_COMMON_X);
+    __mmask16 far = fa_below_512(x, -FA_COMMON_X);
     if (far) {
-        __mmask16 top = _mm512_cmp_ps_mask(x, _mm512_set1_ps(FA_COMMON_X), _CMP_GE_OQ);
         __mmask16 in = _mm512_cmp_ps_mask(x, _mm512_set1_ps(-120.0f), _CMP_GE_OQ);
-        __mmask16 hard = far & in & (__mmask16)~top;
         *ok &= in;
-        r = _mm512_mask_mov_ps(r, top, v);
-        if (hard)
-            r = _mm512_mask_mov_ps(r, hard, fa_mul_sigmoid_lo_512(v, x, _mm512_setzero_ps(), 0, 1, 1, thi0, thi1,
-                                                                  tlo0, tlo1, NULL));
+        if (far & in)
+            r = _mm512_mask_mov_ps(r, far & in, fa_mul_sigmoid_lo_512(v, x, _mm512_setzero_ps(), 0, 1, 1, thi0, thi1,
+                                                                      tlo0, tlo1, NULL));
     }
     return r;
 }
 
-/* sigmoid(x) as v sigmoid(x) with v = 1 (v z is then z's own hi + lo): below -120 (-inf included) 0,
- * NaN propagates; results below FLT_MIN (from -87.3 down) rounded by fa_scalef_sub_512.  A block with a
- * lane beyond FA_COMMON_X takes the general path for that lane only: the others come from the common
- * one, so that no result depends on its neighbours (the two round ~2^-29 apart differently).  Of those
- * lanes, x >= 64 (+inf included) gives 1 and x <= -104 (e^x below 2^-150; -inf included) gives 0: the
- * general path runs only where a lane is NaN or in [-104, -64).  (On normal(0, 4) data with a tenth of
+/* sigmoid(x): fa_sigmoid_near_512, whose reduction (fa_sigmoid_pre_512) holds -|x| at -64, so that
+ * it gives 1 from x = 64 on (+inf included), and, for the lanes from -64 down and NaN, 0 from -104 down
+ * (e^x below 2^-150; -inf included) and the general path (v sigmoid(x) with v = 1, whose v z is z's
+ * own hi + lo) above: NaN propagates, results below FLT_MIN (from -87.3 down) are rounded by
+ * fa_scalef_sub_512.  The general path takes those lanes only, so that no result depends on its
+ * neighbours (the two paths round ~2^-29 apart differently).  (On normal(0, 4) data with a tenth of
  * it +-1e4, which put every other block on the general path, sigmoid took 2.8 times its usual time.) */
 FA_KERNEL __m512 fa_sigmoid_512(__m512 x, fa_exp_pre pre, __m512 thi0, __m512 thi1, __m512 tlo0, __m512 tlo1,
                                 __m512 t1hi0, __m512 t1hi1, __m512 t1lo0, __m512 t1lo1)
 {
-    const __m512 one = _mm512_set1_ps(1.0f);
-    __mmask16 far = fa_beyond_512(x, FA_COMMON_X);
+    __m512 q = fa_sigmoid_near_512(x, pre, t1hi0, t1hi1, t1lo0, t1lo1);
+    __mmask16 far = fa_below_512(x, -FA_COMMON_X);
     if (far) {
-        __m512 q = fa_sigmoid_near_512(x, pre, t1hi0, t1hi1, t1lo0, t1lo1);
-        __mmask16 top = _mm512_cmp_ps_mask(x, _mm512_set1_ps(FA_COMMON_X), _CMP_GE_OQ);
-        __mmask16 hard = far & ~top & _mm512_cmp_ps_mask(x, _mm512_set1_ps(-104.0f), _CMP_NLE_UQ);
-        if (hard) {
-            __m512 f = fa_mul_sigmoid_lo_512(one, x, _mm512_setzero_ps(), 0, 0, 1, thi0, thi1, tlo0, tlo1, NULL);
-            q = _mm512_mask_mov_ps(q, hard, f);
-        }
-        return _mm512_mask_blend_ps(far & ~hard, q, _mm512_maskz_mov_ps(top, one));
+        __mmask16 hard = far & _mm512_cmp_ps_mask(x, _mm512_set1_ps(-104.0f), _CMP_NLE_UQ);
+        if (hard)
+            q = _mm512_mask_mov_ps(q, hard, fa_mul_sigmoid_lo_512(_mm512_set1_ps(1.0f), x, _mm512_setzero_ps(), 0,
+                                                                  0, 1, thi0, thi1, tlo0, tlo1, NULL));
+        q = _mm512_maskz_mov_ps((__mmask16)~(far & ~hard), q);
     }
-    return fa_sigmoid_near_512(x, pre, t1hi0, t1hi1, t1lo0, t1lo1);
+    return q;
 }
 
 /* k x (1 + C x^2) as hi + lo (~2^-44), k = 2 sqrt(2/pi) and C = C_hi + C_lo, x^2 exact: gelu's tanh form's
