@@ -69,6 +69,14 @@ static const float FA_T_LO[32] = {
  * element instead of ~1) */
 #define FA_KERNEL static inline __attribute__((always_inline))
 
+/* a float's bits */
+static inline int32_t fa_bits(float f)
+{
+    int32_t i;
+    memcpy(&i, &f, sizeof i);
+    return i;
+}
+
 /* the mask of the lanes a block of 16 starting `left` elements before the end may touch */
 static inline __mmask16 fa_lanes_left(ptrdiff_t left)
 {
@@ -172,46 +180,47 @@ static inline __m512 fa_fix_lanes(__m512 r, __m512 a, __m512 b, __mmask16 odd, f
     return r;
 }
 
-/* t with -inf as -FLT_MAX (NaN kept): for fa_fix_lanes_below, where the derivative's limit at -inf is
- * its value there (g times it a zero for a finite g; the reference's formula gives that too) */
-static inline __m512 fa_finite_below(__m512 t)
-{
-    return _mm512_max_ps(_mm512_set1_ps(-0x1.fffffep127f), t);
-}
-
 /* fa_fix_lanes(r, g, x, odd, f, p), but the lanes of `odd` where t (x, or the argument the derivative
- * takes) is finite and below t_low and |g| below g_zero are g z instead (z a signed zero: the sign of
- * the derivative there, so small below t_low that g times it rounds to a zero for such g; g_zero 0:
- * none).  For the exp-form backward spans, whose lanes there went one by one in double: x = 300 x
- * normal made elu's, silu's and softplus' 18-25x the time of normal(0, 4), gelu's 23x at 30 x normal
- * (one thread, 1e5 floats).  The callers whose lane-by-lane value at t = -inf is that same g z pass
- * fa_finite_below(t), which takes -inf in too. */
+ * takes) is below t_low and |g| below g_zero are g z instead (z a signed zero: the sign of the
+ * derivative there, so small below t_low that g times it rounds to a zero for such g; g_zero 0: none),
+ * and g z_inf where t is -inf (the lane-by-lane f's value there: the derivative's limit, whose zero may
+ * have the other sign, gelu's and silu's +0).  For the exp-form backward spans, whose lanes there went
+ * one by one in double: x = 300 x normal made elu's, silu's and softplus' 18-25x the time of
+ * normal(0, 4), gelu's 23x at 30 x normal, and x = -inf on a tenth of the lanes softplus', elu's, selu's
+ * and celu's 9x (one thread, 1e5 floats). */
 static inline __m512 fa_fix_lanes_below(__m512 r, __m512 g, __m512 x, __mmask16 odd, __m512 t, float t_low,
-                                        float g_zero, float z, float (*f)(float, float, double), double p)
+                                        float g_zero, float z, float z_inf, float (*f)(float, float, double),
+                                        double p)
 {
     if (odd) {
-        __mmask16 zero = _mm512_mask_cmp_ps_mask(odd & _mm512_cmp_ps_mask(t, _mm512_set1_ps(t_low), _CMP_LT_OQ)
-                                                 & _mm512_cmp_ps_mask(t, _mm512_set1_ps(-INFINITY), _CMP_NEQ_OQ),
+        __mmask16 zero = _mm512_mask_cmp_ps_mask(odd & _mm512_cmp_ps_mask(t, _mm512_set1_ps(t_low), _CMP_LT_OQ),
                                                  _mm512_abs_ps(g), _mm512_set1_ps(g_zero), _CMP_LT_OQ);
-        r = fa_fix_lanes(_mm512_mask_mul_ps(r, zero, g, _mm512_set1_ps(z)), g, x, odd & (__mmask16)~zero, f, p);
+        __m512 zs = _mm512_set1_ps(z);
+        if (fa_bits(z) != fa_bits(z_inf))
+            zs = _mm512_mask_blend_ps(_mm512_cmp_ps_mask(t, _mm512_set1_ps(-INFINITY), _CMP_EQ_OQ), zs,
+                                      _mm512_set1_ps(z_inf));
+        r = fa_fix_lanes(_mm512_mask_mul_ps(r, zero, g, zs), g, x, odd & (__mmask16)~zero, f, p);
     }
     return r;
 }
 
 /* For the split spans' backward (FA_SPLIT_SPAN2): of the lanes `far` that the common form leaves, those
- * whose result needs no arithmetic, settled in the loop rather than gathered for the far form (one
- * compare in every block that has far lanes, the rest only where some are below t_low or from x_big on:
- * a tenth of normal(0, 4) data at -1e4, +1e4 or -inf took silu's backward 1.9-2.5 times its usual time,
+ * whose result needs no arithmetic, settled in the loop rather than gathered for the far form (a
+ * tenth of normal(0, 4) data at -1e4, +1e4 or -inf took silu's backward 1.9-2.5 times its usual time,
  * gelu's 1.2-2.4).  From x_big on the derivative is 1 to well below half an ULP: g (any g).  Below
  * t_low (finite) it is a zero of sign z for |g| below g_zero, as in fa_fix_lanes_below; at -inf g times
  * +0 (fa_gelu_backward_1's and fa_silu_backward_1's value there, a limit the reference takes too).
- * *v gets the results of the lanes returned. */
+ * *v gets the results of the lanes returned (g in the others).  With `branch`, one compare in every
+ * block that has far lanes and the rest only where some are below t_low or from x_big on; without, no
+ * branch (the span's dense mode of a kernel whose dense mode means saturated data, see
+ * fa_silu_backward_settle_512). */
 static inline __mmask16 fa_settle_backward_512(__m512 g, __m512 x, __mmask16 far, float t_low, float x_big,
-                                               float g_zero, float z, __m512 *v)
+                                               float g_zero, float z, const int branch, __m512 *v)
 {
+    *v = g;
     __mmask16 low = _mm512_mask_cmp_ps_mask(far, x, _mm512_set1_ps(t_low), _CMP_LT_OQ);
     __mmask16 top = x_big == INFINITY ? 0 : _mm512_mask_cmp_ps_mask(far, x, _mm512_set1_ps(x_big), _CMP_GE_OQ);
-    if (!(low | top))
+    if (branch && !(low | top))
         return 0;
     low = _mm512_mask_cmp_ps_mask(low, _mm512_abs_ps(g), _mm512_set1_ps(g_zero), _CMP_LT_OQ);
     __mmask16 minf = _mm512_mask_cmp_ps_mask(low, x, _mm512_set1_ps(-INFINITY), _CMP_EQ_OQ);
@@ -1024,13 +1033,6 @@ FA_KERNEL __m512 fa_gelu_near_512(__m512 x, __m512i slot, __mmask16 *far)
     return fa_tail_form_512(&FA_GELU_Q_ATAB, x, slot, far);
 }
 
-static inline int32_t fa_bits(float f)
-{
-    int32_t i;
-    memcpy(&i, &f, sizeof i);
-    return i;
-}
-
 /* Of the far lanes of fa_tail_form_512 (|x| from the bound on, not NaN), those the split span settles,
  * *v their results: from the bound on x (gelu: x Q(x) is below half an ULP of x from 5.5 on; silu
  * rounds to x from 17.3 on; +inf gives inf) and from `low` down -0 (gelu's |x Q(x)| is below 2^-150
@@ -1143,17 +1145,20 @@ FA_KERNEL __m512 fa_gelu_backward_near_512(__m512 g, __m512 x, __m512i slot, __m
     return _mm512_mask_mov_ps(r, one, g);
 }
 
-/* (the lanes below -16 settled in the loop: g times -0; fa_gelu_backward_near_512 settles those from
- * 6.03125 on) */
-static inline __mmask16 fa_gelu_backward_settle_512(__m512 g, __m512 x, __mmask16 far, __m512 *v)
+/* (the lanes below -16 settled in the loop, in its sparse mode: g times -0; fa_gelu_backward_near_512
+ * settles those from 6.03125 on) */
+static inline __mmask16 fa_gelu_backward_settle_512(__m512 g, __m512 x, __mmask16 far, const int dense, __m512 *v)
 {
-    return fa_settle_backward_512(g, x, far, -16.0f, INFINITY, 0x1p32f, -0.0f, v);
+    /* (only in the sparse mode: normal(0, 4) data puts gelu's in the dense one, where the settling's
+     * compare and branch in every block cost 2-3% at 1e6 on 2 threads) */
+    *v = g;
+    return dense ? 0 : fa_settle_backward_512(g, x, far, -16.0f, INFINITY, 0x1p32f, -0.0f, 1, v);
 }
 
 /* ... and for the lanes it leaves: from |x| = 6 on, the tail's D(-a) = -a E (c0 - w G) (|x| clamped
- * at 16), that is g D(-a) below -6 and g + g |D(-a)| from 6 to 6.03125; below -16 (and
- * -inf), NaN, and g from 2^122 (or NaN: g hi could overflow where the result does not, and g lo be
- * inf * 0), fa_gelu_backward_1, lane by lane */
+ * at 16), that is g D(-a) below -6 and g + g |D(-a)| from 6 to 6.03125; below -16 (and -inf) g times
+ * a zero for |g| below 2^32; the rest of them, NaN, and g from 2^122 (or NaN: g hi could overflow where
+ * the result does not, and g lo be inf * 0), fa_gelu_backward_1, lane by lane */
 FA_KERNEL __m512 fa_gelu_backward_far_512(__m512 g, __m512 x, __m512 thi0, __m512 thi1, __m512 tlo0,
                                           __m512 tlo1)
 {
@@ -1174,7 +1179,7 @@ FA_KERNEL __m512 fa_gelu_backward_far_512(__m512 g, __m512 x, __m512 thi0, __m51
                     | (__mmask16)~_mm512_cmp_ps_mask(_mm512_abs_ps(g), _mm512_set1_ps(0x1p122f), _CMP_LT_OQ);
     /* (below -16 the derivative is negative and below 2^-182.2 in size: g D rounds to -0 g's sign for
      * |g| < 2^32) */
-    return fa_fix_lanes_below(r, g, x, odd, x, -16.0f, 0x1p32f, -0.0f, fa_gelu_backward_1, 0.0);
+    return fa_fix_lanes_below(r, g, x, odd, x, -16.0f, 0x1p32f, -0.0f, 0.0f, fa_gelu_backward_1, 0.0);
 }
 
 /* The parts of v sigmoid(x) = (v u) / d (neg: the lanes of x < 0): z = exp(-|x|) = 2^floor(scale) (th +
@@ -1530,7 +1535,7 @@ static inline __m512 fa_sig_deriv_finish_512(__m512 g, __m512 x, fa_f2 z, __mmas
     r = _mm512_mask_blend_ps(_mm512_cmp_ps_mask(x, _mm512_set1_ps(x_big), _CMP_GE_OQ), r, g);
     __mmask16 odd = (__mmask16)~(_mm512_cmp_ps_mask(x, _mm512_set1_ps(x_low), _CMP_GE_OQ)
                                  & _mm512_cmp_ps_mask(_mm512_abs_ps(g), _mm512_set1_ps(g_max), _CMP_LT_OQ));
-    return fa_fix_lanes_below(r, g, x, odd, x, x_low, g_zero, -0.0f, f1, 0.0);
+    return fa_fix_lanes_below(r, g, x, odd, x, x_low, g_zero, -0.0f, 0.0f, f1, 0.0);
 }
 
 /* silu's backward in its exp form, which its span takes for the lanes the table leaves (|x| from 11.5625,
@@ -1557,10 +1562,12 @@ FA_KERNEL __m512 fa_silu_backward_far_512(__m512 g, __m512 x, __m512 thi0, __m51
                                    0x1p58f, fa_silu_backward_1);
 }
 
-/* (the lanes below -150 and from 32 on settled in the loop, as fa_silu_backward_far_512 would) */
-static inline __mmask16 fa_silu_backward_settle_512(__m512 g, __m512 x, __mmask16 far, __m512 *v)
+/* (the lanes below -150 and from 32 on settled in the loop, as fa_silu_backward_far_512 would; without a
+ * branch in the dense mode, which silu's takes only on data with many |x| beyond 11.5625: a tenth of
+ * normal(0, 4) data at +-1e4 or -inf 211-215 -> xxx us per 1e6 on 2 threads) */
+static inline __mmask16 fa_silu_backward_settle_512(__m512 g, __m512 x, __mmask16 far, const int dense, __m512 *v)
 {
-    return fa_settle_backward_512(g, x, far, -150.0f, 32.0f, 0x1p58f, -0.0f, v);
+    return fa_settle_backward_512(g, x, far, -150.0f, 32.0f, 0x1p58f, -0.0f, !dense, v);
 }
 
 /* silu's backward: FA_SILU_D_ATAB (V(a) = sigmoid(-a) (1 - a sigmoid(a)), root at 1.27846) for
@@ -1637,9 +1644,8 @@ FA_KERNEL __m512 fa_softplus_backward_512(__m512 g, __m512 x, fa_exp_pre pre, __
 {
     __mmask16 ok;
     __m512 r = fa_mul_sigmoid_512(g, x, pre, &ok, thi0, thi1, tlo0, tlo1);
-    /* (e^x < 2^-173 below -120; -inf too, as -FLT_MAX: one by one, x = -inf on a tenth of the lanes made
-     * it 9 times slower) */
-    return fa_fix_lanes_below(r, g, x, (__mmask16)~ok, fa_finite_below(x), -120.0f, 0x1p22f, 0.0f,
+    /* (e^x < 2^-173 below -120, -inf included) */
+    return fa_fix_lanes_below(r, g, x, (__mmask16)~ok, x, -120.0f, 0x1p22f, 0.0f, 0.0f,
                               fa_softplus_backward_1, 0.0);
 }
 
@@ -1650,7 +1656,7 @@ FA_KERNEL __m512 fa_log_sigmoid_backward_512(__m512 g, __m512 x, fa_exp_pre pre,
     __m512 nx = _mm512_xor_ps(x, _mm512_set1_ps(FA_SIGN));
     __m512 r = fa_mul_sigmoid_512(g, nx, pre, &ok, thi0, thi1, tlo0, tlo1);
     /* (e^-x < 2^-173 above 120, +inf included) */
-    return fa_fix_lanes_below(r, g, x, (__mmask16)~ok, fa_finite_below(nx), -120.0f, 0x1p22f, 0.0f,
+    return fa_fix_lanes_below(r, g, x, (__mmask16)~ok, nx, -120.0f, 0x1p22f, 0.0f, 0.0f,
                               fa_log_sigmoid_backward_1, 0.0);
 }
 
@@ -1699,7 +1705,7 @@ FA_KERNEL __m512 fa_selu_backward_512(__m512 g, __m512 x, __m512 thi0, __m512 th
     __m512 r = fa_mul_f2_scaled_512(g, hi, lo, _mm512_maskz_mov_ps((__mmask16)~pos, scale));
     /* (1.76 e^x < 2^-253 below -176) */
     return fa_fix_lanes_below(r, g, x, (__mmask16)~_mm512_cmp_ps_mask(x, _mm512_set1_ps(-176.0f), _CMP_GE_OQ),
-                              fa_finite_below(x), -176.0f, 0x1p99f, 0.0f, fa_selu_backward_1, 0.0);
+                              x, -176.0f, 0x1p99f, 0.0f, 0.0f, fa_selu_backward_1, 0.0);
 }
 
 /* elu's and celu's alpha, for their backward spans: alpha = m 2^e with m in [1, 2) (or 0), so that m
@@ -1744,7 +1750,7 @@ FA_KERNEL __m512 fa_elu_backward_512(__m512 g, __m512 x, fa_alpha al, __m512 thi
     __mmask16 ok = _mm512_cmp_ps_mask(x, _mm512_set1_ps(-176.0f), _CMP_GE_OQ) & (al.ok ? 0xffff : pos);
     /* (|alpha e^x| < 2^-253.9 |alpha| below -176; g alpha 0 for alpha = 0; none for a non-finite alpha) */
     float g_zero = !al.ok ? 0.0f : al.alpha == 0.0f ? INFINITY : 0x1p100f / fabsf(al.alpha);
-    return fa_fix_lanes_below(r, g, x, (__mmask16)~ok, fa_finite_below(x), -176.0f, g_zero, al.alpha * 0.0f,
+    return fa_fix_lanes_below(r, g, x, (__mmask16)~ok, x, -176.0f, g_zero, al.alpha * 0.0f, al.alpha * 0.0f,
                               fa_elu_backward_1, al.alpha);
 }
 
@@ -1776,7 +1782,7 @@ FA_KERNEL __m512 fa_celu_backward_512(__m512 g, __m512 x, fa_alpha al, __m512 th
     r = _mm512_mask_blend_ps(pos, r, g);
     __mmask16 ok = (in & (al.ok ? 0xffff : 0)) | pos;
     /* (e^v < 2^-253.9 for v = x/alpha below -176; none for a non-finite alpha) */
-    return fa_fix_lanes_below(r, g, x, (__mmask16)~ok, fa_finite_below(v), -176.0f, al.ok ? 0x1p100f : 0.0f, 0.0f,
+    return fa_fix_lanes_below(r, g, x, (__mmask16)~ok, v, -176.0f, al.ok ? 0x1p100f : 0.0f, 0.0f, 0.0f,
                               fa_celu_backward_1, al.alpha);
 }
 
@@ -2290,11 +2296,12 @@ static inline __attribute__((always_inline)) void fa_##NAME##_f32_run(const floa
 }                                                                                                       \
 FA_SPAN_PF(NAME)
 
-/* the far lanes of a backward block that fa_NAME_settle_512 settles, stored (the block's results are) */
+/* the sparse mode's: the far lanes of a backward block that fa_NAME_settle_512 settles, stored (the
+ * block's results are) */
 #define FA_SPLIT_SETTLE2(NAME)                                                                          \
     {                                                                                                   \
         __m512 v_;                                                                                      \
-        __mmask16 done_ = fa_##NAME##_settle_512(u_, xv_, far_, &v_);                                   \
+        __mmask16 done_ = fa_##NAME##_settle_512(u_, xv_, far_, 0, &v_);                                \
         if (done_) {                                                                                    \
             _mm512_mask_storeu_ps(out + j, done_, v_);                                                  \
             far_ &= (__mmask16)~done_;                                                                  \
@@ -2329,10 +2336,13 @@ static inline __attribute__((always_inline)) void fa_##NAME##_f32_part(const flo
         FA_PF(b);                                                                                       \
         FA_PF(out);                                                                                     \
         __m512 u_ = _mm512_loadu_ps(a + j);                                                             \
+        __m512 v_;                                                                                      \
         __mmask16 far_;                                                                                 \
-        _mm512_storeu_ps(out + j, fa_##NAME##_near_512(u_, xv_, pre_, &far_));                         \
+        __m512 r_ = fa_##NAME##_near_512(u_, xv_, pre_, &far_);                                        \
         hits_ += far_ != 0;                                                                             \
-        FA_SPLIT_SETTLE2(NAME)                                                                          \
+        __mmask16 done_ = fa_##NAME##_settle_512(u_, xv_, far_, 1, &v_);                                \
+        _mm512_storeu_ps(out + j, _mm512_mask_mov_ps(r_, done_, v_));                                   \
+        far_ &= (__mmask16)~done_;                                                                      \
         FA_SPLIT_GATHER(far_, u_, xv_, 1, fa_##NAME##_flush)                                            \
     })                                                                                                  \
     fa_##NAME##_flush(&q, out);                                                                         \
