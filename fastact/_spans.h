@@ -188,18 +188,28 @@ static inline __m512 fa_fix_lanes(__m512 r, __m512 a, __m512 b, __mmask16 odd, f
  * one by one in double: x = 300 x normal made elu's, silu's and softplus' 18-25x the time of
  * normal(0, 4), gelu's 23x at 30 x normal, and x = -inf on a tenth of the lanes softplus', elu's, selu's
  * and celu's 9x (one thread, 1e5 floats). */
+/* Of the lanes `m` (t below the caller's bound), those with |g| below g_zero, their *r set to g z, or g
+ * z_inf where t is -inf: the zero settling of fa_fix_lanes_below and fa_settle_backward_512 */
+static inline __mmask16 fa_zero_lanes_512(__m512 *r, __m512 g, __m512 t, __mmask16 m, float g_zero, float z,
+                                          float z_inf)
+{
+    __mmask16 zero = _mm512_mask_cmp_ps_mask(m, _mm512_abs_ps(g), _mm512_set1_ps(g_zero), _CMP_LT_OQ);
+    __m512 zs = _mm512_set1_ps(z);
+    if (fa_bits(z) != fa_bits(z_inf))
+        zs = _mm512_mask_blend_ps(_mm512_cmp_ps_mask(t, _mm512_set1_ps(-INFINITY), _CMP_EQ_OQ), zs,
+                                  _mm512_set1_ps(z_inf));
+    *r = _mm512_mask_mul_ps(*r, zero, g, zs);
+    return zero;
+}
+
 static inline __m512 fa_fix_lanes_below(__m512 r, __m512 g, __m512 x, __mmask16 odd, __m512 t, float t_low,
                                         float g_zero, float z, float z_inf, float (*f)(float, float, double),
                                         double p)
 {
     if (odd) {
-        __mmask16 zero = _mm512_mask_cmp_ps_mask(odd & _mm512_cmp_ps_mask(t, _mm512_set1_ps(t_low), _CMP_LT_OQ),
-                                                 _mm512_abs_ps(g), _mm512_set1_ps(g_zero), _CMP_LT_OQ);
-        __m512 zs = _mm512_set1_ps(z);
-        if (fa_bits(z) != fa_bits(z_inf))
-            zs = _mm512_mask_blend_ps(_mm512_cmp_ps_mask(t, _mm512_set1_ps(-INFINITY), _CMP_EQ_OQ), zs,
-                                      _mm512_set1_ps(z_inf));
-        r = fa_fix_lanes(_mm512_mask_mul_ps(r, zero, g, zs), g, x, odd & (__mmask16)~zero, f, p);
+        __mmask16 zero = fa_zero_lanes_512(&r, g, t, odd & _mm512_cmp_ps_mask(t, _mm512_set1_ps(t_low), _CMP_LT_OQ),
+                                           g_zero, z, z_inf);
+        r = fa_fix_lanes(r, g, x, odd & (__mmask16)~zero, f, p);
     }
     return r;
 }
@@ -222,10 +232,7 @@ static inline __mmask16 fa_settle_backward_512(__m512 g, __m512 x, __mmask16 far
     __mmask16 top = x_big == INFINITY ? 0 : _mm512_mask_cmp_ps_mask(far, x, _mm512_set1_ps(x_big), _CMP_GE_OQ);
     if (branch && !(low | top))
         return 0;
-    low = _mm512_mask_cmp_ps_mask(low, _mm512_abs_ps(g), _mm512_set1_ps(g_zero), _CMP_LT_OQ);
-    __mmask16 minf = _mm512_mask_cmp_ps_mask(low, x, _mm512_set1_ps(-INFINITY), _CMP_EQ_OQ);
-    *v = _mm512_mask_mul_ps(g, low, g, _mm512_mask_blend_ps(minf, _mm512_set1_ps(z), _mm512_setzero_ps()));
-    return low | top;
+    return fa_zero_lanes_512(v, g, x, low, g_zero, z, 0.0f) | top;
 }
 
 /* 2^floor(scale) * (hi + lo), |lo| <= ulp(hi)/2, hi in [0.5, 2] */
@@ -1052,16 +1059,15 @@ static inline __mmask16 fa_gelu_settle_512(__m512 x, __mmask16 far, __m512 *v)
     return fa_tail_settle_512(x, far, -14.5f, v);
 }
 
-/* gelu from -5.5 down, the only lanes that reach it (fa_gelu_settle_512 takes those from 5.5 on and
- * from -14.5 down, and NaN stays in the table's form): -E G, |x| clamped at 14.5, where it rounds to
- * -0.  The results below FLT_MIN are rounded as fa_scalef_sub_512 does (|q| 2^(scale + 149) rounded to
+/* gelu from -5.5 down to -14.5, the only lanes that reach it (fa_gelu_settle_512 takes those from 5.5
+ * on and from -14.5 down, where it rounds to -0, and NaN stays in the table's form): -E G.  The results below FLT_MIN are rounded as fa_scalef_sub_512 does (|q| 2^(scale + 149) rounded to
  * an integer, which is the result's bit pattern), but for the lanes below -13.125, whose |gelu| is
  * below 2^-125.6, all of them and none above 2^-126 (the integer is exact up to 2^-125, where both
  * ways agree): one compare on x in place of getexp, an add and a compare on the result, 27.4 -> 23.4
  * cycles per 16 far lanes (one thread, AMD Zen 5); the same bits. */
 FA_KERNEL __m512 fa_gelu_far_512(__m512 x, __m512 thi0, __m512 thi1, __m512 tlo0, __m512 tlo1)
 {
-    __m512 a = _mm512_min_ps(_mm512_set1_ps(14.5f), _mm512_abs_ps(x));
+    __m512 a = _mm512_abs_ps(x);
     __m512 w, g_lo, lo;
     fa_f2 e = fa_gelu_tail_512(a, thi0, thi1, tlo0, tlo1, &w, &g_lo);
     __m512 hi = fa_gelu_tail_times_512(e, g_lo, &lo);
@@ -1394,14 +1400,13 @@ static inline __mmask16 fa_silu_settle_512(__m512 x, __mmask16 far, __m512 *v)
     return fa_tail_settle_512(x, far, -120.0f, v);
 }
 
-/* silu from -19.625 down, the only lanes that reach it: the general path (fa_mul_sigmoid_lo_512),
- * below -120 (-inf included) -0 */
+/* silu from -19.625 down to -120, the only lanes that reach it (fa_silu_settle_512 takes those from
+ * -120 down): the general path (fa_mul_sigmoid_lo_512), -0's sign kept */
 FA_KERNEL __m512 fa_silu_far_512(__m512 x, __m512 thi0, __m512 thi1, __m512 tlo0, __m512 tlo1)
 {
     const __m512 sign = _mm512_set1_ps(FA_SIGN);
     __m512 f = fa_mul_sigmoid_lo_512(x, x, _mm512_setzero_ps(), 0, 0, 1, thi0, thi1, tlo0, tlo1, NULL);
-    return _mm512_or_ps(_mm512_mask_blend_ps(_mm512_cmp_ps_mask(x, _mm512_set1_ps(-120.0f), _CMP_LT_OQ), f, sign),
-                        sign);
+    return _mm512_or_ps(f, sign);
 }
 
 /* Backward of sigmoid and tanh from y: g y (1 - y) and g (1 - y^2), for |y| <= 1 and finite g.  The
