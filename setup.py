@@ -115,7 +115,8 @@ def extensions():
                       include_dirs=["fastact", numpy.get_include()],
                       define_macros=[("NPY_NO_DEPRECATED_API", "NPY_1_7_API_VERSION")],
                       extra_compile_args=list(SIMD_LEVELS[level]),
-                      depends=["fastact/_vmath.h", "fastact/_spans.h", "fastact/_spans_f64.h", "fastact/_scalar.pxd"])
+                      depends=["fastact/_vmath.h", "fastact/_spans.h", "fastact/_spans_f64.h", "fastact/_spans_avx2.h",
+                               "fastact/_scalar.pxd"])
             for level in levels]
     exts += [Extension("fastact._openmp_helpers", ["fastact/_openmp_helpers.pyx"]),
              Extension("fastact._cpu_features", ["fastact/_cpu_features.pyx"])]

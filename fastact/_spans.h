@@ -43,6 +43,21 @@
 #include <math.h>
 #include "_vmath.h"
 
+/* softplus' and log_sigmoid's backward for one element, in double (the portable path's formula): the
+ * lanes the AVX-512 and AVX2 spans leave */
+static inline float fa_softplus_backward_1(float g, float x, double p)
+{
+    (void)p;
+    double xd = x, z = exp(-fabs(xd));
+    return (float)((double)g * ((x >= 0 ? 1.0 : z) / (1.0 + z)));
+}
+
+static inline float fa_log_sigmoid_backward_1(float g, float x, double p)
+{
+    (void)p;
+    return fa_softplus_backward_1(g, -x, p);
+}
+
 #if defined(__AVX512F__)
 #include <immintrin.h>
 #define FA_HAVE_SPANS 1
@@ -1631,19 +1646,6 @@ FA_KERNEL __m512 fa_gelu_tanh_backward_512(__m512 g, __m512 x, __m512 thi0, __m5
  * (0.55 ULP, as silu).  Lanes one by one in double (the portable path's formula): x NaN or below -120
  * (where g e^x is g times less than 2^-173, which a large g can still carry to a normal float), and
  * g NaN or beyond 2^64. */
-static inline float fa_softplus_backward_1(float g, float x, double p)
-{
-    (void)p;
-    double xd = x, z = exp(-fabs(xd));
-    return (float)((double)g * ((x >= 0 ? 1.0 : z) / (1.0 + z)));
-}
-
-static inline float fa_log_sigmoid_backward_1(float g, float x, double p)
-{
-    (void)p;
-    return fa_softplus_backward_1(g, -x, p);
-}
-
 FA_KERNEL __m512 fa_softplus_backward_512(__m512 g, __m512 x, fa_exp_pre pre, __m512 thi0, __m512 thi1,
                                           __m512 tlo0, __m512 tlo1)
 {
@@ -3312,7 +3314,11 @@ static inline void fa_cols16_f32(const float *x, float *out, ptrdiff_t L, ptrdif
 
 #else
 #define FA_HAVE_SPANS 0
-/* empty stubs of the same signatures (FA_SPAN, FA_SPAN2; T double: _spans_f64.h's) */
+#if defined(__AVX2__) && defined(__FMA__)
+#include "_spans_avx2.h"
+#endif
+/* empty stubs of the same signatures (FA_SPAN, FA_SPAN2; T double: _spans_f64.h's), but for the
+ * functions _spans_avx2.h has */
 #define FA_STUB_T(NAME, SFX, T)                                                                         \
 static inline void fa_##NAME##_##SFX##_span(const T *x, T *out, ptrdiff_t n, int pf)                    \
 { (void)x; (void)out; (void)n; (void)pf; }
@@ -3323,12 +3329,16 @@ static inline void fa_##NAME##_##SFX##_span(const T *a, const T *b, T *out, ptrd
 #define FA_STUB2(NAME) FA_STUB2_T(NAME, f32, float)
 #define FA_PD_STUB(NAME) FA_STUB_T(NAME, f64, double)
 #define FA_PD_STUB2(NAME) FA_STUB2_T(NAME, f64, double)
+#ifndef FA_F32_SPAN_sigmoid
 FA_STUB(sigmoid)
+#endif
 FA_STUB(tanh)
 FA_STUB(tanh_shrink)
 FA_STUB(softsign)
 FA_STUB(exponential)
+#ifndef FA_F32_SPAN_silu
 FA_STUB(silu)
+#endif
 FA_STUB(gelu)
 FA_STUB(gelu_tanh)
 FA_STUB2(glu)
@@ -3338,8 +3348,10 @@ FA_STUB2(tanh_backward)
 FA_STUB2(hard_silu_backward)
 FA_STUB2(gelu_backward)
 FA_STUB2(gelu_tanh_backward)
+#ifndef FA_F32_SPAN_softplus_backward
 FA_STUB2(softplus_backward)
 FA_STUB2(log_sigmoid_backward)
+#endif
 FA_STUB2(selu_backward)
 FA_STUB2(elu_backward)
 FA_STUB2(celu_backward)
@@ -3422,5 +3434,33 @@ static inline void fa_cols16_f32(const float *x, float *out, ptrdiff_t L, ptrdif
                                  float *scratch)
 { (void)x; (void)out; (void)L; (void)M; (void)b; (void)log_form; (void)scratch; }
 #endif
+
+/* FA_F32_SPAN_<name>: whether fa_<name>_f32_span is a kernel here (every one in the AVX-512 build, those
+ * of _spans_avx2.h in the AVX2 one), for the Cython kernels' dispatch */
+#ifndef FA_F32_SPAN_sigmoid
+#define FA_F32_SPAN_sigmoid FA_HAVE_SPANS
+#endif
+#ifndef FA_F32_SPAN_silu
+#define FA_F32_SPAN_silu FA_HAVE_SPANS
+#endif
+#ifndef FA_F32_SPAN_softplus_backward
+#define FA_F32_SPAN_softplus_backward FA_HAVE_SPANS
+#define FA_F32_SPAN_log_sigmoid_backward FA_HAVE_SPANS
+#endif
+#define FA_F32_SPAN_tanh FA_HAVE_SPANS
+#define FA_F32_SPAN_tanh_shrink FA_HAVE_SPANS
+#define FA_F32_SPAN_softsign FA_HAVE_SPANS
+#define FA_F32_SPAN_exponential FA_HAVE_SPANS
+#define FA_F32_SPAN_gelu FA_HAVE_SPANS
+#define FA_F32_SPAN_gelu_tanh FA_HAVE_SPANS
+#define FA_F32_SPAN_sigmoid_backward FA_HAVE_SPANS
+#define FA_F32_SPAN_tanh_backward FA_HAVE_SPANS
+#define FA_F32_SPAN_silu_backward FA_HAVE_SPANS
+#define FA_F32_SPAN_hard_silu_backward FA_HAVE_SPANS
+#define FA_F32_SPAN_gelu_backward FA_HAVE_SPANS
+#define FA_F32_SPAN_gelu_tanh_backward FA_HAVE_SPANS
+#define FA_F32_SPAN_elu_backward FA_HAVE_SPANS
+#define FA_F32_SPAN_selu_backward FA_HAVE_SPANS
+#define FA_F32_SPAN_celu_backward FA_HAVE_SPANS
 
 #endif

@@ -40,8 +40,9 @@ class Activation:
     float32_ulp: float = 0.0  # accuracy bound promised and tested for float32 (0 = exact)
     float64_ulp: float = 0.0
     summary: str = ""
-    # a hand-vectorised float32 forward fa_NAME_f32_span exists in _spans.h (used by the AVX-512 build;
-    # for a row whose first parameter is a flag, the form with the flag off)
+    # a hand-vectorised float32 forward fa_NAME_f32_span exists in _spans.h (used by the AVX-512 build,
+    # and by the AVX2 one where _spans_avx2.h has it; for a row whose first parameter is a flag, the form
+    # with the flag off)
     float32_span: bool = False
     # and a backward fa_NAME_backward_f32_span(grad, saved, out, n) (the same form)
     float32_backward_span: bool = False
