@@ -5,6 +5,7 @@ both built and supported by this CPU is used.  ``FASTACT_SIMD=baseline|avx2|avx5
 (for testing, or to rule out a CPU-specific problem).
 """
 import importlib
+import importlib.util
 import os
 import warnings
 
@@ -14,6 +15,12 @@ LEVELS = ("baseline", "avx2", "avx512")
 
 
 def _built(level):
+    """Whether the kernel module of `level` is in this build: found, not imported (a module compiled for
+    AVX-512 may run AVX-512 instructions as it loads, which kill the process on a CPU without them)"""
+    return importlib.util.find_spec(f"fastact._kernels_{level}") is not None
+
+
+def _importable(level):
     try:
         importlib.import_module(f"fastact._kernels_{level}")
     except ImportError:
@@ -24,7 +31,7 @@ def _built(level):
 def available_levels():
     """Levels that are both compiled into this build and supported by this CPU, lowest first."""
     cpu = set(_cpu_features.supported_levels())
-    return [lv for lv in LEVELS if lv in cpu and _built(lv)]
+    return [lv for lv in LEVELS if lv in cpu and _importable(lv)]
 
 
 def _initial_level():
