@@ -102,12 +102,25 @@ PROBE(probe_sigmoid_f64, fa_sigmoid_f64_span(a, c, n, 1))
 PROBE(probe_elu_backward_f64, fa_elu_backward_f64_span(a, b, c, n, 1.0, 1))
 PROBE(probe_softmax_backward_f64, fa_softmax_backward_f64_span(a, b, c, n, 64))
 """
+# the AVX2 level's spans (_spans_avx2.h)
+_PREFETCH_PROBE_AVX2 = r"""
+#include "_spans.h"
+#define PROBE(NAME, CALL) __attribute__((noinline)) void NAME(const void *a, const void *b, void *c, ptrdiff_t n) \
+    { (void)a; (void)b; (void)c; CALL; }
+PROBE(probe_sigmoid_f32, fa_sigmoid_f32_span(a, c, n, 1))
+PROBE(probe_silu_f32, fa_silu_f32_span(a, c, n, 1))
+PROBE(probe_softplus_backward_f32, fa_softplus_backward_f32_span(a, b, c, n, 0, 1))
+"""
+_PROBE_FLAGS = {"avx512": ["-mavx512f", "-mavx512dq", "-mavx512vl", "-mavx512bw", "-mavx2", "-mfma",
+                           "-mprefer-vector-width=512"],
+                "avx2": ["-mavx2", "-mfma"]}
 
 
-def test_spans_keep_their_prefetches(tmp_path):
+@pytest.mark.parametrize("level", ["avx512", "avx2"])
+def test_spans_keep_their_prefetches(tmp_path, level):
     # GCC 12 once deleted every call of a plain `static inline` fa_prefetch made from always_inline code
     # (it judged the function free of side effects before inlining it): the row kernels never
-    # prefetched, for sessions, unnoticed.  Compiled as the AVX-512 level is, each span asked to
+    # prefetched, for sessions, unnoticed.  Compiled as the AVX-512 (AVX2) level is, each span asked to
     # prefetch must hold prefetch instructions (in its probe or in the functions the probe calls or jumps to).
     import re
     import sysconfig
@@ -115,9 +128,9 @@ def test_spans_keep_their_prefetches(tmp_path):
     if cc is None or sysconfig.get_platform().split("-")[-1] not in ("x86_64", "amd64"):
         pytest.skip("needs a C compiler for x86-64")
     src = tmp_path / "probe.c"
-    src.write_text(_PREFETCH_PROBE)
-    flags = ["-O3", "-fno-math-errno", "-fno-trapping-math", "-fno-semantic-interposition", "-mavx512f",
-             "-mavx512dq", "-mavx512vl", "-mavx512bw", "-mavx2", "-mfma", "-mprefer-vector-width=512"]
+    probe = _PREFETCH_PROBE if level == "avx512" else _PREFETCH_PROBE_AVX2
+    src.write_text(probe)
+    flags = ["-O3", "-fno-math-errno", "-fno-trapping-math", "-fno-semantic-interposition", *_PROBE_FLAGS[level]]
     headers = os.path.dirname(fastact.__file__)
     r = subprocess.run([cc, *flags, "-I", headers, "-S", "-o", str(tmp_path / "probe.s"), str(src)],
                        capture_output=True, text=True, timeout=300)
@@ -135,6 +148,6 @@ def test_spans_keep_their_prefetches(tmp_path):
         return bodies[name].count("prefetch") + sum(prefetches(t, seen)
                                                     for t in re.findall(r"\b(?:call|jmp)\s+([A-Za-z_][\w.]*)", bodies[name]))
 
-    probes = re.findall(r"PROBE\((probe_\w+)", _PREFETCH_PROBE)
+    probes = re.findall(r"PROBE\((probe_\w+)", probe)
     counts = {name: prefetches(name, set()) for name in probes}
     assert all(n > 0 for n in counts.values()), counts
