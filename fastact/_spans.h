@@ -33,7 +33,8 @@
  * instructions), so a result never depends on where an element sits in its span, hence never on the
  * thread count.
  * Built only where the translation unit targets AVX-512F; elsewhere FA_HAVE_SPANS is 0 and the
- * functions are empty stubs the Cython code never calls.
+ * functions are empty stubs the Cython code never calls, but for those _spans_avx2.h has for the AVX2
+ * build (FA_F32_SPAN_<name>, at the end, says which).
  */
 #ifndef FASTACT_SPANS_H
 #define FASTACT_SPANS_H

@@ -16,8 +16,8 @@
  * and one correction with vrcpps' 2^-12 estimate of 1/d (no rcp14 for a Newton step): the correction
  * is ~2^-24 of the quotient, so its estimate leaves ~2^-36.
  *
- * Only the functions of FA_F32_SPANS_AVX2 are here; _spans.h gives the rest empty stubs, and the
- * Cython kernels call a span only where its FA_F32_SPAN_<name> is 1.
+ * Only some functions are here (those with an FA_F32_SPAN_<name> defined at the end); _spans.h gives
+ * the rest empty stubs, and the Cython kernels call a span only where its FA_F32_SPAN_<name> is 1.
  */
 #ifndef FASTACT_SPANS_AVX2_H
 #define FASTACT_SPANS_AVX2_H
@@ -37,9 +37,10 @@ static inline __m256i fa2_lanes_left(ptrdiff_t n)
     return _mm256_cmpgt_epi32(_mm256_set1_epi32(n < 8 ? (int)n : 8), lane);
 }
 
-/* The forms below work on FA2_U vectors at once, each step written for all of them in turn: the
- * chain of one vector (~20 dependent operations and a division, ~90 cycles) is too long for the
- * out-of-order window to overlap with the next vectors' on its own. */
+/* The forms below work on FA2_U vectors at once, each step written for all of them in turn, so that
+ * the chains of two vectors (~20 dependent operations and a division each) overlap in program order:
+ * sigmoid 0.93 -> 0.84 ns per element (best of five, one thread, 8192 elements, AMD Zen 3; this VM's
+ * runs differ by up to 25%); four vectors at once spill registers (1.47). */
 #define FA2_U 2
 #define FA2_EACH for (int u_ = 0; u_ < FA2_U; u_++)
 typedef struct { __m256 v[FA2_U]; } fa2_vec;
