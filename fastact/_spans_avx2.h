@@ -74,7 +74,8 @@ static inline __attribute__((always_inline)) fa2_vec fa2_exp_parts(fa2_vec a, __
     return th;
 }
 
-/* v sigmoid(x) for x >= -64 or NaN (+inf included) and finite v below 2^100 in size: with z = e^-|x| =
+/* v sigmoid(x) for x >= -64 or NaN (+inf included) and finite v (silu's x of any size; softplus' and
+ * log_sigmoid's backward take |g| from 2^64 one by one, as the AVX-512 spans do): with z = e^-|x| =
  * th + t (fa2_exp_parts, -|x| held at -64, where sigmoid(x) is 1 to 2^-92 for x >= 64) and d = 1 + z as
  * d_hi + d_lo (exact: 1 - d_hi is, and th + (1 - d_hi) lies on th's grid within a few of its ULPs),
  * the numerator u = v (x >= 0) or v z (x < 0) as u_hi + u_lo (z renormalised, Fast2Sum, then v z by an
@@ -110,27 +111,20 @@ static inline __attribute__((always_inline)) fa2_vec fa2_mul_sigmoid(fa2_vec v, 
     return q;
 }
 
-/* the lanes the forward forms leave, one by one, in double (exp's error, ~1e-16, then one rounding):
- * sigmoid below -64 (e^x, subnormal from -87.3 on, 0 from -104 on; -inf 0), silu below -64 (x e^x;
- * -0 below -200, -inf included) and at +inf (+inf).  (fa_fix_lanes' signature: a is x again) */
+/* the lanes the forward forms leave, one by one: v sigmoid(x) in double as fa_softplus_backward_1 has
+ * it (exp's error, ~1e-16, then one rounding), v = 1 or x: sigmoid below -64 (e^x, subnormal from
+ * -87.3 on, 0 from -104 on; -inf 0), silu below -64 (x e^x; -inf -0, where x times 0 is NaN) and at
+ * +inf (+inf).  (fa2_fix_lanes' signature: a is x again) */
 static inline float fa2_sigmoid_1(float a, float x, double p)
 {
     (void)a;
-    (void)p;
-    double z = exp((double)x);
-    return (float)(z / (1.0 + z));
+    return fa_softplus_backward_1(1.0f, x, p);
 }
 
 static inline float fa2_silu_1(float a, float x, double p)
 {
     (void)a;
-    (void)p;
-    if (x < -200.0f)
-        return -0.0f;
-    if (x > 0.0f)
-        return (float)((double)x / (1.0 + exp(-(double)x)));
-    double z = exp((double)x);
-    return (float)((double)x * z / (1.0 + z));
+    return x == -INFINITY ? -0.0f : fa_softplus_backward_1(x, x, p);
 }
 
 /* r with the lanes of `bad` replaced by one(a, x, 0) */
