@@ -74,6 +74,15 @@ FA_GELU_G64 a M(a) = G(1/a^2) from a = 15 on (degree 10 in w = 1/a^2 on [0, 1/22
 are relative, with the kernel's evaluation (P by its halves in t^2) emulated in double:
 
     python benchmarks/fit_tables.py gelu_m64
+
+The AVX2 build's float32 exact gelu (fastact/_spans_avx2.h) takes the same M(a) in float32 on 8 slots,
+one vpermps per coefficient: half binades of 1 + a (a in [0, 1/2), [1/2, 1), [1, 2), [2, 3), [3, 5),
+[5, 7), [7, 11), [11, 15)), in the order of bits 22..24 of 1 + a, each M(c + t) = c0 + c1 t + t^2 P(t)
+with P of degree 6: the centre 0 in the first slot, elsewhere a float near the midpoint where M is
+within 2^-33 of c0 (exact_centre); c1 and P by the rounded weighted fit.  The printed error is
+relative, with the kernel's float32 evaluation emulated (P by halves, c0 + c1 t kept as a pair):
+
+    python benchmarks/fit_tables.py gelu_m32
 """
 import sys
 
@@ -459,6 +468,55 @@ def main_gelu_m64(deg=14, tdeg=10):
     print(f"static const double FA_GELU_G64[{tdeg + 2}] = {{" + ", ".join(float(v).hex() for v in tail) + "};")
 
 
+def m32_slot(a):
+    """The AVX2 gelu's slot for the float a: bits 22..24 of 1 + a in float32"""
+    return (int(np.array(f32(1.0) + f32(a), dtype=f32).view(np.uint32)) >> 22) & 7
+
+
+def m32_value(a, row):
+    """The AVX2 gelu's M(a) before its last rounding, evaluated as the kernel does in float32"""
+    c, c0, c1, *p = [f32(v) for v in row]
+    t = f32(f32(a) - c)
+    tt = f32(t * t)
+    e2 = fma32(p[6], tt, fma32(p[5], t, p[4]))
+    pp = fma32(fma32(e2, tt, fma32(p[3], t, p[2])), tt, fma32(p[1], t, p[0]))
+    s = fma32(c1, t, c0)
+    lo = fma32(tt, pp, fma32(c1, t, f32(c0 - s)))
+    return mp.mpf(float(s)) + mp.mpf(float(lo))
+
+
+def main_gelu_m32(deg=8):
+    """float32 exact gelu's AVX2 span: M(a) = e^(a^2/2) Q(a) on the 8 half binades of 1 + a, a in [0, 15)"""
+    rows, worst = [None] * 8, 0.0
+    for e in range(4):
+        for h in range(2):
+            lo, hi = 2.0**e * (1 + h / 2) - 1, 2.0**e * (1 + (h + 1) / 2) - 1
+            c = 0.0 if lo == 0 else exact_centre(gelu_m, float(f32((lo + hi) / 2)))
+            m = (hi - lo) * 2**-16
+            lo2, hi2 = max(0.0, lo - m), hi + m
+            ts = (lo2 + hi2) / 2 - c + (hi2 - lo2) / 2 * np.cos(np.pi * (2 * np.arange(NODES) + 1) / (2 * NODES))
+            c0 = float(f32(float(gelu_m(mp.mpf(c)))))
+            ys = [gelu_m(mp.mpf(c) + mp.mpf(t)) for t in ts]
+            g = np.array([float(y - c0) for y in ys])
+            wt = 1.0 / np.array([float(y) for y in ys])
+            p = rounded_fit(ts, g, wt, max(abs(lo2 - c), abs(hi2 - c)), range(1, deg + 1), range(1, deg + 1))
+            row = [c, c0] + [p[k] for k in range(1, deg + 1)]
+            slot = ((3 + e) & 3) << 1 | h
+            err = 0.0
+            for x in np.unique(np.linspace(lo, hi, 400).astype(np.float32)):
+                if m32_slot(x) == slot:
+                    err = max(err, float(abs(m32_value(x, row) / gelu_m(mp.mpf(float(x))) - 1)))
+            worst = max(worst, err)
+            print(f"/* [{lo:g}, {hi:g}): 2^{np.log2(err):.1f} */")
+            rows[slot] = row
+    print(f"/* worst 2^{np.log2(worst):.1f} */")
+    names = ["centre", "c0", "c1"] + [f"p{k}" for k in range(2, deg + 1)]
+    print(f"static const float FA2_GELU_M[{deg + 2}][8] = {{")
+    for r, name in enumerate(names):
+        print(f"    /* {name} */ {{" + ", ".join(hexf(f32(rows[j][r])) for j in range(8)) + "},")
+    print("};")
+
+
 def cheb_mono_mp(f, lo, hi, centre, deg):
     """cheb_mono's coefficients at 160 bits (not rounded to double)"""
     return cheb_mono(f, lo, hi, centre, deg, rounded=False)
@@ -473,6 +531,8 @@ def main(name):
         return main_gelu_q64()
     if name == "gelu_m64":
         return main_gelu_m64()
+    if name == "gelu_m32":
+        return main_gelu_m32()
     fit, f, tab = {"tanh": (fit_tanh, mp.tanh, "FA_TANH_TAB"),
                    "tanh_shrink": (fit_tanh_shrink, tanh_shrink, "FA_TANH_SHRINK_TAB")}[name]
     rows = ROWS if name == "tanh" else ROWS[1:]

@@ -59,6 +59,19 @@ static inline float fa_log_sigmoid_backward_1(float g, float x, double p)
     return fa_softplus_backward_1(g, -x, p);
 }
 
+/* glu's forward for one element, in double, as the portable path (the lanes the AVX-512 and AVX2
+ * spans leave): sigmoid(b) = 1 or 0 exactly at b = +-inf (so a * 0 is NaN only for a = +-inf, and an
+ * infinite a gives a wherever sigmoid(b) > 0) */
+static inline float fa_glu_1(float a, float b, double p)
+{
+    (void)p;
+    double z = exp(-fabs((double)b)), r = 1.0 / (1.0 + z);
+    double s = b == -INFINITY ? 0.0 : (b >= 0 ? r : z * r);
+    if (isinf(a) && b > -INFINITY)
+        return a;
+    return (float)((double)a * s);
+}
+
 #if defined(__AVX512F__)
 #include <immintrin.h>
 #define FA_HAVE_SPANS 1
@@ -1794,18 +1807,6 @@ FA_KERNEL __m512 fa_celu_backward_512(__m512 g, __m512 x, fa_alpha al, __m512 th
                               fa_celu_backward_1, al.alpha);
 }
 
-/* glu's forward for one element, in double, as the portable path: sigmoid(b) = 1 or 0 exactly at
- * b = +-inf (so a * 0 is NaN only for a = +-inf, and an infinite a gives a wherever sigmoid(b) > 0) */
-static inline float fa_glu_1(float a, float b, double p)
-{
-    (void)p;
-    double z = exp(-fabs((double)b)), r = 1.0 / (1.0 + z);
-    double s = b == -INFINITY ? 0.0 : (b >= 0 ? r : z * r);
-    if (isinf(a) && b > -INFINITY)
-        return a;
-    return (float)((double)a * s);
-}
-
 /* glu's forward: a sigmoid(b), as v sigmoid(x) (0.54 ULP).  Lanes one by one (fa_glu_1): |a| from 2^64
  * (a / d or a z could overflow) or infinite, b below -120 (a e^b, down to 2^-173 |a|, is still a normal
  * float for a large a) or infinite, NaN. */
@@ -3340,9 +3341,13 @@ FA_STUB(exponential)
 #ifndef FA_F32_SPAN_silu
 FA_STUB(silu)
 #endif
+#ifndef FA_F32_SPAN_gelu
 FA_STUB(gelu)
+#endif
 FA_STUB(gelu_tanh)
+#ifndef FA_F32_SPAN_glu
 FA_STUB2(glu)
+#endif
 FA_STUB2(silu_backward)
 FA_STUB2(sigmoid_backward)
 FA_STUB2(tanh_backward)
@@ -3448,11 +3453,16 @@ static inline void fa_cols16_f32(const float *x, float *out, ptrdiff_t L, ptrdif
 #define FA_F32_SPAN_softplus_backward FA_HAVE_SPANS
 #define FA_F32_SPAN_log_sigmoid_backward FA_HAVE_SPANS
 #endif
+#ifndef FA_F32_SPAN_glu
+#define FA_F32_SPAN_glu FA_HAVE_SPANS
+#endif
 #define FA_F32_SPAN_tanh FA_HAVE_SPANS
 #define FA_F32_SPAN_tanh_shrink FA_HAVE_SPANS
 #define FA_F32_SPAN_softsign FA_HAVE_SPANS
 #define FA_F32_SPAN_exponential FA_HAVE_SPANS
+#ifndef FA_F32_SPAN_gelu
 #define FA_F32_SPAN_gelu FA_HAVE_SPANS
+#endif
 #define FA_F32_SPAN_gelu_tanh FA_HAVE_SPANS
 #define FA_F32_SPAN_sigmoid_backward FA_HAVE_SPANS
 #define FA_F32_SPAN_tanh_backward FA_HAVE_SPANS

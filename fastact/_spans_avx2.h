@@ -7,11 +7,12 @@
  * comes from float32 arithmetic on 8 lanes with error-free transformations, as _spans.h does with
  * AVX-512 (whose header comment explains the scheme); what AVX2 lacks is replaced:
  *
- *   exp(a) = 2^n T[j] (1 + p(r)),  a = (8 n + j) ln2/8 + r,  |r| <= ln2/16,
+ *   exp(a) = 2^n T[j] (1 + p(r)),  a = (4 n + j) ln2/4 + r,  |r| <= ln2/8,
  *
- * T[j] = 2^(j/8) as hi + lo floats in one register each (vpermps reads an index's low 3 bits: one
- * instruction per lookup, where 2^(j/32) would take four and blends), p = r + r^2 P(r) with P of
- * degree 2 (relative error 2^-32; p's own rounding, |p| <= 0.045, stays below 2^-28 of exp), 2^n put
+ * T[j] = 2^(j/4) as hi + lo floats in one register each (vpermilps reads an index's low 2 bits within
+ * each 128-bit half: one instruction per lookup, and a cheap one, where 2^(j/32) would take four
+ * vpermps and blends), p = r + r^2 P(r) with P of degree 3 (relative error 2^-35; p's own rounding,
+ * |p| <= 0.091, stays below 2^-28 of exp), 2^n put
  * on as a multiply by a power of two (no vscalefps).  The quotient is one vdivps, correctly rounded,
  * and one correction with vrcpps' 2^-12 estimate of 1/d (no rcp14 for a Newton step): the correction
  * is ~2^-24 of the quotient, so its estimate leaves ~2^-36.
@@ -24,11 +25,11 @@
 
 #include <immintrin.h>
 
-/* 2^(j/8) = hi + lo, j = 0..7 */
-static const float FA2_T8_HI[8] = {0x1p+0f, 0x1.172b84p+0f, 0x1.306fep+0f, 0x1.4bfdaep+0f, 0x1.6a09e6p+0f,
-                                   0x1.8ace54p+0f, 0x1.ae89fap+0f, 0x1.d5818ep+0f};
-static const float FA2_T8_LO[8] = {0.0f, -0x1.c15742p-27f, 0x1.4636e2p-25f, -0x1.593abcp-25f, 0x1.9fcef4p-26f,
-                                   0x1.15506ep-27f, -0x1.a94b14p-26f, -0x1.822dbcp-27f};
+/* 2^(j/4) = hi + lo, j = 0..3, in both 128-bit halves (vpermilps reads within a half) */
+static const float FA2_T4_HI[8] = {0x1p+0f, 0x1.306fep+0f, 0x1.6a09e6p+0f, 0x1.ae89fap+0f,
+                                   0x1p+0f, 0x1.306fep+0f, 0x1.6a09e6p+0f, 0x1.ae89fap+0f};
+static const float FA2_T4_LO[8] = {0.0f, 0x1.4636e2p-25f, 0x1.9fcef4p-26f, -0x1.a94b14p-26f,
+                                   0.0f, 0x1.4636e2p-25f, 0x1.9fcef4p-26f, -0x1.a94b14p-26f};
 
 /* the lanes of n elements left, as maskload's mask (n may exceed 8) */
 static inline __m256i fa2_lanes_left(ptrdiff_t n)
@@ -46,28 +47,41 @@ static inline __m256i fa2_lanes_left(ptrdiff_t n)
 typedef struct { __m256 v[FA2_U]; } fa2_vec;
 
 /* exp(a) for a in [-64, 0] (NaN propagates) as 2^n (th + t), th = T[j] 2^n exactly, t = 2^n (T[j] p +
- * T_lo[j]), |t| < 2^-5 th: the pair unrenormalised, within 2^-28.5 of exp(a).  k = 8 n + j = round(a 8 /
- * ln2) comes from adding 1.5 2^23 (its low bits are k's, two's complement); a - k ln2/8 in two steps,
- * k C1 exact (C1 has 13 bits, |k| <= 739), the first step exact, the second rounded to 2^-29. */
-static inline __attribute__((always_inline)) fa2_vec fa2_exp_parts(fa2_vec a, __m256 thi, __m256 tlo, fa2_vec *t)
+ * T_lo[j]), |t| < 2^-3.5 th: the pair unrenormalised.  k = 4 n + j = round(a 4 / ln2) comes from adding
+ * 1.5 2^23 (its low bits are k's, two's complement); r = a - k ln2/4 in two steps, k C1 exact (C1 has 12
+ * bits, |k| <= 511), the first step exact, the second rounded (|r| <= ln2/8: 2^-28); p = e^r - 1 = r +
+ * r^2 P(r), P of degree 3 (2^-35); the roundings of r, p and t, 2^-28 (of exp) each at most.  T[j] by
+ * vpermilps: on AMD Zen 3 a vpermps (an 8-entry table, 2^(j/8), |r| <= ln2/16, P of degree 2) took the
+ * FMA pipes' time of about three FMAs, vpermilps that of one (sigmoid 0.91 -> 0.75 ns per element, best
+ * of eight; its error over all inputs 0.590 -> 0.680 ULP, gelu's 0.76 -> 0.91; 2^(j/8) from two
+ * vpermilps and a blend kept those and cost gelu 12%).  With `scale` (not NULL), th and t come without
+ * 2^n and *scale gets 2^n: then a may go down to -87 (n >= -126, 2^n normal). */
+static inline __attribute__((always_inline)) fa2_vec fa2_exp_parts(fa2_vec a, __m256 thi, __m256 tlo, fa2_vec *t,
+                                                                  fa2_vec *scale)
 {
     const __m256 shift = _mm256_set1_ps(0x1.8p23f);
     fa2_vec th, kt, r, p, tl, s;
-    FA2_EACH kt.v[u_] = _mm256_fmadd_ps(a.v[u_], _mm256_set1_ps(0x1.715476p+3f), shift);
-    FA2_EACH r.v[u_] = _mm256_fmadd_ps(_mm256_sub_ps(kt.v[u_], shift), _mm256_set1_ps(-0x1.62ep-4f), a.v[u_]);
-    FA2_EACH r.v[u_] = _mm256_fmadd_ps(_mm256_sub_ps(kt.v[u_], shift), _mm256_set1_ps(-0x1.0bfbe8p-18f), r.v[u_]);
+    FA2_EACH kt.v[u_] = _mm256_fmadd_ps(a.v[u_], _mm256_set1_ps(0x1.715476p+2f), shift);
+    FA2_EACH r.v[u_] = _mm256_fmadd_ps(_mm256_sub_ps(kt.v[u_], shift), _mm256_set1_ps(-0x1.62ep-3f), a.v[u_]);
+    FA2_EACH r.v[u_] = _mm256_fmadd_ps(_mm256_sub_ps(kt.v[u_], shift), _mm256_set1_ps(-0x1.0bfbe8p-17f), r.v[u_]);
     FA2_EACH {
-        __m256 q = _mm256_fmadd_ps(_mm256_fmadd_ps(_mm256_set1_ps(0x1.553982p-5f), r.v[u_],
-                                                   _mm256_set1_ps(0x1.555cccp-3f)), r.v[u_], _mm256_set1_ps(0.5f));
+        __m256 q = _mm256_fmadd_ps(_mm256_fmadd_ps(_mm256_set1_ps(0x1.11031p-7f), r.v[u_], _mm256_set1_ps(0x1.557288p-5f)),
+                                   r.v[u_], _mm256_set1_ps(0x1.555558p-3f));
+        q = _mm256_fmadd_ps(q, r.v[u_], _mm256_set1_ps(0x1.fffffep-2f));
         p.v[u_] = _mm256_fmadd_ps(_mm256_mul_ps(r.v[u_], r.v[u_]), q, r.v[u_]);
     }
     FA2_EACH {
         __m256i ki = _mm256_castps_si256(kt.v[u_]);
-        th.v[u_] = _mm256_permutevar8x32_ps(thi, ki);
-        tl.v[u_] = _mm256_permutevar8x32_ps(tlo, ki);
-        /* 2^n, n = floor(k / 8) >= -93: (k >> 3) + 127 in the exponent field */
-        __m256i n = _mm256_srai_epi32(_mm256_sub_epi32(ki, _mm256_castps_si256(shift)), 3);
+        th.v[u_] = _mm256_permutevar_ps(thi, ki);
+        tl.v[u_] = _mm256_permutevar_ps(tlo, ki);
+        /* 2^n, n = floor(k / 4): (k >> 2) + 127 in the exponent field */
+        __m256i n = _mm256_srai_epi32(_mm256_sub_epi32(ki, _mm256_castps_si256(shift)), 2);
         s.v[u_] = _mm256_castsi256_ps(_mm256_slli_epi32(_mm256_add_epi32(n, _mm256_set1_epi32(127)), 23));
+    }
+    if (scale) {
+        FA2_EACH t->v[u_] = _mm256_fmadd_ps(th.v[u_], p.v[u_], tl.v[u_]);
+        *scale = s;
+        return th;
     }
     FA2_EACH th.v[u_] = _mm256_mul_ps(th.v[u_], s.v[u_]);
     FA2_EACH t->v[u_] = _mm256_fmadd_ps(th.v[u_], p.v[u_], _mm256_mul_ps(tl.v[u_], s.v[u_]));
@@ -87,7 +101,7 @@ static inline __attribute__((always_inline)) fa2_vec fa2_mul_sigmoid(fa2_vec v, 
     const __m256 one = _mm256_set1_ps(1.0f), sign = _mm256_set1_ps(-0.0f);
     fa2_vec a, t, th, zh, d_hi, d_lo, u_hi, u_lo, q;
     FA2_EACH a.v[u_] = _mm256_max_ps(_mm256_set1_ps(-64.0f), _mm256_or_ps(x.v[u_], sign)); /* (NaN: the 2nd) */
-    th = fa2_exp_parts(a, thi, tlo, &t);
+    th = fa2_exp_parts(a, thi, tlo, &t, NULL);
     FA2_EACH zh.v[u_] = _mm256_add_ps(th.v[u_], t.v[u_]);
     FA2_EACH d_hi.v[u_] = _mm256_add_ps(one, zh.v[u_]);
     FA2_EACH {
@@ -114,7 +128,7 @@ static inline __attribute__((always_inline)) fa2_vec fa2_mul_sigmoid(fa2_vec v, 
 /* the lanes the forward forms leave, one by one: v sigmoid(x) in double as fa_softplus_backward_1 has
  * it (exp's error, ~1e-16, then one rounding), v = 1 or x: sigmoid below -64 (e^x, subnormal from
  * -87.3 on, 0 from -104 on; -inf 0), silu below -64 (x e^x; -inf -0, where x times 0 is NaN) and at
- * +inf (+inf).  (fa2_fix_lanes' signature: a is x again) */
+ * +inf (+inf).  (fa2_flush's signature: a is x again) */
 static inline float fa2_sigmoid_1(float a, float x, double p)
 {
     (void)a;
@@ -127,61 +141,80 @@ static inline float fa2_silu_1(float a, float x, double p)
     return x == -INFINITY ? -0.0f : fa_softplus_backward_1(x, x, p);
 }
 
-/* r with the lanes of `bad` replaced by one(a, x, 0) */
-static inline __m256 fa2_fix_lanes(__m256 r, __m256 a, __m256 x, int bad, float (*one)(float, float, double))
+/* The lanes a form leaves (those of `bad`) are recomputed one by one after the step: their inputs are
+ * recorded (out may be x, so they are not read back) and fa2_flush writes their results to out, FA2_PEND
+ * records at a time or at the span's end.  With the call in the step itself, GCC kept the form's values
+ * on the stack around it (a call clobbers every ymm register): gelu spent 17% of its time there. */
+#define FA2_PEND 16
+typedef struct {
+    float a[FA2_PEND][8], x[FA2_PEND][8];
+    ptrdiff_t at[FA2_PEND];
+    int lanes[FA2_PEND], n;
+} fa2_pending;
+
+static __attribute__((noinline, cold)) void fa2_flush(fa2_pending *pd, float *out, float (*one)(float, float, double))
 {
-    float as[8], xs[8], rs[8];
-    _mm256_storeu_ps(as, a);
-    _mm256_storeu_ps(xs, x);
-    _mm256_storeu_ps(rs, r);
-    while (bad) {
-        int k = __builtin_ctz(bad);
-        rs[k] = one(as[k], xs[k], 0.0);
-        bad &= bad - 1;
-    }
-    return _mm256_loadu_ps(rs);
+    for (int k = 0; k < pd->n; k++)
+        for (int b = pd->lanes[k]; b; b &= b - 1) {
+            int j = __builtin_ctz(b);
+            out[pd->at[k] + j] = one(pd->a[k][j], pd->x[k][j], 0.0);
+        }
+    pd->n = 0;
 }
 
 /* The span loop, over out[i] = f(a[i], x[i]) (a forward passes x as a too): a head of masked lanes up
  * to out's next 32-byte boundary, steps of FA2_U vectors (16 lanes: one prefetch per array covers its
- * 64-byte line FA2_AHEAD elements ahead), a masked tail.  FORM computes FA2_U vectors from av and xv;
- * the lanes where FIX (of the vectors a, x and the result y) is set are recomputed one by one by ONE,
- * so that a lane's result depends on its own inputs alone. */
+ * 64-byte line FA2_AHEAD elements ahead), a masked tail.  fa2_NAME_u computes FA2_U vectors from av and
+ * xv and the lanes of each to be recomputed by ONE (those lanes' results depend on their own inputs
+ * alone). */
 #define FA2_AHEAD 2048
-#define FA2_STEP(NAME, LOAD, STORE)                                                                           \
+#define FA2_STEP(NAME, ONE, LOAD, STORE, VALID)                                                            \
     {                                                                                                   \
+        int bad[FA2_U];                                                                                 \
         FA2_EACH av.v[u_] = two_ ? LOAD(a) : LOAD(x);                                                   \
         FA2_EACH xv.v[u_] = LOAD(x);                                                                    \
-        r = fa2_##NAME##_u(av, xv, thi, tlo);                                                           \
+        r = fa2_##NAME##_u(av, xv, thi, tlo, bad);                                                      \
         FA2_EACH STORE;                                                                                 \
+        FA2_EACH if (bad[u_] & (VALID)) {                                                               \
+            _mm256_storeu_ps(pd.a[pd.n], av.v[u_]);                                                     \
+            _mm256_storeu_ps(pd.x[pd.n], xv.v[u_]);                                                     \
+            pd.at[pd.n] = i + 8 * u_;                                                                   \
+            pd.lanes[pd.n++] = bad[u_] & (VALID);                                                       \
+        }                                                                                               \
+        if (pd.n > FA2_PEND - FA2_U)                                                                    \
+            fa2_flush(&pd, out, ONE);                                                                   \
     }
 #define FA2_FULL(p) _mm256_loadu_ps((p) + i + 8 * u_)
 #define FA2_PART(p) _mm256_maskload_ps((p) + i + 8 * u_, m[u_])
+#define FA2_MASKED _mm256_movemask_ps(_mm256_castsi256_ps(m[u_]))
+/* fa2_NAME_u from FORM (of av, xv) and FIX (of the vectors a, x and the result y): FIX's lanes go to ONE */
 #define FA2_SPAN_RUN(NAME, FORM, FIX, ONE)                                                              \
 static inline __attribute__((always_inline)) fa2_vec fa2_##NAME##_u(fa2_vec av, fa2_vec xv, __m256 thi,  \
-                                                                    __m256 tlo)                         \
+                                                                    __m256 tlo, int *bad)               \
 {                                                                                                       \
     fa2_vec r = FORM;                                                                                   \
     FA2_EACH {                                                                                          \
         __m256 a = av.v[u_], x = xv.v[u_], y = r.v[u_];                                                 \
-        int bad = _mm256_movemask_ps(FIX);                                                              \
         (void)a;                                                                                        \
         (void)y;                                                                                        \
-        if (bad)                                                                                        \
-            r.v[u_] = fa2_fix_lanes(r.v[u_], a, x, bad, ONE);                                           \
+        bad[u_] = _mm256_movemask_ps(FIX);                                                              \
     }                                                                                                   \
     return r;                                                                                           \
 }                                                                                                       \
+FA2_RUN(NAME, ONE)
+#define FA2_RUN(NAME, ONE)                                                                              \
 static inline __attribute__((always_inline)) void fa2_##NAME##_run(const float *a, const float *x, float *out, \
                                                                    ptrdiff_t n, const int two_, const int pf_) \
 {                                                                                                       \
-    const __m256 thi = _mm256_loadu_ps(FA2_T8_HI), tlo = _mm256_loadu_ps(FA2_T8_LO);                    \
+    const __m256 thi = _mm256_loadu_ps(FA2_T4_HI), tlo = _mm256_loadu_ps(FA2_T4_LO);                    \
     ptrdiff_t i = 0, h = n < 64 ? 0 : (ptrdiff_t)((((uintptr_t)0 - (uintptr_t)out) & 31u) / sizeof(float)); \
     fa2_vec av, xv, r;                                                                                  \
+    fa2_pending pd;                                                                                     \
     __m256i m[FA2_U];                                                                                   \
+    pd.n = 0;                                                                                           \
     if (h > 0) {                                                                                        \
         FA2_EACH m[u_] = fa2_lanes_left(u_ == 0 ? h : 0);                                               \
-        FA2_STEP(NAME, FA2_PART, _mm256_maskstore_ps(out + 8 * u_, m[u_], r.v[u_]))                           \
+        FA2_STEP(NAME, ONE, FA2_PART, _mm256_maskstore_ps(out + 8 * u_, m[u_], r.v[u_]), FA2_MASKED)         \
         i = h;                                                                                          \
     }                                                                                                   \
     for (; i + 8 * FA2_U <= n; i += 8 * FA2_U) {                                                        \
@@ -191,17 +224,21 @@ static inline __attribute__((always_inline)) void fa2_##NAME##_run(const float *
             _mm_prefetch((const char *)(x + i + FA2_AHEAD), _MM_HINT_T0);                               \
             _mm_prefetch((const char *)(out + i + FA2_AHEAD), _MM_HINT_T0);                             \
         }                                                                                               \
-        FA2_STEP(NAME, FA2_FULL, _mm256_storeu_ps(out + i + 8 * u_, r.v[u_]))                                 \
+        FA2_STEP(NAME, ONE, FA2_FULL, _mm256_storeu_ps(out + i + 8 * u_, r.v[u_]), 0xff)                     \
     }                                                                                                   \
     if (i < n) {                                                                                        \
         FA2_EACH m[u_] = fa2_lanes_left(n - i - 8 * u_);                                                \
-        FA2_STEP(NAME, FA2_PART, _mm256_maskstore_ps(out + i + 8 * u_, m[u_], r.v[u_]))                       \
+        FA2_STEP(NAME, ONE, FA2_PART, _mm256_maskstore_ps(out + i + 8 * u_, m[u_], r.v[u_]), FA2_MASKED)     \
     }                                                                                                   \
+    if (pd.n)                                                                                           \
+        fa2_flush(&pd, out, ONE);                                                                       \
 }
 
 /* fa_NAME_f32_span(x, out, n, pf), the forward, compiled for either pf */
 #define FA2_SPAN(NAME, FORM, FIX, ONE)                                                                  \
 FA2_SPAN_RUN(NAME, FORM, FIX, ONE)                                                                      \
+FA2_ENTRY(NAME)
+#define FA2_ENTRY(NAME)                                                                                 \
 static inline void fa_##NAME##_f32_span(const float *x, float *out, ptrdiff_t n, int pf)                \
 {                                                                                                       \
     if (pf)                                                                                             \
@@ -232,6 +269,108 @@ FA2_SPAN(sigmoid, fa2_mul_sigmoid(xv, xv, 0, thi, tlo), fa2_below(x, -64.0f), fa
 FA2_SPAN(silu, fa2_mul_sigmoid(xv, xv, 1, thi, tlo),
          _mm256_or_ps(fa2_below(x, -64.0f), _mm256_cmp_ps(x, _mm256_set1_ps(INFINITY), _CMP_EQ_OQ)), fa2_silu_1)
 
+/* gelu(x) = x Phi(x) = max(x, 0) - a Q(a), a = |x|, Q(a) = erfc(a/sqrt2)/2 = E M(a) with E = e^(-a^2/2) and
+ * M(a) = e^(a^2/2) Q(a), smooth (1/2 at 0, ~1/(a sqrt(2 pi)) far out): the AVX-512 form's 32-interval
+ * table of Q itself would take 4 vpermps and 3 blends per coefficient here, so M is tabled instead on 8
+ * slots, one vpermps each: half binades of 1 + a (a in [0, 1/2), [1/2, 1), [1, 2), [2, 3), [3, 5), [5, 7),
+ * [7, 11), [11, 15)), the slot bits 22..24 of 1 + a, and M(c + t) = c0 + c1 t + t^2 P(t), P of degree 6,
+ * c the slot's centre (0 in the first, so that x below 2^-26 gives x/2 exactly; elsewhere a float near
+ * the midpoint where M is within 2^-33 of c0; a - c exact).  benchmarks/fit_tables.py gelu_m32 fits
+ * it: relative error 2^-26.1 in the first slot, 2^-27 or less elsewhere, evaluated as below in float.
+ * (4 slots, whole binades, one vpermilps each and P of degree 9, were 15% faster but 2^-26 everywhere:
+ * t^2 P reaches 0.14 of M on slots that wide, and its roundings count; 0.97 ULP over all inputs.) */
+static const float FA2_GELU_M[10][8] = {
+    /* centre */ {0x1.7ffd1cp+0f, 0x1.40016ap+1f, 0x1.0000bap+2f, 0x1.8000c4p+2f, 0x1.2000aep+3f, 0x1.9fffe2p+3f, 0.0f, 0x1.7ffec2p-1f},
+    /* c0 */ {0x1.a5726cp-3f, 0x1.21714ap-3f, 0x1.82b3bep-4f, 0x1.095588p-4f, 0x1.66cbe4p-5f, 0x1.f3dde6p-6f, 0x1p-1f, 0x1.337092p-2f},
+    /* c1 */ {-0x1.71c38ep-4f, -0x1.75a8ecp-5f, -0x1.5cf7c2p-6f, -0x1.506782p-7f, -0x1.377fb4p-8f, -0x1.3012d4p-9f, -0x1.988454p-2f, -0x1.63e14ap-3f},
+    /* p2 */ {0x1.2043b4p-5f, 0x1.bf3576p-7f, 0x1.2dd7ep-8f, 0x1.a0ec9cp-10f, 0x1.0b6c38p-11f, 0x1.6fdc92p-13f, 0x1.00001cp-2f, 0x1.5bf90cp-4f},
+    /* p3 */ {-0x1.99863ep-7f, -0x1.f620f4p-9f, -0x1.f6a3bp-11f, -0x1.f9cadp-13f, -0x1.c63a94p-15f, -0x1.ba9118p-17f, -0x1.105b22p-3f, -0x1.2c84d4p-5f},
+    /* p4 */ {0x1.0d62dp-8f, 0x1.0abd5ap-10f, 0x1.943912p-13f, 0x1.2caaf4p-15f, 0x1.7db3bcp-18f, 0x1.08c45cp-20f, 0x1.00254ap-4f, 0x1.d6891p-7f},
+    /* p5 */ {-0x1.4beacap-10f, -0x1.0dfb8p-12f, -0x1.3a378cp-15f, -0x1.5e2a7ep-18f, -0x1.3c6f1ep-21f, -0x1.3b21bp-24f, -0x1.b5a32cp-6f, -0x1.54754cp-8f},
+    /* p6 */ {0x1.832564p-12f, 0x1.05cf68p-14f, 0x1.dbad6ep-18f, 0x1.909dp-21f, 0x1.04bdcp-24f, 0x1.75cadcp-28f, 0x1.5a843p-7f, 0x1.ce0b2ep-10f},
+    /* p7 */ {-0x1.b79662p-14f, -0x1.ea894cp-17f, -0x1.797eb4p-20f, -0x1.e0e17ep-24f, -0x1.d4e484p-28f, -0x1.c4117p-32f, -0x1.ea386ap-9f, -0x1.e00562p-12f},
+    /* p8 */ {0x1.b6b49ep-16f, 0x1.a4d0f4p-19f, 0x1.0c2112p-22f, 0x1.114b7cp-26f, 0x1.788268p-31f, 0x1.faa6fap-36f, 0x1.c97d62p-11f, 0x1.e3e324p-16f},
+};
+
+/* For |x| < 13.125 (and NaN): M = s + m_lo (c0 + c1 t by an fma, its error recovered by another:
+ * |c1 t| <= c0/2), E = 2^n (T + t_e) from fa2_exp_parts unscaled (a^2 = u + u_lo exactly, -u/2 exact,
+ * then E times 1 - u_lo/2: E's, not T's, which differ by up to 2^-3.5), A = a E as A_hi + A_lo, and with
+ * c = max(x, 0) 2^-n (exact: n >= -22 where x > 0 and a < 5.5), q = c - A_hi Mf rounded once (Mf = s +
+ * m_lo rounded, its error Ml kept), e its error, then (q - ((A_hi Ml + A_lo Mf) - e)) 2^n: exact
+ * scaling, the result being normal (|gelu| >= 2^-125.6 above -13.125).  q's fma keeps the sign of a tiny
+ * negative product, as the AVX-512 form's does (x = -2^-149 gives -0).  Over all 2^32 inputs: 0.91 ULP. */
+static inline __attribute__((always_inline)) fa2_vec fa2_gelu_form(fa2_vec x, __m256 thi, __m256 tlo)
+{
+    const __m256 sign = _mm256_set1_ps(-0.0f);
+    fa2_vec a, t, tt, s, m_lo, u, u_lo, te, th, sc;
+    __m256i slot[FA2_U];
+#define FA2_M(row) _mm256_permutevar8x32_ps(_mm256_loadu_ps(FA2_GELU_M[row]), slot[u_])
+    FA2_EACH {
+        a.v[u_] = _mm256_andnot_ps(sign, x.v[u_]);
+        slot[u_] = _mm256_srli_epi32(_mm256_castps_si256(_mm256_add_ps(_mm256_set1_ps(1.0f), a.v[u_])), 22);
+        t.v[u_] = _mm256_sub_ps(a.v[u_], FA2_M(0));
+        tt.v[u_] = _mm256_mul_ps(t.v[u_], t.v[u_]);
+        u.v[u_] = _mm256_mul_ps(a.v[u_], a.v[u_]);
+        u_lo.v[u_] = _mm256_fmsub_ps(a.v[u_], a.v[u_], u.v[u_]);
+    }
+    FA2_EACH u.v[u_] = _mm256_mul_ps(u.v[u_], _mm256_set1_ps(-0.5f));
+    th = fa2_exp_parts(u, thi, tlo, &te, &sc);
+    FA2_EACH {
+        __m256 e0 = _mm256_fmadd_ps(FA2_M(4), t.v[u_], FA2_M(3)), e1 = _mm256_fmadd_ps(FA2_M(6), t.v[u_], FA2_M(5));
+        __m256 e2 = _mm256_fmadd_ps(FA2_M(9), tt.v[u_], _mm256_fmadd_ps(FA2_M(8), t.v[u_], FA2_M(7)));
+        __m256 pp = _mm256_fmadd_ps(_mm256_fmadd_ps(e2, tt.v[u_], e1), tt.v[u_], e0);
+        __m256 c0 = FA2_M(1), c1 = FA2_M(2);
+        s.v[u_] = _mm256_fmadd_ps(c1, t.v[u_], c0);
+        m_lo.v[u_] = _mm256_fmadd_ps(tt.v[u_], pp, _mm256_fmadd_ps(c1, t.v[u_], _mm256_sub_ps(c0, s.v[u_])));
+    }
+#undef FA2_M
+    FA2_EACH {
+        __m256 te_u = _mm256_fmadd_ps(_mm256_add_ps(th.v[u_], te.v[u_]), _mm256_mul_ps(u_lo.v[u_], _mm256_set1_ps(-0.5f)),
+                                      te.v[u_]);
+        __m256 a_hi = _mm256_mul_ps(a.v[u_], th.v[u_]);
+        __m256 a_lo = _mm256_fmadd_ps(a.v[u_], te_u, _mm256_fmsub_ps(a.v[u_], th.v[u_], a_hi));
+        __m256 mf = _mm256_add_ps(s.v[u_], m_lo.v[u_]);
+        __m256 ml = _mm256_add_ps(_mm256_sub_ps(s.v[u_], mf), m_lo.v[u_]);
+        /* 2^-n: 254 - (n + 127) in the exponent field */
+        __m256 inv = _mm256_castsi256_ps(_mm256_sub_epi32(_mm256_set1_epi32(254 << 23), _mm256_castps_si256(sc.v[u_])));
+        __m256 c = _mm256_mul_ps(_mm256_max_ps(_mm256_setzero_ps(), x.v[u_]), inv);    /* (NaN: x) */
+        __m256 q = _mm256_fnmadd_ps(a_hi, mf, c);
+        __m256 e = _mm256_fnmadd_ps(a_hi, mf, _mm256_sub_ps(c, q));
+        __m256 lo = _mm256_fmadd_ps(a_hi, ml, _mm256_mul_ps(a_lo, mf));
+        x.v[u_] = _mm256_mul_ps(_mm256_sub_ps(q, _mm256_sub_ps(lo, e)), sc.v[u_]);
+    }
+    return x;
+}
+
+/* gelu: from 5.5 on x (x Q(x) is below half its ULP), from -14.5 down -0 (below 2^-150), both as max(x,
+ * -0) (+-inf included); in between, below -13.125, the subnormal results one by one in double (libm's
+ * erfc, one rounding): the vector form would round them twice */
+static inline float fa2_gelu_1(float a, float x, double p)
+{
+    (void)a;
+    (void)p;
+    double xd = x;
+    return (float)(0.5 * xd * erfc(-xd * 0.70710678118654752));
+}
+
+static inline __attribute__((always_inline)) fa2_vec fa2_gelu_u(fa2_vec av, fa2_vec xv, __m256 thi, __m256 tlo,
+                                                                int *bad)
+{
+    (void)av;
+    fa2_vec r = fa2_gelu_form(xv, thi, tlo);
+    FA2_EACH {
+        __m256 x = xv.v[u_], a = _mm256_andnot_ps(_mm256_set1_ps(-0.0f), x);
+        /* x >= +0 or x <= -14.5: x's bits as a signed integer from -14.5's on */
+        __m256 keep = _mm256_castsi256_ps(_mm256_cmpgt_epi32(_mm256_castps_si256(x), _mm256_set1_epi32((int)0xc167ffff)));
+        __m256 settle = _mm256_and_ps(keep, _mm256_cmp_ps(a, _mm256_set1_ps(5.5f), _CMP_GE_OQ));
+        r.v[u_] = _mm256_blendv_ps(r.v[u_], _mm256_max_ps(x, _mm256_set1_ps(-0.0f)), settle);
+        bad[u_] = _mm256_movemask_ps(_mm256_andnot_ps(keep, _mm256_cmp_ps(a, _mm256_set1_ps(13.125f), _CMP_GT_OQ)));
+    }
+    return r;
+}
+FA2_RUN(gelu, fa2_gelu_1)
+FA2_ENTRY(gelu)
+
 /* softplus' g sigmoid(x) and log_sigmoid's g sigmoid(-x): one by one where the argument of sigmoid is
  * below -64 (-inf included), where |g| is 2^64 or more (an infinite g would give inf - inf), and where
  * the result is below 2^-100 but g is not 0: there the quotient's residuals, ~2^-24 of it, fall below
@@ -257,8 +396,21 @@ FA2_SPAN2(log_sigmoid_backward, fa2_mul_sigmoid(av, fa2_negated(xv), 1, thi, tlo
           _mm256_or_ps(_mm256_cmp_ps(x, _mm256_set1_ps(64.0f), _CMP_GT_OQ), fa2_odd_g(a, y)),
           fa_log_sigmoid_backward_1)
 
+/* glu's forward a sigmoid(b), as softplus' (a = g, b = x), its sign a's (a = -0 gives -0, a tiny
+ * negative product -0); one by one as softplus' has it, and where a is infinite (fa_glu_1) */
+static inline __attribute__((always_inline)) fa2_vec fa2_glu_form(fa2_vec av, fa2_vec xv, __m256 thi, __m256 tlo)
+{
+    fa2_vec q = fa2_mul_sigmoid(av, xv, 1, thi, tlo);
+    FA2_EACH q.v[u_] = _mm256_or_ps(q.v[u_], _mm256_and_ps(av.v[u_], _mm256_set1_ps(-0.0f)));
+    return q;
+}
+
+FA2_SPAN2(glu, fa2_glu_form(av, xv, thi, tlo), _mm256_or_ps(fa2_below(x, -64.0f), fa2_odd_g(a, y)), fa_glu_1)
+
 #define FA_F32_SPAN_sigmoid 1
+#define FA_F32_SPAN_glu 1
 #define FA_F32_SPAN_silu 1
+#define FA_F32_SPAN_gelu 1
 #define FA_F32_SPAN_softplus_backward 1
 #define FA_F32_SPAN_log_sigmoid_backward 1
 
