@@ -78,11 +78,19 @@ are relative, with the kernel's evaluation (P by its halves in t^2) emulated in 
 The AVX2 build's float32 exact gelu (fastact/_spans_avx2.h) takes the same M(a) in float32 on 8 slots,
 one vpermps per coefficient: half binades of 1 + a (a in [0, 1/2), [1/2, 1), [1, 2), [2, 3), [3, 5),
 [5, 7), [7, 11), [11, 15)), in the order of bits 22..24 of 1 + a, each M(c + t) = c0 + c1 t + t^2 P(t)
-with P of degree 6: the centre 0 in the first slot, elsewhere a float near the midpoint where M is
-within 2^-33 of c0 (exact_centre); c1 and P by the rounded weighted fit.  The printed error is
-relative, with the kernel's float32 evaluation emulated (P by halves, c0 + c1 t kept as a pair):
+with P of degree 6, centred on a float near the midpoint where M is within 2^-33 of c0 (exact_centre;
+a - c is exact but in the first slot below a = c/2, where the kernel keeps its rounding error t_lo);
+c1 and P by the rounded weighted fit.  The printed error is relative, with the kernel's float32
+evaluation emulated (P by halves, c0 + c1 (t + t_lo) kept as a pair):
 
     python benchmarks/fit_tables.py gelu_m32
+
+Its backward takes D(x) = Phi(x) + x phi(x) as h P(h) within 1/4 of D's root r = -0.7518 (h = x - r, r
+as three floats): P = c0 + c1 h + h^2 R(h), c0 as a pair, R of degree 5, from the 160-bit Chebyshev
+interpolant of D(r + h)/h on [-1/4, 1/4] (widened by 1%); the printed error is D's relative error in a
+float32 emulation of the kernel's evaluation (h exact as a pair):
+
+    python benchmarks/fit_tables.py gelu_root32
 """
 import sys
 
@@ -477,11 +485,12 @@ def m32_value(a, row):
     """The AVX2 gelu's M(a) before its last rounding, evaluated as the kernel does in float32"""
     c, c0, c1, *p = [f32(v) for v in row]
     t = f32(f32(a) - c)
+    t_lo = f32(f32(a) - f32(t + c))
     tt = f32(t * t)
     e2 = fma32(p[6], tt, fma32(p[5], t, p[4]))
     pp = fma32(fma32(e2, tt, fma32(p[3], t, p[2])), tt, fma32(p[1], t, p[0]))
     s = fma32(c1, t, c0)
-    lo = fma32(tt, pp, fma32(c1, t, f32(c0 - s)))
+    lo = fma32(tt, pp, fma32(c1, t_lo, fma32(c1, t, f32(c0 - s))))
     return mp.mpf(float(s)) + mp.mpf(float(lo))
 
 
@@ -491,7 +500,7 @@ def main_gelu_m32(deg=8):
     for e in range(4):
         for h in range(2):
             lo, hi = 2.0**e * (1 + h / 2) - 1, 2.0**e * (1 + (h + 1) / 2) - 1
-            c = 0.0 if lo == 0 else exact_centre(gelu_m, float(f32((lo + hi) / 2)))
+            c = exact_centre(gelu_m, float(f32((lo + hi) / 2)))
             m = (hi - lo) * 2**-16
             lo2, hi2 = max(0.0, lo - m), hi + m
             ts = (lo2 + hi2) / 2 - c + (hi2 - lo2) / 2 * np.cos(np.pi * (2 * np.arange(NODES) + 1) / (2 * NODES))
@@ -503,7 +512,8 @@ def main_gelu_m32(deg=8):
             row = [c, c0] + [p[k] for k in range(1, deg + 1)]
             slot = ((3 + e) & 3) << 1 | h
             err = 0.0
-            for x in np.unique(np.linspace(lo, hi, 400).astype(np.float32)):
+            xs = np.linspace(lo, hi, 400) if lo else np.concatenate([np.linspace(lo, hi, 400), np.geomspace(1e-38, hi, 200)])
+            for x in np.unique(xs.astype(np.float32)):
                 if m32_slot(x) == slot:
                     err = max(err, float(abs(m32_value(x, row) / gelu_m(mp.mpf(float(x))) - 1)))
             worst = max(worst, err)
@@ -513,8 +523,42 @@ def main_gelu_m32(deg=8):
     names = ["centre", "c0", "c1"] + [f"p{k}" for k in range(2, deg + 1)]
     print(f"static const float FA2_GELU_M[{deg + 2}][8] = {{")
     for r, name in enumerate(names):
-        print(f"    /* {name} */ {{" + ", ".join(hexf(f32(rows[j][r])) for j in range(8)) + "},")
+        items = [hexf(f32(rows[j][r])) for j in range(8)]
+        print(f"    /* {name} */ {{" + ", ".join(items[:4]) + ",\n        " + ", ".join(items[4:]) + "},")
     print("};")
+
+
+def main_gelu_root32(w=0.25, deg=7):
+    """The AVX2 gelu backward's root interval: D(r + h) = h P(h) for |h| < w"""
+    mp.mp.prec = 160                        # (D cancels near r: the reference needs the digits)
+    D = lambda v: mp.ncdf(v) + v * mp.npdf(v)
+    r = mp.findroot(D, -0.75)
+    r_hi = f32(float(r))
+    r_lo = f32(float(r - float(r_hi)))
+    r_lo2 = f32(float(r - float(r_hi) - float(r_lo)))
+    co = cheb_mono(lambda h: D(r + h) / h if h != 0 else (2 - r * r) * mp.npdf(r), -1.01 * w, 1.01 * w, 0.0, deg,
+                   rounded=False)
+    c0, c1, R = f32(float(co[0])), f32(float(co[1])), [f32(float(v)) for v in co[2:]]
+    c0lo = f32(float(co[0] - float(c0)))
+
+    def value(x):
+        h0 = f32(x - r_hi)
+        h = f32(h0 - r_lo)
+        h_lo = f32(f32(f32(h0 - h) - r_lo) - r_lo2)
+        acc = R[-1]
+        for v in R[-2::-1]:
+            acc = fma32(acc, h, v)
+        p = fma32(c1, h, c0)
+        p_lo = fma32(f32(h * h), acc, f32(fma32(c1, h, f32(c0 - p)) + c0lo))
+        m = f32(h * p)
+        return mp.mpf(float(m)) + mp.mpf(float(f32(fma32(h, p, -m) + fma32(h, p_lo, f32(h_lo * p)))))
+    xs = np.concatenate([np.linspace(float(r) - w, float(r) + w, 4001), float(r) + np.geomspace(1e-9, w, 300),
+                         float(r) - np.geomspace(1e-9, w, 300)])
+    err = max(float(abs(value(x) / D(mp.mpf(float(x))) - 1)) for x in np.unique(xs.astype(np.float32)))
+    print(f"/* |h| < {w}: 2^{np.log2(err):.1f} */")
+    print("r:", ", ".join(hexf(v) for v in (r_hi, r_lo, r_lo2)))
+    print("c0:", hexf(c0), hexf(c0lo), " c1:", hexf(c1))
+    print("R:", ", ".join(hexf(v) for v in R))
 
 
 def cheb_mono_mp(f, lo, hi, centre, deg):
@@ -533,6 +577,8 @@ def main(name):
         return main_gelu_m64()
     if name == "gelu_m32":
         return main_gelu_m32()
+    if name == "gelu_root32":
+        return main_gelu_root32()
     fit, f, tab = {"tanh": (fit_tanh, mp.tanh, "FA_TANH_TAB"),
                    "tanh_shrink": (fit_tanh_shrink, tanh_shrink, "FA_TANH_SHRINK_TAB")}[name]
     rows = ROWS if name == "tanh" else ROWS[1:]

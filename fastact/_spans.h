@@ -59,6 +59,33 @@ static inline float fa_log_sigmoid_backward_1(float g, float x, double p)
     return fa_softplus_backward_1(g, -x, p);
 }
 
+/* gelu's backward for one element, in double: the lanes the AVX-512 spans leave (x < -16, where the
+ * derivative, about x phi(x), is below float's range but g times it need not be, +-inf, and any x where g
+ * is from 2^122 or NaN) and those the AVX2 span does */
+static inline float fa_gelu_backward_1(float g, float x, double p)
+{
+    (void)p;
+    if (isinf(x))
+        return x > 0 ? g : g * 0.0f;
+    double xd = x;
+    return (float)((double)g * (erfc(-xd * 0.7071067811865476) / 2 + xd * exp(-0.5 * xd * xd) * 0.3989422804014327));
+}
+
+/* silu's backward for one element, in double (the formula of the portable path): the lanes the vector
+ * forms leave out (AVX-512: x NaN, infinite or below -150; AVX2: x infinite or below -64, and g's odd
+ * lanes).  At x = +-inf the derivative is 1 or 0 (g * 0: NaN
+ * for an infinite g, as in the reference). */
+static inline float fa_silu_backward_1(float g, float x, double p)
+{
+    (void)p;
+    if (x != x)
+        return x;
+    if (isinf(x))
+        return x > 0 ? g : g * 0.0f;
+    double xd = x, z = exp(-fabs(xd)), d = 1.0 + z;
+    return (float)((double)g * (((x >= 0 ? 1.0 : z) / d) * (1.0 + xd * ((x >= 0 ? z : 1.0) / d))));
+}
+
 /* glu's forward for one element, in double, as the portable path (the lanes the AVX-512 and AVX2
  * spans leave): sigmoid(b) = 1 or 0 exactly at b = +-inf (so a * 0 is NaN only for a = +-inf, and an
  * infinite a gives a wherever sigmoid(b) > 0) */
@@ -1126,17 +1153,6 @@ static inline __m512 fa_root_linear_512(__m512 v, float r_hi, float r_lo, float 
     return a;
 }
 
-/* gelu's backward for one element, in double: for x < -16 (where the derivative, about x phi(x), is
- * below float's range but g times it need not be), +-inf, and any x where g is from 2^122 or NaN */
-static inline float fa_gelu_backward_1(float g, float x, double p)
-{
-    (void)p;
-    if (isinf(x))
-        return x > 0 ? g : g * 0.0f;
-    double xd = x;
-    return (float)((double)g * (erfc(-xd * 0.7071067811865476) / 2 + xd * exp(-0.5 * xd * xd) * 0.3989422804014327));
-}
-
 /* The common form of both derivatives below, g D(x) with D = f from the table (for x >= 0, -g times
  * V - 1: 0.5025 -> 0.4852 ns per element for gelu's, silu's 0.3% faster, one thread, 1e6 elements of
  * normal(0, 4)), rounded once, for |x| below the table's bound and |g| below g_max (an infinite g times
@@ -1482,19 +1498,6 @@ FA_KERNEL __m512 fa_tanh_backward_512(__m512 g, __m512 y)
                         fa_tanh_backward_1, 0.0);
 }
 
-/* silu's backward for one element, in double (the formula of the portable path): the lanes the vector
- * form leaves out (x NaN, infinite or below -150).  At x = +-inf the derivative is 1 or 0 (g * 0: NaN
- * for an infinite g, as in the reference). */
-static inline float fa_silu_backward_1(float g, float x, double p)
-{
-    (void)p;
-    if (x != x)
-        return x;
-    if (isinf(x))
-        return x > 0 ? g : g * 0.0f;
-    double xd = x, z = exp(-fabs(xd)), d = 1.0 + z;
-    return (float)((double)g * (((x >= 0 ? 1.0 : z) / d) * (1.0 + xd * ((x >= 0 ? z : 1.0) / d))));
-}
 
 /* The derivative D = sigmoid(w) (1 + t sigmoid(-w)) (silu: w = t = x; gelu's tanh form: w = 2u, t = x w'),
  * with z = exp(-|w|) (hi + lo), d = 1 + z and (u, v) = (1, z) for w >= 0, (z, 1) for w < 0: sigmoid(w) =
@@ -3348,11 +3351,15 @@ FA_STUB(gelu_tanh)
 #ifndef FA_F32_SPAN_glu
 FA_STUB2(glu)
 #endif
+#ifndef FA_F32_SPAN_silu_backward
 FA_STUB2(silu_backward)
+#endif
 FA_STUB2(sigmoid_backward)
 FA_STUB2(tanh_backward)
 FA_STUB2(hard_silu_backward)
+#ifndef FA_F32_SPAN_gelu_backward
 FA_STUB2(gelu_backward)
+#endif
 FA_STUB2(gelu_tanh_backward)
 #ifndef FA_F32_SPAN_softplus_backward
 FA_STUB2(softplus_backward)
@@ -3466,9 +3473,13 @@ static inline void fa_cols16_f32(const float *x, float *out, ptrdiff_t L, ptrdif
 #define FA_F32_SPAN_gelu_tanh FA_HAVE_SPANS
 #define FA_F32_SPAN_sigmoid_backward FA_HAVE_SPANS
 #define FA_F32_SPAN_tanh_backward FA_HAVE_SPANS
+#ifndef FA_F32_SPAN_silu_backward
 #define FA_F32_SPAN_silu_backward FA_HAVE_SPANS
+#endif
 #define FA_F32_SPAN_hard_silu_backward FA_HAVE_SPANS
+#ifndef FA_F32_SPAN_gelu_backward
 #define FA_F32_SPAN_gelu_backward FA_HAVE_SPANS
+#endif
 #define FA_F32_SPAN_gelu_tanh_backward FA_HAVE_SPANS
 #define FA_F32_SPAN_elu_backward FA_HAVE_SPANS
 #define FA_F32_SPAN_selu_backward FA_HAVE_SPANS

@@ -55,9 +55,13 @@ typedef struct { __m256 v[FA2_U]; } fa2_vec;
  * FMA pipes' time of about three FMAs, vpermilps that of one (sigmoid 0.91 -> 0.75 ns per element, best
  * of eight; its error over all inputs 0.590 -> 0.680 ULP, gelu's 0.76 -> 0.91; 2^(j/8) from two
  * vpermilps and a blend kept those and cost gelu 12%).  With `scale` (not NULL), th and t come without
- * 2^n and *scale gets 2^n: then a may go down to -87 (n >= -126, 2^n normal). */
+ * 2^n and *scale gets 2^n: then a may go down to -87 (n >= -126, 2^n normal).  With `exact`, t is T[j] r +
+ * (T[j] (r^2 P + r_lo) + T_lo[j]) rounded once, r_lo the reduction's rounding error: t's rounding alone
+ * remains, 2^-28.2 (gelu over all inputs 0.91 -> 0.90 ULP, its backward 1.01 -> 0.94, for three more
+ * operations; silu's backward).  (Without `scale`, t is scaled after its rounding: the same bits, 2^n t
+ * being normal for a >= -64.) */
 static inline __attribute__((always_inline)) fa2_vec fa2_exp_parts(fa2_vec a, __m256 thi, __m256 tlo, fa2_vec *t,
-                                                                  fa2_vec *scale)
+                                                                  fa2_vec *scale, const int exact)
 {
     const __m256 shift = _mm256_set1_ps(0x1.8p23f);
     fa2_vec th, kt, r, p, tl, s;
@@ -68,7 +72,14 @@ static inline __attribute__((always_inline)) fa2_vec fa2_exp_parts(fa2_vec a, __
         __m256 q = _mm256_fmadd_ps(_mm256_fmadd_ps(_mm256_set1_ps(0x1.11031p-7f), r.v[u_], _mm256_set1_ps(0x1.557288p-5f)),
                                    r.v[u_], _mm256_set1_ps(0x1.555558p-3f));
         q = _mm256_fmadd_ps(q, r.v[u_], _mm256_set1_ps(0x1.fffffep-2f));
-        p.v[u_] = _mm256_fmadd_ps(_mm256_mul_ps(r.v[u_], r.v[u_]), q, r.v[u_]);
+        if (exact) {
+            /* p - r = r^2 P + r_lo, r_lo = the second step's rounding error (r1 - r is exact where that
+             * error is not negligible, |r| > 2^-7) */
+            __m256 kf = _mm256_sub_ps(kt.v[u_], shift), r1 = _mm256_fmadd_ps(kf, _mm256_set1_ps(-0x1.62ep-3f), a.v[u_]);
+            __m256 r_lo = _mm256_fmadd_ps(kf, _mm256_set1_ps(-0x1.0bfbe8p-17f), _mm256_sub_ps(r1, r.v[u_]));
+            p.v[u_] = _mm256_fmadd_ps(_mm256_mul_ps(r.v[u_], r.v[u_]), q, r_lo);
+        } else
+            p.v[u_] = _mm256_fmadd_ps(_mm256_mul_ps(r.v[u_], r.v[u_]), q, r.v[u_]);
     }
     FA2_EACH {
         __m256i ki = _mm256_castps_si256(kt.v[u_]);
@@ -78,13 +89,16 @@ static inline __attribute__((always_inline)) fa2_vec fa2_exp_parts(fa2_vec a, __
         __m256i n = _mm256_srai_epi32(_mm256_sub_epi32(ki, _mm256_castps_si256(shift)), 2);
         s.v[u_] = _mm256_castsi256_ps(_mm256_slli_epi32(_mm256_add_epi32(n, _mm256_set1_epi32(127)), 23));
     }
-    if (scale) {
+    if (exact)
+        FA2_EACH t->v[u_] = _mm256_fmadd_ps(th.v[u_], r.v[u_], _mm256_fmadd_ps(th.v[u_], p.v[u_], tl.v[u_]));
+    else
         FA2_EACH t->v[u_] = _mm256_fmadd_ps(th.v[u_], p.v[u_], tl.v[u_]);
+    if (scale) {
         *scale = s;
         return th;
     }
     FA2_EACH th.v[u_] = _mm256_mul_ps(th.v[u_], s.v[u_]);
-    FA2_EACH t->v[u_] = _mm256_fmadd_ps(th.v[u_], p.v[u_], _mm256_mul_ps(tl.v[u_], s.v[u_]));
+    FA2_EACH t->v[u_] = _mm256_mul_ps(t->v[u_], s.v[u_]);
     return th;
 }
 
@@ -101,7 +115,7 @@ static inline __attribute__((always_inline)) fa2_vec fa2_mul_sigmoid(fa2_vec v, 
     const __m256 one = _mm256_set1_ps(1.0f), sign = _mm256_set1_ps(-0.0f);
     fa2_vec a, t, th, zh, d_hi, d_lo, u_hi, u_lo, q;
     FA2_EACH a.v[u_] = _mm256_max_ps(_mm256_set1_ps(-64.0f), _mm256_or_ps(x.v[u_], sign)); /* (NaN: the 2nd) */
-    th = fa2_exp_parts(a, thi, tlo, &t, NULL);
+    th = fa2_exp_parts(a, thi, tlo, &t, NULL, 0);
     FA2_EACH zh.v[u_] = _mm256_add_ps(th.v[u_], t.v[u_]);
     FA2_EACH d_hi.v[u_] = _mm256_add_ps(one, zh.v[u_]);
     FA2_EACH {
@@ -274,70 +288,95 @@ FA2_SPAN(silu, fa2_mul_sigmoid(xv, xv, 1, thi, tlo),
  * table of Q itself would take 4 vpermps and 3 blends per coefficient here, so M is tabled instead on 8
  * slots, one vpermps each: half binades of 1 + a (a in [0, 1/2), [1/2, 1), [1, 2), [2, 3), [3, 5), [5, 7),
  * [7, 11), [11, 15)), the slot bits 22..24 of 1 + a, and M(c + t) = c0 + c1 t + t^2 P(t), P of degree 6,
- * c the slot's centre (0 in the first, so that x below 2^-26 gives x/2 exactly; elsewhere a float near
- * the midpoint where M is within 2^-33 of c0; a - c exact).  benchmarks/fit_tables.py gelu_m32 fits
- * it: relative error 2^-26.1 in the first slot, 2^-27 or less elsewhere, evaluated as below in float.
+ * c the slot's centre, a float near the midpoint where M is within 2^-33 of c0 (a - c is exact but in the
+ * first slot below c/2, where its rounding error t_lo is kept: c1 t_lo; centred at 0 instead, the first
+ * slot's t^2 P reached 0.14 of M, 2^-26.1).  benchmarks/fit_tables.py gelu_m32 fits it: relative error
+ * 2^-27 or less, evaluated as below in float.
  * (4 slots, whole binades, one vpermilps each and P of degree 9, were 15% faster but 2^-26 everywhere:
  * t^2 P reaches 0.14 of M on slots that wide, and its roundings count; 0.97 ULP over all inputs.) */
 static const float FA2_GELU_M[10][8] = {
-    /* centre */ {0x1.7ffd1cp+0f, 0x1.40016ap+1f, 0x1.0000bap+2f, 0x1.8000c4p+2f, 0x1.2000aep+3f, 0x1.9fffe2p+3f, 0.0f, 0x1.7ffec2p-1f},
-    /* c0 */ {0x1.a5726cp-3f, 0x1.21714ap-3f, 0x1.82b3bep-4f, 0x1.095588p-4f, 0x1.66cbe4p-5f, 0x1.f3dde6p-6f, 0x1p-1f, 0x1.337092p-2f},
-    /* c1 */ {-0x1.71c38ep-4f, -0x1.75a8ecp-5f, -0x1.5cf7c2p-6f, -0x1.506782p-7f, -0x1.377fb4p-8f, -0x1.3012d4p-9f, -0x1.988454p-2f, -0x1.63e14ap-3f},
-    /* p2 */ {0x1.2043b4p-5f, 0x1.bf3576p-7f, 0x1.2dd7ep-8f, 0x1.a0ec9cp-10f, 0x1.0b6c38p-11f, 0x1.6fdc92p-13f, 0x1.00001cp-2f, 0x1.5bf90cp-4f},
-    /* p3 */ {-0x1.99863ep-7f, -0x1.f620f4p-9f, -0x1.f6a3bp-11f, -0x1.f9cadp-13f, -0x1.c63a94p-15f, -0x1.ba9118p-17f, -0x1.105b22p-3f, -0x1.2c84d4p-5f},
-    /* p4 */ {0x1.0d62dp-8f, 0x1.0abd5ap-10f, 0x1.943912p-13f, 0x1.2caaf4p-15f, 0x1.7db3bcp-18f, 0x1.08c45cp-20f, 0x1.00254ap-4f, 0x1.d6891p-7f},
-    /* p5 */ {-0x1.4beacap-10f, -0x1.0dfb8p-12f, -0x1.3a378cp-15f, -0x1.5e2a7ep-18f, -0x1.3c6f1ep-21f, -0x1.3b21bp-24f, -0x1.b5a32cp-6f, -0x1.54754cp-8f},
-    /* p6 */ {0x1.832564p-12f, 0x1.05cf68p-14f, 0x1.dbad6ep-18f, 0x1.909dp-21f, 0x1.04bdcp-24f, 0x1.75cadcp-28f, 0x1.5a843p-7f, 0x1.ce0b2ep-10f},
-    /* p7 */ {-0x1.b79662p-14f, -0x1.ea894cp-17f, -0x1.797eb4p-20f, -0x1.e0e17ep-24f, -0x1.d4e484p-28f, -0x1.c4117p-32f, -0x1.ea386ap-9f, -0x1.e00562p-12f},
-    /* p8 */ {0x1.b6b49ep-16f, 0x1.a4d0f4p-19f, 0x1.0c2112p-22f, 0x1.114b7cp-26f, 0x1.788268p-31f, 0x1.faa6fap-36f, 0x1.c97d62p-11f, 0x1.e3e324p-16f},
+    /* centre */ {0x1.7ffd1cp+0f, 0x1.40016ap+1f, 0x1.0000bap+2f, 0x1.8000c4p+2f,
+        0x1.2000aep+3f, 0x1.9fffe2p+3f, 0x1.ffffd8p-3f, 0x1.7ffec2p-1f},
+    /* c0 */ {0x1.a5726cp-3f, 0x1.21714ap-3f, 0x1.82b3bep-4f, 0x1.095588p-4f,
+        0x1.66cbe4p-5f, 0x1.f3dde6p-6f, 0x1.a7f80ep-2f, 0x1.337092p-2f},
+    /* c1 */ {-0x1.71c38ep-4f, -0x1.75a8ecp-5f, -0x1.5cf7c2p-6f, -0x1.506782p-7f,
+        -0x1.377fb4p-8f, -0x1.3012d4p-9f, -0x1.2e8658p-2f, -0x1.63e14ap-3f},
+    /* p2 */ {0x1.2043b4p-5f, 0x1.bf3576p-7f, 0x1.2dd7ep-8f, 0x1.a0ec9cp-10f,
+        0x1.0b6c38p-11f, 0x1.6fdc92p-13f, 0x1.5c567cp-3f, 0x1.5bf90cp-4f},
+    /* p3 */ {-0x1.99863ep-7f, -0x1.f620f4p-9f, -0x1.f6a3bp-11f, -0x1.f9cadp-13f,
+        -0x1.c63a94p-15f, -0x1.ba9118p-17f, -0x1.594f7p-4f, -0x1.2c84d4p-5f},
+    /* p4 */ {0x1.0d62dp-8f, 0x1.0abd5ap-10f, 0x1.943912p-13f, 0x1.2caaf4p-15f,
+        0x1.7db3bcp-18f, 0x1.08c45cp-20f, 0x1.312e8cp-5f, 0x1.d6891p-7f},
+    /* p5 */ {-0x1.4beacap-10f, -0x1.0dfb8p-12f, -0x1.3a378cp-15f, -0x1.5e2a7ep-18f,
+        -0x1.3c6f1ep-21f, -0x1.3b21bp-24f, -0x1.eb66f4p-7f, -0x1.54754cp-8f},
+    /* p6 */ {0x1.832564p-12f, 0x1.05cf68p-14f, 0x1.dbad6ep-18f, 0x1.909dp-21f,
+        0x1.04bdcp-24f, 0x1.75cadcp-28f, 0x1.6c869ep-8f, 0x1.ce0b2ep-10f},
+    /* p7 */ {-0x1.b79662p-14f, -0x1.ea894cp-17f, -0x1.797eb4p-20f, -0x1.e0e17ep-24f,
+        -0x1.d4e484p-28f, -0x1.c4117p-32f, -0x1.02e6acp-9f, -0x1.e00562p-12f},
+    /* p8 */ {0x1.b6b49ep-16f, 0x1.a4d0f4p-19f, 0x1.0c2112p-22f, 0x1.114b7cp-26f,
+        0x1.788268p-31f, 0x1.faa6fap-36f, 0x1.a4f9eap-11f, 0x1.e3e324p-16f},
 };
 
-/* For |x| < 13.125 (and NaN): M = s + m_lo (c0 + c1 t by an fma, its error recovered by another:
- * |c1 t| <= c0/2), E = 2^n (T + t_e) from fa2_exp_parts unscaled (a^2 = u + u_lo exactly, -u/2 exact,
- * then E times 1 - u_lo/2: E's, not T's, which differ by up to 2^-3.5), A = a E as A_hi + A_lo, and with
- * c = max(x, 0) 2^-n (exact: n >= -22 where x > 0 and a < 5.5), q = c - A_hi Mf rounded once (Mf = s +
- * m_lo rounded, its error Ml kept), e its error, then (q - ((A_hi Ml + A_lo Mf) - e)) 2^n: exact
- * scaling, the result being normal (|gelu| >= 2^-125.6 above -13.125).  q's fma keeps the sign of a tiny
- * negative product, as the AVX-512 form's does (x = -2^-149 gives -0).  Over all 2^32 inputs: 0.91 ULP. */
-static inline __attribute__((always_inline)) fa2_vec fa2_gelu_form(fa2_vec x, __m256 thi, __m256 tlo)
+/* The parts of Q(a) = E M for |x| < 13.125 (and NaN), a = |x| (*a): M = s + m_lo (c0 + c1 t by an fma,
+ * its error recovered by another: |c1 t| <= c0/2; c1 t_lo joins the error) and E = 2^n (th + te), th and
+ * te from fa2_exp_parts unscaled, 2^n in *sc (a^2 = u + u_lo exactly, -u/2 exact, then E times 1 -
+ * u_lo/2: E's, not th's, which differ by up to 2^-3.5). */
+typedef struct { fa2_vec a, s, m_lo, th, te, sc; } fa2_gelu_q;
+
+static inline __attribute__((always_inline)) fa2_gelu_q fa2_gelu_parts(fa2_vec x, __m256 thi, __m256 tlo)
 {
-    const __m256 sign = _mm256_set1_ps(-0.0f);
-    fa2_vec a, t, tt, s, m_lo, u, u_lo, te, th, sc;
+    fa2_gelu_q g;
+    fa2_vec t, t_lo, tt, u, u_lo;
     __m256i slot[FA2_U];
 #define FA2_M(row) _mm256_permutevar8x32_ps(_mm256_loadu_ps(FA2_GELU_M[row]), slot[u_])
     FA2_EACH {
-        a.v[u_] = _mm256_andnot_ps(sign, x.v[u_]);
-        slot[u_] = _mm256_srli_epi32(_mm256_castps_si256(_mm256_add_ps(_mm256_set1_ps(1.0f), a.v[u_])), 22);
-        t.v[u_] = _mm256_sub_ps(a.v[u_], FA2_M(0));
+        g.a.v[u_] = _mm256_andnot_ps(_mm256_set1_ps(-0.0f), x.v[u_]);
+        slot[u_] = _mm256_srli_epi32(_mm256_castps_si256(_mm256_add_ps(_mm256_set1_ps(1.0f), g.a.v[u_])), 22);
+        __m256 c = FA2_M(0);
+        t.v[u_] = _mm256_sub_ps(g.a.v[u_], c);
+        t_lo.v[u_] = _mm256_sub_ps(g.a.v[u_], _mm256_add_ps(t.v[u_], c));
         tt.v[u_] = _mm256_mul_ps(t.v[u_], t.v[u_]);
-        u.v[u_] = _mm256_mul_ps(a.v[u_], a.v[u_]);
-        u_lo.v[u_] = _mm256_fmsub_ps(a.v[u_], a.v[u_], u.v[u_]);
+        u.v[u_] = _mm256_mul_ps(g.a.v[u_], g.a.v[u_]);
+        u_lo.v[u_] = _mm256_fmsub_ps(g.a.v[u_], g.a.v[u_], u.v[u_]);
     }
     FA2_EACH u.v[u_] = _mm256_mul_ps(u.v[u_], _mm256_set1_ps(-0.5f));
-    th = fa2_exp_parts(u, thi, tlo, &te, &sc);
+    g.th = fa2_exp_parts(u, thi, tlo, &g.te, &g.sc, 1);
     FA2_EACH {
         __m256 e0 = _mm256_fmadd_ps(FA2_M(4), t.v[u_], FA2_M(3)), e1 = _mm256_fmadd_ps(FA2_M(6), t.v[u_], FA2_M(5));
         __m256 e2 = _mm256_fmadd_ps(FA2_M(9), tt.v[u_], _mm256_fmadd_ps(FA2_M(8), t.v[u_], FA2_M(7)));
         __m256 pp = _mm256_fmadd_ps(_mm256_fmadd_ps(e2, tt.v[u_], e1), tt.v[u_], e0);
         __m256 c0 = FA2_M(1), c1 = FA2_M(2);
-        s.v[u_] = _mm256_fmadd_ps(c1, t.v[u_], c0);
-        m_lo.v[u_] = _mm256_fmadd_ps(tt.v[u_], pp, _mm256_fmadd_ps(c1, t.v[u_], _mm256_sub_ps(c0, s.v[u_])));
+        g.s.v[u_] = _mm256_fmadd_ps(c1, t.v[u_], c0);
+        __m256 s_lo = _mm256_fmadd_ps(c1, t_lo.v[u_], _mm256_fmadd_ps(c1, t.v[u_], _mm256_sub_ps(c0, g.s.v[u_])));
+        g.m_lo.v[u_] = _mm256_fmadd_ps(tt.v[u_], pp, s_lo);
+        g.te.v[u_] = _mm256_fmadd_ps(_mm256_add_ps(g.th.v[u_], g.te.v[u_]),
+                                     _mm256_mul_ps(u_lo.v[u_], _mm256_set1_ps(-0.5f)), g.te.v[u_]);
     }
 #undef FA2_M
+    return g;
+}
+
+/* gelu for |x| < 13.125 (and NaN): A = a E as A_hi + A_lo, and with c = max(x, 0) 2^-n (exact: n >= -22
+ * where x > 0 and a < 5.5), q = c - A_hi Mf rounded once (Mf = s + m_lo rounded, its error Ml kept), e
+ * its error, then (q - ((A_hi Ml + A_lo Mf) - e)) 2^n: exact scaling, the result being normal (|gelu| >=
+ * 2^-125.6 above -13.125).  q's fma keeps the sign of a tiny negative product, as the AVX-512 form's does
+ * (x = -2^-149 gives -0).  Over all 2^32 inputs: 0.90 ULP. */
+static inline __attribute__((always_inline)) fa2_vec fa2_gelu_form(fa2_vec x, __m256 thi, __m256 tlo)
+{
+    fa2_gelu_q g = fa2_gelu_parts(x, thi, tlo);
     FA2_EACH {
-        __m256 te_u = _mm256_fmadd_ps(_mm256_add_ps(th.v[u_], te.v[u_]), _mm256_mul_ps(u_lo.v[u_], _mm256_set1_ps(-0.5f)),
-                                      te.v[u_]);
-        __m256 a_hi = _mm256_mul_ps(a.v[u_], th.v[u_]);
-        __m256 a_lo = _mm256_fmadd_ps(a.v[u_], te_u, _mm256_fmsub_ps(a.v[u_], th.v[u_], a_hi));
-        __m256 mf = _mm256_add_ps(s.v[u_], m_lo.v[u_]);
-        __m256 ml = _mm256_add_ps(_mm256_sub_ps(s.v[u_], mf), m_lo.v[u_]);
+        __m256 a = g.a.v[u_], s = g.s.v[u_], sc = g.sc.v[u_];
+        __m256 a_hi = _mm256_mul_ps(a, g.th.v[u_]);
+        __m256 a_lo = _mm256_fmadd_ps(a, g.te.v[u_], _mm256_fmsub_ps(a, g.th.v[u_], a_hi));
+        __m256 mf = _mm256_add_ps(s, g.m_lo.v[u_]);
+        __m256 ml = _mm256_add_ps(_mm256_sub_ps(s, mf), g.m_lo.v[u_]);
         /* 2^-n: 254 - (n + 127) in the exponent field */
-        __m256 inv = _mm256_castsi256_ps(_mm256_sub_epi32(_mm256_set1_epi32(254 << 23), _mm256_castps_si256(sc.v[u_])));
+        __m256 inv = _mm256_castsi256_ps(_mm256_sub_epi32(_mm256_set1_epi32(254 << 23), _mm256_castps_si256(sc)));
         __m256 c = _mm256_mul_ps(_mm256_max_ps(_mm256_setzero_ps(), x.v[u_]), inv);    /* (NaN: x) */
         __m256 q = _mm256_fnmadd_ps(a_hi, mf, c);
         __m256 e = _mm256_fnmadd_ps(a_hi, mf, _mm256_sub_ps(c, q));
         __m256 lo = _mm256_fmadd_ps(a_hi, ml, _mm256_mul_ps(a_lo, mf));
-        x.v[u_] = _mm256_mul_ps(_mm256_sub_ps(q, _mm256_sub_ps(lo, e)), sc.v[u_]);
+        x.v[u_] = _mm256_mul_ps(_mm256_sub_ps(q, _mm256_sub_ps(lo, e)), sc);
     }
     return x;
 }
@@ -396,6 +435,141 @@ FA2_SPAN2(log_sigmoid_backward, fa2_mul_sigmoid(av, fa2_negated(xv), 1, thi, tlo
           _mm256_or_ps(_mm256_cmp_ps(x, _mm256_set1_ps(64.0f), _CMP_GT_OQ), fa2_odd_g(a, y)),
           fa_log_sigmoid_backward_1)
 
+/* gelu's backward g D(x), D = Phi(x) + x phi(x) = 1 - E V (x >= 0) or E V (x < 0), V = M(a) - a/sqrt(2 pi)
+ * (E, M: fa2_gelu_parts, M renormalised, as E's low part times V's would not be negligible; a/sqrt(2 pi)
+ * exact as a pair, V's difference by TwoSum), E V as a pair, 1 - E V (|E V| <= 1/2) by Fast2Sum after
+ * 2^n is put on (exact: n >= -27 below 6.03125), g times the pair rounded once, then 2^n for x < 0 (exact
+ * where the result is normal; below 2^-100 the lanes go one by one).  D has a root at x = r = -0.7518,
+ * where V cancels (M's error grows 2 to 4-fold in V near it), so for |x - r| < 1/4 D = h P(h), h = x - r
+ * exact as a pair (r as three floats, x - r_hi exact) and P = c0 + c1 h + h^2 R(h), R of degree 5
+ * (fit_tables.py gelu_root32: 2^-28.2 as evaluated), computed for the blocks with such a lane (a third
+ * of normal(0, 4)'s blocks; with 0.15 the general form reached 0.90 ULP at its edge on a sample, 0.943
+ * over all inputs with 1/4).  From x = 6.03125 on D is 1 to below half an ULP: g (+inf included).  One
+ * by one (fa_gelu_backward_1): x below -13.125 (-inf included) and the lanes fa2_odd_g names. */
+static inline __attribute__((always_inline)) fa2_vec fa2_gelu_backward_form(fa2_vec gv, fa2_vec xv, __m256 thi,
+                                                                            __m256 tlo)
+{
+    static const float R[6] = {-0x1.2a2f2cp-6f, -0x1.d2fa48p-4f, -0x1.e3e92ep-7f, 0x1.3e307cp-6f, 0x1.23524p-8f,
+                               -0x1.227158p-9f};
+    const __m256 one = _mm256_set1_ps(1.0f), r_hi = _mm256_set1_ps(-0x1.80ead2p-1f);
+    fa2_gelu_q q = fa2_gelu_parts(xv, thi, tlo);
+    fa2_vec y;
+    FA2_EACH {
+        __m256 x = xv.v[u_], g = gv.v[u_], a = q.a.v[u_], th = q.th.v[u_];
+        __m256 s = _mm256_add_ps(q.s.v[u_], q.m_lo.v[u_]);                         /* M renormalised */
+        __m256 s_lo = _mm256_add_ps(_mm256_sub_ps(q.s.v[u_], s), q.m_lo.v[u_]);
+        __m256 ak = _mm256_mul_ps(a, _mm256_set1_ps(0x1.988454p-2f));
+        __m256 ak_lo = _mm256_fmadd_ps(a, _mm256_set1_ps(-0x1.857936p-27f), _mm256_fmsub_ps(a, _mm256_set1_ps(0x1.988454p-2f), ak));
+        __m256 v = _mm256_sub_ps(s, ak), bb = _mm256_sub_ps(v, s);
+        __m256 v_lo = _mm256_add_ps(_mm256_add_ps(_mm256_sub_ps(s, _mm256_sub_ps(v, bb)), _mm256_sub_ps(_mm256_setzero_ps(),
+                                                                                                     _mm256_add_ps(ak, bb))),
+                                    _mm256_sub_ps(s_lo, ak_lo));
+        __m256 ev = _mm256_mul_ps(th, v);
+        __m256 ev_lo = _mm256_fmadd_ps(th, v_lo, _mm256_fmadd_ps(q.te.v[u_], v, _mm256_fmsub_ps(th, v, ev)));
+        __m256 pos = _mm256_cmp_ps(x, _mm256_setzero_ps(), _CMP_GE_OQ);
+        __m256 w = _mm256_mul_ps(ev, q.sc.v[u_]), w_lo = _mm256_mul_ps(ev_lo, q.sc.v[u_]);
+        __m256 d = _mm256_sub_ps(one, w);
+        __m256 d_lo = _mm256_sub_ps(_mm256_sub_ps(_mm256_sub_ps(one, d), w), w_lo);
+        d = _mm256_blendv_ps(ev, d, pos);
+        d_lo = _mm256_blendv_ps(ev_lo, d_lo, pos);
+        __m256 yh = _mm256_mul_ps(g, d);
+        __m256 yl = _mm256_fmadd_ps(g, d_lo, _mm256_fmsub_ps(g, d, yh));
+        y.v[u_] = _mm256_mul_ps(_mm256_add_ps(yh, yl), _mm256_blendv_ps(q.sc.v[u_], one, pos));
+        __m256 h0 = _mm256_sub_ps(x, r_hi);
+        __m256 win = _mm256_cmp_ps(_mm256_andnot_ps(_mm256_set1_ps(-0.0f), h0), _mm256_set1_ps(0.25f), _CMP_LT_OQ);
+        if (_mm256_movemask_ps(win)) {
+            __m256 h = _mm256_sub_ps(h0, _mm256_set1_ps(0x1.a03fd4p-27f));
+            __m256 h_lo = _mm256_sub_ps(_mm256_sub_ps(_mm256_sub_ps(h0, h), _mm256_set1_ps(0x1.a03fd4p-27f)),
+                                        _mm256_set1_ps(-0x1.eec18cp-52f));
+            __m256 acc = _mm256_set1_ps(R[5]);
+            for (int k = 4; k >= 0; k--)
+                acc = _mm256_fmadd_ps(acc, h, _mm256_set1_ps(R[k]));
+            const __m256 c0 = _mm256_set1_ps(0x1.b9d99p-2f), c1 = _mm256_set1_ps(0x1.8d9a94p-2f);
+            __m256 p = _mm256_fmadd_ps(c1, h, c0);
+            __m256 p_lo = _mm256_add_ps(_mm256_fmadd_ps(c1, h, _mm256_sub_ps(c0, p)), _mm256_set1_ps(-0x1.62f0ccp-28f));
+            p_lo = _mm256_fmadd_ps(_mm256_mul_ps(h, h), acc, p_lo);
+            __m256 m = _mm256_mul_ps(h, p);
+            __m256 m_lo = _mm256_add_ps(_mm256_fmsub_ps(h, p, m), _mm256_fmadd_ps(h, p_lo, _mm256_mul_ps(h_lo, p)));
+            __m256 wh = _mm256_mul_ps(g, m);
+            __m256 wl = _mm256_fmadd_ps(g, m_lo, _mm256_fmsub_ps(g, m, wh));
+            y.v[u_] = _mm256_blendv_ps(y.v[u_], _mm256_add_ps(wh, wl), win);
+        }
+        y.v[u_] = _mm256_blendv_ps(y.v[u_], g, _mm256_cmp_ps(x, _mm256_set1_ps(6.03125f), _CMP_GE_OQ));
+    }
+    return y;
+}
+
+FA2_SPAN2(gelu_backward, fa2_gelu_backward_form(av, xv, thi, tlo),
+          _mm256_or_ps(fa2_below(x, -13.125f), fa2_odd_g(a, y)), fa_gelu_backward_1)
+
+/* silu's backward g D, D = sigmoid(x) (1 + x sigmoid(-x)) = u S / d^2 as the AVX-512 exp form has it:
+ * z = e^-|x| (fa2_exp_parts, -|x| held at -64; renormalised), d = 1 + z exactly as a pair, S = d + x v
+ * by TwoSum and u with (u, v) = (1, z) for x >= 0, (z, 1) for x < 0; g u S as a pair divided by d^2 (one
+ * vdivps and a correction, as fa2_mul_sigmoid's), rounded once.  S crosses zero at x0 = -1.27846
+ * (1 + x0 + e^x0 = 0), where it keeps only z's absolute error (2^-28.2 of z with fa2_exp_parts' `exact`,
+ * 2^-27.6 of S at 0.15 from x0): for |x - x0| < 0.15, S = -x0 h + c h^2 (1/2 + h/6 + ... + h^7/9!), h =
+ * x - x0 exact as a pair, c = e^x0.  (Without `exact`, the interval had to be 1/2 wide, and computing it
+ * for the 57% of normal(0, 4)'s blocks with such a lane cost a third of the time.)  From x = 32 on (+inf included) D is 1 to 2^-38: g (x z with z held at e^-64 would not stay
+ * small beyond 2^67).  One by one (fa_silu_backward_1): x below -64 (-inf included) and g's odd lanes
+ * (fa2_odd_g). */
+static inline __attribute__((always_inline)) fa2_vec fa2_silu_backward_form(fa2_vec gv, fa2_vec xv, __m256 thi,
+                                                                            __m256 tlo)
+{
+    static const float Q[8] = {0x1.1d25d0p-3f, 0x1.7c326ap-5f, 0x1.7c326ap-7f, 0x1.302854p-9f, 0x1.958b1cp-12f,
+                               0x1.cf7a68p-15f, 0x1.cf7a68p-18f, 0x1.9bfb08p-21f};     /* c/2!, ..., c/9! */
+    const __m256 one = _mm256_set1_ps(1.0f), r_hi = _mm256_set1_ps(-0x1.474974p+0f), r_lo = _mm256_set1_ps(0x1.bdf6fap-27f);
+    fa2_vec a, th, t, y;
+    FA2_EACH a.v[u_] = _mm256_max_ps(_mm256_set1_ps(-64.0f), _mm256_or_ps(xv.v[u_], _mm256_set1_ps(-0.0f)));
+    th = fa2_exp_parts(a, thi, tlo, &t, NULL, 1);
+    FA2_EACH {
+        __m256 x = xv.v[u_], g = gv.v[u_];
+        __m256 zh = _mm256_add_ps(th.v[u_], t.v[u_]), zl = _mm256_add_ps(_mm256_sub_ps(th.v[u_], zh), t.v[u_]);
+        __m256 d_hi = _mm256_add_ps(one, zh);
+        __m256 d_lo = _mm256_add_ps(_mm256_add_ps(_mm256_sub_ps(one, d_hi), zh), zl);
+        __m256 neg = _mm256_cmp_ps(x, _mm256_setzero_ps(), _CMP_LT_OQ);
+        __m256 p = _mm256_mul_ps(x, zh);
+        __m256 p_lo = _mm256_fmadd_ps(x, zl, _mm256_fmsub_ps(x, zh, p));
+        __m256 w = _mm256_blendv_ps(p, x, neg), w_lo = _mm256_andnot_ps(neg, p_lo);
+        __m256 s = _mm256_add_ps(d_hi, w), bb = _mm256_sub_ps(s, d_hi);
+        __m256 s_lo = _mm256_add_ps(_mm256_add_ps(_mm256_sub_ps(d_hi, _mm256_sub_ps(s, bb)), _mm256_sub_ps(w, bb)),
+                                    _mm256_add_ps(d_lo, w_lo));
+        __m256 h0 = _mm256_sub_ps(x, r_hi);
+        __m256 root = _mm256_cmp_ps(_mm256_andnot_ps(_mm256_set1_ps(-0.0f), h0), _mm256_set1_ps(0.15f), _CMP_LT_OQ);
+        if (_mm256_movemask_ps(root)) {
+            __m256 h = _mm256_sub_ps(h0, r_lo);
+            __m256 h_lo = _mm256_sub_ps(_mm256_sub_ps(_mm256_sub_ps(h0, h), r_lo), _mm256_set1_ps(0x1.03945ap-53f));
+            __m256 q = _mm256_set1_ps(Q[7]);
+            for (int k = 6; k >= 0; k--)
+                q = _mm256_fmadd_ps(q, h, _mm256_set1_ps(Q[k]));
+            /* -x0 h as a pair, then the rest added by TwoSum */
+            __m256 m = _mm256_mul_ps(r_hi, h);
+            __m256 m_lo = _mm256_fmadd_ps(r_hi, h_lo, _mm256_fmadd_ps(r_lo, h, _mm256_fmsub_ps(r_hi, h, m)));
+            m = _mm256_sub_ps(_mm256_setzero_ps(), m);
+            __m256 rest = _mm256_fnmadd_ps(_mm256_mul_ps(h, h), q, m_lo);          /* (negated below) */
+            __m256 rs = _mm256_sub_ps(m, rest), rb = _mm256_sub_ps(rs, m);
+            __m256 rs_lo = _mm256_sub_ps(_mm256_sub_ps(m, _mm256_sub_ps(rs, rb)), _mm256_add_ps(rest, rb));
+            s = _mm256_blendv_ps(s, rs, root);
+            s_lo = _mm256_blendv_ps(s_lo, rs_lo, root);
+        }
+        /* N = u S */
+        __m256 u_hi = _mm256_blendv_ps(one, zh, neg), u_lo = _mm256_and_ps(neg, zl);
+        __m256 n = _mm256_mul_ps(u_hi, s);
+        __m256 n_lo = _mm256_add_ps(_mm256_fmsub_ps(u_hi, s, n), _mm256_fmadd_ps(u_hi, s_lo, _mm256_mul_ps(u_lo, s)));
+        /* g N / d^2 */
+        __m256 gn = _mm256_mul_ps(g, n), gn_lo = _mm256_fmadd_ps(g, n_lo, _mm256_fmsub_ps(g, n, gn));
+        __m256 dd = _mm256_mul_ps(d_hi, d_hi);
+        __m256 dd_lo = _mm256_fmadd_ps(_mm256_add_ps(d_hi, d_hi), d_lo, _mm256_fmsub_ps(d_hi, d_hi, dd));
+        __m256 qq = _mm256_div_ps(gn, dd);
+        __m256 rho = _mm256_sub_ps(_mm256_fmsub_ps(qq, dd, gn), gn_lo);
+        y.v[u_] = _mm256_fnmadd_ps(_mm256_fmadd_ps(qq, dd_lo, rho), _mm256_rcp_ps(dd), qq);
+        y.v[u_] = _mm256_blendv_ps(y.v[u_], g, _mm256_cmp_ps(x, _mm256_set1_ps(32.0f), _CMP_GE_OQ));
+    }
+    return y;
+}
+
+FA2_SPAN2(silu_backward, fa2_silu_backward_form(av, xv, thi, tlo), _mm256_or_ps(fa2_below(x, -64.0f), fa2_odd_g(a, y)),
+          fa_silu_backward_1)
+
 /* glu's forward a sigmoid(b), as softplus' (a = g, b = x), its sign a's (a = -0 gives -0, a tiny
  * negative product -0); one by one as softplus' has it, and where a is infinite (fa_glu_1) */
 static inline __attribute__((always_inline)) fa2_vec fa2_glu_form(fa2_vec av, fa2_vec xv, __m256 thi, __m256 tlo)
@@ -411,6 +585,8 @@ FA2_SPAN2(glu, fa2_glu_form(av, xv, thi, tlo), _mm256_or_ps(fa2_below(x, -64.0f)
 #define FA_F32_SPAN_glu 1
 #define FA_F32_SPAN_silu 1
 #define FA_F32_SPAN_gelu 1
+#define FA_F32_SPAN_gelu_backward 1
+#define FA_F32_SPAN_silu_backward 1
 #define FA_F32_SPAN_softplus_backward 1
 #define FA_F32_SPAN_log_sigmoid_backward 1
 
