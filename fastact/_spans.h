@@ -72,9 +72,8 @@ static inline float fa_gelu_backward_1(float g, float x, double p)
 }
 
 /* silu's backward for one element, in double (the formula of the portable path): the lanes the vector
- * forms leave out (AVX-512: x NaN, infinite or below -150; AVX2: x infinite or below -64, and g's odd
- * lanes).  At x = +-inf the derivative is 1 or 0 (g * 0: NaN
- * for an infinite g, as in the reference). */
+ * forms leave out (AVX-512: x NaN, infinite or below -150; AVX2: x below -64 and g's odd lanes).  At
+ * x = +-inf the derivative is 1 or 0 (g * 0: NaN for an infinite g, as in the reference). */
 static inline float fa_silu_backward_1(float g, float x, double p)
 {
     (void)p;
@@ -1497,7 +1496,6 @@ FA_KERNEL __m512 fa_tanh_backward_512(__m512 g, __m512 y)
     return fa_fix_lanes(fa_mul_f2_unit_512(g, h, _mm512_sub_ps(h_lo, p_lo)), g, y, fa_saved_y_odd(g, y),
                         fa_tanh_backward_1, 0.0);
 }
-
 
 /* The derivative D = sigmoid(w) (1 + t sigmoid(-w)) (silu: w = t = x; gelu's tanh form: w = 2u, t = x w'),
  * with z = exp(-|w|) (hi + lo), d = 1 + z and (u, v) = (1, z) for w >= 0, (z, 1) for w < 0: sigmoid(w) =
