@@ -215,8 +215,6 @@ static inline __attribute__((always_inline)) fa2_vec fa2_##NAME##_u(fa2_vec av, 
     }                                                                                                   \
     return r;                                                                                           \
 }                                                                                                       \
-FA2_RUN(NAME, ONE)
-#define FA2_RUN(NAME, ONE)                                                                              \
 static inline __attribute__((always_inline)) void fa2_##NAME##_run(const float *a, const float *x, float *out, \
                                                                    ptrdiff_t n, const int two_, const int pf_) \
 {                                                                                                       \
@@ -251,8 +249,6 @@ static inline __attribute__((always_inline)) void fa2_##NAME##_run(const float *
 /* fa_NAME_f32_span(x, out, n, pf), the forward, compiled for either pf */
 #define FA2_SPAN(NAME, FORM, FIX, ONE)                                                                  \
 FA2_SPAN_RUN(NAME, FORM, FIX, ONE)                                                                      \
-FA2_ENTRY(NAME)
-#define FA2_ENTRY(NAME)                                                                                 \
 static inline void fa_##NAME##_f32_span(const float *x, float *out, ptrdiff_t n, int pf)                \
 {                                                                                                       \
     if (pf)                                                                                             \
@@ -376,14 +372,20 @@ static inline __attribute__((always_inline)) fa2_vec fa2_gelu_form(fa2_vec x, __
         __m256 q = _mm256_fnmadd_ps(a_hi, mf, c);
         __m256 e = _mm256_fnmadd_ps(a_hi, mf, _mm256_sub_ps(c, q));
         __m256 lo = _mm256_fmadd_ps(a_hi, ml, _mm256_mul_ps(a_lo, mf));
-        x.v[u_] = _mm256_mul_ps(_mm256_sub_ps(q, _mm256_sub_ps(lo, e)), sc);
+        __m256 y = _mm256_mul_ps(_mm256_sub_ps(q, _mm256_sub_ps(lo, e)), sc);
+        /* from 5.5 on x, from -14.5 down -0, as max(x, -0) (+-inf included): x >= +0 or x <= -14.5 are the
+         * x whose bits, as a signed integer, are -14.5's or more */
+        __m256 keep = _mm256_castsi256_ps(_mm256_cmpgt_epi32(_mm256_castps_si256(x.v[u_]),
+                                                             _mm256_set1_epi32((int)0xc167ffff)));
+        __m256 settle = _mm256_and_ps(keep, _mm256_cmp_ps(a, _mm256_set1_ps(5.5f), _CMP_GE_OQ));
+        x.v[u_] = _mm256_blendv_ps(y, _mm256_max_ps(x.v[u_], _mm256_set1_ps(-0.0f)), settle);
     }
     return x;
 }
 
-/* gelu: from 5.5 on x (x Q(x) is below half its ULP), from -14.5 down -0 (below 2^-150), both as max(x,
- * -0) (+-inf included); in between, below -13.125, the subnormal results one by one in double (libm's
- * erfc, one rounding): the vector form would round them twice */
+/* gelu (fa2_gelu_form settles x from 5.5 on, where x Q(x) is below half x's ULP, and from -14.5 down,
+ * where |gelu| is below 2^-150): in between, below -13.125, the subnormal results one by one in double
+ * (libm's erfc, one rounding), which the vector form would round twice */
 static inline float fa2_gelu_1(float a, float x, double p)
 {
     (void)a;
@@ -392,23 +394,8 @@ static inline float fa2_gelu_1(float a, float x, double p)
     return (float)(0.5 * xd * erfc(-xd * 0.70710678118654752));
 }
 
-static inline __attribute__((always_inline)) fa2_vec fa2_gelu_u(fa2_vec av, fa2_vec xv, __m256 thi, __m256 tlo,
-                                                                int *bad)
-{
-    (void)av;
-    fa2_vec r = fa2_gelu_form(xv, thi, tlo);
-    FA2_EACH {
-        __m256 x = xv.v[u_], a = _mm256_andnot_ps(_mm256_set1_ps(-0.0f), x);
-        /* x >= +0 or x <= -14.5: x's bits as a signed integer from -14.5's on */
-        __m256 keep = _mm256_castsi256_ps(_mm256_cmpgt_epi32(_mm256_castps_si256(x), _mm256_set1_epi32((int)0xc167ffff)));
-        __m256 settle = _mm256_and_ps(keep, _mm256_cmp_ps(a, _mm256_set1_ps(5.5f), _CMP_GE_OQ));
-        r.v[u_] = _mm256_blendv_ps(r.v[u_], _mm256_max_ps(x, _mm256_set1_ps(-0.0f)), settle);
-        bad[u_] = _mm256_movemask_ps(_mm256_andnot_ps(keep, _mm256_cmp_ps(a, _mm256_set1_ps(13.125f), _CMP_GT_OQ)));
-    }
-    return r;
-}
-FA2_RUN(gelu, fa2_gelu_1)
-FA2_ENTRY(gelu)
+FA2_SPAN(gelu, fa2_gelu_form(xv, thi, tlo),
+         _mm256_and_ps(fa2_below(x, -13.125f), _mm256_cmp_ps(x, _mm256_set1_ps(-14.5f), _CMP_GT_OQ)), fa2_gelu_1)
 
 /* softplus' g sigmoid(x) and log_sigmoid's g sigmoid(-x): one by one where the argument of sigmoid is
  * below -64 (-inf included), where |g| is 2^64 or more (an infinite g would give inf - inf), and where
