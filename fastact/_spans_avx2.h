@@ -46,6 +46,22 @@ static inline __m256i fa2_lanes_left(ptrdiff_t n)
 #define FA2_EACH for (int u_ = 0; u_ < FA2_U; u_++)
 typedef struct { __m256 v[FA2_U]; } fa2_vec;
 
+/* a + b = s + *lo exactly (TwoSum: either may be the larger) */
+static inline __m256 fa2_two_sum(__m256 a, __m256 b, __m256 *lo)
+{
+    __m256 s = _mm256_add_ps(a, b), bb = _mm256_sub_ps(s, a);
+    *lo = _mm256_add_ps(_mm256_sub_ps(a, _mm256_sub_ps(s, bb)), _mm256_sub_ps(b, bb));
+    return s;
+}
+
+/* (n + n_lo) / (d + d_lo) from q = n / d rounded: q - (q d_lo + (q d - n - n_lo)) / d, the residual exact
+ * (FMA) and its quotient taken with vrcpps' 2^-12 estimate (the correction is ~2^-24 of q) */
+static inline __m256 fa2_div_fix(__m256 q, __m256 n, __m256 n_lo, __m256 d, __m256 d_lo)
+{
+    __m256 rho = _mm256_sub_ps(_mm256_fmsub_ps(q, d, n), n_lo);
+    return _mm256_fnmadd_ps(_mm256_fmadd_ps(q, d_lo, rho), _mm256_rcp_ps(d), q);
+}
+
 /* exp(a) for a in [-64, 0] (NaN propagates) as 2^n (th + t), th = T[j] 2^n exactly, t = 2^n (T[j] p +
  * T_lo[j]), |t| < 2^-3.5 th: the pair unrenormalised.  k = 4 n + j = round(a 4 / ln2) comes from adding
  * 1.5 2^23 (its low bits are k's, two's complement); r = a - k ln2/4 in two steps, k C1 exact (C1 has 12
@@ -64,10 +80,11 @@ static inline __attribute__((always_inline)) fa2_vec fa2_exp_parts(fa2_vec a, __
                                                                   fa2_vec *scale, const int exact)
 {
     const __m256 shift = _mm256_set1_ps(0x1.8p23f);
-    fa2_vec th, kt, r, p, tl, s;
+    fa2_vec th, kt, kf, r1, r, p, tl, s;
     FA2_EACH kt.v[u_] = _mm256_fmadd_ps(a.v[u_], _mm256_set1_ps(0x1.715476p+2f), shift);
-    FA2_EACH r.v[u_] = _mm256_fmadd_ps(_mm256_sub_ps(kt.v[u_], shift), _mm256_set1_ps(-0x1.62ep-3f), a.v[u_]);
-    FA2_EACH r.v[u_] = _mm256_fmadd_ps(_mm256_sub_ps(kt.v[u_], shift), _mm256_set1_ps(-0x1.0bfbe8p-17f), r.v[u_]);
+    FA2_EACH kf.v[u_] = _mm256_sub_ps(kt.v[u_], shift);
+    FA2_EACH r1.v[u_] = _mm256_fmadd_ps(kf.v[u_], _mm256_set1_ps(-0x1.62ep-3f), a.v[u_]);
+    FA2_EACH r.v[u_] = _mm256_fmadd_ps(kf.v[u_], _mm256_set1_ps(-0x1.0bfbe8p-17f), r1.v[u_]);
     FA2_EACH {
         __m256 q = _mm256_fmadd_ps(_mm256_fmadd_ps(_mm256_set1_ps(0x1.11031p-7f), r.v[u_], _mm256_set1_ps(0x1.557288p-5f)),
                                    r.v[u_], _mm256_set1_ps(0x1.555558p-3f));
@@ -75,8 +92,7 @@ static inline __attribute__((always_inline)) fa2_vec fa2_exp_parts(fa2_vec a, __
         if (exact) {
             /* p - r = r^2 P + r_lo, r_lo = the second step's rounding error (r1 - r is exact where that
              * error is not negligible, |r| > 2^-7) */
-            __m256 kf = _mm256_sub_ps(kt.v[u_], shift), r1 = _mm256_fmadd_ps(kf, _mm256_set1_ps(-0x1.62ep-3f), a.v[u_]);
-            __m256 r_lo = _mm256_fmadd_ps(kf, _mm256_set1_ps(-0x1.0bfbe8p-17f), _mm256_sub_ps(r1, r.v[u_]));
+            __m256 r_lo = _mm256_fmadd_ps(kf.v[u_], _mm256_set1_ps(-0x1.0bfbe8p-17f), _mm256_sub_ps(r1.v[u_], r.v[u_]));
             p.v[u_] = _mm256_fmadd_ps(_mm256_mul_ps(r.v[u_], r.v[u_]), q, r_lo);
         } else
             p.v[u_] = _mm256_fmadd_ps(_mm256_mul_ps(r.v[u_], r.v[u_]), q, r.v[u_]);
@@ -132,10 +148,7 @@ static inline __attribute__((always_inline)) fa2_vec fa2_mul_sigmoid(fa2_vec v, 
     }
     FA2_EACH q.v[u_] = _mm256_div_ps(u_hi.v[u_], d_hi.v[u_]);
     FA2_EACH d_lo.v[u_] = _mm256_add_ps(_mm256_add_ps(_mm256_sub_ps(one, d_hi.v[u_]), th.v[u_]), t.v[u_]);
-    FA2_EACH {
-        __m256 rho = _mm256_sub_ps(_mm256_fmsub_ps(q.v[u_], d_hi.v[u_], u_hi.v[u_]), u_lo.v[u_]);
-        q.v[u_] = _mm256_fnmadd_ps(_mm256_fmadd_ps(q.v[u_], d_lo.v[u_], rho), _mm256_rcp_ps(d_hi.v[u_]), q.v[u_]);
-    }
+    FA2_EACH q.v[u_] = fa2_div_fix(q.v[u_], u_hi.v[u_], u_lo.v[u_], d_hi.v[u_], d_lo.v[u_]);
     return q;
 }
 
@@ -447,10 +460,8 @@ static inline __attribute__((always_inline)) fa2_vec fa2_gelu_backward_form(fa2_
         __m256 s_lo = _mm256_add_ps(_mm256_sub_ps(q.s.v[u_], s), q.m_lo.v[u_]);
         __m256 ak = _mm256_mul_ps(a, _mm256_set1_ps(0x1.988454p-2f));
         __m256 ak_lo = _mm256_fmadd_ps(a, _mm256_set1_ps(-0x1.857936p-27f), _mm256_fmsub_ps(a, _mm256_set1_ps(0x1.988454p-2f), ak));
-        __m256 v = _mm256_sub_ps(s, ak), bb = _mm256_sub_ps(v, s);
-        __m256 v_lo = _mm256_add_ps(_mm256_add_ps(_mm256_sub_ps(s, _mm256_sub_ps(v, bb)), _mm256_sub_ps(_mm256_setzero_ps(),
-                                                                                                     _mm256_add_ps(ak, bb))),
-                                    _mm256_sub_ps(s_lo, ak_lo));
+        __m256 v_lo, v = fa2_two_sum(s, _mm256_sub_ps(_mm256_setzero_ps(), ak), &v_lo);
+        v_lo = _mm256_add_ps(v_lo, _mm256_sub_ps(s_lo, ak_lo));
         __m256 ev = _mm256_mul_ps(th, v);
         __m256 ev_lo = _mm256_fmadd_ps(th, v_lo, _mm256_fmadd_ps(q.te.v[u_], v, _mm256_fmsub_ps(th, v, ev)));
         __m256 pos = _mm256_cmp_ps(x, _mm256_setzero_ps(), _CMP_GE_OQ);
@@ -517,9 +528,8 @@ static inline __attribute__((always_inline)) fa2_vec fa2_silu_backward_form(fa2_
         __m256 p = _mm256_mul_ps(x, zh);
         __m256 p_lo = _mm256_fmadd_ps(x, zl, _mm256_fmsub_ps(x, zh, p));
         __m256 w = _mm256_blendv_ps(p, x, neg), w_lo = _mm256_andnot_ps(neg, p_lo);
-        __m256 s = _mm256_add_ps(d_hi, w), bb = _mm256_sub_ps(s, d_hi);
-        __m256 s_lo = _mm256_add_ps(_mm256_add_ps(_mm256_sub_ps(d_hi, _mm256_sub_ps(s, bb)), _mm256_sub_ps(w, bb)),
-                                    _mm256_add_ps(d_lo, w_lo));
+        __m256 s_lo, s = fa2_two_sum(d_hi, w, &s_lo);
+        s_lo = _mm256_add_ps(s_lo, _mm256_add_ps(d_lo, w_lo));
         __m256 h0 = _mm256_sub_ps(x, r_hi);
         __m256 root = _mm256_cmp_ps(_mm256_andnot_ps(_mm256_set1_ps(-0.0f), h0), _mm256_set1_ps(0.15f), _CMP_LT_OQ);
         if (_mm256_movemask_ps(root)) {
@@ -532,9 +542,7 @@ static inline __attribute__((always_inline)) fa2_vec fa2_silu_backward_form(fa2_
             __m256 m = _mm256_mul_ps(r_hi, h);
             __m256 m_lo = _mm256_fmadd_ps(r_hi, h_lo, _mm256_fmadd_ps(r_lo, h, _mm256_fmsub_ps(r_hi, h, m)));
             m = _mm256_sub_ps(_mm256_setzero_ps(), m);
-            __m256 rest = _mm256_fnmadd_ps(_mm256_mul_ps(h, h), q, m_lo);          /* (negated below) */
-            __m256 rs = _mm256_sub_ps(m, rest), rb = _mm256_sub_ps(rs, m);
-            __m256 rs_lo = _mm256_sub_ps(_mm256_sub_ps(m, _mm256_sub_ps(rs, rb)), _mm256_add_ps(rest, rb));
+            __m256 rs_lo, rs = fa2_two_sum(m, _mm256_fmsub_ps(_mm256_mul_ps(h, h), q, m_lo), &rs_lo);
             s = _mm256_blendv_ps(s, rs, root);
             s_lo = _mm256_blendv_ps(s_lo, rs_lo, root);
         }
@@ -546,9 +554,7 @@ static inline __attribute__((always_inline)) fa2_vec fa2_silu_backward_form(fa2_
         __m256 gn = _mm256_mul_ps(g, n), gn_lo = _mm256_fmadd_ps(g, n_lo, _mm256_fmsub_ps(g, n, gn));
         __m256 dd = _mm256_mul_ps(d_hi, d_hi);
         __m256 dd_lo = _mm256_fmadd_ps(_mm256_add_ps(d_hi, d_hi), d_lo, _mm256_fmsub_ps(d_hi, d_hi, dd));
-        __m256 qq = _mm256_div_ps(gn, dd);
-        __m256 rho = _mm256_sub_ps(_mm256_fmsub_ps(qq, dd, gn), gn_lo);
-        y.v[u_] = _mm256_fnmadd_ps(_mm256_fmadd_ps(qq, dd_lo, rho), _mm256_rcp_ps(dd), qq);
+        y.v[u_] = fa2_div_fix(_mm256_div_ps(gn, dd), gn, gn_lo, dd, dd_lo);
         y.v[u_] = _mm256_blendv_ps(y.v[u_], g, _mm256_cmp_ps(x, _mm256_set1_ps(32.0f), _CMP_GE_OQ));
     }
     return y;
