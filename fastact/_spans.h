@@ -85,6 +85,38 @@ static inline float fa_silu_backward_1(float g, float x, double p)
     return (float)((double)g * (((x >= 0 ? 1.0 : z) / d) * (1.0 + xd * ((x >= 0 ? z : 1.0) / d))));
 }
 
+/* The exp argument of the exp-form derivatives' lane-by-lane path, held at -700 from below: e^v stays
+ * positive, so that an infinite g gives +-inf down to x = -FLT_MAX, as the longdouble reference, and
+ * no finite g changes (g e^-700 is below half the smallest float).  -inf stays: the derivative is 0
+ * there (g 0, NaN for an infinite g). */
+static inline double fa_exp_arg_held(double v)
+{
+    return v < -700.0 && v != -INFINITY ? -700.0 : v;
+}
+
+/* selu's, elu's and celu's backward for one element, in double (the portable path's formulas): the
+ * lanes the AVX-512 and AVX2 spans leave */
+static inline float fa_selu_backward_1(float g, float x, double p)
+{
+    (void)p;
+    double v = x > 0 ? 0.0 : (double)x;
+    v = fa_exp_arg_held(v);
+    return (float)((double)g * (x > 0 ? 1.0507009873554805 : 1.7580993408473768 * exp(v)));
+}
+
+static inline float fa_elu_backward_1(float g, float x, double alpha)
+{
+    double v = fa_exp_arg_held((double)x);
+    return x > 0 ? g : (float)((double)g * ((double)alpha * exp(v)));
+}
+
+static inline float fa_celu_backward_1(float g, float x, double alpha)
+{
+    double v = x > 0 ? 0.0 : (double)x * (1.0 / (double)alpha);
+    v = v > 200.0 ? 200.0 : fa_exp_arg_held(v);
+    return x > 0 ? g : (float)((double)g * exp(v));
+}
+
 /* glu's forward for one element, in double, as the portable path (the lanes the AVX-512 and AVX2
  * spans leave): sigmoid(b) = 1 or 0 exactly at b = +-inf (so a * 0 is NaN only for a = +-inf, and an
  * infinite a gives a wherever sigmoid(b) > 0) */
@@ -1695,28 +1727,11 @@ static inline __m512 fa_times_exp_512(__m512 x, __m512 c_hi, __m512 c_lo, __m512
     return p;
 }
 
-/* The exp argument of the exp-form derivatives' lane-by-lane path, held at -700 from below: e^v stays
- * positive, so that an infinite g gives +-inf down to x = -FLT_MAX, as the longdouble reference, and
- * no finite g changes (g e^-700 is below half the smallest float).  -inf stays: the derivative is 0
- * there (g 0, NaN for an infinite g). */
-static inline double fa_exp_arg_held(double v)
-{
-    return v < -700.0 && v != -INFINITY ? -700.0 : v;
-}
-
 /* selu's backward g scale (1 for x > 0, alpha e^x otherwise), with scale and scale alpha as hi + lo
  * floats and e^x as a hi + lo pair: the factor is kept as hi + lo (2^-29) and multiplied by g with one
  * rounding.  x NaN or below -176 (where e^x leaves the exponent range of the pair's scaling; g can
  * still make the result a normal float down to x = -175.7) take the portable path's formula, but for
  * the lanes whose result rounds to a zero (fa_fix_lanes_below). */
-static inline float fa_selu_backward_1(float g, float x, double p)
-{
-    (void)p;
-    double v = x > 0 ? 0.0 : (double)x;
-    v = fa_exp_arg_held(v);
-    return (float)((double)g * (x > 0 ? 1.0507009873554805 : 1.7580993408473768 * exp(v)));
-}
-
 FA_KERNEL __m512 fa_selu_backward_512(__m512 g, __m512 x, __m512 thi0, __m512 thi1, __m512 tlo0, __m512 tlo1)
 {
     const __m512 sa_hi = _mm512_set1_ps(0x1.c212ccp+0f), sa_lo = _mm512_set1_ps(0x1.903c0cp-26f);
@@ -1756,12 +1771,6 @@ static inline fa_alpha fa_alpha_of(float p)
 /* elu's backward g alpha e^x for x <= 0 (g above): alpha's mantissa times e^x (hi + lo, 2^-30) kept as
  * hi + lo and multiplied by g with one rounding.  x NaN or below -176 (g alpha e^x can be a normal float
  * down to x = -280) take the portable path's formula. */
-static inline float fa_elu_backward_1(float g, float x, double alpha)
-{
-    double v = fa_exp_arg_held((double)x);
-    return x > 0 ? g : (float)((double)g * ((double)alpha * exp(v)));
-}
-
 FA_KERNEL __m512 fa_elu_backward_512(__m512 g, __m512 x, fa_alpha al, __m512 thi0, __m512 thi1, __m512 tlo0,
                                          __m512 tlo1)
 {
@@ -1781,13 +1790,6 @@ FA_KERNEL __m512 fa_elu_backward_512(__m512 g, __m512 x, fa_alpha al, __m512 thi
  * scaled by 2^64 for a tiny alpha, where the remainder would be subnormal.  e^v (hi + lo) times
  * (1 + v_lo), then g with one rounding.  |v| > 176 (alpha < 0 makes v positive; g e^v is finite up to
  * v = 191) and NaN take the portable path's formula. */
-static inline float fa_celu_backward_1(float g, float x, double alpha)
-{
-    double v = x > 0 ? 0.0 : (double)x * (1.0 / (double)alpha);
-    v = v > 200.0 ? 200.0 : fa_exp_arg_held(v);
-    return x > 0 ? g : (float)((double)g * exp(v));
-}
-
 FA_KERNEL __m512 fa_celu_backward_512(__m512 g, __m512 x, fa_alpha al, __m512 thi0, __m512 thi1, __m512 tlo0,
                                           __m512 tlo1)
 {
@@ -3363,9 +3365,11 @@ FA_STUB2(gelu_tanh_backward)
 FA_STUB2(softplus_backward)
 FA_STUB2(log_sigmoid_backward)
 #endif
+#ifndef FA_F32_SPAN_selu_backward
 FA_STUB2(selu_backward)
 FA_STUB2(elu_backward)
 FA_STUB2(celu_backward)
+#endif
 FA_PD_STUB(sigmoid)
 FA_PD_STUB(silu)
 FA_PD_STUB2(silu_backward)
@@ -3479,8 +3483,10 @@ static inline void fa_cols16_f32(const float *x, float *out, ptrdiff_t L, ptrdif
 #define FA_F32_SPAN_gelu_backward FA_HAVE_SPANS
 #endif
 #define FA_F32_SPAN_gelu_tanh_backward FA_HAVE_SPANS
+#ifndef FA_F32_SPAN_selu_backward
 #define FA_F32_SPAN_elu_backward FA_HAVE_SPANS
 #define FA_F32_SPAN_selu_backward FA_HAVE_SPANS
 #define FA_F32_SPAN_celu_backward FA_HAVE_SPANS
+#endif
 
 #endif

@@ -24,6 +24,7 @@
 #define FASTACT_SPANS_AVX2_H
 
 #include <immintrin.h>
+#include <string.h>
 
 /* 2^(j/4) = hi + lo, j = 0..3, in both 128-bit halves (vpermilps reads within a half) */
 static const float FA2_T4_HI[8] = {0x1p+0f, 0x1.306fep+0f, 0x1.6a09e6p+0f, 0x1.ae89fap+0f,
@@ -179,12 +180,13 @@ typedef struct {
     int lanes[FA2_PEND], n;
 } fa2_pending;
 
-static __attribute__((noinline, cold)) void fa2_flush(fa2_pending *pd, float *out, float (*one)(float, float, double))
+static __attribute__((noinline, cold)) void fa2_flush(fa2_pending *pd, float *out, float (*one)(float, float, double),
+                                                      double p)
 {
     for (int k = 0; k < pd->n; k++)
         for (int b = pd->lanes[k]; b; b &= b - 1) {
             int j = __builtin_ctz(b);
-            out[pd->at[k] + j] = one(pd->a[k][j], pd->x[k][j], 0.0);
+            out[pd->at[k] + j] = one(pd->a[k][j], pd->x[k][j], p);
         }
     pd->n = 0;
 }
@@ -200,7 +202,7 @@ static __attribute__((noinline, cold)) void fa2_flush(fa2_pending *pd, float *ou
         int bad[FA2_U];                                                                                 \
         FA2_EACH av.v[u_] = two_ ? LOAD(a) : LOAD(x);                                                   \
         FA2_EACH xv.v[u_] = LOAD(x);                                                                    \
-        r = fa2_##NAME##_u(av, xv, thi, tlo, bad);                                                      \
+        r = fa2_##NAME##_u(av, xv, thi, tlo, p_, bad);                                                  \
         FA2_EACH STORE;                                                                                 \
         FA2_EACH if (bad[u_] & (VALID)) {                                                               \
             _mm256_storeu_ps(pd.a[pd.n], av.v[u_]);                                                     \
@@ -209,16 +211,18 @@ static __attribute__((noinline, cold)) void fa2_flush(fa2_pending *pd, float *ou
             pd.lanes[pd.n++] = bad[u_] & (VALID);                                                       \
         }                                                                                               \
         if (pd.n > FA2_PEND - FA2_U)                                                                    \
-            fa2_flush(&pd, out, ONE);                                                                   \
+            fa2_flush(&pd, out, ONE, p_);                                                               \
     }
 #define FA2_FULL(p) _mm256_loadu_ps((p) + i + 8 * u_)
 #define FA2_PART(p) _mm256_maskload_ps((p) + i + 8 * u_, m[u_])
 #define FA2_MASKED _mm256_movemask_ps(_mm256_castsi256_ps(m[u_]))
-/* fa2_NAME_u from FORM (of av, xv) and FIX (of the vectors a, x and the result y): FIX's lanes go to ONE */
+/* fa2_NAME_u from FORM (of av, xv and the parameter p_) and FIX (of the vectors a, x, the result y and p_):
+ * FIX's lanes go to ONE (with p_ as its parameter) */
 #define FA2_SPAN_RUN(NAME, FORM, FIX, ONE)                                                              \
 static inline __attribute__((always_inline)) fa2_vec fa2_##NAME##_u(fa2_vec av, fa2_vec xv, __m256 thi,  \
-                                                                    __m256 tlo, int *bad)               \
+                                                                    __m256 tlo, float p_, int *bad)     \
 {                                                                                                       \
+    (void)p_;                                                                                           \
     fa2_vec r = FORM;                                                                                   \
     FA2_EACH {                                                                                          \
         __m256 a = av.v[u_], x = xv.v[u_], y = r.v[u_];                                                 \
@@ -229,7 +233,8 @@ static inline __attribute__((always_inline)) fa2_vec fa2_##NAME##_u(fa2_vec av, 
     return r;                                                                                           \
 }                                                                                                       \
 static inline __attribute__((always_inline)) void fa2_##NAME##_run(const float *a, const float *x, float *out, \
-                                                                   ptrdiff_t n, const int two_, const int pf_) \
+                                                                   ptrdiff_t n, float p_, const int two_,      \
+                                                                   const int pf_)                              \
 {                                                                                                       \
     const __m256 thi = _mm256_loadu_ps(FA2_T4_HI), tlo = _mm256_loadu_ps(FA2_T4_LO);                    \
     ptrdiff_t i = 0, h = n < 64 ? 0 : (ptrdiff_t)((((uintptr_t)0 - (uintptr_t)out) & 31u) / sizeof(float)); \
@@ -256,7 +261,7 @@ static inline __attribute__((always_inline)) void fa2_##NAME##_run(const float *
         FA2_STEP(NAME, ONE, FA2_PART, _mm256_maskstore_ps(out + i + 8 * u_, m[u_], r.v[u_]), FA2_MASKED)     \
     }                                                                                                   \
     if (pd.n)                                                                                           \
-        fa2_flush(&pd, out, ONE);                                                                       \
+        fa2_flush(&pd, out, ONE, p_);                                                                   \
 }
 
 /* fa_NAME_f32_span(x, out, n, pf), the forward, compiled for either pf */
@@ -265,20 +270,19 @@ FA2_SPAN_RUN(NAME, FORM, FIX, ONE)                                              
 static inline void fa_##NAME##_f32_span(const float *x, float *out, ptrdiff_t n, int pf)                \
 {                                                                                                       \
     if (pf)                                                                                             \
-        fa2_##NAME##_run(x, x, out, n, 0, 1);                                                           \
+        fa2_##NAME##_run(x, x, out, n, 0.0f, 0, 1);                                                     \
     else                                                                                                \
-        fa2_##NAME##_run(x, x, out, n, 0, 0);                                                           \
+        fa2_##NAME##_run(x, x, out, n, 0.0f, 0, 0);                                                     \
 }
-/* fa_NAME_f32_span(grad, saved, out, n, p, pf), a backward without a parameter */
+/* fa_NAME_f32_span(grad, saved, out, n, p, pf), a backward (p: its parameter, p_ to FORM and FIX) */
 #define FA2_SPAN2(NAME, FORM, FIX, ONE)                                                                 \
 FA2_SPAN_RUN(NAME, FORM, FIX, ONE)                                                                      \
 static inline void fa_##NAME##_f32_span(const float *g, const float *x, float *out, ptrdiff_t n, float p, int pf) \
 {                                                                                                       \
-    (void)p;                                                                                            \
     if (pf)                                                                                             \
-        fa2_##NAME##_run(g, x, out, n, 1, 1);                                                           \
+        fa2_##NAME##_run(g, x, out, n, p, 1, 1);                                                        \
     else                                                                                                \
-        fa2_##NAME##_run(g, x, out, n, 1, 0);                                                           \
+        fa2_##NAME##_run(g, x, out, n, p, 1, 0);                                                        \
 }
 
 static inline __m256 fa2_below(__m256 x, float lim)
@@ -574,6 +578,153 @@ static inline __attribute__((always_inline)) fa2_vec fa2_glu_form(fa2_vec av, fa
 
 FA2_SPAN2(glu, fa2_glu_form(av, xv, thi, tlo), _mm256_or_ps(fa2_below(x, -64.0f), fa2_odd_g(a, y)), fa_glu_1)
 
+/* ---- the elu family's backward: selu's g scale (x > 0) or g scale alpha e^x, elu's g or g alpha e^x, celu's g
+ * or g e^(x/alpha) ---- */
+
+/* c e^v for v in [-87, 87] (beyond: junk, the callers' FIX sends those lanes one by one) as p + *p_lo
+ * (2^-28, unrenormalised) times *sc = 2^n: e^v = 2^n (th + t) (fa2_exp_parts, `exact`), times 1 + v_lo
+ * where v_lo is given (celu's x/alpha as a pair), times c = c_hi + c_lo (v_lo and c not both) */
+static inline __attribute__((always_inline)) fa2_vec fa2_c_exp(fa2_vec v, const fa2_vec *v_lo, __m256 c_hi, __m256 c_lo,
+                                                              fa2_vec *p_lo, fa2_vec *sc, __m256 thi, __m256 tlo)
+{
+    fa2_vec t, th;
+    FA2_EACH v.v[u_] = _mm256_min_ps(_mm256_max_ps(v.v[u_], _mm256_set1_ps(-87.0f)), _mm256_set1_ps(87.0f));
+    th = fa2_exp_parts(v, thi, tlo, &t, sc, 1);
+    FA2_EACH {
+        if (v_lo) {
+            /* e^(v + v_lo) = (th + t)(1 + v_lo): t v_lo counts (|t| up to 2^-3.5 th, |v_lo| 2^-22 of |v|) */
+            p_lo->v[u_] = _mm256_fmadd_ps(th.v[u_], v_lo->v[u_], _mm256_fmadd_ps(t.v[u_], v_lo->v[u_], t.v[u_]));
+        } else {
+            __m256 p = _mm256_mul_ps(c_hi, th.v[u_]);
+            p_lo->v[u_] = _mm256_fmadd_ps(c_hi, t.v[u_], _mm256_fmadd_ps(c_lo, th.v[u_], _mm256_fmsub_ps(c_hi, th.v[u_], p)));
+            th.v[u_] = p;
+        }
+    }
+    return th;
+}
+
+/* g (p + p_lo) rounded once */
+static inline __m256 fa2_times_pair(__m256 g, __m256 p, __m256 p_lo)
+{
+    __m256 y = _mm256_mul_ps(g, p);
+    return _mm256_add_ps(y, _mm256_fmadd_ps(g, p_lo, _mm256_fmsub_ps(g, p, y)));
+}
+
+/* The lanes of the three one by one (fa_selu_backward_1 and co.): the exp's argument v beyond [-87, 87]
+ * or NaN (2^n would not be normal; selu's and elu's v = min(x, 0) is never above), |g| from 2^64 (g times
+ * the pair could overflow before 2^n is put on) or nonzero below 2^-60 (elu's 2^e, up to 2^60, is put on
+ * after the rounding: the rounded product must not be subnormal), and a nonzero g with a result below
+ * 2^-100 (2^n and 2^e put on a rounded product would round it again) */
+static inline __m256 fa2_elu_odd(__m256 g, __m256 y, __m256 v)
+{
+    const __m256 abs = _mm256_set1_ps(-0.0f);
+    __m256 tiny = _mm256_and_ps(_mm256_cmp_ps(_mm256_andnot_ps(abs, g), _mm256_set1_ps(0x1p-60f), _CMP_LT_OQ),
+                                _mm256_cmp_ps(g, _mm256_setzero_ps(), _CMP_NEQ_UQ));
+    __m256 far = _mm256_cmp_ps(_mm256_andnot_ps(abs, v), _mm256_set1_ps(87.0f), _CMP_NLE_UQ);
+    return _mm256_or_ps(_mm256_or_ps(fa2_odd_g(g, y), tiny), far);
+}
+
+/* min(x, 0), NaN kept */
+static inline __m256 fa2_neg_part(__m256 x)
+{
+    return _mm256_min_ps(_mm256_setzero_ps(), x);
+}
+
+/* selu: scale and scale alpha as hi + lo floats (as the AVX-512 form), the factor as a pair (scale's for
+ * x > 0, scale alpha e^x's otherwise), g times it rounded once, then 2^n */
+static inline __attribute__((always_inline)) fa2_vec fa2_selu_backward_form(fa2_vec gv, fa2_vec xv, __m256 thi,
+                                                                            __m256 tlo)
+{
+    fa2_vec v, p, p_lo, sc;
+    FA2_EACH v.v[u_] = fa2_neg_part(xv.v[u_]);
+    p = fa2_c_exp(v, NULL, _mm256_set1_ps(0x1.c212ccp+0f), _mm256_set1_ps(0x1.903c0cp-26f), &p_lo, &sc, thi, tlo);
+    FA2_EACH {
+        __m256 pos = _mm256_cmp_ps(xv.v[u_], _mm256_setzero_ps(), _CMP_GT_OQ);
+        __m256 hi = _mm256_blendv_ps(p.v[u_], _mm256_set1_ps(0x1.0cfabep+0f), pos);
+        __m256 lo = _mm256_blendv_ps(p_lo.v[u_], _mm256_set1_ps(-0x1.2adddap-25f), pos);
+        p.v[u_] = _mm256_mul_ps(fa2_times_pair(gv.v[u_], hi, lo), _mm256_blendv_ps(sc.v[u_], _mm256_set1_ps(1.0f), pos));
+    }
+    return p;
+}
+
+FA2_SPAN2(selu_backward, fa2_selu_backward_form(av, xv, thi, tlo), fa2_elu_odd(a, y, fa2_neg_part(x)),
+          fa_selu_backward_1)
+
+/* alpha = m 2^e, m in [1, 2) (sign included), for elu; ok = 0 (every lane one by one) for an alpha that is
+ * zero, subnormal, not finite or with |e| > 60 */
+typedef struct { __m256 m, e, all; } fa2_alpha;
+
+static inline fa2_alpha fa2_alpha_of(float alpha)
+{
+    fa2_alpha al;
+    uint32_t b;
+    memcpy(&b, &alpha, sizeof b);
+    int e = (int)((b >> 23) & 255u) - 127;
+    uint32_t mb = (b & 0x807fffffu) | (127u << 23), eb = (uint32_t)(e + 127) << 23;
+    float m, p2;
+    memcpy(&m, &mb, sizeof m);
+    memcpy(&p2, &eb, sizeof p2);
+    int ok = e >= -60 && e <= 60;
+    al.m = _mm256_set1_ps(m);
+    al.e = _mm256_set1_ps(ok ? p2 : 1.0f);
+    al.all = _mm256_castsi256_ps(_mm256_set1_epi32(ok ? 0 : -1));
+    return al;
+}
+
+/* elu: alpha's mantissa times e^x as the pair, g times it rounded once, then 2^e and 2^n (each exact: the
+ * product is normal, from 2^-61 to 2^66, and 2^e keeps it so) */
+static inline __attribute__((always_inline)) fa2_vec fa2_elu_backward_form(fa2_vec gv, fa2_vec xv, float alpha,
+                                                                           __m256 thi, __m256 tlo)
+{
+    const fa2_alpha al = fa2_alpha_of(alpha);
+    fa2_vec v, p, p_lo, sc;
+    FA2_EACH v.v[u_] = fa2_neg_part(xv.v[u_]);
+    p = fa2_c_exp(v, NULL, al.m, _mm256_setzero_ps(), &p_lo, &sc, thi, tlo);
+    FA2_EACH {
+        __m256 y = _mm256_mul_ps(_mm256_mul_ps(fa2_times_pair(gv.v[u_], p.v[u_], p_lo.v[u_]), al.e), sc.v[u_]);
+        p.v[u_] = _mm256_blendv_ps(y, gv.v[u_], _mm256_cmp_ps(xv.v[u_], _mm256_setzero_ps(), _CMP_GT_OQ));
+    }
+    return p;
+}
+
+FA2_SPAN2(elu_backward, fa2_elu_backward_form(av, xv, p_, thi, tlo),
+          _mm256_or_ps(fa2_elu_odd(a, y, fa2_neg_part(x)), fa2_alpha_of(p_).all), fa_elu_backward_1)
+
+/* celu: v = x/alpha as a pair (x > 0: 0), v = x (1/alpha) rounded and v_lo = (x - v alpha) (1/alpha),
+ * the remainder exact (one FMA; alpha from 2^-60 to 2^60 in size keeps it normal where it matters); e^v
+ * (1 + v_lo) as the pair, g times it rounded once, then 2^n.  One by one besides fa2_elu_odd's: |v| > 87
+ * (alpha < 0 makes v positive) and alpha beyond that range or not finite (every lane). */
+static inline __m256 fa2_celu_v(__m256 x, float alpha)
+{
+    return _mm256_mul_ps(fa2_neg_part(x), _mm256_set1_ps(1.0f / alpha));
+}
+
+static inline __m256 fa2_celu_odd(__m256 g, __m256 y, __m256 x, float alpha)
+{
+    float aa = fabsf(alpha);
+    __m256 all = _mm256_castsi256_ps(_mm256_set1_epi32(aa >= 0x1p-60f && aa <= 0x1p60f ? 0 : -1));
+    return _mm256_or_ps(fa2_elu_odd(g, y, fa2_celu_v(x, alpha)), all);
+}
+
+static inline __attribute__((always_inline)) fa2_vec fa2_celu_backward_form(fa2_vec gv, fa2_vec xv, float alpha,
+                                                                            __m256 thi, __m256 tlo)
+{
+    const __m256 al = _mm256_set1_ps(alpha), inv = _mm256_set1_ps(1.0f / alpha);
+    fa2_vec v, v_lo, p, p_lo, sc;
+    FA2_EACH {
+        v.v[u_] = fa2_celu_v(xv.v[u_], alpha);
+        v_lo.v[u_] = _mm256_mul_ps(_mm256_fnmadd_ps(v.v[u_], al, fa2_neg_part(xv.v[u_])), inv);
+    }
+    p = fa2_c_exp(v, &v_lo, _mm256_setzero_ps(), _mm256_setzero_ps(), &p_lo, &sc, thi, tlo);
+    FA2_EACH {
+        __m256 y = _mm256_mul_ps(fa2_times_pair(gv.v[u_], p.v[u_], p_lo.v[u_]), sc.v[u_]);
+        p.v[u_] = _mm256_blendv_ps(y, gv.v[u_], _mm256_cmp_ps(xv.v[u_], _mm256_setzero_ps(), _CMP_GT_OQ));
+    }
+    return p;
+}
+
+FA2_SPAN2(celu_backward, fa2_celu_backward_form(av, xv, p_, thi, tlo), fa2_celu_odd(a, y, x, p_), fa_celu_backward_1)
+
 #define FA_F32_SPAN_sigmoid 1
 #define FA_F32_SPAN_glu 1
 #define FA_F32_SPAN_silu 1
@@ -582,5 +733,8 @@ FA2_SPAN2(glu, fa2_glu_form(av, xv, thi, tlo), _mm256_or_ps(fa2_below(x, -64.0f)
 #define FA_F32_SPAN_silu_backward 1
 #define FA_F32_SPAN_softplus_backward 1
 #define FA_F32_SPAN_log_sigmoid_backward 1
+#define FA_F32_SPAN_selu_backward 1
+#define FA_F32_SPAN_elu_backward 1
+#define FA_F32_SPAN_celu_backward 1
 
 #endif
