@@ -3356,7 +3356,9 @@ FA_STUB2(silu_backward)
 #endif
 FA_STUB2(sigmoid_backward)
 FA_STUB2(tanh_backward)
+#ifndef FA_F32_SPAN_hard_silu_backward
 FA_STUB2(hard_silu_backward)
+#endif
 #ifndef FA_F32_SPAN_gelu_backward
 FA_STUB2(gelu_backward)
 #endif
@@ -3450,6 +3452,15 @@ static inline void fa_cols16_f32(const float *x, float *out, ptrdiff_t L, ptrdif
 { (void)x; (void)out; (void)L; (void)M; (void)b; (void)log_form; (void)scratch; }
 #endif
 
+/* FA2_SOFTMAX_ROWS: whether _spans_avx2.h's softmax rows are here (the AVX2 build; stubs elsewhere) */
+#ifndef FA2_SOFTMAX_ROWS
+#define FA2_SOFTMAX_ROWS 0
+static inline int fa2_softmax_row_f32(const float *x, float *y, ptrdiff_t n, int log_form, float *e_lo)
+{ (void)x; (void)y; (void)n; (void)log_form; (void)e_lo; return 0; }
+static inline int fa2_softmax_backward_row_f32(const float *g, const float *y, float *dx, ptrdiff_t n, int log_form)
+{ (void)g; (void)y; (void)dx; (void)n; (void)log_form; return 0; }
+#endif
+
 /* FA_F32_SPAN_<name>: whether fa_<name>_f32_span is a kernel here (every one in the AVX-512 build, those
  * of _spans_avx2.h in the AVX2 one), for the Cython kernels' dispatch */
 #ifndef FA_F32_SPAN_sigmoid
@@ -3478,7 +3489,9 @@ static inline void fa_cols16_f32(const float *x, float *out, ptrdiff_t L, ptrdif
 #ifndef FA_F32_SPAN_silu_backward
 #define FA_F32_SPAN_silu_backward FA_HAVE_SPANS
 #endif
+#ifndef FA_F32_SPAN_hard_silu_backward
 #define FA_F32_SPAN_hard_silu_backward FA_HAVE_SPANS
+#endif
 #ifndef FA_F32_SPAN_gelu_backward
 #define FA_F32_SPAN_gelu_backward FA_HAVE_SPANS
 #endif

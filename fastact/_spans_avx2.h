@@ -11,9 +11,8 @@
  *
  * T[j] = 2^(j/4) as hi + lo floats in one register each (vpermilps reads an index's low 2 bits within
  * each 128-bit half: one instruction per lookup, and a cheap one, where 2^(j/32) would take four
- * vpermps and blends), p = r + r^2 P(r) with P of degree 3 (relative error 2^-35; p's own rounding,
- * |p| <= 0.091, stays below 2^-28 of exp), 2^n put
- * on as a multiply by a power of two (no vscalefps).  The quotient is one vdivps, correctly rounded,
+ * vpermps and blends), p = r + r^2 P(r) with P of degree 3 (relative error 2^-35; the pair's roundings,
+ * 2^-26 of exp at most: fa2_exp_core), 2^n put on as a multiply by a power of two (no vscalefps).  The quotient is one vdivps, correctly rounded,
  * and one correction with vrcpps' 2^-12 estimate of 1/d (no rcp14 for a Newton step): the correction
  * is ~2^-24 of the quotient, so its estimate leaves ~2^-36.
  *
@@ -63,25 +62,28 @@ static inline __m256 fa2_div_fix(__m256 q, __m256 n, __m256 n_lo, __m256 d, __m2
     return _mm256_fnmadd_ps(_mm256_fmadd_ps(q, d_lo, rho), _mm256_rcp_ps(d), q);
 }
 
-/* exp(a) for a in [-64, 0] (NaN propagates) as 2^n (th + t), th = T[j] 2^n exactly, t = 2^n (T[j] p +
+/* fa2_exp_core: exp(a) for a in [-700, 88] as 2^n (th + t), th and t unscaled and n as integers (C2's own
+ * error, 2^-41 of ln2/4, times k is 2^-29 of exp at a = -700 and 2^-32 within [-88, 88]);
+ * fa2_exp_parts: exp(a) for a in [-64, 0] (NaN propagates) as 2^n (th + t), th = T[j] 2^n exactly, t = 2^n (T[j] p +
  * T_lo[j]), |t| < 2^-3.5 th: the pair unrenormalised.  k = 4 n + j = round(a 4 / ln2) comes from adding
  * 1.5 2^23 (its low bits are k's, two's complement); r = a - k ln2/4 in two steps, k C1 exact (C1 has 12
- * bits, |k| <= 511), the first step exact, the second rounded (|r| <= ln2/8: 2^-28); p = e^r - 1 = r +
- * r^2 P(r), P of degree 3 (2^-35); the roundings of r, p and t, 2^-28 (of exp) each at most.  T[j] by
+ * bits, |k| <= 4095), the first step exact, the second rounded (|r| <= ln2/8: 2^-28); p = e^r - 1 = r +
+ * r^2 P(r), P of degree 3 (2^-35); the roundings of r and p 2^-28 of exp at most, t's 2^-27 (|t| up to
+ * 0.15 for th up to 1.68).  T[j] by
  * vpermilps: on AMD Zen 3 a vpermps (an 8-entry table, 2^(j/8), |r| <= ln2/16, P of degree 2) took the
  * FMA pipes' time of about three FMAs, vpermilps that of one (sigmoid 0.91 -> 0.75 ns per element, best
  * of eight; its error over all inputs 0.590 -> 0.680 ULP, gelu's 0.76 -> 0.91; 2^(j/8) from two
  * vpermilps and a blend kept those and cost gelu 12%).  With `scale` (not NULL), th and t come without
  * 2^n and *scale gets 2^n: then a may go down to -87 (n >= -126, 2^n normal).  With `exact`, t is T[j] r +
  * (T[j] (r^2 P + r_lo) + T_lo[j]) rounded once, r_lo the reduction's rounding error: t's rounding alone
- * remains, 2^-28.2 (gelu over all inputs 0.91 -> 0.90 ULP, its backward 1.01 -> 0.94, for three more
- * operations; silu's backward).  (Without `scale`, t is scaled after its rounding: the same bits, 2^n t
+ * remains, 2^-27.1 of exp at most (measured over [-8, 0]; 2^-26.1 without), for three more operations
+ * (gelu over all inputs 0.91 -> 0.90 ULP, its backward 1.01 -> 0.94; silu's backward; the softmax rows).  (Without `scale`, t is scaled after its rounding: the same bits, 2^n t
  * being normal for a >= -64.) */
-static inline __attribute__((always_inline)) fa2_vec fa2_exp_parts(fa2_vec a, __m256 thi, __m256 tlo, fa2_vec *t,
-                                                                  fa2_vec *scale, const int exact)
+static inline __attribute__((always_inline)) fa2_vec fa2_exp_core(fa2_vec a, __m256 thi, __m256 tlo, fa2_vec *t,
+                                                                 __m256i n[FA2_U], const int exact)
 {
     const __m256 shift = _mm256_set1_ps(0x1.8p23f);
-    fa2_vec th, kt, kf, r1, r, p, tl, s;
+    fa2_vec th, kt, kf, r1, r, p, tl;
     FA2_EACH kt.v[u_] = _mm256_fmadd_ps(a.v[u_], _mm256_set1_ps(0x1.715476p+2f), shift);
     FA2_EACH kf.v[u_] = _mm256_sub_ps(kt.v[u_], shift);
     FA2_EACH r1.v[u_] = _mm256_fmadd_ps(kf.v[u_], _mm256_set1_ps(-0x1.62ep-3f), a.v[u_]);
@@ -102,14 +104,22 @@ static inline __attribute__((always_inline)) fa2_vec fa2_exp_parts(fa2_vec a, __
         __m256i ki = _mm256_castps_si256(kt.v[u_]);
         th.v[u_] = _mm256_permutevar_ps(thi, ki);
         tl.v[u_] = _mm256_permutevar_ps(tlo, ki);
-        /* 2^n, n = floor(k / 4): (k >> 2) + 127 in the exponent field */
-        __m256i n = _mm256_srai_epi32(_mm256_sub_epi32(ki, _mm256_castps_si256(shift)), 2);
-        s.v[u_] = _mm256_castsi256_ps(_mm256_slli_epi32(_mm256_add_epi32(n, _mm256_set1_epi32(127)), 23));
+        n[u_] = _mm256_srai_epi32(_mm256_sub_epi32(ki, _mm256_castps_si256(shift)), 2);     /* floor(k / 4) */
     }
     if (exact)
         FA2_EACH t->v[u_] = _mm256_fmadd_ps(th.v[u_], r.v[u_], _mm256_fmadd_ps(th.v[u_], p.v[u_], tl.v[u_]));
     else
         FA2_EACH t->v[u_] = _mm256_fmadd_ps(th.v[u_], p.v[u_], tl.v[u_]);
+    return th;
+}
+
+/* fa2_exp_core's parts with 2^n put on (or given in *scale): 2^n is (n + 127) in the exponent field */
+static inline __attribute__((always_inline)) fa2_vec fa2_exp_parts(fa2_vec a, __m256 thi, __m256 tlo, fa2_vec *t,
+                                                                  fa2_vec *scale, const int exact)
+{
+    __m256i n[FA2_U];
+    fa2_vec s, th = fa2_exp_core(a, thi, tlo, t, n, exact);
+    FA2_EACH s.v[u_] = _mm256_castsi256_ps(_mm256_slli_epi32(_mm256_add_epi32(n[u_], _mm256_set1_epi32(127)), 23));
     if (scale) {
         *scale = s;
         return th;
@@ -223,10 +233,13 @@ static inline __attribute__((always_inline)) fa2_vec fa2_##NAME##_u(fa2_vec av, 
                                                                     __m256 tlo, float p_, int *bad)     \
 {                                                                                                       \
     (void)p_;                                                                                           \
+    (void)thi;                                                                                          \
+    (void)tlo;                                                                                          \
     fa2_vec r = FORM;                                                                                   \
     FA2_EACH {                                                                                          \
         __m256 a = av.v[u_], x = xv.v[u_], y = r.v[u_];                                                 \
         (void)a;                                                                                        \
+        (void)x;                                                                                        \
         (void)y;                                                                                        \
         bad[u_] = _mm256_movemask_ps(FIX);                                                              \
     }                                                                                                   \
@@ -725,6 +738,341 @@ static inline __attribute__((always_inline)) fa2_vec fa2_celu_backward_form(fa2_
 
 FA2_SPAN2(celu_backward, fa2_celu_backward_form(av, xv, p_, thi, tlo), fa2_celu_odd(a, y, x, p_), fa_celu_backward_1)
 
+/* hard_silu's backward, lane for lane the float32 form of _scalar.pxd (fa_hard_silu_inner_f32: g (2x + 3)/6
+ * rounded once inside 0 < x + 3 < 6; g above, g * 0 below, x where x is NaN), as the AVX-512 form: u = 2x
+ * + 3 as u + u_lo (Fast2Sum on max(2x, 3) and min(2x, 3): TwoSum's error, as there), u/6 as r + r_lo, a g
+ * below 2^-100 taken times 2^64 and the result back, an infinite g without the low part.  GCC's loop of
+ * the scalar form took 47 instructions per 8 elements, 0.63 ns per element on one thread; no lane goes
+ * one by one. */
+static inline __attribute__((always_inline)) fa2_vec fa2_hard_silu_backward_form(fa2_vec gv, fa2_vec xv)
+{
+    const __m256 three = _mm256_set1_ps(3.0f), sixth = _mm256_set1_ps(1.0f / 6.0f);
+    fa2_vec y;
+    FA2_EACH {
+        __m256 x = xv.v[u_], g = gv.v[u_], t = _mm256_add_ps(x, three);
+        __m256 x2 = _mm256_add_ps(x, x), u = _mm256_add_ps(x2, three);
+        __m256 u_lo = _mm256_add_ps(_mm256_sub_ps(_mm256_max_ps(x2, three), u), _mm256_min_ps(x2, three));
+        __m256 r = _mm256_mul_ps(u, sixth);
+        __m256 r_lo = _mm256_mul_ps(_mm256_add_ps(_mm256_fnmadd_ps(r, _mm256_set1_ps(6.0f), u), u_lo), sixth);
+        __m256 ag = _mm256_andnot_ps(_mm256_set1_ps(-0.0f), g);
+        __m256 tiny = _mm256_and_ps(_mm256_cmp_ps(ag, _mm256_set1_ps(0x1p-100f), _CMP_LT_OQ),
+                                    _mm256_cmp_ps(g, _mm256_setzero_ps(), _CMP_NEQ_UQ));
+        int any_tiny = _mm256_movemask_ps(tiny);
+        __m256 gs = any_tiny ? _mm256_blendv_ps(g, _mm256_mul_ps(g, _mm256_set1_ps(0x1p64f)), tiny) : g;
+        __m256 c = _mm256_and_ps(_mm256_cmp_ps(ag, _mm256_set1_ps(INFINITY), _CMP_LT_OQ), _mm256_mul_ps(gs, r_lo));
+        __m256 w = _mm256_fmadd_ps(gs, r, c);
+        if (any_tiny)
+            w = _mm256_blendv_ps(w, _mm256_mul_ps(w, _mm256_set1_ps(0x1p-64f)), tiny);
+        w = _mm256_blendv_ps(w, g, _mm256_cmp_ps(t, _mm256_set1_ps(6.0f), _CMP_GE_OQ));
+        w = _mm256_blendv_ps(w, _mm256_mul_ps(g, _mm256_setzero_ps()), _mm256_cmp_ps(t, _mm256_setzero_ps(), _CMP_LE_OQ));
+        y.v[u_] = _mm256_blendv_ps(w, x, _mm256_cmp_ps(x, x, _CMP_UNORD_Q));
+    }
+    return y;
+}
+
+/* (FA2_SPAN's ONE for a form that leaves no lane) */
+static inline float fa2_no_lane_1(float a, float x, double p)
+{
+    (void)a;
+    (void)p;
+    return x;
+}
+
+FA2_SPAN2(hard_silu_backward, fa2_hard_silu_backward_form(av, xv), _mm256_setzero_ps(), fa2_no_lane_1)
+
+/* ---- softmax and log_softmax rows (float32, forward and backward) ----
+ * As _spans.h's AVX-512 rows, in float arithmetic but for the sums: on AMD Zen 3 a conversion between
+ * float and double ties up its one pipe for about two cycles per 8 lanes, and the same rows with their
+ * terms and quotients in double took 1.3 (softmax), 1.4 (log_softmax) and 0.67 (softmax' backward) ns
+ * per element in L1 (sigmoid: 0.77), about twice these.  The terms e^(x - m) are float pairs from
+ * fa2_exp_core times 2^64 (so that a term's low part stays normal wherever its quotient is), their high
+ * parts summed in double and low parts in float; softmax's quotients use the reciprocal of the sum as
+ * a float pair, log_softmax's (x - m) - lg two TwoSums.  Each lane takes the row's elements j = lane
+ * (mod 16) from the row's start, added in a fixed order, so the sums do not depend on where the row lies
+ * in memory or on the thread count. */
+
+/* 8 lanes of p (the n left: the others `fill`) */
+static inline __m256 fa2_load_fill(const float *p, ptrdiff_t n, __m256 fill)
+{
+    if (n >= 8)
+        return _mm256_loadu_ps(p);
+    __m256i m = fa2_lanes_left(n);
+    return _mm256_blendv_ps(fill, _mm256_maskload_ps(p, m), _mm256_castsi256_ps(m));
+}
+
+/* 8 floats into p (the n left, none for n <= 0) */
+static inline void fa2_store_part(float *p, ptrdiff_t n, __m256 v)
+{
+    if (n >= 8)
+        _mm256_storeu_ps(p, v);
+    else
+        _mm256_maskstore_ps(p, fa2_lanes_left(n), v);
+}
+
+/* the low and high 4 lanes of v in double, and the 8 lanes of (lo, hi) rounded to float */
+static inline __m256d fa2_lo_pd(__m256 v)
+{
+    return _mm256_cvtps_pd(_mm256_castps256_ps128(v));
+}
+
+static inline __m256d fa2_hi_pd(__m256 v)
+{
+    return _mm256_cvtps_pd(_mm256_extractf128_ps(v, 1));
+}
+
+static inline __m256 fa2_pd_to_ps(__m256d lo, __m256d hi)
+{
+    return _mm256_insertf128_ps(_mm256_castps128_ps256(_mm256_cvtpd_ps(lo)), _mm256_cvtpd_ps(hi), 1);
+}
+
+/* the lanes of 2 FA2_U double accumulators and 8 float ones added in a fixed order */
+static inline double fa2_total(const __m256d *acc, __m256 acc_f)
+{
+    __m256d s = acc[0];
+    for (int k = 1; k < 2 * FA2_U; k++)
+        s = _mm256_add_pd(s, acc[k]);
+    s = _mm256_add_pd(s, _mm256_add_pd(fa2_lo_pd(acc_f), fa2_hi_pd(acc_f)));
+    double p[4];
+    _mm256_storeu_pd(p, s);
+    return (p[0] + p[1]) + (p[2] + p[3]);
+}
+
+/* the row's largest value (NaN ignored: vmaxps returns its second operand where the first is NaN) and
+ * *bad = the row holds NaN or +inf, or only -inf (or nothing) */
+static inline float fa2_row_max(const float *x, ptrdiff_t n, int *bad)
+{
+    const __m256 lowest = _mm256_set1_ps(-INFINITY);
+    __m256 m0 = lowest, m1 = lowest, nan = _mm256_setzero_ps();
+    ptrdiff_t i = 0;
+    for (; i + 16 <= n; i += 16) {
+        __m256 v0 = _mm256_loadu_ps(x + i), v1 = _mm256_loadu_ps(x + i + 8);
+        m0 = _mm256_max_ps(v0, m0);
+        m1 = _mm256_max_ps(v1, m1);
+        nan = _mm256_or_ps(nan, _mm256_cmp_ps(v0, v1, _CMP_UNORD_Q));
+    }
+    for (; i < n; i += 8) {
+        __m256 v = fa2_load_fill(x + i, n - i, lowest);
+        m0 = _mm256_max_ps(v, m0);
+        nan = _mm256_or_ps(nan, _mm256_cmp_ps(v, v, _CMP_UNORD_Q));
+    }
+    m0 = _mm256_max_ps(m0, m1);
+    __m128 h = _mm_max_ps(_mm256_castps256_ps128(m0), _mm256_extractf128_ps(m0, 1));
+    h = _mm_max_ps(h, _mm_movehl_ps(h, h));
+    float m = _mm_cvtss_f32(_mm_max_ss(h, _mm_movehdup_ps(h)));
+    *bad = _mm256_movemask_ps(nan) != 0 || m == INFINITY || m == -INFINITY;
+    return m;
+}
+
+/* The sum over x[0:n] of 2^64 e^(x - m), in double.  x is raised to low = m - 176 rounded down first
+ * (-inf included), so that d = x - m is exact as d + d_lo (TwoSum), and d below -176 is taken as -176
+ * without a low part; e^d (1 + d_lo) as the pair, times 2^(n + 64), which is normal down to d = -131.7:
+ * the terms below that are 0 (below 2^-189, they count for nothing next to the sum's own rounding, where
+ * log_softmax's sum without the maximum matters down to FLT_MIN).  With `ties` (log_softmax) the terms
+ * where x == m (2^64 each) are left out and counted there; with e_hi (softmax), each term is also stored
+ * as e_hi + e_lo (e_hi may be x: a block is read before it is written). */
+typedef struct {
+    __m256d acc[2 * FA2_U];
+    __m256 acc_lo;
+    __m256i count;
+} fa2_sums;
+
+/* fa2_softmax_sum's step over x[i:i + 16] (`left` of them, all for `full`: no masks) */
+static inline __attribute__((always_inline)) void fa2_softmax_step(const float *x, ptrdiff_t i, ptrdiff_t left,
+                                                                  const int full, __m256 m, __m256 low, __m256 thi,
+                                                                  __m256 tlo, const int ties, float *e_hi,
+                                                                  float *e_lo, fa2_sums *sm)
+{
+    fa2_vec v, d, d_lo, t;
+    __m256 use[FA2_U];
+    __m256i ni[FA2_U];
+    FA2_EACH {
+        if (full) {
+            v.v[u_] = _mm256_loadu_ps(x + i + 8 * u_);
+            use[u_] = _mm256_castsi256_ps(_mm256_set1_epi32(-1));
+        } else {
+            v.v[u_] = fa2_load_fill(x + i + 8 * u_, left - 8 * u_, low);
+            use[u_] = _mm256_castsi256_ps(fa2_lanes_left(left - 8 * u_));
+        }
+        if (ties) {
+            __m256 top = _mm256_and_ps(use[u_], _mm256_cmp_ps(v.v[u_], m, _CMP_EQ_OQ));
+            sm->count = _mm256_sub_epi32(sm->count, _mm256_castps_si256(top));
+            use[u_] = _mm256_andnot_ps(top, use[u_]);
+        }
+        d.v[u_] = fa2_two_sum(_mm256_max_ps(v.v[u_], low), _mm256_sub_ps(_mm256_setzero_ps(), m), &d_lo.v[u_]);
+        __m256 far = _mm256_cmp_ps(d.v[u_], _mm256_set1_ps(-176.0f), _CMP_LT_OQ);
+        d.v[u_] = _mm256_blendv_ps(d.v[u_], _mm256_set1_ps(-176.0f), far);
+        d_lo.v[u_] = _mm256_andnot_ps(far, d_lo.v[u_]);
+    }
+    fa2_vec th = fa2_exp_core(d, thi, tlo, &t, ni, 1);
+    FA2_EACH {
+        /* (th + t)(1 + d_lo): |d_lo| up to 2^-17, so t d_lo counts as well */
+        __m256 tt = _mm256_fmadd_ps(_mm256_add_ps(th.v[u_], t.v[u_]), d_lo.v[u_], t.v[u_]);
+        /* 2^(n + 64): n + 191 in the exponent field */
+        __m256i e = _mm256_add_epi32(ni[u_], _mm256_set1_epi32(191));
+        __m256 ok = _mm256_and_ps(use[u_], _mm256_castsi256_ps(_mm256_cmpgt_epi32(e, _mm256_setzero_si256())));
+        __m256 sc = _mm256_castsi256_ps(_mm256_slli_epi32(e, 23));
+        __m256 hi = _mm256_and_ps(ok, _mm256_mul_ps(th.v[u_], sc)), lo = _mm256_and_ps(ok, _mm256_mul_ps(tt, sc));
+        sm->acc[2 * u_] = _mm256_add_pd(sm->acc[2 * u_], fa2_lo_pd(hi));
+        sm->acc[2 * u_ + 1] = _mm256_add_pd(sm->acc[2 * u_ + 1], fa2_hi_pd(hi));
+        sm->acc_lo = _mm256_add_ps(sm->acc_lo, lo);
+        if (e_hi && full) {
+            _mm256_storeu_ps(e_hi + i + 8 * u_, hi);
+            _mm256_storeu_ps(e_lo + i + 8 * u_, lo);
+        } else if (e_hi) {
+            fa2_store_part(e_hi + i + 8 * u_, left - 8 * u_, hi);
+            fa2_store_part(e_lo + i + 8 * u_, left - 8 * u_, lo);
+        }
+    }
+}
+
+static inline double fa2_softmax_sum(const float *x, ptrdiff_t n, float mx, double *ties, float *e_hi, float *e_lo)
+{
+    const __m256 thi = _mm256_loadu_ps(FA2_T4_HI), tlo = _mm256_loadu_ps(FA2_T4_LO);
+    const __m256 m = _mm256_set1_ps(mx);
+    float lw = (float)((double)mx - 176.0);     /* rounded down ((double) mx - 176 is mx from 2^61) */
+    if (lw >= mx || (double)lw > (double)mx - 176.0)
+        lw = nextafterf(lw, -INFINITY);
+    const __m256 low = _mm256_set1_ps(lw);
+    fa2_sums sm;
+    sm.acc_lo = _mm256_setzero_ps();
+    sm.count = _mm256_setzero_si256();
+    for (int k = 0; k < 2 * FA2_U; k++)
+        sm.acc[k] = _mm256_setzero_pd();
+    ptrdiff_t i = 0;
+    if (ties) {
+        for (; i + 8 * FA2_U <= n; i += 8 * FA2_U)
+            fa2_softmax_step(x, i, n - i, 1, m, low, thi, tlo, 1, e_hi, e_lo, &sm);
+        if (i < n)
+            fa2_softmax_step(x, i, n - i, 0, m, low, thi, tlo, 1, e_hi, e_lo, &sm);
+        int c[8];
+        _mm256_storeu_si256((__m256i *)c, sm.count);
+        *ties = (double)c[0] + c[1] + c[2] + c[3] + c[4] + c[5] + c[6] + c[7];
+    } else {
+        for (; i + 8 * FA2_U <= n; i += 8 * FA2_U)
+            fa2_softmax_step(x, i, n - i, 1, m, low, thi, tlo, 0, e_hi, e_lo, &sm);
+        if (i < n)
+            fa2_softmax_step(x, i, n - i, 0, m, low, thi, tlo, 0, e_hi, e_lo, &sm);
+    }
+    return fa2_total(sm.acc, sm.acc_lo);
+}
+
+/* softmax (log_form 0) or log_softmax (1) of the row x[0:n] into y (y may be x), as the portable path
+ * defines them (_softmax_row); e_lo (room for n floats) holds softmax's low parts between its passes (the
+ * high parts are in y).  Returns 0, having written nothing, for a row that holds NaN or +inf or only -inf
+ * (the portable path's case). */
+static inline int fa2_softmax_row_f32(const float *x, float *y, ptrdiff_t n, int log_form, float *e_lo)
+{
+    int bad;
+    const float m = fa2_row_max(x, n, &bad);
+    if (bad)
+        return 0;
+    if (log_form) {
+        /* y = (x - m) - lg: x - m exact as d + d_lo, lg as lg_hi + lg_lo, the difference by TwoSum and
+         * rounded once but for ~2^-48 of y; x - m beyond float's range stays infinite (-inf for x = -inf) */
+        double ties, t = fa2_softmax_sum(x, n, m, &ties, NULL, NULL);
+        const double lg = log1p(t * 0x1p-64 + (ties - 1.0));
+        const float lg_hi_ = (float)lg;
+        const __m256 mm = _mm256_set1_ps(-m), lg_hi = _mm256_set1_ps(-lg_hi_), lg_lo = _mm256_set1_ps((float)(lg - lg_hi_));
+        for (ptrdiff_t i = 0; i < n; i += 8) {
+            __m256 d_lo, s_lo, v = fa2_load_fill(x + i, n - i, _mm256_setzero_ps());
+            __m256 d = fa2_two_sum(v, mm, &d_lo), s = fa2_two_sum(d, lg_hi, &s_lo);
+            __m256 r = _mm256_add_ps(s, _mm256_add_ps(s_lo, _mm256_sub_ps(d_lo, lg_lo)));
+            __m256 inf = _mm256_cmp_ps(_mm256_andnot_ps(_mm256_set1_ps(-0.0f), d), _mm256_set1_ps(INFINITY), _CMP_EQ_OQ);
+            fa2_store_part(y + i, n - i, _mm256_blendv_ps(r, d, inf));
+        }
+        return 1;
+    }
+    /* y = (e_hi + e_lo) / total, total = 2^k D, D in [1, 2) (k >= 64 for the terms' 2^64): (e_hi + e_lo)
+     * (r + r_lo), r + r_lo = 1/D, then 2^-k (normal), rounded once but for ~2^-48 of y (a subnormal y
+     * twice, within its ULP) */
+    int k;
+    const double D = 2.0 * frexp(fa2_softmax_sum(x, n, m, NULL, y, e_lo), &k), R = 1.0 / D;
+    const float r_ = (float)R, sk_ = ldexpf(1.0f, 1 - k);
+    const __m256 r = _mm256_set1_ps(r_), r_lo = _mm256_set1_ps((float)(R - r_)), sk = _mm256_set1_ps(sk_);
+    for (ptrdiff_t i = 0; i < n; i += 8) {
+        __m256 hi = fa2_load_fill(y + i, n - i, _mm256_setzero_ps()), lo = fa2_load_fill(e_lo + i, n - i, _mm256_setzero_ps());
+        __m256 q = _mm256_mul_ps(hi, r);
+        __m256 q_lo = _mm256_add_ps(_mm256_fmsub_ps(hi, r, q), _mm256_fmadd_ps(hi, r_lo, _mm256_mul_ps(lo, r)));
+        fa2_store_part(y + i, n - i, _mm256_mul_ps(_mm256_add_ps(q, q_lo), sk));
+    }
+    return 1;
+}
+
+/* softmax's backward over one row, dx = y (g - S) with S = sum of g y (log_form 0), or log_softmax's, dx
+ * = g - e^y S with S = sum of g (1); S in double (g y exact there).  softmax': g - S as d + d_lo (TwoSum
+ * with S = S_hi + S_lo), y (d + (d_lo - S_lo)) as a pair rounded once but for ~2^-48 of y (|g| + |S|),
+ * as the AVX-512 span; the 8 lanes take the portable formula in double where y d is below 2^-100 but y is
+ * not 0 (y (d_lo - S_lo) would be rounded to a subnormal's ULP).  log_softmax': in double, as the
+ * portable path (e^y from fa2_exp_core, y held in [-700, 20] as there at the top, which is also below
+ * 2^-1009 S: nothing at the bottom).  dx may be g or y.  Returns 0, having written nothing, where S (or
+ * S_hi) is not finite. */
+static inline int fa2_softmax_backward_row_f32(const float *g, const float *y, float *dx, ptrdiff_t n, int log_form)
+{
+    const __m256 thi = _mm256_loadu_ps(FA2_T4_HI), tlo = _mm256_loadu_ps(FA2_T4_LO);
+    __m256d acc[2 * FA2_U];
+    for (int k = 0; k < 2 * FA2_U; k++)
+        acc[k] = _mm256_setzero_pd();
+    for (ptrdiff_t i = 0; i < n; i += 8 * FA2_U)
+        FA2_EACH {
+            __m256 gv = fa2_load_fill(g + i + 8 * u_, n - i - 8 * u_, _mm256_setzero_ps());
+            if (log_form) {
+                acc[2 * u_] = _mm256_add_pd(acc[2 * u_], fa2_lo_pd(gv));
+                acc[2 * u_ + 1] = _mm256_add_pd(acc[2 * u_ + 1], fa2_hi_pd(gv));
+            } else {
+                __m256 yv = fa2_load_fill(y + i + 8 * u_, n - i - 8 * u_, _mm256_setzero_ps());
+                acc[2 * u_] = _mm256_fmadd_pd(fa2_lo_pd(gv), fa2_lo_pd(yv), acc[2 * u_]);
+                acc[2 * u_ + 1] = _mm256_fmadd_pd(fa2_hi_pd(gv), fa2_hi_pd(yv), acc[2 * u_ + 1]);
+            }
+        }
+    const double S_ = fa2_total(acc, _mm256_setzero_ps());
+    const float S_hi_ = (float)S_;
+    if (!(fabsf(S_hi_) < INFINITY))
+        return 0;
+    const __m256d S = _mm256_set1_pd(S_);
+    const __m256 S_hi = _mm256_set1_ps(-S_hi_), S_lo = _mm256_set1_ps((float)(S_ - (double)S_hi_));
+    for (ptrdiff_t i = 0; i < n; i += 8 * FA2_U) {
+        fa2_vec gv, yv, t;
+        __m256i ni[FA2_U];
+        FA2_EACH {
+            gv.v[u_] = fa2_load_fill(g + i + 8 * u_, n - i - 8 * u_, _mm256_setzero_ps());
+            yv.v[u_] = fa2_load_fill(y + i + 8 * u_, n - i - 8 * u_, _mm256_setzero_ps());
+        }
+        if (log_form) {
+            fa2_vec a;
+            FA2_EACH a.v[u_] = _mm256_max_ps(_mm256_set1_ps(-700.0f), _mm256_min_ps(_mm256_set1_ps(20.0f), yv.v[u_]));
+            fa2_vec th = fa2_exp_core(a, thi, tlo, &t, ni, 1);
+            FA2_EACH {
+                /* (th + t) 2^n in double, 2^n from the integer n */
+                __m256i e = _mm256_slli_epi64(_mm256_add_epi64(_mm256_cvtepi32_epi64(_mm256_castsi256_si128(ni[u_])),
+                                                               _mm256_set1_epi64x(1023)), 52);
+                __m256i f = _mm256_slli_epi64(_mm256_add_epi64(_mm256_cvtepi32_epi64(_mm256_extracti128_si256(ni[u_], 1)),
+                                                               _mm256_set1_epi64x(1023)), 52);
+                __m256d lo = _mm256_mul_pd(_mm256_add_pd(fa2_lo_pd(th.v[u_]), fa2_lo_pd(t.v[u_])), _mm256_castsi256_pd(e));
+                __m256d hi = _mm256_mul_pd(_mm256_add_pd(fa2_hi_pd(th.v[u_]), fa2_hi_pd(t.v[u_])), _mm256_castsi256_pd(f));
+                yv.v[u_] = fa2_pd_to_ps(_mm256_fnmadd_pd(lo, S, fa2_lo_pd(gv.v[u_])),
+                                        _mm256_fnmadd_pd(hi, S, fa2_hi_pd(gv.v[u_])));
+            }
+        } else
+            FA2_EACH {
+                __m256 d_lo, d = fa2_two_sum(gv.v[u_], S_hi, &d_lo);
+                __m256 yd = _mm256_mul_ps(yv.v[u_], d);
+                __m256 r = _mm256_add_ps(yd, _mm256_fmadd_ps(yv.v[u_], _mm256_sub_ps(d_lo, S_lo),
+                                                             _mm256_fmsub_ps(yv.v[u_], d, yd)));
+                __m256 tiny = _mm256_and_ps(_mm256_cmp_ps(_mm256_andnot_ps(_mm256_set1_ps(-0.0f), yd),
+                                                          _mm256_set1_ps(0x1p-100f), _CMP_LT_OQ),
+                                            _mm256_cmp_ps(yv.v[u_], _mm256_setzero_ps(), _CMP_NEQ_UQ));
+                if (_mm256_movemask_ps(tiny))
+                    r = fa2_pd_to_ps(_mm256_mul_pd(fa2_lo_pd(yv.v[u_]), _mm256_sub_pd(fa2_lo_pd(gv.v[u_]), S)),
+                                     _mm256_mul_pd(fa2_hi_pd(yv.v[u_]), _mm256_sub_pd(fa2_hi_pd(gv.v[u_]), S)));
+                /* (y = 0: y d, a zero of the reference's sign) */
+                yv.v[u_] = _mm256_blendv_ps(r, yd, _mm256_cmp_ps(yv.v[u_], _mm256_setzero_ps(), _CMP_EQ_OQ));
+            }
+        FA2_EACH fa2_store_part(dx + i + 8 * u_, n - i - 8 * u_, yv.v[u_]);
+    }
+    return 1;
+}
+#define FA2_SOFTMAX_ROWS 1
+
 #define FA_F32_SPAN_sigmoid 1
 #define FA_F32_SPAN_glu 1
 #define FA_F32_SPAN_silu 1
@@ -736,5 +1084,6 @@ FA2_SPAN2(celu_backward, fa2_celu_backward_form(av, xv, p_, thi, tlo), fa2_celu_
 #define FA_F32_SPAN_selu_backward 1
 #define FA_F32_SPAN_elu_backward 1
 #define FA_F32_SPAN_celu_backward 1
+#define FA_F32_SPAN_hard_silu_backward 1
 
 #endif
