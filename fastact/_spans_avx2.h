@@ -870,6 +870,29 @@ static inline float fa2_row_max(const float *x, ptrdiff_t n, int *bad)
  * log_softmax's sum without the maximum matters down to FLT_MIN).  With `ties` (log_softmax) the terms
  * where x == m (2^64 each) are left out and counted there; with e_hi (softmax), each term is also stored
  * as e_hi + e_lo (e_hi may be x: a block is read before it is written). */
+/* A row loop over i = 0, W, 2 W, ... < n: the body (...) with full_ = 1 (plain loads and stores) while W elements
+ * are left, then once with full_ = 0 (masked: FA2_ROW_LOAD fills with 0) for the rest */
+#define FA2_ROW_LOAD(p, k) (full_ ? _mm256_loadu_ps((p) + i + (k)) : fa2_load_fill((p) + i + (k), n - i - (k), _mm256_setzero_ps()))
+#define FA2_ROW_STORE(p, k, v)                                                                          \
+    do {                                                                                                \
+        if (full_)                                                                                      \
+            _mm256_storeu_ps((p) + i + (k), (v));                                                       \
+        else                                                                                            \
+            fa2_store_part((p) + i + (k), n - i - (k), (v));                                            \
+    } while (0)
+#define FA2_ROW_LOOP(W, ...)                                                                            \
+    {                                                                                                   \
+        ptrdiff_t i = 0;                                                                                \
+        for (; i + (W) <= n; i += (W)) {                                                                \
+            const int full_ = 1;                                                                        \
+            __VA_ARGS__                                                                                 \
+        }                                                                                               \
+        if (i < n) {                                                                                    \
+            const int full_ = 0;                                                                        \
+            __VA_ARGS__                                                                                 \
+        }                                                                                               \
+    }
+
 typedef struct {
     __m256d acc[2 * FA2_U];
     __m256 acc_lo;
@@ -973,13 +996,13 @@ static inline int fa2_softmax_row_f32(const float *x, float *y, ptrdiff_t n, int
         const double lg = log1p(t * 0x1p-64 + (ties - 1.0));
         const float lg_hi_ = (float)lg;
         const __m256 mm = _mm256_set1_ps(-m), lg_hi = _mm256_set1_ps(-lg_hi_), lg_lo = _mm256_set1_ps((float)(lg - lg_hi_));
-        for (ptrdiff_t i = 0; i < n; i += 8) {
-            __m256 d_lo, s_lo, v = fa2_load_fill(x + i, n - i, _mm256_setzero_ps());
+        FA2_ROW_LOOP(8, {
+            __m256 d_lo, s_lo, v = FA2_ROW_LOAD(x, 0);
             __m256 d = fa2_two_sum(v, mm, &d_lo), s = fa2_two_sum(d, lg_hi, &s_lo);
             __m256 r = _mm256_add_ps(s, _mm256_add_ps(s_lo, _mm256_sub_ps(d_lo, lg_lo)));
             __m256 inf = _mm256_cmp_ps(_mm256_andnot_ps(_mm256_set1_ps(-0.0f), d), _mm256_set1_ps(INFINITY), _CMP_EQ_OQ);
-            fa2_store_part(y + i, n - i, _mm256_blendv_ps(r, d, inf));
-        }
+            FA2_ROW_STORE(y, 0, _mm256_blendv_ps(r, d, inf));
+        })
         return 1;
     }
     /* y = (e_hi + e_lo) / total, total = 2^k D, D in [1, 2) (k >= 64 for the terms' 2^64): (e_hi + e_lo)
@@ -989,12 +1012,12 @@ static inline int fa2_softmax_row_f32(const float *x, float *y, ptrdiff_t n, int
     const double D = 2.0 * frexp(fa2_softmax_sum(x, n, m, NULL, y, e_lo), &k), R = 1.0 / D;
     const float r_ = (float)R, sk_ = ldexpf(1.0f, 1 - k);
     const __m256 r = _mm256_set1_ps(r_), r_lo = _mm256_set1_ps((float)(R - r_)), sk = _mm256_set1_ps(sk_);
-    for (ptrdiff_t i = 0; i < n; i += 8) {
-        __m256 hi = fa2_load_fill(y + i, n - i, _mm256_setzero_ps()), lo = fa2_load_fill(e_lo + i, n - i, _mm256_setzero_ps());
+    FA2_ROW_LOOP(8, {
+        __m256 hi = FA2_ROW_LOAD(y, 0), lo = FA2_ROW_LOAD(e_lo, 0);
         __m256 q = _mm256_mul_ps(hi, r);
         __m256 q_lo = _mm256_add_ps(_mm256_fmsub_ps(hi, r, q), _mm256_fmadd_ps(hi, r_lo, _mm256_mul_ps(lo, r)));
-        fa2_store_part(y + i, n - i, _mm256_mul_ps(_mm256_add_ps(q, q_lo), sk));
-    }
+        FA2_ROW_STORE(y, 0, _mm256_mul_ps(_mm256_add_ps(q, q_lo), sk));
+    })
     return 1;
 }
 
@@ -1006,36 +1029,38 @@ static inline int fa2_softmax_row_f32(const float *x, float *y, ptrdiff_t n, int
  * portable path (e^y from fa2_exp_core, y held in [-700, 20] as there at the top, which is also below
  * 2^-1009 S: nothing at the bottom).  dx may be g or y.  Returns 0, having written nothing, where S (or
  * S_hi) is not finite. */
-static inline int fa2_softmax_backward_row_f32(const float *g, const float *y, float *dx, ptrdiff_t n, int log_form)
+static inline __attribute__((always_inline)) int fa2_softmax_backward_row(const float *g, const float *y, float *dx,
+                                                                         ptrdiff_t n, const int log_form)
 {
     const __m256 thi = _mm256_loadu_ps(FA2_T4_HI), tlo = _mm256_loadu_ps(FA2_T4_LO);
     __m256d acc[2 * FA2_U];
     for (int k = 0; k < 2 * FA2_U; k++)
         acc[k] = _mm256_setzero_pd();
-    for (ptrdiff_t i = 0; i < n; i += 8 * FA2_U)
+    FA2_ROW_LOOP(8 * FA2_U, {
         FA2_EACH {
-            __m256 gv = fa2_load_fill(g + i + 8 * u_, n - i - 8 * u_, _mm256_setzero_ps());
+            __m256 gv = FA2_ROW_LOAD(g, 8 * u_);
             if (log_form) {
                 acc[2 * u_] = _mm256_add_pd(acc[2 * u_], fa2_lo_pd(gv));
                 acc[2 * u_ + 1] = _mm256_add_pd(acc[2 * u_ + 1], fa2_hi_pd(gv));
             } else {
-                __m256 yv = fa2_load_fill(y + i + 8 * u_, n - i - 8 * u_, _mm256_setzero_ps());
+                __m256 yv = FA2_ROW_LOAD(y, 8 * u_);
                 acc[2 * u_] = _mm256_fmadd_pd(fa2_lo_pd(gv), fa2_lo_pd(yv), acc[2 * u_]);
                 acc[2 * u_ + 1] = _mm256_fmadd_pd(fa2_hi_pd(gv), fa2_hi_pd(yv), acc[2 * u_ + 1]);
             }
         }
+    })
     const double S_ = fa2_total(acc, _mm256_setzero_ps());
     const float S_hi_ = (float)S_;
     if (!(fabsf(S_hi_) < INFINITY))
         return 0;
     const __m256d S = _mm256_set1_pd(S_);
     const __m256 S_hi = _mm256_set1_ps(-S_hi_), S_lo = _mm256_set1_ps((float)(S_ - (double)S_hi_));
-    for (ptrdiff_t i = 0; i < n; i += 8 * FA2_U) {
+    FA2_ROW_LOOP(8 * FA2_U, {
         fa2_vec gv, yv, t;
         __m256i ni[FA2_U];
         FA2_EACH {
-            gv.v[u_] = fa2_load_fill(g + i + 8 * u_, n - i - 8 * u_, _mm256_setzero_ps());
-            yv.v[u_] = fa2_load_fill(y + i + 8 * u_, n - i - 8 * u_, _mm256_setzero_ps());
+            gv.v[u_] = FA2_ROW_LOAD(g, 8 * u_);
+            yv.v[u_] = FA2_ROW_LOAD(y, 8 * u_);
         }
         if (log_form) {
             fa2_vec a;
@@ -1067,9 +1092,14 @@ static inline int fa2_softmax_backward_row_f32(const float *g, const float *y, f
                 /* (y = 0: y d, a zero of the reference's sign) */
                 yv.v[u_] = _mm256_blendv_ps(r, yd, _mm256_cmp_ps(yv.v[u_], _mm256_setzero_ps(), _CMP_EQ_OQ));
             }
-        FA2_EACH fa2_store_part(dx + i + 8 * u_, n - i - 8 * u_, yv.v[u_]);
-    }
+        FA2_EACH FA2_ROW_STORE(dx, 8 * u_, yv.v[u_]);
+    })
     return 1;
+}
+
+static inline int fa2_softmax_backward_row_f32(const float *g, const float *y, float *dx, ptrdiff_t n, int log_form)
+{
+    return log_form ? fa2_softmax_backward_row(g, y, dx, n, 1) : fa2_softmax_backward_row(g, y, dx, n, 0);
 }
 #define FA2_SOFTMAX_ROWS 1
 
