@@ -85,6 +85,20 @@ static inline float fa_silu_backward_1(float g, float x, double p)
     return (float)((double)g * (((x >= 0 ? 1.0 : z) / d) * (1.0 + xd * ((x >= 0 ? z : 1.0) / d))));
 }
 
+/* sigmoid's and tanh's backward from the saved y for one element, in double (the portable path's
+ * formulas): the lanes the AVX-512 and AVX2 spans leave */
+static inline float fa_sigmoid_backward_1(float g, float y, double p)
+{
+    (void)p;
+    return (float)((double)g * ((double)y * (1.0 - (double)y)));
+}
+
+static inline float fa_tanh_backward_1(float g, float y, double p)
+{
+    (void)p;
+    return (float)((double)g * ((1.0 - (double)y) * (1.0 + (double)y)));
+}
+
 /* The exp argument of the exp-form derivatives' lane-by-lane path, held at -700 from below: e^v stays
  * positive, so that an infinite g gives +-inf down to x = -FLT_MAX, as the longdouble reference, and
  * no finite g changes (g e^-700 is below half the smallest float).  -inf stays: the derivative is 0
@@ -1495,18 +1509,6 @@ static inline __mmask16 fa_saved_y_odd(__m512 g, __m512 y)
     /* not both |y| <= 1 and g finite: |y| + 0 g is NaN for an infinite or NaN g (one compare) */
     __m512 s = _mm512_fmadd_ps(g, _mm512_setzero_ps(), _mm512_abs_ps(y));
     return _mm512_cmp_ps_mask(s, _mm512_set1_ps(1.0f), _CMP_NLE_UQ);
-}
-
-static inline float fa_sigmoid_backward_1(float g, float y, double p)
-{
-    (void)p;
-    return (float)((double)g * ((double)y * (1.0 - (double)y)));
-}
-
-static inline float fa_tanh_backward_1(float g, float y, double p)
-{
-    (void)p;
-    return (float)((double)g * ((1.0 - (double)y) * (1.0 + (double)y)));
 }
 
 FA_KERNEL __m512 fa_sigmoid_backward_512(__m512 g, __m512 y)
@@ -3354,8 +3356,10 @@ FA_STUB2(glu)
 #ifndef FA_F32_SPAN_silu_backward
 FA_STUB2(silu_backward)
 #endif
+#ifndef FA_F32_SPAN_sigmoid_backward
 FA_STUB2(sigmoid_backward)
 FA_STUB2(tanh_backward)
+#endif
 #ifndef FA_F32_SPAN_hard_silu_backward
 FA_STUB2(hard_silu_backward)
 #endif
@@ -3484,8 +3488,10 @@ static inline int fa2_softmax_backward_row_f32(const float *g, const float *y, f
 #define FA_F32_SPAN_gelu FA_HAVE_SPANS
 #endif
 #define FA_F32_SPAN_gelu_tanh FA_HAVE_SPANS
+#ifndef FA_F32_SPAN_sigmoid_backward
 #define FA_F32_SPAN_sigmoid_backward FA_HAVE_SPANS
 #define FA_F32_SPAN_tanh_backward FA_HAVE_SPANS
+#endif
 #ifndef FA_F32_SPAN_silu_backward
 #define FA_F32_SPAN_silu_backward FA_HAVE_SPANS
 #endif

@@ -616,11 +616,13 @@ static inline __attribute__((always_inline)) fa2_vec fa2_c_exp(fa2_vec v, const 
     return th;
 }
 
-/* g (p + p_lo) rounded once */
+/* g (p + p_lo) rounded once; where g p is 0 (g or p 0, or too small: the callers' FIX takes those
+ * lanes), g p itself, a zero of the product's sign (its low part, +0, would turn -0 into +0) */
 static inline __m256 fa2_times_pair(__m256 g, __m256 p, __m256 p_lo)
 {
     __m256 y = _mm256_mul_ps(g, p);
-    return _mm256_add_ps(y, _mm256_fmadd_ps(g, p_lo, _mm256_fmsub_ps(g, p, y)));
+    __m256 r = _mm256_add_ps(y, _mm256_fmadd_ps(g, p_lo, _mm256_fmsub_ps(g, p, y)));
+    return _mm256_blendv_ps(r, y, _mm256_cmp_ps(y, _mm256_setzero_ps(), _CMP_EQ_OQ));
 }
 
 /* The lanes of the three one by one (fa_selu_backward_1 and co.): the exp's argument v beyond [-87, 87]
@@ -779,6 +781,54 @@ static inline float fa2_no_lane_1(float a, float x, double p)
 }
 
 FA2_SPAN2(hard_silu_backward, fa2_hard_silu_backward_form(av, xv), _mm256_setzero_ps(), fa2_no_lane_1)
+
+/* sigmoid's backward g y (1 - y) and tanh's g (1 - y^2) from the saved y, as the AVX-512 forms: the factor
+ * exact as a pair (1 - y and 1 - y^2's 1 - p by Fast2Sum, |y| <= 1; y^2 = p + p_lo by an FMA), g times it
+ * rounded once.  One by one (the portable formula): |y| > 1 or NaN, g not finite, and fa2_odd_g's lanes
+ * but where the factor is 0 (y = 0 or 1; tanh: |y| = 1), whose g 0 is exact. */
+static inline __m256 fa2_one_minus(__m256 y, __m256 *lo)
+{
+    const __m256 one = _mm256_set1_ps(1.0f);
+    __m256 hi = _mm256_sub_ps(one, y);
+    *lo = _mm256_sub_ps(_mm256_sub_ps(one, hi), y);
+    return hi;
+}
+
+static inline __m256 fa2_saved_y_odd(__m256 g, __m256 y, __m256 r, __m256 zero)
+{
+    /* not both |y| <= 1 and g finite: |y| + 0 g is NaN for an infinite or NaN g */
+    __m256 s = _mm256_fmadd_ps(g, _mm256_setzero_ps(), _mm256_andnot_ps(_mm256_set1_ps(-0.0f), y));
+    return _mm256_or_ps(_mm256_cmp_ps(s, _mm256_set1_ps(1.0f), _CMP_NLE_UQ), _mm256_andnot_ps(zero, fa2_odd_g(g, r)));
+}
+
+static inline __attribute__((always_inline)) fa2_vec fa2_sigmoid_backward_form(fa2_vec gv, fa2_vec yv)
+{
+    FA2_EACH {
+        __m256 y = yv.v[u_], d_lo, d = fa2_one_minus(y, &d_lo);
+        __m256 q = _mm256_mul_ps(y, d), q_lo = _mm256_fmadd_ps(y, d_lo, _mm256_fmsub_ps(y, d, q));
+        gv.v[u_] = fa2_times_pair(gv.v[u_], q, q_lo);
+    }
+    return gv;
+}
+
+static inline __attribute__((always_inline)) fa2_vec fa2_tanh_backward_form(fa2_vec gv, fa2_vec yv)
+{
+    FA2_EACH {
+        __m256 y = yv.v[u_], p = _mm256_mul_ps(y, y), p_lo = _mm256_fmsub_ps(y, y, p);
+        __m256 h_lo, h = fa2_one_minus(p, &h_lo);
+        gv.v[u_] = fa2_times_pair(gv.v[u_], h, _mm256_sub_ps(h_lo, p_lo));
+    }
+    return gv;
+}
+
+FA2_SPAN2(sigmoid_backward, fa2_sigmoid_backward_form(av, xv),
+          fa2_saved_y_odd(a, x, y, _mm256_or_ps(_mm256_cmp_ps(x, _mm256_setzero_ps(), _CMP_EQ_OQ),
+                                                _mm256_cmp_ps(x, _mm256_set1_ps(1.0f), _CMP_EQ_OQ))),
+          fa_sigmoid_backward_1)
+FA2_SPAN2(tanh_backward, fa2_tanh_backward_form(av, xv),
+          fa2_saved_y_odd(a, x, y, _mm256_cmp_ps(_mm256_andnot_ps(_mm256_set1_ps(-0.0f), x), _mm256_set1_ps(1.0f),
+                                                 _CMP_EQ_OQ)),
+          fa_tanh_backward_1)
 
 /* ---- softmax and log_softmax rows (float32, forward and backward) ----
  * As _spans.h's AVX-512 rows, in float arithmetic but for the sums: on AMD Zen 3 a conversion between
@@ -1115,5 +1165,7 @@ static inline int fa2_softmax_backward_row_f32(const float *g, const float *y, f
 #define FA_F32_SPAN_elu_backward 1
 #define FA_F32_SPAN_celu_backward 1
 #define FA_F32_SPAN_hard_silu_backward 1
+#define FA_F32_SPAN_sigmoid_backward 1
+#define FA_F32_SPAN_tanh_backward 1
 
 #endif
