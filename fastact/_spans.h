@@ -3341,7 +3341,9 @@ FA_STUB(sigmoid)
 #endif
 FA_STUB(tanh)
 FA_STUB(tanh_shrink)
+#ifndef FA_F32_SPAN_softsign
 FA_STUB(softsign)
+#endif
 FA_STUB(exponential)
 #ifndef FA_F32_SPAN_silu
 FA_STUB(silu)
@@ -3482,7 +3484,9 @@ static inline int fa2_softmax_backward_row_f32(const float *g, const float *y, f
 #endif
 #define FA_F32_SPAN_tanh FA_HAVE_SPANS
 #define FA_F32_SPAN_tanh_shrink FA_HAVE_SPANS
+#ifndef FA_F32_SPAN_softsign
 #define FA_F32_SPAN_softsign FA_HAVE_SPANS
+#endif
 #define FA_F32_SPAN_exponential FA_HAVE_SPANS
 #ifndef FA_F32_SPAN_gelu
 #define FA_F32_SPAN_gelu FA_HAVE_SPANS

@@ -830,6 +830,25 @@ FA2_SPAN2(tanh_backward, fa2_tanh_backward_form(av, xv),
                                                  _CMP_EQ_OQ)),
           fa_tanh_backward_1)
 
+/* softsign, x / (1 + |x|), as the AVX-512 form: a = |x|, 1 + a exact as d + d_lo (Fast2Sum on the larger
+ * and the smaller), a / (1 + a) by vdivps and fa2_div_fix, rounded once; x's sign put back (-0 stays -0,
+ * NaN propagates).  From 2^26 on (+inf included) the result rounds to +-1.  No lane goes one by one. */
+static inline __attribute__((always_inline)) fa2_vec fa2_softsign_form(fa2_vec xv)
+{
+    const __m256 one = _mm256_set1_ps(1.0f), sign = _mm256_set1_ps(-0.0f);
+    FA2_EACH {
+        __m256 x = xv.v[u_], a = _mm256_andnot_ps(sign, x);
+        __m256 d = _mm256_add_ps(a, one);
+        __m256 d_lo = _mm256_add_ps(_mm256_sub_ps(_mm256_max_ps(a, one), d), _mm256_min_ps(a, one));
+        __m256 q = fa2_div_fix(_mm256_div_ps(a, d), a, _mm256_setzero_ps(), d, d_lo);
+        q = _mm256_blendv_ps(q, one, _mm256_cmp_ps(a, _mm256_set1_ps(0x1p26f), _CMP_GE_OQ));
+        xv.v[u_] = _mm256_or_ps(q, _mm256_and_ps(x, sign));
+    }
+    return xv;
+}
+
+FA2_SPAN(softsign, fa2_softsign_form(xv), _mm256_setzero_ps(), fa2_no_lane_1)
+
 /* ---- softmax and log_softmax rows (float32, forward and backward) ----
  * As _spans.h's AVX-512 rows, in float arithmetic but for the sums: on AMD Zen 3 a conversion between
  * float and double ties up its one pipe for about two cycles per 8 lanes, and the same rows with their
@@ -1167,5 +1186,6 @@ static inline int fa2_softmax_backward_row_f32(const float *g, const float *y, f
 #define FA_F32_SPAN_hard_silu_backward 1
 #define FA_F32_SPAN_sigmoid_backward 1
 #define FA_F32_SPAN_tanh_backward 1
+#define FA_F32_SPAN_softsign 1
 
 #endif
