@@ -99,6 +99,21 @@ static inline float fa_tanh_backward_1(float g, float y, double p)
     return (float)((double)g * ((1.0 - (double)y) * (1.0 + (double)y)));
 }
 
+/* gelu's tanh form's backward for one element, in double (the portable path's float32 formula): the
+ * lanes the vector forms leave out (AVX-512: x NaN, infinite or below -12, g from 2^117; AVX2 likewise,
+ * g from 2^64, and results below 2^-100) */
+static inline float fa_gelu_tanh_backward_1(float g, float x, double p)
+{
+    (void)p;
+    if (x != x)
+        return x;
+    double xd = x, w = 1.5957691216057308 * (xd + 0.044715 * xd * xd * xd);
+    double z = exp(-fabs(w)), inv = 1.0 / (1.0 + z);
+    double s = (w >= 0 ? 1.0 : z) * inv, sn = (w >= 0 ? z : 1.0) * inv;
+    double d = s + xd * s * sn * (1.5957691216057308 * (1.0 + 3.0 * 0.044715 * xd * xd));
+    return (float)((double)g * (fabs(xd) >= 1e30 ? (x > 0 ? 1.0 : 0.0) : d));
+}
+
 /* The exp argument of the exp-form derivatives' lane-by-lane path, held at -700 from below: e^v stays
  * positive, so that an infinite g gives +-inf down to x = -FLT_MAX, as the longdouble reference, and
  * no finite g changes (g e^-700 is below half the smallest float).  -inf stays: the derivative is 0
@@ -1649,20 +1664,6 @@ static inline __m512i fa_silu_backward_slot_512(__m512 x)
 FA_KERNEL __m512 fa_silu_backward_near_512(__m512 g, __m512 x, __m512i slot, __mmask16 *far)
 {
     return fa_atab_backward_512(&FA_SILU_D_ATAB, g, x, slot, INFINITY, far);
-}
-
-/* gelu's tanh form's backward for one element, in double (the portable path's float32 formula): the
- * lanes the vector form leaves out (x NaN, infinite or below -12, g from 2^117) */
-static inline float fa_gelu_tanh_backward_1(float g, float x, double p)
-{
-    (void)p;
-    if (x != x)
-        return x;
-    double xd = x, w = 1.5957691216057308 * (xd + 0.044715 * xd * xd * xd);
-    double z = exp(-fabs(w)), inv = 1.0 / (1.0 + z);
-    double s = (w >= 0 ? 1.0 : z) * inv, sn = (w >= 0 ? z : 1.0) * inv;
-    double d = s + xd * s * sn * (1.5957691216057308 * (1.0 + 3.0 * 0.044715 * xd * xd));
-    return (float)((double)g * (fabs(xd) >= 1e30 ? (x > 0 ? 1.0 : 0.0) : d));
 }
 
 /* gelu's tanh form's backward, g sigmoid(w) (1 + x w' sigmoid(-w)) with w = 2u = k x (1 + c x^2), for x in
@@ -3368,7 +3369,9 @@ FA_STUB2(hard_silu_backward)
 #ifndef FA_F32_SPAN_gelu_backward
 FA_STUB2(gelu_backward)
 #endif
+#ifndef FA_F32_SPAN_gelu_tanh_backward
 FA_STUB2(gelu_tanh_backward)
+#endif
 #ifndef FA_F32_SPAN_softplus_backward
 FA_STUB2(softplus_backward)
 FA_STUB2(log_sigmoid_backward)
@@ -3505,7 +3508,9 @@ static inline int fa2_softmax_backward_row_f32(const float *g, const float *y, f
 #ifndef FA_F32_SPAN_gelu_backward
 #define FA_F32_SPAN_gelu_backward FA_HAVE_SPANS
 #endif
+#ifndef FA_F32_SPAN_gelu_tanh_backward
 #define FA_F32_SPAN_gelu_tanh_backward FA_HAVE_SPANS
+#endif
 #ifndef FA_F32_SPAN_selu_backward
 #define FA_F32_SPAN_elu_backward FA_HAVE_SPANS
 #define FA_F32_SPAN_selu_backward FA_HAVE_SPANS

@@ -849,6 +849,119 @@ static inline __attribute__((always_inline)) fa2_vec fa2_softsign_form(fa2_vec x
 
 FA2_SPAN(softsign, fa2_softsign_form(xv), _mm256_setzero_ps(), fa2_no_lane_1)
 
+/* w = k x (1 + C x^2) and t = k x (1 + 3 C x^2) as hi + lo (~2^-44), k = 2 sqrt(2/pi), C = 0.044715 (k, C
+ * and 3 C as hi + lo), x^2 and k x exact as pairs and shared (fa_gelu_cubic_512, once for both): gelu's tanh
+ * form's w = 2u and x times its derivative */
+static inline __m256 fa2_gelu_cubics(__m256 x, __m256 *w_lo, __m256 *t, __m256 *t_lo)
+{
+    const __m256 k_hi = _mm256_set1_ps(0x1.988454p+0f);
+    __m256 p = _mm256_mul_ps(x, x), p_lo = _mm256_fmsub_ps(x, x, p);
+    __m256 v = _mm256_mul_ps(k_hi, x);
+    __m256 v_lo = _mm256_fmadd_ps(_mm256_set1_ps(-0x1.857936p-25f), x, _mm256_fmsub_ps(k_hi, x, v));
+    __m256 r[2], r_lo[2];
+    static const float C[2][2] = {{0x1.6e4e26p-5f, 0x1.a9003ep-30f}, {0x1.12ba9ep-3f, -0x1.c13fd0p-28f}};
+    for (int k = 0; k < 2; k++) {
+        const __m256 c_hi = _mm256_set1_ps(C[k][0]);
+        __m256 m = _mm256_mul_ps(c_hi, p);
+        __m256 m_lo = _mm256_fmadd_ps(c_hi, p_lo, _mm256_fmadd_ps(_mm256_set1_ps(C[k][1]), p, _mm256_fmsub_ps(c_hi, p, m)));
+        __m256 w_lo_, w = fa2_two_sum(_mm256_set1_ps(1.0f), m, &w_lo_);
+        w_lo_ = _mm256_add_ps(w_lo_, m_lo);
+        r[k] = _mm256_mul_ps(v, w);
+        r_lo[k] = _mm256_fmadd_ps(v, w_lo_, _mm256_fmadd_ps(v_lo, w, _mm256_fmsub_ps(v, w, r[k])));
+    }
+    *w_lo = r_lo[0];
+    *t = r[1];
+    *t_lo = r_lo[1];
+    return r[0];
+}
+
+static inline __m256 fa2_gelu_tanh_settled(__m256 g, __m256 x)
+{
+    __m256 in = _mm256_and_ps(_mm256_cmp_ps(x, _mm256_set1_ps(-12.0f), _CMP_LT_OQ),
+                              _mm256_cmp_ps(x, _mm256_set1_ps(-1e30f), _CMP_GT_OQ));
+    return _mm256_and_ps(in, _mm256_cmp_ps(_mm256_andnot_ps(_mm256_set1_ps(-0.0f), g), _mm256_set1_ps(0x1p45f), _CMP_LT_OQ));
+}
+
+static inline __m256 fa2_gelu_tanh_odd(__m256 g, __m256 x)
+{
+    __m256 ag = _mm256_andnot_ps(_mm256_set1_ps(-0.0f), g);
+    __m256 tiny = _mm256_and_ps(_mm256_cmp_ps(ag, _mm256_set1_ps(0x1p-100f), _CMP_LT_OQ),
+                                _mm256_cmp_ps(g, _mm256_setzero_ps(), _CMP_NEQ_UQ));
+    __m256 below = _mm256_andnot_ps(fa2_gelu_tanh_settled(g, x), _mm256_cmp_ps(x, _mm256_set1_ps(-12.0f), _CMP_NGE_UQ));
+    return _mm256_or_ps(_mm256_or_ps(tiny, below), _mm256_cmp_ps(ag, _mm256_set1_ps(0x1p64f), _CMP_NLT_UQ));
+}
+
+static inline __attribute__((always_inline)) fa2_vec fa2_gelu_tanh_backward_form(fa2_vec gv, fa2_vec xv, __m256 thi,
+                                                                                 __m256 tlo)
+{
+    static const float Q[6] = {-0x1.993cd4p-4f, 0x1.9a0ef6p-2f, 0x1.3720c6p-4f, 0x1.f37b84p-6f, 0x1.721f46p-7f,
+                               0x1.e3b484p-9f};
+    const __m256 one = _mm256_set1_ps(1.0f), r_hi = _mm256_set1_ps(-0x1.8142a0p-1f);
+    fa2_vec w, w_lo, t, t_lo, a, te, y;
+    __m256i ni[FA2_U];
+    FA2_EACH {
+        w.v[u_] = fa2_gelu_cubics(xv.v[u_], &w_lo.v[u_], &t.v[u_], &t_lo.v[u_]);
+        a.v[u_] = _mm256_max_ps(_mm256_set1_ps(-176.0f), _mm256_or_ps(w.v[u_], _mm256_set1_ps(-0.0f)));
+    }
+    fa2_vec th = fa2_exp_core(a, thi, tlo, &te, ni, 1);
+    FA2_EACH {
+        __m256 x = xv.v[u_], g = gv.v[u_], neg = _mm256_cmp_ps(x, _mm256_setzero_ps(), _CMP_LT_OQ);
+        /* exp(-|w + w_lo|) = z (1 -+ w_lo), with th + te as z (|w_lo| reaches 2^-19, te 0.15 th); u = z
+         * unscaled, renormalised */
+        __m256 zt = _mm256_fmadd_ps(_mm256_add_ps(th.v[u_], te.v[u_]),
+                                    _mm256_blendv_ps(_mm256_sub_ps(_mm256_setzero_ps(), w_lo.v[u_]), w_lo.v[u_], neg), te.v[u_]);
+        __m256 uz = _mm256_add_ps(th.v[u_], zt), uzl = _mm256_add_ps(_mm256_sub_ps(th.v[u_], uz), zt);
+        __m256i n = _mm256_and_si256(_mm256_castps_si256(neg), ni[u_]);   /* (the scale: x < 0 only) */
+        __m256 sz = _mm256_castsi256_ps(_mm256_slli_epi32(_mm256_add_epi32(_mm256_max_epi32(ni[u_], _mm256_set1_epi32(-100)),
+                                                                         _mm256_set1_epi32(127)), 23));
+        __m256 zh = _mm256_mul_ps(uz, sz), zl = _mm256_mul_ps(uzl, sz);
+        __m256 d_hi = _mm256_add_ps(one, zh);
+        __m256 d_lo = _mm256_add_ps(_mm256_add_ps(_mm256_sub_ps(one, d_hi), zh), zl);
+        /* S = d + t v: v = z for x >= 0, 1 for x < 0 */
+        __m256 p = _mm256_mul_ps(t.v[u_], zh);
+        __m256 p_lo = _mm256_fmadd_ps(t_lo.v[u_], zh, _mm256_fmadd_ps(t.v[u_], zl, _mm256_fmsub_ps(t.v[u_], zh, p)));
+        __m256 wv = _mm256_blendv_ps(p, t.v[u_], neg), wv_lo = _mm256_blendv_ps(p_lo, t_lo.v[u_], neg);
+        __m256 s_lo, s = fa2_two_sum(d_hi, wv, &s_lo);
+        s_lo = _mm256_add_ps(s_lo, _mm256_add_ps(d_lo, wv_lo));
+        __m256 root = _mm256_cmp_ps(_mm256_andnot_ps(_mm256_set1_ps(-0.0f), _mm256_sub_ps(x, r_hi)), _mm256_set1_ps(0.1f),
+                                    _CMP_LT_OQ);
+        if (_mm256_movemask_ps(root)) {
+            /* S = S'(x0) h + h^2 P(h), h = x - x0 as a pair (x0 as three floats, x - x0_hi exact) */
+            __m256 h_lo, h = fa2_two_sum(_mm256_sub_ps(x, r_hi), _mm256_set1_ps(-0x1.85a06cp-27f), &h_lo);
+            h_lo = _mm256_sub_ps(h_lo, _mm256_set1_ps(0x1.a9ea48p-52f));
+            const __m256 m_hi = _mm256_set1_ps(0x1.3af6cep+1f);
+            __m256 ah = _mm256_mul_ps(m_hi, h);
+            __m256 al = _mm256_fmadd_ps(m_hi, h_lo, _mm256_fmadd_ps(_mm256_set1_ps(-0x1.f53b62p-24f), h,
+                                                                    _mm256_fmsub_ps(m_hi, h, ah)));
+            __m256 q = _mm256_set1_ps(Q[5]);
+            for (int k = 4; k >= 0; k--)
+                q = _mm256_fmadd_ps(q, h, _mm256_set1_ps(Q[k]));
+            __m256 rs_lo, rs = fa2_two_sum(ah, _mm256_fmadd_ps(_mm256_mul_ps(h, h), q, al), &rs_lo);
+            s = _mm256_blendv_ps(s, rs, root);
+            s_lo = _mm256_blendv_ps(s_lo, rs_lo, root);
+        }
+        /* N = u S, g N / d^2 (as silu's) */
+        __m256 u_hi = _mm256_blendv_ps(one, uz, neg), u_lo = _mm256_and_ps(neg, uzl);
+        __m256 nn = _mm256_mul_ps(u_hi, s);
+        __m256 nn_lo = _mm256_add_ps(_mm256_fmsub_ps(u_hi, s, nn), _mm256_fmadd_ps(u_hi, s_lo, _mm256_mul_ps(u_lo, s)));
+        __m256 gn = _mm256_mul_ps(g, nn), gn_lo = _mm256_fmadd_ps(g, nn_lo, _mm256_fmsub_ps(g, nn, gn));
+        __m256 dd = _mm256_mul_ps(d_hi, d_hi);
+        __m256 dd_lo = _mm256_fmadd_ps(_mm256_add_ps(d_hi, d_hi), d_lo, _mm256_fmsub_ps(d_hi, d_hi, dd));
+        __m256 r = fa2_div_fix(_mm256_div_ps(gn, dd), gn, gn_lo, dd, dd_lo);
+        /* 2^n in two steps, n1 = max(n, -126) last: each exact where the result is normal */
+        __m256i n1 = _mm256_max_epi32(n, _mm256_set1_epi32(-126));
+        r = _mm256_mul_ps(r, _mm256_castsi256_ps(_mm256_slli_epi32(_mm256_add_epi32(_mm256_sub_epi32(n, n1),
+                                                                                     _mm256_set1_epi32(127)), 23)));
+        r = _mm256_mul_ps(r, _mm256_castsi256_ps(_mm256_slli_epi32(_mm256_add_epi32(n1, _mm256_set1_epi32(127)), 23)));
+        r = _mm256_blendv_ps(r, g, _mm256_cmp_ps(x, _mm256_set1_ps(8.0f), _CMP_GE_OQ));
+        y.v[u_] = _mm256_blendv_ps(r, _mm256_mul_ps(g, _mm256_set1_ps(-0.0f)), fa2_gelu_tanh_settled(g, x));
+    }
+    return y;
+}
+
+FA2_SPAN2(gelu_tanh_backward, fa2_gelu_tanh_backward_form(av, xv, thi, tlo), fa2_gelu_tanh_odd(a, x),
+          fa_gelu_tanh_backward_1)
+
 /* ---- softmax and log_softmax rows (float32, forward and backward) ----
  * As _spans.h's AVX-512 rows, in float arithmetic but for the sums: on AMD Zen 3 a conversion between
  * float and double ties up its one pipe for about two cycles per 8 lanes, and the same rows with their
@@ -1187,5 +1300,6 @@ static inline int fa2_softmax_backward_row_f32(const float *g, const float *y, f
 #define FA_F32_SPAN_sigmoid_backward 1
 #define FA_F32_SPAN_tanh_backward 1
 #define FA_F32_SPAN_softsign 1
+#define FA_F32_SPAN_gelu_tanh_backward 1
 
 #endif
