@@ -517,6 +517,18 @@ static inline __attribute__((always_inline)) fa2_vec fa2_gelu_backward_form(fa2_
 FA2_SPAN2(gelu_backward, fa2_gelu_backward_form(av, xv, thi, tlo),
           _mm256_or_ps(fa2_below(x, -13.125f), fa2_odd_g(a, y)), fa_gelu_backward_1)
 
+/* g u S / d^2 from the pairs u, S and d (silu's and gelu's tanh form's backward): N = u S and g N as pairs,
+ * d^2 (in [1, 4]) as a pair, one vdivps and its correction (fa2_div_fix) */
+static inline __m256 fa2_g_us_dd(__m256 g, __m256 u_hi, __m256 u_lo, __m256 s, __m256 s_lo, __m256 d_hi, __m256 d_lo)
+{
+    __m256 n = _mm256_mul_ps(u_hi, s);
+    __m256 n_lo = _mm256_add_ps(_mm256_fmsub_ps(u_hi, s, n), _mm256_fmadd_ps(u_hi, s_lo, _mm256_mul_ps(u_lo, s)));
+    __m256 gn = _mm256_mul_ps(g, n), gn_lo = _mm256_fmadd_ps(g, n_lo, _mm256_fmsub_ps(g, n, gn));
+    __m256 dd = _mm256_mul_ps(d_hi, d_hi);
+    __m256 dd_lo = _mm256_fmadd_ps(_mm256_add_ps(d_hi, d_hi), d_lo, _mm256_fmsub_ps(d_hi, d_hi, dd));
+    return fa2_div_fix(_mm256_div_ps(gn, dd), gn, gn_lo, dd, dd_lo);
+}
+
 /* silu's backward g D, D = sigmoid(x) (1 + x sigmoid(-x)) = u S / d^2 as the AVX-512 exp form has it:
  * z = e^-|x| (fa2_exp_parts, -|x| held at -64; renormalised), d = 1 + z exactly as a pair, S = d + x v
  * by TwoSum and u with (u, v) = (1, z) for x >= 0, (z, 1) for x < 0; g u S as a pair divided by d^2 (one
@@ -563,15 +575,7 @@ static inline __attribute__((always_inline)) fa2_vec fa2_silu_backward_form(fa2_
             s = _mm256_blendv_ps(s, rs, root);
             s_lo = _mm256_blendv_ps(s_lo, rs_lo, root);
         }
-        /* N = u S */
-        __m256 u_hi = _mm256_blendv_ps(one, zh, neg), u_lo = _mm256_and_ps(neg, zl);
-        __m256 n = _mm256_mul_ps(u_hi, s);
-        __m256 n_lo = _mm256_add_ps(_mm256_fmsub_ps(u_hi, s, n), _mm256_fmadd_ps(u_hi, s_lo, _mm256_mul_ps(u_lo, s)));
-        /* g N / d^2 */
-        __m256 gn = _mm256_mul_ps(g, n), gn_lo = _mm256_fmadd_ps(g, n_lo, _mm256_fmsub_ps(g, n, gn));
-        __m256 dd = _mm256_mul_ps(d_hi, d_hi);
-        __m256 dd_lo = _mm256_fmadd_ps(_mm256_add_ps(d_hi, d_hi), d_lo, _mm256_fmsub_ps(d_hi, d_hi, dd));
-        y.v[u_] = fa2_div_fix(_mm256_div_ps(gn, dd), gn, gn_lo, dd, dd_lo);
+        y.v[u_] = fa2_g_us_dd(g, _mm256_blendv_ps(one, zh, neg), _mm256_and_ps(neg, zl), s, s_lo, d_hi, d_lo);
         y.v[u_] = _mm256_blendv_ps(y.v[u_], g, _mm256_cmp_ps(x, _mm256_set1_ps(32.0f), _CMP_GE_OQ));
     }
     return y;
@@ -940,14 +944,7 @@ static inline __attribute__((always_inline)) fa2_vec fa2_gelu_tanh_backward_form
             s = _mm256_blendv_ps(s, rs, root);
             s_lo = _mm256_blendv_ps(s_lo, rs_lo, root);
         }
-        /* N = u S, g N / d^2 (as silu's) */
-        __m256 u_hi = _mm256_blendv_ps(one, uz, neg), u_lo = _mm256_and_ps(neg, uzl);
-        __m256 nn = _mm256_mul_ps(u_hi, s);
-        __m256 nn_lo = _mm256_add_ps(_mm256_fmsub_ps(u_hi, s, nn), _mm256_fmadd_ps(u_hi, s_lo, _mm256_mul_ps(u_lo, s)));
-        __m256 gn = _mm256_mul_ps(g, nn), gn_lo = _mm256_fmadd_ps(g, nn_lo, _mm256_fmsub_ps(g, nn, gn));
-        __m256 dd = _mm256_mul_ps(d_hi, d_hi);
-        __m256 dd_lo = _mm256_fmadd_ps(_mm256_add_ps(d_hi, d_hi), d_lo, _mm256_fmsub_ps(d_hi, d_hi, dd));
-        __m256 r = fa2_div_fix(_mm256_div_ps(gn, dd), gn, gn_lo, dd, dd_lo);
+        __m256 r = fa2_g_us_dd(g, _mm256_blendv_ps(one, uz, neg), _mm256_and_ps(neg, uzl), s, s_lo, d_hi, d_lo);
         /* 2^n in two steps, n1 = max(n, -126) last: each exact where the result is normal */
         __m256i n1 = _mm256_max_epi32(n, _mm256_set1_epi32(-126));
         r = _mm256_mul_ps(r, _mm256_castsi256_ps(_mm256_slli_epi32(_mm256_add_epi32(_mm256_sub_epi32(n, n1),
