@@ -599,7 +599,7 @@ FA2_SPAN2(glu, fa2_glu_form(av, xv, thi, tlo), _mm256_or_ps(fa2_below(x, -64.0f)
  * or g e^(x/alpha) ---- */
 
 /* c e^v for v in [-87, 87] (beyond: junk, the callers' FIX sends those lanes one by one) as p + *p_lo
- * (2^-28, unrenormalised) times *sc = 2^n: e^v = 2^n (th + t) (fa2_exp_parts, `exact`), times 1 + v_lo
+ * (2^-27, unrenormalised) times *sc = 2^n: e^v = 2^n (th + t) (fa2_exp_parts, `exact`), times 1 + v_lo
  * where v_lo is given (celu's x/alpha as a pair), times c = c_hi + c_lo (v_lo and c not both) */
 static inline __attribute__((always_inline)) fa2_vec fa2_c_exp(fa2_vec v, const fa2_vec *v_lo, __m256 c_hi, __m256 c_lo,
                                                               fa2_vec *p_lo, fa2_vec *sc, __m256 thi, __m256 tlo)
@@ -788,8 +788,9 @@ FA2_SPAN2(hard_silu_backward, fa2_hard_silu_backward_form(av, xv), _mm256_setzer
 
 /* sigmoid's backward g y (1 - y) and tanh's g (1 - y^2) from the saved y, as the AVX-512 forms: the factor
  * exact as a pair (1 - y and 1 - y^2's 1 - p by Fast2Sum, |y| <= 1; y^2 = p + p_lo by an FMA), g times it
- * rounded once.  One by one (the portable formula): |y| > 1 or NaN, g not finite, and fa2_odd_g's lanes
- * but where the factor is 0 (y = 0 or 1; tanh: |y| = 1), whose g 0 is exact. */
+ * rounded once (no overflow: the factor is at most 1).  One by one (the portable formula): |y| > 1 or NaN,
+ * g not finite, and results from 0 to 2^-100, where the low part's product would be rounded to a
+ * subnormal's ULP; a 0 is exact (g 0, or a factor of 0) or an underflow below 2^-149, within FLT_MIN. */
 static inline __m256 fa2_one_minus(__m256 y, __m256 *lo)
 {
     const __m256 one = _mm256_set1_ps(1.0f);
@@ -798,11 +799,14 @@ static inline __m256 fa2_one_minus(__m256 y, __m256 *lo)
     return hi;
 }
 
-static inline __m256 fa2_saved_y_odd(__m256 g, __m256 y, __m256 r, __m256 zero)
+static inline __m256 fa2_saved_y_odd(__m256 g, __m256 y, __m256 r)
 {
-    /* not both |y| <= 1 and g finite: |y| + 0 g is NaN for an infinite or NaN g */
-    __m256 s = _mm256_fmadd_ps(g, _mm256_setzero_ps(), _mm256_andnot_ps(_mm256_set1_ps(-0.0f), y));
-    return _mm256_or_ps(_mm256_cmp_ps(s, _mm256_set1_ps(1.0f), _CMP_NLE_UQ), _mm256_andnot_ps(zero, fa2_odd_g(g, r)));
+    /* not both |y| <= 1 and g finite (|y| + 0 g is NaN for an infinite or NaN g), or 0 < |r| < 2^-100 */
+    const __m256 abs = _mm256_set1_ps(-0.0f);
+    __m256 s = _mm256_fmadd_ps(g, _mm256_setzero_ps(), _mm256_andnot_ps(abs, y)), ar = _mm256_andnot_ps(abs, r);
+    __m256 tiny = _mm256_and_ps(_mm256_cmp_ps(ar, _mm256_set1_ps(0x1p-100f), _CMP_LT_OQ),
+                                _mm256_cmp_ps(ar, _mm256_setzero_ps(), _CMP_GT_OQ));
+    return _mm256_or_ps(_mm256_cmp_ps(s, _mm256_set1_ps(1.0f), _CMP_NLE_UQ), tiny);
 }
 
 static inline __attribute__((always_inline)) fa2_vec fa2_sigmoid_backward_form(fa2_vec gv, fa2_vec yv)
@@ -825,14 +829,8 @@ static inline __attribute__((always_inline)) fa2_vec fa2_tanh_backward_form(fa2_
     return gv;
 }
 
-FA2_SPAN2(sigmoid_backward, fa2_sigmoid_backward_form(av, xv),
-          fa2_saved_y_odd(a, x, y, _mm256_or_ps(_mm256_cmp_ps(x, _mm256_setzero_ps(), _CMP_EQ_OQ),
-                                                _mm256_cmp_ps(x, _mm256_set1_ps(1.0f), _CMP_EQ_OQ))),
-          fa_sigmoid_backward_1)
-FA2_SPAN2(tanh_backward, fa2_tanh_backward_form(av, xv),
-          fa2_saved_y_odd(a, x, y, _mm256_cmp_ps(_mm256_andnot_ps(_mm256_set1_ps(-0.0f), x), _mm256_set1_ps(1.0f),
-                                                 _CMP_EQ_OQ)),
-          fa_tanh_backward_1)
+FA2_SPAN2(sigmoid_backward, fa2_sigmoid_backward_form(av, xv), fa2_saved_y_odd(a, x, y), fa_sigmoid_backward_1)
+FA2_SPAN2(tanh_backward, fa2_tanh_backward_form(av, xv), fa2_saved_y_odd(a, x, y), fa_tanh_backward_1)
 
 /* softsign, x / (1 + |x|), as the AVX-512 form: a = |x|, 1 + a exact as d + d_lo (Fast2Sum on the larger
  * and the smaller), a / (1 + a) by vdivps and fa2_div_fix, rounded once; x's sign put back (-0 stays -0,
