@@ -3326,7 +3326,7 @@ static inline void fa_cols16_f32(const float *x, float *out, ptrdiff_t L, ptrdif
 #include "_spans_avx2.h"
 #endif
 /* empty stubs of the same signatures (FA_SPAN, FA_SPAN2; T double: _spans_f64.h's), but for the
- * functions _spans_avx2.h has */
+ * functions _spans_avx2.h has (those it defines an FA_F32_SPAN_<name> for: 1 there, 0 here) */
 #define FA_STUB_T(NAME, SFX, T)                                                                         \
 static inline void fa_##NAME##_##SFX##_span(const T *x, T *out, ptrdiff_t n, int pf)                    \
 { (void)x; (void)out; (void)n; (void)pf; }
@@ -3339,47 +3339,83 @@ static inline void fa_##NAME##_##SFX##_span(const T *a, const T *b, T *out, ptrd
 #define FA_PD_STUB2(NAME) FA_STUB2_T(NAME, f64, double)
 #ifndef FA_F32_SPAN_sigmoid
 FA_STUB(sigmoid)
+#define FA_F32_SPAN_sigmoid 0
 #endif
+#ifndef FA_F32_SPAN_tanh
 FA_STUB(tanh)
+#define FA_F32_SPAN_tanh 0
+#endif
+#ifndef FA_F32_SPAN_tanh_shrink
 FA_STUB(tanh_shrink)
+#define FA_F32_SPAN_tanh_shrink 0
+#endif
 #ifndef FA_F32_SPAN_softsign
 FA_STUB(softsign)
+#define FA_F32_SPAN_softsign 0
 #endif
+#ifndef FA_F32_SPAN_exponential
 FA_STUB(exponential)
+#define FA_F32_SPAN_exponential 0
+#endif
 #ifndef FA_F32_SPAN_silu
 FA_STUB(silu)
+#define FA_F32_SPAN_silu 0
 #endif
 #ifndef FA_F32_SPAN_gelu
 FA_STUB(gelu)
+#define FA_F32_SPAN_gelu 0
 #endif
+#ifndef FA_F32_SPAN_gelu_tanh
 FA_STUB(gelu_tanh)
+#define FA_F32_SPAN_gelu_tanh 0
+#endif
 #ifndef FA_F32_SPAN_glu
 FA_STUB2(glu)
+#define FA_F32_SPAN_glu 0
 #endif
 #ifndef FA_F32_SPAN_silu_backward
 FA_STUB2(silu_backward)
+#define FA_F32_SPAN_silu_backward 0
 #endif
 #ifndef FA_F32_SPAN_sigmoid_backward
 FA_STUB2(sigmoid_backward)
+#define FA_F32_SPAN_sigmoid_backward 0
+#endif
+#ifndef FA_F32_SPAN_tanh_backward
 FA_STUB2(tanh_backward)
+#define FA_F32_SPAN_tanh_backward 0
 #endif
 #ifndef FA_F32_SPAN_hard_silu_backward
 FA_STUB2(hard_silu_backward)
+#define FA_F32_SPAN_hard_silu_backward 0
 #endif
 #ifndef FA_F32_SPAN_gelu_backward
 FA_STUB2(gelu_backward)
+#define FA_F32_SPAN_gelu_backward 0
 #endif
 #ifndef FA_F32_SPAN_gelu_tanh_backward
 FA_STUB2(gelu_tanh_backward)
+#define FA_F32_SPAN_gelu_tanh_backward 0
 #endif
 #ifndef FA_F32_SPAN_softplus_backward
 FA_STUB2(softplus_backward)
+#define FA_F32_SPAN_softplus_backward 0
+#endif
+#ifndef FA_F32_SPAN_log_sigmoid_backward
 FA_STUB2(log_sigmoid_backward)
+#define FA_F32_SPAN_log_sigmoid_backward 0
 #endif
 #ifndef FA_F32_SPAN_selu_backward
 FA_STUB2(selu_backward)
+#define FA_F32_SPAN_selu_backward 0
+#endif
+#ifndef FA_F32_SPAN_elu_backward
 FA_STUB2(elu_backward)
+#define FA_F32_SPAN_elu_backward 0
+#endif
+#ifndef FA_F32_SPAN_celu_backward
 FA_STUB2(celu_backward)
+#define FA_F32_SPAN_celu_backward 0
 #endif
 FA_PD_STUB(sigmoid)
 FA_PD_STUB(silu)
@@ -3470,51 +3506,67 @@ static inline int fa2_softmax_backward_row_f32(const float *g, const float *y, f
 { (void)g; (void)y; (void)dx; (void)n; (void)log_form; return 0; }
 #endif
 
-/* FA_F32_SPAN_<name>: whether fa_<name>_f32_span is a kernel here (every one in the AVX-512 build, those
- * of _spans_avx2.h in the AVX2 one), for the Cython kernels' dispatch */
+/* FA_F32_SPAN_<name>: whether fa_<name>_f32_span is a kernel here, for the Cython kernels' dispatch: all
+ * of them in the AVX-512 build, those of _spans_avx2.h in the AVX2 one (defined 1 there, 0 above) */
 #ifndef FA_F32_SPAN_sigmoid
-#define FA_F32_SPAN_sigmoid FA_HAVE_SPANS
+#define FA_F32_SPAN_sigmoid 1
+#endif
+#ifndef FA_F32_SPAN_tanh
+#define FA_F32_SPAN_tanh 1
+#endif
+#ifndef FA_F32_SPAN_tanh_shrink
+#define FA_F32_SPAN_tanh_shrink 1
+#endif
+#ifndef FA_F32_SPAN_softsign
+#define FA_F32_SPAN_softsign 1
+#endif
+#ifndef FA_F32_SPAN_exponential
+#define FA_F32_SPAN_exponential 1
 #endif
 #ifndef FA_F32_SPAN_silu
-#define FA_F32_SPAN_silu FA_HAVE_SPANS
+#define FA_F32_SPAN_silu 1
 #endif
-#ifndef FA_F32_SPAN_softplus_backward
-#define FA_F32_SPAN_softplus_backward FA_HAVE_SPANS
-#define FA_F32_SPAN_log_sigmoid_backward FA_HAVE_SPANS
+#ifndef FA_F32_SPAN_gelu
+#define FA_F32_SPAN_gelu 1
+#endif
+#ifndef FA_F32_SPAN_gelu_tanh
+#define FA_F32_SPAN_gelu_tanh 1
 #endif
 #ifndef FA_F32_SPAN_glu
-#define FA_F32_SPAN_glu FA_HAVE_SPANS
-#endif
-#define FA_F32_SPAN_tanh FA_HAVE_SPANS
-#define FA_F32_SPAN_tanh_shrink FA_HAVE_SPANS
-#ifndef FA_F32_SPAN_softsign
-#define FA_F32_SPAN_softsign FA_HAVE_SPANS
-#endif
-#define FA_F32_SPAN_exponential FA_HAVE_SPANS
-#ifndef FA_F32_SPAN_gelu
-#define FA_F32_SPAN_gelu FA_HAVE_SPANS
-#endif
-#define FA_F32_SPAN_gelu_tanh FA_HAVE_SPANS
-#ifndef FA_F32_SPAN_sigmoid_backward
-#define FA_F32_SPAN_sigmoid_backward FA_HAVE_SPANS
-#define FA_F32_SPAN_tanh_backward FA_HAVE_SPANS
+#define FA_F32_SPAN_glu 1
 #endif
 #ifndef FA_F32_SPAN_silu_backward
-#define FA_F32_SPAN_silu_backward FA_HAVE_SPANS
+#define FA_F32_SPAN_silu_backward 1
+#endif
+#ifndef FA_F32_SPAN_sigmoid_backward
+#define FA_F32_SPAN_sigmoid_backward 1
+#endif
+#ifndef FA_F32_SPAN_tanh_backward
+#define FA_F32_SPAN_tanh_backward 1
 #endif
 #ifndef FA_F32_SPAN_hard_silu_backward
-#define FA_F32_SPAN_hard_silu_backward FA_HAVE_SPANS
+#define FA_F32_SPAN_hard_silu_backward 1
 #endif
 #ifndef FA_F32_SPAN_gelu_backward
-#define FA_F32_SPAN_gelu_backward FA_HAVE_SPANS
+#define FA_F32_SPAN_gelu_backward 1
 #endif
 #ifndef FA_F32_SPAN_gelu_tanh_backward
-#define FA_F32_SPAN_gelu_tanh_backward FA_HAVE_SPANS
+#define FA_F32_SPAN_gelu_tanh_backward 1
+#endif
+#ifndef FA_F32_SPAN_softplus_backward
+#define FA_F32_SPAN_softplus_backward 1
+#endif
+#ifndef FA_F32_SPAN_log_sigmoid_backward
+#define FA_F32_SPAN_log_sigmoid_backward 1
 #endif
 #ifndef FA_F32_SPAN_selu_backward
-#define FA_F32_SPAN_elu_backward FA_HAVE_SPANS
-#define FA_F32_SPAN_selu_backward FA_HAVE_SPANS
-#define FA_F32_SPAN_celu_backward FA_HAVE_SPANS
+#define FA_F32_SPAN_selu_backward 1
+#endif
+#ifndef FA_F32_SPAN_elu_backward
+#define FA_F32_SPAN_elu_backward 1
+#endif
+#ifndef FA_F32_SPAN_celu_backward
+#define FA_F32_SPAN_celu_backward 1
 #endif
 
 #endif
