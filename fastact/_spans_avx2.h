@@ -960,8 +960,9 @@ FA2_SPAN2(gelu_tanh_backward, fa2_gelu_tanh_backward_form(av, xv, thi, tlo), fa2
 /* ---- softmax and log_softmax rows (float32, forward and backward) ----
  * As _spans.h's AVX-512 rows, in float arithmetic but for the sums: on AMD Zen 3 a conversion between
  * float and double ties up its one pipe for about two cycles per 8 lanes, and the same rows with their
- * terms and quotients in double took 1.3 (softmax), 1.4 (log_softmax) and 0.67 (softmax' backward) ns
- * per element in L1 (sigmoid: 0.77), about twice these.  The terms e^(x - m) are float pairs from
+ * terms and quotients in double took 1.28 (softmax), 1.43 (log_softmax) and 0.67 (softmax') ns per
+ * element in L1, against 1.03, 1.32 and 0.53 here (C, rows of 1000, one thread; sigmoid 0.77-0.79;
+ * log_softmax' stays in double, 1.1).  The terms e^(x - m) are float pairs from
  * fa2_exp_core times 2^64 (so that a term's low part stays normal wherever its quotient is), their high
  * parts summed in double and low parts in float; softmax's quotients use the reciprocal of the sum as
  * a float pair, log_softmax's (x - m) - lg two TwoSums.  Each lane takes the row's elements j = lane
