@@ -1017,26 +1017,33 @@ static inline double fa2_total(const __m256d *acc, __m256 acc_f)
 
 /* the row's largest value (NaN ignored: vmaxps returns its second operand where the first is NaN) and
  * *bad = the row holds NaN or +inf, or only -inf (or nothing) */
-static inline float fa2_row_max(const float *x, ptrdiff_t n, int *bad)
+static inline float fa2_row_max(const float *x, ptrdiff_t n, int *bad, float *low)
 {
     const __m256 lowest = _mm256_set1_ps(-INFINITY);
-    __m256 m0 = lowest, m1 = lowest, nan = _mm256_setzero_ps();
+    __m256 m0 = lowest, m1 = lowest, l0 = _mm256_set1_ps(INFINITY), l1 = l0, nan = _mm256_setzero_ps();
     ptrdiff_t i = 0;
     for (; i + 16 <= n; i += 16) {
         __m256 v0 = _mm256_loadu_ps(x + i), v1 = _mm256_loadu_ps(x + i + 8);
         m0 = _mm256_max_ps(v0, m0);
         m1 = _mm256_max_ps(v1, m1);
+        l0 = _mm256_min_ps(v0, l0);
+        l1 = _mm256_min_ps(v1, l1);
         nan = _mm256_or_ps(nan, _mm256_cmp_ps(v0, v1, _CMP_UNORD_Q));
     }
     for (; i < n; i += 8) {
         __m256 v = fa2_load_fill(x + i, n - i, lowest);
         m0 = _mm256_max_ps(v, m0);
+        l0 = _mm256_min_ps(fa2_load_fill(x + i, n - i, _mm256_set1_ps(INFINITY)), l0);
         nan = _mm256_or_ps(nan, _mm256_cmp_ps(v, v, _CMP_UNORD_Q));
     }
     m0 = _mm256_max_ps(m0, m1);
+    l0 = _mm256_min_ps(l0, l1);
     __m128 h = _mm_max_ps(_mm256_castps256_ps128(m0), _mm256_extractf128_ps(m0, 1));
     h = _mm_max_ps(h, _mm_movehl_ps(h, h));
+    __m128 g = _mm_min_ps(_mm256_castps256_ps128(l0), _mm256_extractf128_ps(l0, 1));
+    g = _mm_min_ps(g, _mm_movehl_ps(g, g));
     float m = _mm_cvtss_f32(_mm_max_ss(h, _mm_movehdup_ps(h)));
+    *low = _mm_cvtss_f32(_mm_min_ss(g, _mm_movehdup_ps(g)));
     *bad = _mm256_movemask_ps(nan) != 0 || m == INFINITY || m == -INFINITY;
     return m;
 }
@@ -1079,9 +1086,9 @@ typedef struct {
 
 /* fa2_softmax_sum's step over x[i:i + 16] (`left` of them, all for `full`: no masks) */
 static inline __attribute__((always_inline)) void fa2_softmax_step(const float *x, ptrdiff_t i, ptrdiff_t left,
-                                                                  const int full, __m256 m, __m256 low, __m256 thi,
-                                                                  __m256 tlo, const int ties, float *e_hi,
-                                                                  float *e_lo, fa2_sums *sm)
+                                                                  const int full, const int narrow, __m256 m,
+                                                                  __m256 low, __m256 thi, __m256 tlo, const int ties,
+                                                                  float *e_hi, float *e_lo, fa2_sums *sm)
 {
     fa2_vec v, d, d_lo, t;
     __m256 use[FA2_U];
@@ -1099,10 +1106,14 @@ static inline __attribute__((always_inline)) void fa2_softmax_step(const float *
             sm->count = _mm256_sub_epi32(sm->count, _mm256_castps_si256(top));
             use[u_] = _mm256_andnot_ps(top, use[u_]);
         }
-        d.v[u_] = fa2_two_sum(_mm256_max_ps(v.v[u_], low), _mm256_sub_ps(_mm256_setzero_ps(), m), &d_lo.v[u_]);
-        __m256 far = _mm256_cmp_ps(d.v[u_], _mm256_set1_ps(-176.0f), _CMP_LT_OQ);
-        d.v[u_] = _mm256_blendv_ps(d.v[u_], _mm256_set1_ps(-176.0f), far);
-        d_lo.v[u_] = _mm256_andnot_ps(far, d_lo.v[u_]);
+        if (narrow)     /* (a full step of a row within 60 of its maximum: nothing to hold) */
+            d.v[u_] = fa2_two_sum(v.v[u_], _mm256_sub_ps(_mm256_setzero_ps(), m), &d_lo.v[u_]);
+        else {
+            d.v[u_] = fa2_two_sum(_mm256_max_ps(v.v[u_], low), _mm256_sub_ps(_mm256_setzero_ps(), m), &d_lo.v[u_]);
+            __m256 far = _mm256_cmp_ps(d.v[u_], _mm256_set1_ps(-176.0f), _CMP_LT_OQ);
+            d.v[u_] = _mm256_blendv_ps(d.v[u_], _mm256_set1_ps(-176.0f), far);
+            d_lo.v[u_] = _mm256_andnot_ps(far, d_lo.v[u_]);
+        }
     }
     fa2_vec th = fa2_exp_core(d, thi, tlo, &t, ni, 1);
     FA2_EACH {
@@ -1110,9 +1121,13 @@ static inline __attribute__((always_inline)) void fa2_softmax_step(const float *
         __m256 tt = _mm256_fmadd_ps(_mm256_add_ps(th.v[u_], t.v[u_]), d_lo.v[u_], t.v[u_]);
         /* 2^(n + 64): n + 191 in the exponent field */
         __m256i e = _mm256_add_epi32(ni[u_], _mm256_set1_epi32(191));
-        __m256 ok = _mm256_and_ps(use[u_], _mm256_castsi256_ps(_mm256_cmpgt_epi32(e, _mm256_setzero_si256())));
         __m256 sc = _mm256_castsi256_ps(_mm256_slli_epi32(e, 23));
-        __m256 hi = _mm256_and_ps(ok, _mm256_mul_ps(th.v[u_], sc)), lo = _mm256_and_ps(ok, _mm256_mul_ps(tt, sc));
+        __m256 hi = _mm256_mul_ps(th.v[u_], sc), lo = _mm256_mul_ps(tt, sc);
+        if (!narrow || !full || ties) {
+            __m256 ok = narrow ? use[u_] : _mm256_and_ps(use[u_], _mm256_castsi256_ps(_mm256_cmpgt_epi32(e, _mm256_setzero_si256())));
+            hi = _mm256_and_ps(ok, hi);
+            lo = _mm256_and_ps(ok, lo);
+        }
         sm->acc[2 * u_] = _mm256_add_pd(sm->acc[2 * u_], fa2_lo_pd(hi));
         sm->acc[2 * u_ + 1] = _mm256_add_pd(sm->acc[2 * u_ + 1], fa2_hi_pd(hi));
         sm->acc_lo = _mm256_add_ps(sm->acc_lo, lo);
@@ -1126,7 +1141,8 @@ static inline __attribute__((always_inline)) void fa2_softmax_step(const float *
     }
 }
 
-static inline double fa2_softmax_sum(const float *x, ptrdiff_t n, float mx, double *ties, float *e_hi, float *e_lo)
+static inline double fa2_softmax_sum(const float *x, ptrdiff_t n, float mx, int narrow, double *ties, float *e_hi,
+                                     float *e_lo)
 {
     const __m256 thi = _mm256_loadu_ps(FA2_T4_HI), tlo = _mm256_loadu_ps(FA2_T4_LO);
     const __m256 m = _mm256_set1_ps(mx);
@@ -1140,19 +1156,26 @@ static inline double fa2_softmax_sum(const float *x, ptrdiff_t n, float mx, doub
     for (int k = 0; k < 2 * FA2_U; k++)
         sm.acc[k] = _mm256_setzero_pd();
     ptrdiff_t i = 0;
+#define FA2_SOFTMAX_STEPS(NARROW, TIES)                                                                 \
+    do {                                                                                                \
+        for (; i + 8 * FA2_U <= n; i += 8 * FA2_U)                                                      \
+            fa2_softmax_step(x, i, n - i, 1, NARROW, m, low, thi, tlo, TIES, e_hi, e_lo, &sm);          \
+        if (i < n)                                                                                      \
+            fa2_softmax_step(x, i, n - i, 0, 0, m, low, thi, tlo, TIES, e_hi, e_lo, &sm);               \
+    } while (0)
+    if (ties && narrow)
+        FA2_SOFTMAX_STEPS(1, 1);
+    else if (ties)
+        FA2_SOFTMAX_STEPS(0, 1);
+    else if (narrow)
+        FA2_SOFTMAX_STEPS(1, 0);
+    else
+        FA2_SOFTMAX_STEPS(0, 0);
+#undef FA2_SOFTMAX_STEPS
     if (ties) {
-        for (; i + 8 * FA2_U <= n; i += 8 * FA2_U)
-            fa2_softmax_step(x, i, n - i, 1, m, low, thi, tlo, 1, e_hi, e_lo, &sm);
-        if (i < n)
-            fa2_softmax_step(x, i, n - i, 0, m, low, thi, tlo, 1, e_hi, e_lo, &sm);
         int c[8];
         _mm256_storeu_si256((__m256i *)c, sm.count);
         *ties = (double)c[0] + c[1] + c[2] + c[3] + c[4] + c[5] + c[6] + c[7];
-    } else {
-        for (; i + 8 * FA2_U <= n; i += 8 * FA2_U)
-            fa2_softmax_step(x, i, n - i, 1, m, low, thi, tlo, 0, e_hi, e_lo, &sm);
-        if (i < n)
-            fa2_softmax_step(x, i, n - i, 0, m, low, thi, tlo, 0, e_hi, e_lo, &sm);
     }
     return fa2_total(sm.acc, sm.acc_lo);
 }
@@ -1164,13 +1187,16 @@ static inline double fa2_softmax_sum(const float *x, ptrdiff_t n, float mx, doub
 static inline int fa2_softmax_row_f32(const float *x, float *y, ptrdiff_t n, int log_form, float *e_lo)
 {
     int bad;
-    const float m = fa2_row_max(x, n, &bad);
+    float lowest;
+    const float m = fa2_row_max(x, n, &bad, &lowest);
     if (bad)
         return 0;
+    /* every x - m from -60 up, exact as a pair: no hold at m - 176, every term normal times 2^64 */
+    const int narrow = (double)lowest - (double)m >= -60.0;
     if (log_form) {
         /* y = (x - m) - lg: x - m exact as d + d_lo, lg as lg_hi + lg_lo, the difference by TwoSum and
          * rounded once but for ~2^-48 of y; x - m beyond float's range stays infinite (-inf for x = -inf) */
-        double ties, t = fa2_softmax_sum(x, n, m, &ties, NULL, NULL);
+        double ties, t = fa2_softmax_sum(x, n, m, narrow, &ties, NULL, NULL);
         const double lg = log1p(t * 0x1p-64 + (ties - 1.0));
         const float lg_hi_ = (float)lg;
         const __m256 mm = _mm256_set1_ps(-m), lg_hi = _mm256_set1_ps(-lg_hi_), lg_lo = _mm256_set1_ps((float)(lg - lg_hi_));
@@ -1187,7 +1213,7 @@ static inline int fa2_softmax_row_f32(const float *x, float *y, ptrdiff_t n, int
      * (r + r_lo), r + r_lo = 1/D, then 2^-k (normal), rounded once but for ~2^-48 of y (a subnormal y
      * twice, within its ULP) */
     int k;
-    const double D = 2.0 * frexp(fa2_softmax_sum(x, n, m, NULL, y, e_lo), &k), R = 1.0 / D;
+    const double D = 2.0 * frexp(fa2_softmax_sum(x, n, m, narrow, NULL, y, e_lo), &k), R = 1.0 / D;
     const float r_ = (float)R, sk_ = ldexpf(1.0f, 1 - k);
     const __m256 r = _mm256_set1_ps(r_), r_lo = _mm256_set1_ps((float)(R - r_)), sk = _mm256_set1_ps(sk_);
     FA2_ROW_LOOP(8, {
