@@ -303,6 +303,22 @@ static inline __m256 fa2_below(__m256 x, float lim)
     return _mm256_cmp_ps(x, _mm256_set1_ps(lim), _CMP_LT_OQ);
 }
 
+/* the lanes where v is not 0 but below lim in size (as _spans.h's fa_small_nonzero_512) */
+static inline __m256 fa2_small_nonzero(__m256 v, float lim)
+{
+    return _mm256_and_ps(_mm256_cmp_ps(_mm256_andnot_ps(_mm256_set1_ps(-0.0f), v), _mm256_set1_ps(lim), _CMP_LT_OQ),
+                         _mm256_cmp_ps(v, _mm256_setzero_ps(), _CMP_NEQ_UQ));
+}
+
+/* d = 1 + z as d + *d_lo exactly, z = zh + zl renormalised with |z| <= 1 (silu's and gelu-tanh's backward) */
+static inline __m256 fa2_one_plus(__m256 zh, __m256 zl, __m256 *d_lo)
+{
+    const __m256 one = _mm256_set1_ps(1.0f);
+    __m256 d = _mm256_add_ps(one, zh);
+    *d_lo = _mm256_add_ps(_mm256_add_ps(_mm256_sub_ps(one, d), zh), zl);
+    return d;
+}
+
 /* sigmoid: below -64 one by one (NaN and +inf stay: NaN propagates, +inf gives 1) */
 FA2_SPAN(sigmoid, fa2_mul_sigmoid(xv, xv, 0, thi, tlo), fa2_below(x, -64.0f), fa2_sigmoid_1)
 /* silu: x sigmoid(x); below -64 and +inf one by one (x / d would be inf - inf in the correction) */
@@ -551,8 +567,7 @@ static inline __attribute__((always_inline)) fa2_vec fa2_silu_backward_form(fa2_
     FA2_EACH {
         __m256 x = xv.v[u_], g = gv.v[u_];
         __m256 zh = _mm256_add_ps(th.v[u_], t.v[u_]), zl = _mm256_add_ps(_mm256_sub_ps(th.v[u_], zh), t.v[u_]);
-        __m256 d_hi = _mm256_add_ps(one, zh);
-        __m256 d_lo = _mm256_add_ps(_mm256_add_ps(_mm256_sub_ps(one, d_hi), zh), zl);
+        __m256 d_lo, d_hi = fa2_one_plus(zh, zl, &d_lo);
         __m256 neg = _mm256_cmp_ps(x, _mm256_setzero_ps(), _CMP_LT_OQ);
         __m256 p = _mm256_mul_ps(x, zh);
         __m256 p_lo = _mm256_fmadd_ps(x, zl, _mm256_fmsub_ps(x, zh, p));
@@ -636,11 +651,8 @@ static inline __m256 fa2_times_pair(__m256 g, __m256 p, __m256 p_lo)
  * 2^-100 (2^n and 2^e put on a rounded product would round it again) */
 static inline __m256 fa2_elu_odd(__m256 g, __m256 y, __m256 v)
 {
-    const __m256 abs = _mm256_set1_ps(-0.0f);
-    __m256 tiny = _mm256_and_ps(_mm256_cmp_ps(_mm256_andnot_ps(abs, g), _mm256_set1_ps(0x1p-60f), _CMP_LT_OQ),
-                                _mm256_cmp_ps(g, _mm256_setzero_ps(), _CMP_NEQ_UQ));
-    __m256 far = _mm256_cmp_ps(_mm256_andnot_ps(abs, v), _mm256_set1_ps(87.0f), _CMP_NLE_UQ);
-    return _mm256_or_ps(_mm256_or_ps(fa2_odd_g(g, y), tiny), far);
+    __m256 far = _mm256_cmp_ps(_mm256_andnot_ps(_mm256_set1_ps(-0.0f), v), _mm256_set1_ps(87.0f), _CMP_NLE_UQ);
+    return _mm256_or_ps(_mm256_or_ps(fa2_odd_g(g, y), fa2_small_nonzero(g, 0x1p-60f)), far);
 }
 
 /* min(x, 0), NaN kept */
@@ -761,8 +773,7 @@ static inline __attribute__((always_inline)) fa2_vec fa2_hard_silu_backward_form
         __m256 r = _mm256_mul_ps(u, sixth);
         __m256 r_lo = _mm256_mul_ps(_mm256_add_ps(_mm256_fnmadd_ps(r, _mm256_set1_ps(6.0f), u), u_lo), sixth);
         __m256 ag = _mm256_andnot_ps(_mm256_set1_ps(-0.0f), g);
-        __m256 tiny = _mm256_and_ps(_mm256_cmp_ps(ag, _mm256_set1_ps(0x1p-100f), _CMP_LT_OQ),
-                                    _mm256_cmp_ps(g, _mm256_setzero_ps(), _CMP_NEQ_UQ));
+        __m256 tiny = fa2_small_nonzero(g, 0x1p-100f);
         int any_tiny = _mm256_movemask_ps(tiny);
         __m256 gs = any_tiny ? _mm256_blendv_ps(g, _mm256_mul_ps(g, _mm256_set1_ps(0x1p64f)), tiny) : g;
         __m256 c = _mm256_and_ps(_mm256_cmp_ps(ag, _mm256_set1_ps(INFINITY), _CMP_LT_OQ), _mm256_mul_ps(gs, r_lo));
@@ -887,10 +898,9 @@ static inline __m256 fa2_gelu_tanh_settled(__m256 g, __m256 x)
 static inline __m256 fa2_gelu_tanh_odd(__m256 g, __m256 x)
 {
     __m256 ag = _mm256_andnot_ps(_mm256_set1_ps(-0.0f), g);
-    __m256 tiny = _mm256_and_ps(_mm256_cmp_ps(ag, _mm256_set1_ps(0x1p-100f), _CMP_LT_OQ),
-                                _mm256_cmp_ps(g, _mm256_setzero_ps(), _CMP_NEQ_UQ));
     __m256 below = _mm256_andnot_ps(fa2_gelu_tanh_settled(g, x), _mm256_cmp_ps(x, _mm256_set1_ps(-12.0f), _CMP_NGE_UQ));
-    return _mm256_or_ps(_mm256_or_ps(tiny, below), _mm256_cmp_ps(ag, _mm256_set1_ps(0x1p64f), _CMP_NLT_UQ));
+    return _mm256_or_ps(_mm256_or_ps(fa2_small_nonzero(g, 0x1p-100f), below),
+                        _mm256_cmp_ps(ag, _mm256_set1_ps(0x1p64f), _CMP_NLT_UQ));
 }
 
 static inline __attribute__((always_inline)) fa2_vec fa2_gelu_tanh_backward_form(fa2_vec gv, fa2_vec xv, __m256 thi,
@@ -917,8 +927,7 @@ static inline __attribute__((always_inline)) fa2_vec fa2_gelu_tanh_backward_form
         __m256 sz = _mm256_castsi256_ps(_mm256_slli_epi32(_mm256_add_epi32(_mm256_max_epi32(ni[u_], _mm256_set1_epi32(-100)),
                                                                          _mm256_set1_epi32(127)), 23));
         __m256 zh = _mm256_mul_ps(uz, sz), zl = _mm256_mul_ps(uzl, sz);
-        __m256 d_hi = _mm256_add_ps(one, zh);
-        __m256 d_lo = _mm256_add_ps(_mm256_add_ps(_mm256_sub_ps(one, d_hi), zh), zl);
+        __m256 d_lo, d_hi = fa2_one_plus(zh, zl, &d_lo);
         /* S = d + t v: v = z for x >= 0, 1 for x < 0 */
         __m256 p = _mm256_mul_ps(t.v[u_], zh);
         __m256 p_lo = _mm256_fmadd_ps(t_lo.v[u_], zh, _mm256_fmadd_ps(t.v[u_], zl, _mm256_fmsub_ps(t.v[u_], zh, p)));
