@@ -159,6 +159,20 @@ static inline float fa_glu_1(float a, float b, double p)
     return (float)((double)a * s);
 }
 
+/* empty stubs of the spans' signatures (forward, forward with a parameter, backward), for the levels
+ * that lack a span: the Cython kernels never call them (FA_F32_SPAN_<name> is 0 there) */
+#define FA_STUB_T(NAME, SFX, T)                                                                         \
+static inline void fa_##NAME##_##SFX##_span(const T *x, T *out, ptrdiff_t n, int pf)                    \
+{ (void)x; (void)out; (void)n; (void)pf; }
+#define FA_STUB2_T(NAME, SFX, T)                                                                        \
+static inline void fa_##NAME##_##SFX##_span(const T *a, const T *b, T *out, ptrdiff_t n, T p, int pf)   \
+{ (void)a; (void)b; (void)out; (void)n; (void)p; (void)pf; }
+#define FA_STUB(NAME) FA_STUB_T(NAME, f32, float)
+#define FA_STUB2(NAME) FA_STUB2_T(NAME, f32, float)
+#define FA_STUB_P(NAME)                                                                                 \
+static inline void fa_##NAME##_f32_span(const float *x, float *out, ptrdiff_t n, float p, int pf)       \
+{ (void)x; (void)out; (void)n; (void)p; (void)pf; }
+
 #if defined(__AVX512F__)
 #include <immintrin.h>
 #define FA_HAVE_SPANS 1
@@ -3327,14 +3341,6 @@ static inline void fa_cols16_f32(const float *x, float *out, ptrdiff_t L, ptrdif
 #endif
 /* empty stubs of the same signatures (FA_SPAN, FA_SPAN2; T double: _spans_f64.h's), but for the
  * functions _spans_avx2.h has (those it defines an FA_F32_SPAN_<name> for: 1 there, 0 here) */
-#define FA_STUB_T(NAME, SFX, T)                                                                         \
-static inline void fa_##NAME##_##SFX##_span(const T *x, T *out, ptrdiff_t n, int pf)                    \
-{ (void)x; (void)out; (void)n; (void)pf; }
-#define FA_STUB2_T(NAME, SFX, T)                                                                        \
-static inline void fa_##NAME##_##SFX##_span(const T *a, const T *b, T *out, ptrdiff_t n, T p, int pf)   \
-{ (void)a; (void)b; (void)out; (void)n; (void)p; (void)pf; }
-#define FA_STUB(NAME) FA_STUB_T(NAME, f32, float)
-#define FA_STUB2(NAME) FA_STUB2_T(NAME, f32, float)
 #define FA_PD_STUB(NAME) FA_STUB_T(NAME, f64, double)
 #define FA_PD_STUB2(NAME) FA_STUB2_T(NAME, f64, double)
 #ifndef FA_F32_SPAN_sigmoid
@@ -3457,10 +3463,6 @@ static inline void fa_softmax_div_f64_span(const double *num, const double *num_
 static inline void fa_log_softmax_out_f64_span(const double *x, double *y, ptrdiff_t n, double m, double lg,
                                                double lg_lo)
 { (void)x; (void)y; (void)n; (void)m; (void)lg; (void)lg_lo; }
-#undef FA_STUB
-#undef FA_STUB2
-#undef FA_STUB_T
-#undef FA_STUB2_T
 static inline float fa_row_max_f32_span(const float *x, ptrdiff_t n, int *bad)
 { (void)x; (void)n; *bad = 1; return 0; }
 static inline void fa_softmax_backward_f32_span(const float *g, const float *y, float *dx, ptrdiff_t n,
@@ -3505,6 +3507,46 @@ static inline int fa2_softmax_row_f32(const float *x, float *y, ptrdiff_t n, int
 static inline int fa2_softmax_backward_row_f32(const float *g, const float *y, float *dx, ptrdiff_t n, int log_form)
 { (void)g; (void)y; (void)dx; (void)n; (void)log_form; return 0; }
 #endif
+
+/* The piecewise-linear forwards (relu's plain form, leaky_relu, relu6, hard_tanh, soft_shrink,
+ * hard_shrink, sparse_sigmoid) have spans at the AVX2 level alone (_spans_avx2.h: vminps/vmaxps and
+ * masks, 4 to 5 instructions per 8 elements): there GCC's loops of the scalar forms (a compare and a
+ * blend per select, and the portable loop's per-64-element overhead) took 1.4-1.8x the time of a copy
+ * and fell below PyTorch at 1e6; at the AVX-512 level its masked loops of the same forms already run at
+ * the memory's speed. */
+#ifndef FA_F32_SPAN_relu
+FA_STUB(relu)
+#define FA_F32_SPAN_relu 0
+#endif
+#ifndef FA_F32_SPAN_leaky_relu
+FA_STUB_P(leaky_relu)
+#define FA_F32_SPAN_leaky_relu 0
+#endif
+#ifndef FA_F32_SPAN_relu6
+FA_STUB(relu6)
+#define FA_F32_SPAN_relu6 0
+#endif
+#ifndef FA_F32_SPAN_hard_tanh
+FA_STUB(hard_tanh)
+#define FA_F32_SPAN_hard_tanh 0
+#endif
+#ifndef FA_F32_SPAN_soft_shrink
+FA_STUB_P(soft_shrink)
+#define FA_F32_SPAN_soft_shrink 0
+#endif
+#ifndef FA_F32_SPAN_hard_shrink
+FA_STUB_P(hard_shrink)
+#define FA_F32_SPAN_hard_shrink 0
+#endif
+#ifndef FA_F32_SPAN_sparse_sigmoid
+FA_STUB(sparse_sigmoid)
+#define FA_F32_SPAN_sparse_sigmoid 0
+#endif
+#undef FA_STUB
+#undef FA_STUB2
+#undef FA_STUB_T
+#undef FA_STUB2_T
+#undef FA_STUB_P
 
 /* FA_F32_SPAN_<name>: whether fa_<name>_f32_span is a kernel here, for the Cython kernels' dispatch: all
  * of them in the AVX-512 build, those of _spans_avx2.h in the AVX2 one (defined 1 there, 0 above) */

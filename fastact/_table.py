@@ -42,7 +42,9 @@ class Activation:
     summary: str = ""
     # a hand-vectorised float32 forward fa_NAME_f32_span exists in _spans.h (used by the AVX-512 build,
     # and by the AVX2 one where _spans_avx2.h has it; for a row whose first parameter is a flag, the form
-    # with the flag off)
+    # with the flag off; for a row with a plain form, that form, run where a call's parameters are plain;
+    # the piecewise-linear rows' spans are AVX2's alone: see _spans.h); it takes the row's first parameter
+    # where that is a real number (float32_span_takes_param)
     float32_span: bool = False
     # and a backward fa_NAME_backward_f32_span(grad, saved, out, n) (the same form)
     float32_backward_span: bool = False
@@ -71,6 +73,19 @@ class Activation:
         """The Cython test, on the kernels' parameter slots a, b, c, that a call has the ``plain`` values."""
         return " and ".join(f"{slot} == " + ("INFINITY" if value == float("inf") else repr(float(value)))
                             for slot, value in zip("abc", self.plain))
+
+    @property
+    def float32_span_takes_param(self):
+        """Whether fa_NAME_f32_span(x, out, n, p, pf) takes the first parameter (a real one; not a flag, and
+        not for a row whose span is its plain form)."""
+        return bool(self.params) and self.params[0].kind == "real" and not self.plain
+
+    @property
+    def float32_span_streams(self):
+        """Whether the float32 forward span is a few instructions per element (the exact, piecewise-linear
+        rows'), so that it runs at the memory's speed and prefetches only for calls beyond the last-level
+        cache (_kernels.pyx.tp's STREAM_PREFETCH_FROM)."""
+        return self.float32_span and self.float32_ulp == 0.0
 
 
 ACTIVATIONS = (
@@ -109,6 +124,7 @@ ACTIVATIONS = (
         derivative="g where threshold < x (and 0 < x < max_value when max_value is set);"
                    " negative_slope * g where x <= threshold; 0 elsewhere",
         saved="x",
+        float32_span=True,
         serial_below=32768,
         plain=(0.0, float("inf"), 0.0),
         params=(
@@ -123,6 +139,7 @@ ACTIVATIONS = (
         formula="x if x >= 0 else alpha * x",
         derivative="g if x > 0 else alpha * g",
         saved="x",
+        float32_span=True,
         serial_below=32768,
         params=(Param("alpha", 0.01, doc="slope for negative inputs"),),
     ),
@@ -217,6 +234,7 @@ ACTIVATIONS += (
         formula="min(max(x, 0), 6)",
         derivative="g where 0 < x < 6, else 0",
         saved="x", serial_below=32768,
+        float32_span=True,
     ),
     Activation(
         name="hard_sigmoid",
@@ -240,6 +258,7 @@ ACTIVATIONS += (
         formula="min(max(x, -1), 1)",
         derivative="g where -1 <= x <= 1 (tf.clip_by_value's gradient), else 0",
         saved="x", serial_below=32768,
+        float32_span=True,
     ),
     Activation(
         name="soft_shrink",
@@ -247,6 +266,7 @@ ACTIVATIONS += (
         formula="x - threshold if x > threshold; x + threshold if x < -threshold; else 0",
         derivative="g where |x| > threshold, else 0",
         saved="x", serial_below=32768,
+        float32_span=True,
         params=(Param("threshold", 0.5, minimum=0.0, doc="half-width of the zero band"),),
     ),
     Activation(
@@ -255,6 +275,7 @@ ACTIVATIONS += (
         formula="x if |x| > threshold else 0",
         derivative="g where |x| > threshold, else 0",
         saved="x", serial_below=32768,
+        float32_span=True,
         params=(Param("threshold", 0.5, minimum=0.0, doc="half-width of the zero band"),),
     ),
     Activation(
@@ -286,6 +307,7 @@ ACTIVATIONS += (
         formula="0 if x <= -1; 1 if x >= 1; 0.5 * (x + 1)",
         derivative="g / 2 where -1 < x < 1, else 0",
         saved="x", serial_below=32768,
+        float32_span=True,
     ),
     Activation(
         name="threshold",
