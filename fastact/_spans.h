@@ -3509,7 +3509,7 @@ static inline int fa2_softmax_backward_row_f32(const float *g, const float *y, f
 #endif
 
 /* The piecewise-linear forwards (relu's plain form, leaky_relu, relu6, hard_tanh, soft_shrink,
- * hard_shrink, sparse_sigmoid) have spans at the AVX2 level alone (_spans_avx2.h: vminps/vmaxps and
+ * hard_shrink, sparse_sigmoid, hard_sigmoid, hard_silu) have spans at the AVX2 level alone (_spans_avx2.h: vminps/vmaxps and
  * masks, 4 to 5 instructions per 8 elements): there GCC's loops of the scalar forms (a compare and a
  * blend per select, and the portable loop's per-64-element overhead) took 1.4-1.8x the time of a copy
  * and fell below PyTorch at 1e6; at the AVX-512 level its masked loops of the same forms already run at
@@ -3541,6 +3541,14 @@ FA_STUB_P(hard_shrink)
 #ifndef FA_F32_SPAN_sparse_sigmoid
 FA_STUB(sparse_sigmoid)
 #define FA_F32_SPAN_sparse_sigmoid 0
+#endif
+#ifndef FA_F32_SPAN_hard_sigmoid
+FA_STUB(hard_sigmoid)
+#define FA_F32_SPAN_hard_sigmoid 0
+#endif
+#ifndef FA_F32_SPAN_hard_silu
+FA_STUB(hard_silu)
+#define FA_F32_SPAN_hard_silu 0
 #endif
 #undef FA_STUB
 #undef FA_STUB2

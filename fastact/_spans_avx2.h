@@ -1036,6 +1036,18 @@ static inline fa2_vec fa2_sparse_sigmoid_form(fa2_vec x)
     return x;
 }
 
+/* hard_sigmoid, relu6(x + 3) / 6 (the division itself: x (1/6) would round differently), and hard_silu, x
+ * times it (two roundings, as Keras's x * hard_sigmoid(x)) */
+static inline fa2_vec fa2_hard_sigmoid_form(fa2_vec x, const int times_x)
+{
+    FA2_EACH {
+        __m256 h = _mm256_div_ps(fa2_clamp(_mm256_add_ps(x.v[u_], _mm256_set1_ps(3.0f)), 0.0f, 6.0f),
+                                 _mm256_set1_ps(6.0f));
+        x.v[u_] = times_x ? _mm256_mul_ps(x.v[u_], h) : h;
+    }
+    return x;
+}
+
 FA2_SPAN(relu, fa2_relu_form(xv), _mm256_setzero_ps(), fa2_no_lane_1)
 FA2_SPAN_P(leaky_relu, fa2_leaky_relu_form(xv, p_), _mm256_setzero_ps(), fa2_no_lane_1)
 FA2_SPAN(relu6, fa2_clamp_form(xv, 0.0f, 6.0f), _mm256_setzero_ps(), fa2_no_lane_1)
@@ -1043,6 +1055,8 @@ FA2_SPAN(hard_tanh, fa2_clamp_form(xv, -1.0f, 1.0f), _mm256_setzero_ps(), fa2_no
 FA2_SPAN_P(soft_shrink, fa2_soft_shrink_form(xv, p_), _mm256_setzero_ps(), fa2_no_lane_1)
 FA2_SPAN_P(hard_shrink, fa2_hard_shrink_form(xv, p_), _mm256_setzero_ps(), fa2_no_lane_1)
 FA2_SPAN(sparse_sigmoid, fa2_sparse_sigmoid_form(xv), _mm256_setzero_ps(), fa2_no_lane_1)
+FA2_SPAN(hard_sigmoid, fa2_hard_sigmoid_form(xv, 0), _mm256_setzero_ps(), fa2_no_lane_1)
+FA2_SPAN(hard_silu, fa2_hard_sigmoid_form(xv, 1), _mm256_setzero_ps(), fa2_no_lane_1)
 
 /* ---- softmax and log_softmax rows (float32, forward and backward) ----
  * As _spans.h's AVX-512 rows, in float arithmetic but for the sums: on AMD Zen 3 a conversion between
@@ -1417,5 +1431,7 @@ static inline int fa2_softmax_backward_row_f32(const float *g, const float *y, f
 #define FA_F32_SPAN_soft_shrink 1
 #define FA_F32_SPAN_hard_shrink 1
 #define FA_F32_SPAN_sparse_sigmoid 1
+#define FA_F32_SPAN_hard_sigmoid 1
+#define FA_F32_SPAN_hard_silu 1
 
 #endif

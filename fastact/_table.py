@@ -242,6 +242,7 @@ ACTIVATIONS += (
         formula="relu6(x + 3) / 6",
         derivative="g / 6 where 0 < x + 3 < 6, else 0",
         saved="x", serial_below=32768,
+        float32_span=True,
     ),
     Activation(
         name="hard_silu",
@@ -251,6 +252,7 @@ ACTIVATIONS += (
         formula="x * relu6(x + 3) / 6",
         derivative="g * (2x + 3) / 6 where 0 < x + 3 < 6; g above; 0 below",
         saved="x", serial_below=32768, backward_ulp=(1.0, 2.0), float32_backward_span=True,
+        float32_span=True,
     ),
     Activation(
         name="hard_tanh",
