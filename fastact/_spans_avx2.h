@@ -994,13 +994,19 @@ static inline fa2_vec fa2_relu_form(fa2_vec x)
     return x;
 }
 
-/* leaky_relu: alpha x where x < 0 (alpha = 0: +0, not 0 times -inf), else x (NaN, -0) */
+/* leaky_relu: alpha x where x < 0, else x (NaN, -0), as max(alpha x, x) for alpha <= 1 and min(alpha x, x)
+ * above (the second operand, x, where x is NaN or both are zeros); alpha = 0: +0 below 0, not 0 times -inf.
+ * (A compare, a multiply and a blend took 30% longer at 1e6, from L3.) */
 static inline fa2_vec fa2_leaky_relu_form(fa2_vec x, float alpha)
 {
+    const __m256 a = _mm256_set1_ps(alpha);
     FA2_EACH {
-        __m256 neg = _mm256_cmp_ps(x.v[u_], _mm256_setzero_ps(), _CMP_LT_OQ);
-        x.v[u_] = alpha == 0.0f ? _mm256_andnot_ps(neg, x.v[u_])
-                                : _mm256_blendv_ps(x.v[u_], _mm256_mul_ps(x.v[u_], _mm256_set1_ps(alpha)), neg);
+        if (alpha == 0.0f)
+            x.v[u_] = _mm256_and_ps(x.v[u_], _mm256_cmp_ps(x.v[u_], _mm256_setzero_ps(), _CMP_NLT_UQ));
+        else if (alpha <= 1.0f)
+            x.v[u_] = _mm256_max_ps(_mm256_mul_ps(a, x.v[u_]), x.v[u_]);
+        else
+            x.v[u_] = _mm256_min_ps(_mm256_mul_ps(a, x.v[u_]), x.v[u_]);
     }
     return x;
 }

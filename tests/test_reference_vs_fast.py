@@ -12,7 +12,7 @@ ROWS = {row.name: row for row in ACTIVATIONS}
 PARAMS = {  # extra parameter sets beyond the defaults
     "relu": [(0.0, None, 0.0), (0.1, None, 0.0), (0.0, 6.0, 0.0), (0.2, 3.0, 0.5), (0.3, None, -1.0),
              (0.05, 2.0, -0.5)],
-    "leaky_relu": [(0.01,), (0.3,), (0.0,), (-0.5,)],
+    "leaky_relu": [(0.01,), (0.3,), (0.0,), (-0.5,), (1.0,), (2.5,)],   # (AVX2: max below 1, min above)
     "elu": [(1.0,), (0.5,), (2.5,), (0.0,)],
     "celu": [(1.0,), (0.3,), (3.0,), (-1.5,)],
     "gelu": [(False,), (True,)],
