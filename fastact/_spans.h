@@ -3509,11 +3509,11 @@ static inline int fa2_softmax_backward_row_f32(const float *g, const float *y, f
 #endif
 
 /* The piecewise-linear forwards (relu's plain form, leaky_relu, relu6, hard_tanh, soft_shrink,
- * hard_shrink, sparse_sigmoid, hard_sigmoid, hard_silu) have spans at the AVX2 level alone (_spans_avx2.h: vminps/vmaxps and
- * masks, 4 to 5 instructions per 8 elements): there GCC's loops of the scalar forms (a compare and a
- * blend per select, and the portable loop's per-64-element overhead) took 1.4-1.8x the time of a copy
- * and fell below PyTorch at 1e6; at the AVX-512 level its masked loops of the same forms already run at
- * the memory's speed. */
+ * hard_shrink, sparse_sigmoid, hard_sigmoid, hard_silu) have spans at the AVX2 level alone (_spans_avx2.h:
+ * vminps/vmaxps and masks, two to five operations per 8 elements): there GCC's loops of the scalar forms
+ * (a compare and a blend per select, and the portable loop's per-64-element overhead) took 1.4-1.8x the
+ * time of a copy and fell below PyTorch at 1e6; at the AVX-512 level its masked loops of the same forms
+ * already run at the memory's speed. */
 #ifndef FA_F32_SPAN_relu
 FA_STUB(relu)
 #define FA_F32_SPAN_relu 0
@@ -3557,7 +3557,8 @@ FA_STUB(hard_silu)
 #undef FA_STUB_P
 
 /* FA_F32_SPAN_<name>: whether fa_<name>_f32_span is a kernel here, for the Cython kernels' dispatch: all
- * of them in the AVX-512 build, those of _spans_avx2.h in the AVX2 one (defined 1 there, 0 above) */
+ * of them in the AVX-512 build but the piecewise-linear ones above, those of _spans_avx2.h in the AVX2 one
+ * (defined 1 there, 0 above) */
 #ifndef FA_F32_SPAN_sigmoid
 #define FA_F32_SPAN_sigmoid 1
 #endif
