@@ -823,11 +823,8 @@ static inline __m256 fa2_one_minus(__m256 y, __m256 *lo)
 static inline __m256 fa2_saved_y_odd(__m256 g, __m256 y, __m256 r)
 {
     /* not both |y| <= 1 and g finite (|y| + 0 g is NaN for an infinite or NaN g), or 0 < |r| < 2^-100 */
-    const __m256 abs = _mm256_set1_ps(-0.0f);
-    __m256 s = _mm256_fmadd_ps(g, _mm256_setzero_ps(), _mm256_andnot_ps(abs, y)), ar = _mm256_andnot_ps(abs, r);
-    __m256 tiny = _mm256_and_ps(_mm256_cmp_ps(ar, _mm256_set1_ps(0x1p-100f), _CMP_LT_OQ),
-                                _mm256_cmp_ps(ar, _mm256_setzero_ps(), _CMP_GT_OQ));
-    return _mm256_or_ps(_mm256_cmp_ps(s, _mm256_set1_ps(1.0f), _CMP_NLE_UQ), tiny);
+    __m256 s = _mm256_fmadd_ps(g, _mm256_setzero_ps(), _mm256_andnot_ps(_mm256_set1_ps(-0.0f), y));
+    return _mm256_or_ps(_mm256_cmp_ps(s, _mm256_set1_ps(1.0f), _CMP_NLE_UQ), fa2_small_nonzero(r, 0x1p-100f));
 }
 
 static inline __attribute__((always_inline)) fa2_vec fa2_sigmoid_backward_form(fa2_vec gv, fa2_vec yv)
@@ -980,9 +977,10 @@ FA2_SPAN2(gelu_tanh_backward, fa2_gelu_tanh_backward_form(av, xv, thi, tlo), fa2
  * x86's min and max return their second operand where either is NaN or both are zeros: vmaxps(lo,
  * vminps(hi, x)) is `hi < x ? hi : x`, then `lo > t ? lo : t`, which give the scalar forms' results, NaN
  * and -0 included (each span matches its scalar form bit for bit over all 2^32 inputs, the
- * parameterised ones for 10 to 14 thresholds or alphas; a NaN's payload aside).  GCC's loops of those forms took a compare and a blend per select (relu6:
- * 6 instructions per 8 elements, and the portable loop's ~35 per 64), 1.4-1.8x a copy's time on one
- * thread at 1e6 (relu6 175, leaky_relu 216, hard_shrink 221 us against a copy's 113). */
+ * parameterised ones for 10 to 14 thresholds or alphas; a NaN's payload aside).  GCC's loops of those
+ * forms took a compare and a blend per select (relu6: 6 instructions per 8 elements, and the portable
+ * loop's ~35 per 64), 1.4-1.8x a copy's time on one thread at 1e6 (relu6 175, leaky_relu 216,
+ * hard_shrink 221 us against a copy's 113). */
 static inline __m256 fa2_clamp(__m256 x, float lo, float hi)
 {
     return _mm256_max_ps(_mm256_set1_ps(lo), _mm256_min_ps(_mm256_set1_ps(hi), x));
@@ -1156,15 +1154,8 @@ static inline float fa2_row_max(const float *x, ptrdiff_t n, int *bad, float *lo
     return m;
 }
 
-/* The sum over x[0:n] of 2^64 e^(x - m), in double.  x is raised to low = m - 176 rounded down first
- * (-inf included), so that d = x - m is exact as d + d_lo (TwoSum), and d below -176 is taken as -176
- * without a low part; e^d (1 + d_lo) as the pair, times 2^(n + 64), which is normal down to d = -131.7:
- * the terms below that are 0 (below 2^-189, they count for nothing next to the sum's own rounding, where
- * log_softmax's sum without the maximum matters down to FLT_MIN).  With `ties` (log_softmax) the terms
- * where x == m (2^64 each) are left out and counted there; with e_hi (softmax), each term is also stored
- * as e_hi + e_lo (e_hi may be x: a block is read before it is written). */
-/* A row loop over i = 0, W, 2 W, ... < n: the body (...) with full_ = 1 (plain loads and stores) while W elements
- * are left, then once with full_ = 0 (masked: FA2_ROW_LOAD fills with 0) for the rest */
+/* A row loop over i = 0, W, 2 W, ... < n: the body (...) with full_ = 1 (plain loads and stores) while W
+ * elements are left, then once with full_ = 0 (masked: FA2_ROW_LOAD fills with 0) for the rest */
 #define FA2_ROW_LOAD(p, k) (full_ ? _mm256_loadu_ps((p) + i + (k)) : fa2_load_fill((p) + i + (k), n - i - (k), _mm256_setzero_ps()))
 #define FA2_ROW_STORE(p, k, v)                                                                          \
     do {                                                                                                \
@@ -1186,6 +1177,13 @@ static inline float fa2_row_max(const float *x, ptrdiff_t n, int *bad, float *lo
         }                                                                                               \
     }
 
+/* The sum over x[0:n] of 2^64 e^(x - m), in double.  x is raised to low = m - 176 rounded down first
+ * (-inf included), so that d = x - m is exact as d + d_lo (TwoSum), and d below -176 is taken as -176
+ * without a low part; e^d (1 + d_lo) as the pair, times 2^(n + 64), which is normal down to d = -131.7:
+ * the terms below that are 0 (below 2^-189, they count for nothing next to the sum's own rounding, where
+ * log_softmax's sum without the maximum matters down to FLT_MIN).  With `ties` (log_softmax) the terms
+ * where x == m (2^64 each) are left out and counted there; with e_hi (softmax), each term is also stored
+ * as e_hi + e_lo (e_hi may be x: a block is read before it is written). */
 typedef struct {
     __m256d acc[2 * FA2_U];
     __m256 acc_lo;
