@@ -159,6 +159,16 @@ static inline float fa_glu_1(float a, float b, double p)
     return (float)((double)a * s);
 }
 
+/* glu's backward for one pair, in double (the portable path's float32 formula; the lanes
+ * the AVX-512 and AVX2 spans leave) */
+static inline void fa_glu_backward_1(float a, float b, float g, float *da, float *db)
+{
+    double z = exp(-fabs((double)b)), r = 1.0 / (1.0 + z);
+    double s = (b >= 0 ? 1.0 : z) * r, t = (b >= 0 ? z : 1.0) * r;
+    *da = (float)((double)g * s);
+    *db = (float)((double)g * (double)a * (s * t));
+}
+
 /* empty stubs of the spans' signatures (forward, forward with a parameter, backward), for the levels
  * that lack a span: the Cython kernels never call them (FA_F32_SPAN_<name> is 0 there) */
 #define FA_STUB_T(NAME, SFX, T)                                                                         \
@@ -1839,15 +1849,6 @@ FA_KERNEL __m512 fa_glu_512(__m512 av, __m512 bv, fa_exp_pre pre, __m512 thi0, _
     return fa_fix_lanes(q, av, bv, (__mmask16)~ok, fa_glu_1, 0.0);
 }
 
-/* glu's backward for one pair, in double (the portable path's float32 formula) */
-static inline void fa_glu_backward_1(float a, float b, float g, float *da, float *db)
-{
-    double z = exp(-fabs((double)b)), r = 1.0 / (1.0 + z);
-    double s = (b >= 0 ? 1.0 : z) * r, t = (b >= 0 ? z : 1.0) * r;
-    *da = (float)((double)g * s);
-    *db = (float)((double)g * (double)a * (s * t));
-}
-
 /* glu's backward, da = g sigmoid(b) and db = g a sigmoid(b) sigmoid(-b), from one z = exp(-|b|) (hi + lo)
  * and d = 1 + z: da = g u / d from fa_sigmoid_parts_512 (u = 1 or z), db = (g u / d) (a v / d) with
  * v = z or 1, the other, and z's scale for either sign of b.
@@ -3468,9 +3469,12 @@ static inline float fa_row_max_f32_span(const float *x, ptrdiff_t n, int *bad)
 static inline void fa_softmax_backward_f32_span(const float *g, const float *y, float *dx, ptrdiff_t n,
                                                 ptrdiff_t ahead)
 { (void)g; (void)y; (void)dx; (void)n; (void)ahead; }
+#ifndef FA_F32_SPAN_glu_backward
 static inline void fa_glu_backward_f32_span(const float *a, const float *b, const float *g, float *da, float *db,
                                             ptrdiff_t n)
 { (void)a; (void)b; (void)g; (void)da; (void)db; (void)n; }
+#define FA_F32_SPAN_glu_backward 0
+#endif
 static inline int fa_log_softmax_backward_f32_span(const float *g, const float *y, float *dx, ptrdiff_t n,
                                                    ptrdiff_t ahead)
 { (void)g; (void)y; (void)dx; (void)n; (void)ahead; return 0; }
@@ -3585,6 +3589,9 @@ FA_STUB(hard_silu)
 #endif
 #ifndef FA_F32_SPAN_glu
 #define FA_F32_SPAN_glu 1
+#endif
+#ifndef FA_F32_SPAN_glu_backward
+#define FA_F32_SPAN_glu_backward 1
 #endif
 #ifndef FA_F32_SPAN_silu_backward
 #define FA_F32_SPAN_silu_backward 1

@@ -224,6 +224,21 @@ def test_glu_special_values(dtype, simd_level):
 
 
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_glu_backward_special_values(dtype, simd_level):
+    # every triple of extreme values as (a, b, g): infinities and NaN, |b| about the spans' limits (32,
+    # 64, 120), a and g about 2^60, 2^64 and 2^-100 (where the float32 spans take lanes one by one) and
+    # subnormal; each block of the triples mixes ordinary lanes with odd ones
+    f = np.finfo(dtype)
+    v = np.array([-np.inf, -1e30, -200, -120, -65, -64, -33, -1, -0.0, 0.0, 0.7, 32.5, 64.5, 121, 1e30, np.inf,
+                  np.nan, 2.0**-101, -2.0**-99, f.tiny / 100, 2.0**60, -2.0**63, 2.0**64, -2.0**65, f.max], dtype)
+    a, b, g = np.meshgrid(v, v, v)
+    x = np.stack([a.ravel(), b.ravel()], axis=1)
+    grad = g.ravel()[:, None].copy()
+    with np.errstate(over="ignore", invalid="ignore"):
+        _check_backward("glu", grad, x, fastact.glu_backward(grad, x), -1, dtype)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
 def test_glu_with_a_of_every_size(dtype, simd_level):
     # a e^b for b from -200 to -100 is still a normal float when a is large (3e38 e^-130 = 1e-18): the
     # float32 AVX-512 span once returned a * 0 for every b below -120.  For a near FLT_MIN it once
