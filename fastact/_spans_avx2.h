@@ -39,11 +39,18 @@ static inline __m256i fa2_lanes_left(ptrdiff_t n)
 }
 
 /* The forms below work on FA2_U vectors at once, each step written for all of them in turn, so that
- * the chains of two vectors (~20 dependent operations and a division each) overlap in program order:
- * sigmoid 0.93 -> 0.84 ns per element (best of five, one thread, 8192 elements, AMD Zen 3; this VM's
- * runs differ by up to 25%); four vectors at once spill registers (1.47). */
-#define FA2_U 2
-#define FA2_EACH for (int u_ = 0; u_ < FA2_U; u_++)
+ * the chains of the vectors (~20 dependent operations and a division each) overlap in program order:
+ * sigmoid 0.93 -> 0.84 ns per element from one vector to two (best of five, one thread, 8192 elements,
+ * AMD Zen 3; this VM's runs differ by up to 25%), 0.98 -> 0.76 from two to three (best of four
+ * interleaved runs; silu' 2.30 -> 1.98, sigmoid' 0.44 -> 0.38, softplus' 1.25 -> 1.11); four spill
+ * registers (1.47).  A form may work on fewer, where three cost more (gelu-tanh' 3.3 -> 3.6 ns, glu'
+ * 1.46 -> 1.56): it declares its own fa2_nu, which FA2_EACH then reads, and its span loop (FA2_SPAN2_N)
+ * or its own loop passes copies of the first vector as the others, so that the helpers that still
+ * work on FA2_U (fa2_exp_core's reduction) compute the copies' chains as the first's, which GCC merges. */
+#define FA2_U 3
+enum { fa2_nu = FA2_U };
+#define FA2_EACH for (int u_ = 0; u_ < fa2_nu; u_++)
+#define FA2_EACH_OF(nu) for (int u_ = 0; u_ < (nu); u_++)
 typedef struct { __m256 v[FA2_U]; } fa2_vec;
 
 /* a + b = s + *lo exactly (TwoSum: either may be the larger) */
@@ -202,19 +209,19 @@ static __attribute__((noinline, cold)) void fa2_flush(fa2_pending *pd, float *ou
 }
 
 /* The span loop, over out[i] = f(a[i], x[i]) (a forward passes x as a too): a head of masked lanes up
- * to out's next 32-byte boundary, steps of FA2_U vectors (16 lanes: one prefetch per array covers its
- * 64-byte line FA2_AHEAD elements ahead), a masked tail.  fa2_NAME_u computes FA2_U vectors from av and
- * xv and the lanes of each to be recomputed by ONE (those lanes' results depend on their own inputs
- * alone). */
+ * to out's next 32-byte boundary, steps of NU vectors (8 NU lanes: a prefetch per array and 64-byte
+ * line FA2_AHEAD elements ahead, two for three vectors), a masked tail.  fa2_NAME_u computes the vectors
+ * from av and xv (past NU, copies of the first) and the lanes of each to be recomputed by ONE (those
+ * lanes' results depend on their own inputs alone). */
 #define FA2_AHEAD 2048
 #define FA2_STEP(NAME, ONE, LOAD, STORE, VALID)                                                            \
     {                                                                                                   \
         int bad[FA2_U];                                                                                 \
-        FA2_EACH av.v[u_] = two_ ? LOAD(a) : LOAD(x);                                                   \
-        FA2_EACH xv.v[u_] = LOAD(x);                                                                    \
+        FA2_EACH av.v[u_] = u_ >= nu_ ? av.v[0] : two_ ? LOAD(a) : LOAD(x);                             \
+        FA2_EACH xv.v[u_] = u_ >= nu_ ? xv.v[0] : LOAD(x);                                              \
         r = fa2_##NAME##_u(av, xv, thi, tlo, p_, bad);                                                  \
-        FA2_EACH STORE;                                                                                 \
-        FA2_EACH if (bad[u_] & (VALID)) {                                                               \
+        FA2_EACH_OF(nu_) STORE;                                                                         \
+        FA2_EACH_OF(nu_) if (bad[u_] & (VALID)) {                                                       \
             _mm256_storeu_ps(pd.a[pd.n], av.v[u_]);                                                     \
             _mm256_storeu_ps(pd.x[pd.n], xv.v[u_]);                                                     \
             pd.at[pd.n] = i + 8 * u_;                                                                   \
@@ -228,7 +235,7 @@ static __attribute__((noinline, cold)) void fa2_flush(fa2_pending *pd, float *ou
 #define FA2_MASKED _mm256_movemask_ps(_mm256_castsi256_ps(m[u_]))
 /* fa2_NAME_u from FORM (of av, xv and the parameter p_) and FIX (of the vectors a, x, the result y and p_):
  * FIX's lanes go to ONE (with p_ as its parameter) */
-#define FA2_SPAN_RUN(NAME, FORM, FIX, ONE)                                                              \
+#define FA2_SPAN_RUN(NAME, NU, FORM, FIX, ONE)                                                          \
 static inline __attribute__((always_inline)) fa2_vec fa2_##NAME##_u(fa2_vec av, fa2_vec xv, __m256 thi,  \
                                                                     __m256 tlo, float p_, int *bad)     \
 {                                                                                                       \
@@ -250,6 +257,7 @@ static inline __attribute__((always_inline)) void fa2_##NAME##_run(const float *
                                                                    const int pf_)                              \
 {                                                                                                       \
     const __m256 thi = _mm256_loadu_ps(FA2_T4_HI), tlo = _mm256_loadu_ps(FA2_T4_LO);                    \
+    const int nu_ = NU;                                                                                 \
     ptrdiff_t i = 0, h = n < 64 ? 0 : (ptrdiff_t)((((uintptr_t)0 - (uintptr_t)out) & 31u) / sizeof(float)); \
     fa2_vec av, xv, r;                                                                                  \
     fa2_pending pd;                                                                                     \
@@ -260,13 +268,14 @@ static inline __attribute__((always_inline)) void fa2_##NAME##_run(const float *
         FA2_STEP(NAME, ONE, FA2_PART, _mm256_maskstore_ps(out + 8 * u_, m[u_], r.v[u_]), FA2_MASKED)         \
         i = h;                                                                                          \
     }                                                                                                   \
-    for (; i + 8 * FA2_U <= n; i += 8 * FA2_U) {                                                        \
-        if (pf_) {                                                                                      \
-            if (two_)                                                                                   \
-                _mm_prefetch((const char *)(a + i + FA2_AHEAD), _MM_HINT_T0);                           \
-            _mm_prefetch((const char *)(x + i + FA2_AHEAD), _MM_HINT_T0);                               \
-            _mm_prefetch((const char *)(out + i + FA2_AHEAD), _MM_HINT_T0);                             \
-        }                                                                                               \
+    for (; i + 8 * nu_ <= n; i += 8 * nu_) {                                                            \
+        if (pf_)                                                                                        \
+            for (int l_ = 0; l_ < 8 * nu_; l_ += 16) {                                                  \
+                if (two_)                                                                               \
+                    _mm_prefetch((const char *)(a + i + l_ + FA2_AHEAD), _MM_HINT_T0);                  \
+                _mm_prefetch((const char *)(x + i + l_ + FA2_AHEAD), _MM_HINT_T0);                      \
+                _mm_prefetch((const char *)(out + i + l_ + FA2_AHEAD), _MM_HINT_T0);                    \
+            }                                                                                           \
         FA2_STEP(NAME, ONE, FA2_FULL, _mm256_storeu_ps(out + i + 8 * u_, r.v[u_]), 0xff)                     \
     }                                                                                                   \
     if (i < n) {                                                                                        \
@@ -288,25 +297,27 @@ static inline __attribute__((always_inline)) void fa2_##NAME##_run(const float *
     } while (0)
 /* fa_NAME_f32_span(x, out, n, pf), the forward */
 #define FA2_SPAN(NAME, FORM, FIX, ONE)                                                                  \
-FA2_SPAN_RUN(NAME, FORM, FIX, ONE)                                                                      \
+FA2_SPAN_RUN(NAME, FA2_U, FORM, FIX, ONE)                                                               \
 static inline void fa_##NAME##_f32_span(const float *x, float *out, ptrdiff_t n, int pf)                \
 {                                                                                                       \
     FA2_RUN_PF(NAME, x, 0.0f, 0);                                                                       \
 }
 /* fa_NAME_f32_span(x, out, n, p, pf), a forward with the row's first parameter (p_ to FORM and FIX) */
 #define FA2_SPAN_P(NAME, FORM, FIX, ONE)                                                                \
-FA2_SPAN_RUN(NAME, FORM, FIX, ONE)                                                                      \
+FA2_SPAN_RUN(NAME, FA2_U, FORM, FIX, ONE)                                                               \
 static inline void fa_##NAME##_f32_span(const float *x, float *out, ptrdiff_t n, float p, int pf)       \
 {                                                                                                       \
     FA2_RUN_PF(NAME, x, p, 0);                                                                          \
 }
-/* fa_NAME_f32_span(grad, saved, out, n, p, pf), a backward (p: its parameter, p_ to FORM and FIX) */
-#define FA2_SPAN2(NAME, FORM, FIX, ONE)                                                                 \
-FA2_SPAN_RUN(NAME, FORM, FIX, ONE)                                                                      \
+/* fa_NAME_f32_span(grad, saved, out, n, p, pf), a backward (p: its parameter, p_ to FORM and FIX), NU
+ * vectors a step */
+#define FA2_SPAN2_N(NAME, NU, FORM, FIX, ONE)                                                           \
+FA2_SPAN_RUN(NAME, NU, FORM, FIX, ONE)                                                                  \
 static inline void fa_##NAME##_f32_span(const float *g, const float *x, float *out, ptrdiff_t n, float p, int pf) \
 {                                                                                                       \
     FA2_RUN_PF(NAME, g, p, 1);                                                                          \
 }
+#define FA2_SPAN2(NAME, FORM, FIX, ONE) FA2_SPAN2_N(NAME, FA2_U, FORM, FIX, ONE)
 
 static inline __m256 fa2_below(__m256 x, float lim)
 {
@@ -710,38 +721,44 @@ static inline void fa_glu_backward_f32_span(const float *a, const float *b, cons
                                             ptrdiff_t n)
 {
     const __m256 thi = _mm256_loadu_ps(FA2_T4_HI), tlo = _mm256_loadu_ps(FA2_T4_LO);
+    const int nu = 2;           /* (vectors a step: three took 3% more time) */
     fa2_glu_pending pd;
     pd.n = 0;
-    for (ptrdiff_t i = 0; i < n; i += 8 * FA2_U) {
+    for (ptrdiff_t i = 0; i < n; i += 8 * nu) {
         fa2_vec av, bv, gv, ra, rb;
         __m256i m[FA2_U];
-        int bad[FA2_U], whole = i + 8 * FA2_U <= n;
+        int bad[FA2_U], whole = i + 8 * nu <= n;
         if (whole)
-            FA2_EACH {
+            FA2_EACH_OF(nu) {
                 av.v[u_] = FA2_FULL(a);
                 bv.v[u_] = FA2_FULL(b);
                 gv.v[u_] = FA2_FULL(g);
             }
         else
-            FA2_EACH {
+            FA2_EACH_OF(nu) {
                 m[u_] = fa2_lanes_left(n - i - 8 * u_);
                 av.v[u_] = FA2_PART(a);
                 bv.v[u_] = FA2_PART(b);
                 gv.v[u_] = FA2_PART(g);
             }
+        for (int u_ = nu; u_ < FA2_U; u_++) {   /* (copies of the first: the same values, merged) */
+            av.v[u_] = av.v[0];
+            bv.v[u_] = bv.v[0];
+            gv.v[u_] = gv.v[0];
+        }
         fa2_glu_backward_form(av, bv, gv, &ra, &rb, bad, thi, tlo);
         if (whole)
-            FA2_EACH {
+            FA2_EACH_OF(nu) {
                 _mm256_storeu_ps(da + i + 8 * u_, ra.v[u_]);
                 _mm256_storeu_ps(db + i + 8 * u_, rb.v[u_]);
             }
         else
-            FA2_EACH {
+            FA2_EACH_OF(nu) {
                 _mm256_maskstore_ps(da + i + 8 * u_, m[u_], ra.v[u_]);
                 _mm256_maskstore_ps(db + i + 8 * u_, m[u_], rb.v[u_]);
                 bad[u_] &= FA2_MASKED;
             }
-        FA2_EACH if (bad[u_]) {
+        FA2_EACH_OF(nu) if (bad[u_]) {
             _mm256_storeu_ps(pd.a[pd.n], av.v[u_]);
             _mm256_storeu_ps(pd.b[pd.n], bv.v[u_]);
             _mm256_storeu_ps(pd.g[pd.n], gv.v[u_]);
@@ -1050,6 +1067,7 @@ static inline __attribute__((always_inline)) fa2_vec fa2_gelu_tanh_backward_form
 {
     static const float Q[6] = {-0x1.993cd4p-4f, 0x1.9a0ef6p-2f, 0x1.3720c6p-4f, 0x1.f37b84p-6f, 0x1.721f46p-7f,
                                0x1.e3b484p-9f};
+    enum { fa2_nu = 2 };        /* (two vectors: FA2_SPAN2_N below) */
     const __m256 one = _mm256_set1_ps(1.0f), r_hi = _mm256_set1_ps(-0x1.8142a0p-1f);
     fa2_vec w, w_lo, t, t_lo, a, te, y;
     __m256i ni[FA2_U];
@@ -1057,6 +1075,8 @@ static inline __attribute__((always_inline)) fa2_vec fa2_gelu_tanh_backward_form
         w.v[u_] = fa2_gelu_cubics(xv.v[u_], &w_lo.v[u_], &t.v[u_], &t_lo.v[u_]);
         a.v[u_] = _mm256_max_ps(_mm256_set1_ps(-176.0f), _mm256_or_ps(w.v[u_], _mm256_set1_ps(-0.0f)));
     }
+    for (int u_ = fa2_nu; u_ < FA2_U; u_++)
+        a.v[u_] = a.v[0];
     fa2_vec th = fa2_exp_core(a, thi, tlo, &te, ni, 1);
     FA2_EACH {
         __m256 x = xv.v[u_], g = gv.v[u_], neg = _mm256_cmp_ps(x, _mm256_setzero_ps(), _CMP_LT_OQ);
@@ -1102,11 +1122,13 @@ static inline __attribute__((always_inline)) fa2_vec fa2_gelu_tanh_backward_form
         r = _mm256_blendv_ps(r, g, _mm256_cmp_ps(x, _mm256_set1_ps(8.0f), _CMP_GE_OQ));
         y.v[u_] = _mm256_blendv_ps(r, _mm256_mul_ps(g, _mm256_set1_ps(-0.0f)), fa2_gelu_tanh_settled(g, x));
     }
+    for (int u_ = fa2_nu; u_ < FA2_U; u_++)
+        y.v[u_] = y.v[0];
     return y;
 }
 
-FA2_SPAN2(gelu_tanh_backward, fa2_gelu_tanh_backward_form(av, xv, thi, tlo), fa2_gelu_tanh_odd(a, x),
-          fa_gelu_tanh_backward_1)
+FA2_SPAN2_N(gelu_tanh_backward, 2, fa2_gelu_tanh_backward_form(av, xv, thi, tlo), fa2_gelu_tanh_odd(a, x),
+            fa_gelu_tanh_backward_1)
 
 /* ---- the piecewise-linear forwards, bit for bit _scalar.pxd's forms ----
  * x86's min and max return their second operand where either is NaN or both are zeros: vmaxps(lo,
