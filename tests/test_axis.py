@@ -519,18 +519,29 @@ def test_every_axis_row_is_complete(name):
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
 @pytest.mark.parametrize("shape", [(2,), (3, 10), (2, 4, 6), (1, 1000), (9000, 2)])
 def test_glu_plain_call_gives_the_general_results(shape, dtype, rng):
-    # a plain glu call (C-contiguous native array, last axis, no out) skips the general path's
-    # conversions; with out given it goes the general way: the same bits either way
+    # a plain glu call (C-contiguous native arrays, last axis, out absent or a C-contiguous array apart
+    # from the inputs) skips the general path's conversions; the general path (here: out in Fortran
+    # order, or overlapping grad) gives the same bits
     x = (rng.standard_normal(shape) * 5).astype(dtype)
     x.flat[::7] = np.array([np.nan, -np.inf, np.inf, -0.0, 0.0, 200.0, -200.0], dtype)[np.arange(x.size)[::7] % 7]
     g = rng.standard_normal(shape[:-1] + (shape[-1] // 2,)).astype(dtype)
     with np.errstate(all="ignore"):
         y = fastact.glu(x)
-        np.testing.assert_array_equal(y, fastact.glu(x, out=np.empty_like(y)))
+        for out in (np.empty_like(y), np.empty_like(y, order="F")):
+            assert fastact.glu(x, out=out) is out
+            np.testing.assert_array_equal(y.view(np.uint8), np.ascontiguousarray(out).view(np.uint8))
         np.testing.assert_array_equal(y, fastact.glu(x, n_threads=2))
         dx = fastact.glu_backward(g, x)
-        np.testing.assert_array_equal(dx, fastact.glu_backward(g, x, out=np.empty_like(dx)))
-        np.testing.assert_array_equal(np.signbit(dx), np.signbit(fastact.glu_backward(g, x, out=np.empty_like(dx))))
+        for out in (np.empty_like(dx), np.empty_like(dx, order="F")):
+            assert fastact.glu_backward(g, x, out=out) is out
+            np.testing.assert_array_equal(dx.view(np.uint8), np.ascontiguousarray(out).view(np.uint8))
+        if len(shape) == 2:         # out over grad's memory (and more): the general path, which copies grad
+            buf = np.empty(dx.size, dtype)
+            gb = buf[:g.size].reshape(g.shape)
+            gb[...] = g
+            out = buf.reshape(dx.shape)
+            assert fastact.glu_backward(gb, x, out=out) is out
+            np.testing.assert_array_equal(dx.view(np.uint8), out.view(np.uint8))
     with pytest.raises(ValueError, match="must be even"):
         fastact.glu(np.ones(shape[:-1] + (3,), dtype))
     with pytest.raises(ValueError, match="grad must have glu's output shape"):
