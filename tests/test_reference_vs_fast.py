@@ -421,6 +421,29 @@ def test_backward_with_zero_and_nan_g(name, dtype, simd_level):
                 finite = np.isfinite(exact)
                 np.testing.assert_array_equal(dx[finite], exact[finite].astype(dtype))
 
+@pytest.mark.parametrize("name", ["sigmoid", "tanh"])
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_backward_from_any_saved_y(name, dtype, simd_level, rng):
+    # The saved y is the forward's output, within [0, 1] or [-1, 1], but the backward takes any y with
+    # the formula's result (a y from elsewhere, or a tensor saved by mistake): the AVX2 sigmoid' span
+    # once gave NaN where g y (1 - y) overflows (y in [-1, 0), |g| near the largest float).  float64's y
+    # stops at the square root of the largest double: beyond, y (1 - y) overflows before a g below 1
+    # brings it down (float32's are computed in double)
+    row = ROWS[name]
+    f = np.finfo(dtype)
+    big = f.max if dtype == np.float32 else np.sqrt(f.max)
+    y = np.concatenate([rng.uniform(-1, 1, 500), rng.uniform(-4, 4, 500), rng.standard_normal(500) * 1e3,
+                        [-1.0, -0.5, 1.0, 2.0, -2.0, big, -big, np.sqrt(big), -np.sqrt(big), f.tiny,
+                         np.inf, -np.inf, np.nan]]).astype(dtype)
+    for gv in (1.0, -0.3, f.max, -f.max, f.max / 4, 1e-30, f.smallest_subnormal):
+        g = np.full(y.shape, gv, dtype)
+        g[::2] = -g[::2]
+        with np.errstate(all="ignore"):
+            dx = getattr(fastact, name + "_backward")(g, y)
+            exact = reference(name + "_backward", g, y)
+        assert_backward_matches(row, dx, exact, g, y, dtype)
+
+
 
 # Inputs where a span settles lanes without their formula or sends a block down a rarer path: beyond the
 # common ranges (|x| 64 for sigmoid and the v sigmoid(x) kernels, gelu's -14.5 and 5.5, silu's -120,
