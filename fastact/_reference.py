@@ -432,7 +432,9 @@ def hard_silu(x):
 def hard_silu_backward(grad, x):
     grad, x = np.asarray(grad), np.asarray(x)
     t = x + x.dtype.type(3)
-    r = np.where((t > 0) & (t < 6), _ld(x) / 3 + _LD(0.5), np.where(t >= 6, 1, 0))
+    # (2x + 3)/6: exact beside x = -1.5, where x/3 + 1/2 cancels (longdouble's rounding of x/3 was 2^-12 of
+    # the result at x = -1.5 + 2^-52)
+    r = np.where((t > 0) & (t < 6), (2 * _ld(x) + 3) / 6, np.where(t >= 6, 1, 0))
     return _where_nan(x, _ld(grad) * r)
 
 

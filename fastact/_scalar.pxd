@@ -1132,7 +1132,8 @@ cdef extern from *:
     /* g (2x + 3)/6 in float32, rounded once: u = 2x + 3 exact as u + u_lo (TwoSum; 2x is exact), u/6 as
      * r + r_lo (r = u (1/6) rounded, its remainder u - 6r exact by FMA), then g (r + r_lo) by FMA.  With
      * FMA in hardware only (the AVX2 and AVX-512 levels): 16 float lanes instead of 8 double ones and
-     * their conversions, 0.38 -> 0.29 ns per element.  Elsewhere in double, rounded once. */
+     * their conversions, 0.38 -> 0.29 ns per element.  Elsewhere in double, as the AVX2 span has it
+     * (_spans_avx2.h, fa2_hard_silu_backward_pd): 0.5 ULP and 2^-27 of one. */
     static inline float fa_hard_silu_inner_f32(float g, float x)
     {
     #if defined(__FMA__)
@@ -1147,21 +1148,26 @@ cdef extern from *:
         float c = fabsf(gs) < INFINITY ? gs * r_lo : 0.0f;
         return fmaf(gs, r, c) * (1.0f / sc);
     #else
-        /* (x times 1/3 in double, not x / 3: one double ULP more, far below float's, without a vdivpd) */
-        return (float)((double)g * ((double)x * (1.0 / 3.0) + 0.5));
+        /* (times 1/6 in double, not / 6: a double ULP more, far below float's, without a vdivpd; 2x + 3,
+         * not x/3 + 1/2, whose terms cancel beside x = -1.5 and carry 1/3's rounding) */
+        return (float)((double)g * ((2.0 * (double)x + 3.0) * (1.0 / 6.0)));
     #endif
     }
     """
     float fa_hard_silu_inner_f32(float g, float x) noexcept nogil
 
 cdef inline floating hard_silu_bwd(floating g, floating x, floating a, floating b, floating c) noexcept nogil:
-    # hard_sigmoid(x) + x hard_sigmoid'(x) = (2x + 3)/6 inside, rounded once; g or g * 0 outside
+    # hard_sigmoid(x) + x hard_sigmoid'(x) = (2x + 3)/6 inside, rounded once; g or g * 0 outside.  float64:
+    # 2x + 3 is exact where it is small (Sterbenz), so the result keeps its relative accuracy beside the
+    # root (x/3 + 1/2 was half off at x = -1.5 + 2^-52, its terms cancelling with 1/3's rounding in
+    # them); u/6 before g, which cannot overflow (u/6 < 1), and / 6 rather than times 1/6 (1.8 -> 1.2 ULP
+    # over 2M uniform x: 1/6's own rounding and the product's are two of the four)
     cdef floating t = x + 3
     cdef floating r
     if floating is float:
         r = fa_hard_silu_inner_f32(g, x) if (t > 0) & (t < 6) else (g if t >= 6 else g * 0)
     else:
-        r = g * (x * (1.0 / 3.0) + 0.5) if (t > 0) & (t < 6) else (g if t >= 6 else g * 0)
+        r = g * ((2 * x + 3) / 6) if (t > 0) & (t < 6) else (g if t >= 6 else g * 0)
     return x if x != x else r
 
 cdef inline floating hard_tanh_fwd(floating x, floating a, floating b, floating c) noexcept nogil:

@@ -38,6 +38,24 @@ static inline __m256i fa2_lanes_left(ptrdiff_t n)
     return _mm256_cmpgt_epi32(_mm256_set1_epi32(n < 8 ? (int)n : 8), lane);
 }
 
+/* 8 lanes of p (the n left: the others `fill`) */
+static inline __m256 fa2_load_fill(const float *p, ptrdiff_t n, __m256 fill)
+{
+    if (n >= 8)
+        return _mm256_loadu_ps(p);
+    __m256i m = fa2_lanes_left(n);
+    return _mm256_blendv_ps(fill, _mm256_maskload_ps(p, m), _mm256_castsi256_ps(m));
+}
+
+/* 8 floats into p (the n left, none for n <= 0) */
+static inline void fa2_store_part(float *p, ptrdiff_t n, __m256 v)
+{
+    if (n >= 8)
+        _mm256_storeu_ps(p, v);
+    else
+        _mm256_maskstore_ps(p, fa2_lanes_left(n), v);
+}
+
 /* the low and high 4 lanes of v in double, and the 8 lanes of (lo, hi) rounded to float */
 static inline __m256d fa2_lo_pd(__m256 v)
 {
@@ -934,37 +952,6 @@ static inline __attribute__((always_inline)) fa2_vec fa2_celu_backward_form(fa2_
 
 FA2_SPAN2(celu_backward, fa2_celu_backward_form(av, xv, p_, thi, tlo), fa2_celu_odd(a, y, x, p_), fa_celu_backward_1)
 
-/* hard_silu's backward, lane for lane the float32 form of _scalar.pxd (fa_hard_silu_inner_f32: g (2x + 3)/6
- * rounded once inside 0 < x + 3 < 6; g above, g * 0 below, x where x is NaN), as the AVX-512 form: u = 2x
- * + 3 as u + u_lo (Fast2Sum on max(2x, 3) and min(2x, 3): TwoSum's error, as there), u/6 as r + r_lo, a g
- * below 2^-100 taken times 2^64 and the result back, an infinite g without the low part.  GCC's loop of
- * the scalar form took 47 instructions per 8 elements, 0.63 ns per element on one thread; no lane goes
- * one by one. */
-static inline __attribute__((always_inline)) fa2_vec fa2_hard_silu_backward_form(fa2_vec gv, fa2_vec xv)
-{
-    const __m256 three = _mm256_set1_ps(3.0f), sixth = _mm256_set1_ps(1.0f / 6.0f);
-    fa2_vec y;
-    FA2_EACH {
-        __m256 x = xv.v[u_], g = gv.v[u_], t = _mm256_add_ps(x, three);
-        __m256 x2 = _mm256_add_ps(x, x), u = _mm256_add_ps(x2, three);
-        __m256 u_lo = _mm256_add_ps(_mm256_sub_ps(_mm256_max_ps(x2, three), u), _mm256_min_ps(x2, three));
-        __m256 r = _mm256_mul_ps(u, sixth);
-        __m256 r_lo = _mm256_mul_ps(_mm256_add_ps(_mm256_fnmadd_ps(r, _mm256_set1_ps(6.0f), u), u_lo), sixth);
-        __m256 ag = _mm256_andnot_ps(_mm256_set1_ps(-0.0f), g);
-        __m256 tiny = fa2_small_nonzero(g, 0x1p-100f);
-        int any_tiny = _mm256_movemask_ps(tiny);
-        __m256 gs = any_tiny ? _mm256_blendv_ps(g, _mm256_mul_ps(g, _mm256_set1_ps(0x1p64f)), tiny) : g;
-        __m256 c = _mm256_and_ps(_mm256_cmp_ps(ag, _mm256_set1_ps(INFINITY), _CMP_LT_OQ), _mm256_mul_ps(gs, r_lo));
-        __m256 w = _mm256_fmadd_ps(gs, r, c);
-        if (any_tiny)
-            w = _mm256_blendv_ps(w, _mm256_mul_ps(w, _mm256_set1_ps(0x1p-64f)), tiny);
-        w = _mm256_blendv_ps(w, g, _mm256_cmp_ps(t, _mm256_set1_ps(6.0f), _CMP_GE_OQ));
-        w = _mm256_blendv_ps(w, _mm256_mul_ps(g, _mm256_setzero_ps()), _mm256_cmp_ps(t, _mm256_setzero_ps(), _CMP_LE_OQ));
-        y.v[u_] = _mm256_blendv_ps(w, x, _mm256_cmp_ps(x, x, _CMP_UNORD_Q));
-    }
-    return y;
-}
-
 /* (FA2_SPAN's ONE for a form that leaves no lane) */
 static inline float fa2_no_lane_1(float a, float x, double p)
 {
@@ -973,19 +960,22 @@ static inline float fa2_no_lane_1(float a, float x, double p)
     return x;
 }
 
-FA2_SPAN2(hard_silu_backward, fa2_hard_silu_backward_form(av, xv), _mm256_setzero_ps(), fa2_no_lane_1)
-
-/* sigmoid's backward g (y (1 - y)) and tanh's g ((1 - y) (1 + y)) from the saved y, in double on 4 lanes:
- * the portable formulas (fa_sigmoid_backward_1's and fa_tanh_backward_1's) lane for lane, so that no
- * lane needs anything of its own (an infinite or NaN g, |y| > 1, a subnormal result: double's range
- * holds every product of three floats).  1 - y and 1 + y are exact for 2^-29 <= |y| <= 2^52, each
- * product rounds by 2^-53 at most, and the float's rounding comes last (0.5 ULP and 2^-28 of one).
- * The float pair forms these replace (1 - y as a Fast2Sum pair, y (1 - y) by an FMA, g times the pair
- * rounded once, a test for the lanes to do one by one) gave the same bits over 16M random inputs but
- * for one bug (NaN where g y (1 - y) overflows, y in [-1, 0)) and took 0.30 ns per element on one
- * thread (AMD Zen 3, 8192 elements, best of 400), this loop 0.19 (sigmoid') and 0.22 (tanh').  The
- * loop loads 4 floats at a time into 4 doubles (vcvtps2pd from memory: no lane extraction), 16 a
- * step, and takes the last 15 or fewer one by one with the same formula. */
+/* Backward passes computed in double on 4 lanes, where a float formula would need pairs to round once
+ * and double's needs none: fa2_NAME_pd(g, x) in double, then FIN, a float expression of the rounded
+ * result r_ and the inputs g_ and x_ (8 lanes), for what the formula leaves (selects).  Every lane takes
+ * the formula, none goes one by one.  The loop loads 4 floats at a time into 4 doubles (vcvtps2pd's own
+ * load: where 256-bit loads were split in two, the extractions made sigmoid' 0.32 ns per element
+ * instead of 0.19), 16 a step, and the last 15 or fewer through masked loads and stores.
+ *
+ * sigmoid's backward g (y (1 - y)) and tanh's g ((1 - y) (1 + y)) from the saved y: the portable
+ * formulas (fa_sigmoid_backward_1's and fa_tanh_backward_1's) lane for lane, an infinite or NaN g, |y|
+ * > 1 and subnormal results included (double's range holds every product of three floats).  1 - y and
+ * 1 + y are exact for 2^-29 <= |y| <= 2^52, each product rounds by 2^-53 at most, and the float's
+ * rounding comes last (0.5 ULP and 2^-28 of one).  The float pair forms these replace (1 - y as a
+ * Fast2Sum pair, y (1 - y) by an FMA, g times the pair rounded once, a test for the lanes to do one by
+ * one) gave the same bits over 16M random inputs but for one bug (NaN where g y (1 - y) overflows, y in
+ * [-1, 0)) and took 0.30 ns per element on one thread (AMD Zen 3, 8192 elements, best of 400), this
+ * 0.19 (sigmoid') and 0.22 (tanh'). */
 static inline __m256d fa2_sigmoid_backward_pd(__m256d g, __m256d y)
 {
     return _mm256_mul_pd(g, _mm256_mul_pd(y, _mm256_sub_pd(_mm256_set1_pd(1.0), y)));
@@ -997,39 +987,77 @@ static inline __m256d fa2_tanh_backward_pd(__m256d g, __m256d y)
     return _mm256_mul_pd(g, _mm256_mul_pd(_mm256_sub_pd(one, y), _mm256_add_pd(one, y)));
 }
 
-#define FA2_PD_STEP(NAME, k) \
-    _mm256_cvtpd_ps(fa2_##NAME##_pd(_mm256_cvtps_pd(_mm_loadu_ps(g + i + 4 * (k))), \
-                                    _mm256_cvtps_pd(_mm_loadu_ps(y + i + 4 * (k)))))
-#define FA2_SPAN2_PD(NAME)                                                                              \
-static inline __attribute__((always_inline)) void fa2_##NAME##_pd_run(const float *g, const float *y,   \
+/* hard_silu's backward inside 0 < x + 3 < 6, g ((2x + 3) (1/6)), as the portable path has it (hard_silu_bwd
+ * in _scalar.pxd, its double form): 2x + 3 is exact where it is small (Sterbenz: 2x in [-6, -3/2]) and
+ * rounds by 2^-53 of itself elsewhere (nothing cancels), times 1/6 (rounded: 2^-54) and then g two more
+ * roundings, the float's last: 0.5 ULP and 2^-27 of one.  (x/3 + 1/2 instead, 1/3 rounded, is 0.036 ULP
+ * more beside x = -1.5, where x/3 and 1/2 cancel, and not 0 at -1.5 when taken by an FMA.)  FIN: g above
+ * (x + 3 >= 6), g * 0 below, x where x is NaN.  The float form it replaces (u = 2x + 3 and u/6 as pairs,
+ * g below 2^-100 lifted by 2^64, an infinite g without the low part: the FMA scalar form lane for lane)
+ * took 0.37 ns per element (C, one thread, 8192 elements, best of 400), this 0.29; and it was 0.75 ULP
+ * off where the result is subnormal (within FLT_MIN), this 0.5. */
+static inline __m256d fa2_hard_silu_backward_pd(__m256d g, __m256d x)
+{
+    __m256d u = _mm256_fmadd_pd(x, _mm256_set1_pd(2.0), _mm256_set1_pd(3.0));
+    return _mm256_mul_pd(g, _mm256_mul_pd(u, _mm256_set1_pd(1.0 / 6.0)));
+}
+
+static inline __m256 fa2_hard_silu_backward_fin(__m256 r, __m256 g, __m256 x)
+{
+    __m256 t = _mm256_add_ps(x, _mm256_set1_ps(3.0f));
+    r = _mm256_blendv_ps(r, g, _mm256_cmp_ps(t, _mm256_set1_ps(6.0f), _CMP_GE_OQ));
+    r = _mm256_blendv_ps(r, _mm256_mul_ps(g, _mm256_setzero_ps()), _mm256_cmp_ps(t, _mm256_setzero_ps(), _CMP_LE_OQ));
+    return _mm256_blendv_ps(r, x, _mm256_cmp_ps(x, x, _CMP_UNORD_Q));
+}
+
+#define FA2_SPAN2_PD(NAME, FIN)                                                                         \
+static inline __attribute__((always_inline)) __m256 fa2_##NAME##_pd8(__m256d g0, __m256d x0, __m256d g1, \
+                                                                     __m256d x1, __m256 g_, __m256 x_)  \
+{                                                                                                       \
+    __m256 r_ = fa2_pd_to_ps(fa2_##NAME##_pd(g0, x0), fa2_##NAME##_pd(g1, x1));                         \
+    (void)g_;                                                                                           \
+    (void)x_;                                                                                           \
+    return FIN;                                                                                         \
+}                                                                                                       \
+static inline __attribute__((always_inline)) void fa2_##NAME##_pd_run(const float *g, const float *x,   \
                                                                       float *out, ptrdiff_t n, const int pf) \
 {                                                                                                       \
     ptrdiff_t i = 0;                                                                                    \
     for (; i + 16 <= n; i += 16) {                                                                      \
         if (pf) {                                                                                       \
             _mm_prefetch((const char *)(g + i + FA2_AHEAD), _MM_HINT_T0);                               \
-            _mm_prefetch((const char *)(y + i + FA2_AHEAD), _MM_HINT_T0);                               \
+            _mm_prefetch((const char *)(x + i + FA2_AHEAD), _MM_HINT_T0);                               \
             _mm_prefetch((const char *)(out + i + FA2_AHEAD), _MM_HINT_T0);                             \
         }                                                                                               \
-        __m128 r0 = FA2_PD_STEP(NAME, 0), r1 = FA2_PD_STEP(NAME, 1);                                    \
-        __m128 r2 = FA2_PD_STEP(NAME, 2), r3 = FA2_PD_STEP(NAME, 3);                                    \
-        _mm256_storeu_ps(out + i, _mm256_set_m128(r1, r0));                                             \
-        _mm256_storeu_ps(out + i + 8, _mm256_set_m128(r3, r2));                                         \
+        __m256 r[2];                                                                                    \
+        for (int h = 0; h < 2; h++) {                                                                   \
+            const float *gp = g + i + 8 * h, *xp = x + i + 8 * h;                                       \
+            r[h] = fa2_##NAME##_pd8(_mm256_cvtps_pd(_mm_loadu_ps(gp)), _mm256_cvtps_pd(_mm_loadu_ps(xp)), \
+                                    _mm256_cvtps_pd(_mm_loadu_ps(gp + 4)), _mm256_cvtps_pd(_mm_loadu_ps(xp + 4)), \
+                                    _mm256_loadu_ps(gp), _mm256_loadu_ps(xp));                          \
+        }                                                                                               \
+        _mm256_storeu_ps(out + i, r[0]);                                                                \
+        _mm256_storeu_ps(out + i + 8, r[1]);                                                            \
     }                                                                                                   \
-    for (; i < n; i++)                                                                                  \
-        out[i] = fa_##NAME##_1(g[i], y[i], 0.0);                                                        \
+    for (; i < n; i += 8) {                                                                             \
+        __m256 gv = fa2_load_fill(g + i, n - i, _mm256_setzero_ps());                                   \
+        __m256 xv = fa2_load_fill(x + i, n - i, _mm256_setzero_ps());                                   \
+        fa2_store_part(out + i, n - i, fa2_##NAME##_pd8(fa2_lo_pd(gv), fa2_lo_pd(xv), fa2_hi_pd(gv),     \
+                                                        fa2_hi_pd(xv), gv, xv));                        \
+    }                                                                                                   \
 }                                                                                                       \
-static inline void fa_##NAME##_f32_span(const float *g, const float *y, float *out, ptrdiff_t n, float p, int pf) \
+static inline void fa_##NAME##_f32_span(const float *g, const float *x, float *out, ptrdiff_t n, float p, int pf) \
 {                                                                                                       \
     (void)p;                                                                                            \
     if (pf)                                                                                             \
-        fa2_##NAME##_pd_run(g, y, out, n, 1);                                                           \
+        fa2_##NAME##_pd_run(g, x, out, n, 1);                                                           \
     else                                                                                                \
-        fa2_##NAME##_pd_run(g, y, out, n, 0);                                                           \
+        fa2_##NAME##_pd_run(g, x, out, n, 0);                                                           \
 }
 
-FA2_SPAN2_PD(sigmoid_backward)
-FA2_SPAN2_PD(tanh_backward)
+FA2_SPAN2_PD(sigmoid_backward, r_)
+FA2_SPAN2_PD(tanh_backward, r_)
+FA2_SPAN2_PD(hard_silu_backward, fa2_hard_silu_backward_fin(r_, g_, x_))
 
 /* softsign, x / (1 + |x|), as the AVX-512 form: a = |x|, 1 + a exact as d + d_lo (Fast2Sum on the larger
  * and the smaller), a / (1 + a) by vdivps and fa2_div_fix, rounded once; x's sign put back (-0 stays -0,
@@ -1260,24 +1288,6 @@ FA2_SPAN(hard_silu, fa2_hard_sigmoid_form(xv, 1), _mm256_setzero_ps(), fa2_no_la
  * a float pair, log_softmax's (x - m) - lg two TwoSums.  Each lane takes the row's elements j = lane
  * (mod 16) from the row's start, added in a fixed order, so the sums do not depend on where the row lies
  * in memory or on the thread count. */
-
-/* 8 lanes of p (the n left: the others `fill`) */
-static inline __m256 fa2_load_fill(const float *p, ptrdiff_t n, __m256 fill)
-{
-    if (n >= 8)
-        return _mm256_loadu_ps(p);
-    __m256i m = fa2_lanes_left(n);
-    return _mm256_blendv_ps(fill, _mm256_maskload_ps(p, m), _mm256_castsi256_ps(m));
-}
-
-/* 8 floats into p (the n left, none for n <= 0) */
-static inline void fa2_store_part(float *p, ptrdiff_t n, __m256 v)
-{
-    if (n >= 8)
-        _mm256_storeu_ps(p, v);
-    else
-        _mm256_maskstore_ps(p, fa2_lanes_left(n), v);
-}
 
 /* the lanes of 2 FA2_U double accumulators and 8 float ones added in a fixed order */
 static inline double fa2_total(const __m256d *acc, __m256 acc_f)

@@ -246,7 +246,6 @@ ACTIVATIONS += (
     ),
     Activation(
         name="hard_silu",
-        backward_cancels=True,
         aliases=("hard_swish",),
         summary="Hard SiLU (hard swish) as in Keras 3: x * hard_sigmoid(x).",
         formula="x * relu6(x + 3) / 6",

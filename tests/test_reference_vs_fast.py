@@ -4,8 +4,8 @@ import pytest
 
 import fastact
 from fastact._table import ACTIVATIONS
-from fastact._testing import (assert_backward_matches, assert_matches_reference, assert_special_match, default_params,
-                              layouts, reference, ulp_errors)
+from fastact._testing import (assert_backward_matches, assert_matches_reference, assert_special_match, backward_bound,
+                              default_params, layouts, reference, ulp_errors)
 
 NAMES = [row.name for row in ACTIVATIONS]
 ROWS = {row.name: row for row in ACTIVATIONS}
@@ -312,6 +312,24 @@ def test_backward_where_the_derivative_crosses_zero(name, params, root, around, 
             dx = getattr(fastact, name + "_backward")(g, xs, *params)
             assert_backward_matches(ROWS[name], dx, reference(name + "_backward", g, xs, *params), g, xs,
                                     np.float32)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_hard_silu_backward_beside_its_root(dtype, simd_level):
+    # g (2x + 3)/6 crosses zero at x = -1.5, where 2x + 3 is exact (Sterbenz): relatively accurate in
+    # both dtypes.  The float64 path once took x/3 + 1/2, whose terms cancel there with 1/3's rounding in
+    # them: half off at x = -1.5 + 2^-52 (and its longdouble reference 2^-12 off)
+    r = np.array(-1.5, dtype)
+    itype = np.int32 if dtype == np.float32 else np.int64
+    near = (r.view(itype) + np.arange(-2048, 2049, dtype=itype)).view(dtype)
+    x = np.concatenate([near, np.linspace(-1.6, -1.4, 4001, dtype=dtype)])
+    for gv in (1.0, -0.3, 1e-30, 3e38):
+        g = np.full(x.shape, gv, dtype)
+        dx = fastact.hard_silu_backward(g, x)
+        exact = reference("hard_silu_backward", g, x)
+        bound = backward_bound(ROWS["hard_silu"], dtype) if dtype == np.float64 else 0.5 + 1e-6
+        assert_matches_reference(dx, exact, dtype, bound)
+        assert np.all((dx == 0) == (x == -1.5))
 
 
 @pytest.mark.parametrize("name", ["elu", "celu"])
