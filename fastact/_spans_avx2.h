@@ -244,8 +244,9 @@ static __attribute__((noinline, cold)) void fa2_flush(fa2_pending *pd, float *ou
 
 /* The span loop, over out[i] = f(a[i], x[i]) (a forward passes x as a too): a head of masked lanes up
  * to out's next 32-byte boundary (from 2048 elements on: the head is a whole step for up to 7 lanes,
- * which glu's rows of 500 paid in every row, 1.06 -> 1.01 ns per element without it), steps of NU vectors (8 NU lanes: a prefetch per array and 64-byte
- * line FA2_AHEAD elements ahead, two for three vectors), a masked tail.  fa2_NAME_u computes the vectors
+ * which glu's rows of 500 paid in every row, 1.06 -> 1.01 ns per element without it), steps of NU
+ * vectors (8 NU lanes: a prefetch per array and 64-byte line FA2_AHEAD elements ahead, two for three
+ * vectors), a masked tail.  fa2_NAME_u computes the vectors
  * from av and xv (past NU, copies of the first) and the lanes of each to be recomputed by ONE (those
  * lanes' results depend on their own inputs alone). */
 #define FA2_AHEAD 2048

@@ -439,6 +439,7 @@ def test_backward_with_zero_and_nan_g(name, dtype, simd_level):
                 finite = np.isfinite(exact)
                 np.testing.assert_array_equal(dx[finite], exact[finite].astype(dtype))
 
+
 @pytest.mark.parametrize("name", ["sigmoid", "tanh"])
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
 def test_backward_from_any_saved_y(name, dtype, simd_level, rng):
@@ -460,7 +461,6 @@ def test_backward_from_any_saved_y(name, dtype, simd_level, rng):
             dx = getattr(fastact, name + "_backward")(g, y)
             exact = reference(name + "_backward", g, y)
         assert_backward_matches(row, dx, exact, g, y, dtype)
-
 
 
 # Inputs where a span settles lanes without their formula or sends a block down a rarer path: beyond the
