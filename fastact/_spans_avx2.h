@@ -532,9 +532,13 @@ FA2_SPAN2(log_sigmoid_backward, fa2_mul_sigmoid(av, fa2_negated(xv), 1, thi, tlo
  * where the result is normal; below 2^-100 the lanes go one by one).  D has a root at x = r = -0.7518,
  * where V cancels (M's error grows 2 to 4-fold in V near it), so for |x - r| < 1/4 D = h P(h), h = x - r
  * exact as a pair (r as three floats, x - r_hi exact) and P = c0 + c1 h + h^2 R(h), R of degree 5
- * (fit_tables.py gelu_root32: 2^-28.2 as evaluated), computed for the blocks with such a lane (a third
- * of normal(0, 4)'s blocks; with 0.15 the general form reached 0.90 ULP at its edge on a sample, 0.943
- * over all inputs with 1/4).  From x = 6.03125 on D is 1 to below half an ULP: g (+inf included).  One
+ * (fit_tables.py gelu_root32: 2^-28.2 as evaluated; with 0.15 the general form reached 1.22 ULP over
+ * the floats near the root, 0.943 over all inputs with 1/4), computed for every vector and blended:
+ * behind a branch on the vector having such a lane, taken at random (a third of normal(0, 4)'s vectors,
+ * three quarters of normal(0, 1)'s), it cost more in mispredictions than it saved (C, one thread, 512K
+ * elements: normal(0, 4) 2.72 -> 2.57 ns per element without the branch, normal(0, 1) 2.80 -> 2.49,
+ * normal(0, 2) 2.92 -> 2.49; 2.14 -> 2.48 on data with no lane near the root, such as x >= 0).  From x
+ * = 6.03125 on D is 1 to below half an ULP: g (+inf included).  One
  * by one (fa_gelu_backward_1): x below -13.125 (-inf included) and the lanes fa2_odd_g names. */
 static inline __attribute__((always_inline)) fa2_vec fa2_gelu_backward_form(fa2_vec gv, fa2_vec xv, __m256 thi,
                                                                             __m256 tlo)
@@ -565,23 +569,21 @@ static inline __attribute__((always_inline)) fa2_vec fa2_gelu_backward_form(fa2_
         y.v[u_] = _mm256_mul_ps(_mm256_add_ps(yh, yl), _mm256_blendv_ps(q.sc.v[u_], one, pos));
         __m256 h0 = _mm256_sub_ps(x, r_hi);
         __m256 win = _mm256_cmp_ps(_mm256_andnot_ps(_mm256_set1_ps(-0.0f), h0), _mm256_set1_ps(0.25f), _CMP_LT_OQ);
-        if (_mm256_movemask_ps(win)) {
-            __m256 h = _mm256_sub_ps(h0, _mm256_set1_ps(0x1.a03fd4p-27f));
-            __m256 h_lo = _mm256_sub_ps(_mm256_sub_ps(_mm256_sub_ps(h0, h), _mm256_set1_ps(0x1.a03fd4p-27f)),
-                                        _mm256_set1_ps(-0x1.eec18cp-52f));
-            __m256 acc = _mm256_set1_ps(R[5]);
-            for (int k = 4; k >= 0; k--)
-                acc = _mm256_fmadd_ps(acc, h, _mm256_set1_ps(R[k]));
-            const __m256 c0 = _mm256_set1_ps(0x1.b9d99p-2f), c1 = _mm256_set1_ps(0x1.8d9a94p-2f);
-            __m256 p = _mm256_fmadd_ps(c1, h, c0);
-            __m256 p_lo = _mm256_add_ps(_mm256_fmadd_ps(c1, h, _mm256_sub_ps(c0, p)), _mm256_set1_ps(-0x1.62f0ccp-28f));
-            p_lo = _mm256_fmadd_ps(_mm256_mul_ps(h, h), acc, p_lo);
-            __m256 m = _mm256_mul_ps(h, p);
-            __m256 m_lo = _mm256_add_ps(_mm256_fmsub_ps(h, p, m), _mm256_fmadd_ps(h, p_lo, _mm256_mul_ps(h_lo, p)));
-            __m256 wh = _mm256_mul_ps(g, m);
-            __m256 wl = _mm256_fmadd_ps(g, m_lo, _mm256_fmsub_ps(g, m, wh));
-            y.v[u_] = _mm256_blendv_ps(y.v[u_], _mm256_add_ps(wh, wl), win);
-        }
+        __m256 h = _mm256_sub_ps(h0, _mm256_set1_ps(0x1.a03fd4p-27f));
+        __m256 h_lo = _mm256_sub_ps(_mm256_sub_ps(_mm256_sub_ps(h0, h), _mm256_set1_ps(0x1.a03fd4p-27f)),
+                                    _mm256_set1_ps(-0x1.eec18cp-52f));
+        __m256 acc = _mm256_set1_ps(R[5]);
+        for (int k = 4; k >= 0; k--)
+            acc = _mm256_fmadd_ps(acc, h, _mm256_set1_ps(R[k]));
+        const __m256 c0 = _mm256_set1_ps(0x1.b9d99p-2f), c1 = _mm256_set1_ps(0x1.8d9a94p-2f);
+        __m256 p = _mm256_fmadd_ps(c1, h, c0);
+        __m256 p_lo = _mm256_add_ps(_mm256_fmadd_ps(c1, h, _mm256_sub_ps(c0, p)), _mm256_set1_ps(-0x1.62f0ccp-28f));
+        p_lo = _mm256_fmadd_ps(_mm256_mul_ps(h, h), acc, p_lo);
+        __m256 m = _mm256_mul_ps(h, p);
+        __m256 m_lo = _mm256_add_ps(_mm256_fmsub_ps(h, p, m), _mm256_fmadd_ps(h, p_lo, _mm256_mul_ps(h_lo, p)));
+        __m256 wh = _mm256_mul_ps(g, m);
+        __m256 wl = _mm256_fmadd_ps(g, m_lo, _mm256_fmsub_ps(g, m, wh));
+        y.v[u_] = _mm256_blendv_ps(y.v[u_], _mm256_add_ps(wh, wl), win);
         y.v[u_] = _mm256_blendv_ps(y.v[u_], g, _mm256_cmp_ps(x, _mm256_set1_ps(6.03125f), _CMP_GE_OQ));
     }
     return y;
