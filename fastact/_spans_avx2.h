@@ -72,6 +72,34 @@ static inline __m256 fa2_pd_to_ps(__m256d lo, __m256d hi)
     return _mm256_insertf128_ps(_mm256_castps128_ps256(_mm256_cvtpd_ps(lo)), _mm256_cvtpd_ps(hi), 1);
 }
 
+/* A loop over i = 0, W, 2 W, ... < n (the softmax rows, the double forms' spans): the body (...) with
+ * full_ = 1 (plain loads and stores) while W elements are left, then once with full_ = 0 (masked:
+ * FA2_ROW_LOAD fills with 0) for the rest */
+#define FA2_ROW_LOAD(p, k) (full_ ? _mm256_loadu_ps((p) + i + (k)) : fa2_load_fill((p) + i + (k), n - i - (k), _mm256_setzero_ps()))
+/* 4 lanes in double (p + i + k: a full step's from memory, vcvtps2pd's own load) */
+#define FA2_ROW_LOAD_PD(p, k)                                                                           \
+    (full_ ? _mm256_cvtps_pd(_mm_loadu_ps((p) + i + (k)))                                               \
+           : fa2_lo_pd(fa2_load_fill((p) + i + (k), n - i - (k), _mm256_setzero_ps())))
+#define FA2_ROW_STORE(p, k, v)                                                                          \
+    do {                                                                                                \
+        if (full_)                                                                                      \
+            _mm256_storeu_ps((p) + i + (k), (v));                                                       \
+        else                                                                                            \
+            fa2_store_part((p) + i + (k), n - i - (k), (v));                                            \
+    } while (0)
+#define FA2_ROW_LOOP(W, ...)                                                                            \
+    {                                                                                                   \
+        ptrdiff_t i = 0;                                                                                \
+        for (; i + (W) <= n; i += (W)) {                                                                \
+            const int full_ = 1;                                                                        \
+            __VA_ARGS__                                                                                 \
+        }                                                                                               \
+        if (i < n) {                                                                                    \
+            const int full_ = 0;                                                                        \
+            __VA_ARGS__                                                                                 \
+        }                                                                                               \
+    }
+
 /* The forms below work on FA2_U vectors at once, each step written for all of them in turn, so that
  * the chains of the vectors (~20 dependent operations and a division each) overlap in program order:
  * sigmoid 0.93 -> 0.84 ns per element from one vector to two (best of five, one thread, 8192 elements,
@@ -975,7 +1003,7 @@ static inline float fa2_no_lane_1(float a, float x, double p)
  * result r_ and the inputs g_ and x_ (8 lanes), for what the formula leaves (selects).  Every lane takes
  * the formula, none goes one by one.  The loop loads 4 floats at a time into 4 doubles (vcvtps2pd's own
  * load: where 256-bit loads were split in two, the extractions made sigmoid' 0.32 ns per element
- * instead of 0.19), 16 a step, and the last 15 or fewer through masked loads and stores.
+ * instead of 0.19), 16 a step, and the last 15 or fewer through masked loads and stores (FA2_ROW_LOOP).
  *
  * sigmoid's backward g (y (1 - y)) and tanh's g ((1 - y) (1 + y)) from the saved y: the portable
  * formulas (fa_sigmoid_backward_1's and fa_tanh_backward_1's) lane for lane, an infinite or NaN g, |y|
@@ -1032,29 +1060,20 @@ static inline __attribute__((always_inline)) __m256 fa2_##NAME##_pd8(__m256d g0,
 static inline __attribute__((always_inline)) void fa2_##NAME##_pd_run(const float *g, const float *x,   \
                                                                       float *out, ptrdiff_t n, const int pf) \
 {                                                                                                       \
-    ptrdiff_t i = 0;                                                                                    \
-    for (; i + 16 <= n; i += 16) {                                                                      \
-        if (pf) {                                                                                       \
+    FA2_ROW_LOOP(16, {                                                                                  \
+        __m256 r[2];                                                                                    \
+        if (pf && full_) {                                                                              \
             _mm_prefetch((const char *)(g + i + FA2_AHEAD), _MM_HINT_T0);                               \
             _mm_prefetch((const char *)(x + i + FA2_AHEAD), _MM_HINT_T0);                               \
             _mm_prefetch((const char *)(out + i + FA2_AHEAD), _MM_HINT_T0);                             \
         }                                                                                               \
-        __m256 r[2];                                                                                    \
-        for (int h = 0; h < 2; h++) {                                                                   \
-            const float *gp = g + i + 8 * h, *xp = x + i + 8 * h;                                       \
-            r[h] = fa2_##NAME##_pd8(_mm256_cvtps_pd(_mm_loadu_ps(gp)), _mm256_cvtps_pd(_mm_loadu_ps(xp)), \
-                                    _mm256_cvtps_pd(_mm_loadu_ps(gp + 4)), _mm256_cvtps_pd(_mm_loadu_ps(xp + 4)), \
-                                    _mm256_loadu_ps(gp), _mm256_loadu_ps(xp));                          \
-        }                                                                                               \
-        _mm256_storeu_ps(out + i, r[0]);                                                                \
-        _mm256_storeu_ps(out + i + 8, r[1]);                                                            \
-    }                                                                                                   \
-    for (; i < n; i += 8) {                                                                             \
-        __m256 gv = fa2_load_fill(g + i, n - i, _mm256_setzero_ps());                                   \
-        __m256 xv = fa2_load_fill(x + i, n - i, _mm256_setzero_ps());                                   \
-        fa2_store_part(out + i, n - i, fa2_##NAME##_pd8(fa2_lo_pd(gv), fa2_lo_pd(xv), fa2_hi_pd(gv),     \
-                                                        fa2_hi_pd(xv), gv, xv));                        \
-    }                                                                                                   \
+        for (int h = 0; h < 2; h++)                                                                     \
+            r[h] = fa2_##NAME##_pd8(FA2_ROW_LOAD_PD(g, 8 * h), FA2_ROW_LOAD_PD(x, 8 * h),               \
+                                    FA2_ROW_LOAD_PD(g, 8 * h + 4), FA2_ROW_LOAD_PD(x, 8 * h + 4),       \
+                                    FA2_ROW_LOAD(g, 8 * h), FA2_ROW_LOAD(x, 8 * h));                    \
+        for (int h = 0; h < 2; h++)                                                                     \
+            FA2_ROW_STORE(out, 8 * h, r[h]);                                                            \
+    })                                                                                                  \
 }                                                                                                       \
 static inline void fa_##NAME##_f32_span(const float *g, const float *x, float *out, ptrdiff_t n, float p, int pf) \
 {                                                                                                       \
@@ -1343,33 +1362,6 @@ static inline float fa2_row_max(const float *x, ptrdiff_t n, int *bad, float *lo
     *bad = _mm256_movemask_ps(nan) != 0 || m == INFINITY || m == -INFINITY;
     return m;
 }
-
-/* A row loop over i = 0, W, 2 W, ... < n: the body (...) with full_ = 1 (plain loads and stores) while W
- * elements are left, then once with full_ = 0 (masked: FA2_ROW_LOAD fills with 0) for the rest */
-#define FA2_ROW_LOAD(p, k) (full_ ? _mm256_loadu_ps((p) + i + (k)) : fa2_load_fill((p) + i + (k), n - i - (k), _mm256_setzero_ps()))
-/* 4 lanes in double (p + i + k: a full step's from memory, vcvtps2pd's own load) */
-#define FA2_ROW_LOAD_PD(p, k)                                                                           \
-    (full_ ? _mm256_cvtps_pd(_mm_loadu_ps((p) + i + (k)))                                               \
-           : fa2_lo_pd(fa2_load_fill((p) + i + (k), n - i - (k), _mm256_setzero_ps())))
-#define FA2_ROW_STORE(p, k, v)                                                                          \
-    do {                                                                                                \
-        if (full_)                                                                                      \
-            _mm256_storeu_ps((p) + i + (k), (v));                                                       \
-        else                                                                                            \
-            fa2_store_part((p) + i + (k), n - i - (k), (v));                                            \
-    } while (0)
-#define FA2_ROW_LOOP(W, ...)                                                                            \
-    {                                                                                                   \
-        ptrdiff_t i = 0;                                                                                \
-        for (; i + (W) <= n; i += (W)) {                                                                \
-            const int full_ = 1;                                                                        \
-            __VA_ARGS__                                                                                 \
-        }                                                                                               \
-        if (i < n) {                                                                                    \
-            const int full_ = 0;                                                                        \
-            __VA_ARGS__                                                                                 \
-        }                                                                                               \
-    }
 
 /* The sum over x[0:n] of 2^64 e^(x - m), in double.  x is raised to low = m - 176 rounded down first
  * (-inf included), so that d = x - m is exact as d + d_lo (TwoSum), and d below -176 is taken as -176
