@@ -75,22 +75,15 @@ are relative, with the kernel's evaluation (P by its halves in t^2) emulated in 
 
     python benchmarks/fit_tables.py gelu_m64
 
-The AVX2 build's float32 exact gelu (fastact/_spans_avx2.h) takes the same M(a) in float32 on 8 slots,
-one vpermps per coefficient: half binades of 1 + a (a in [0, 1/2), [1/2, 1), [1, 2), [2, 3), [3, 5),
-[5, 7), [7, 11), [11, 15)), in the order of bits 22..24 of 1 + a, each M(c + t) = c0 + c1 t + t^2 P(t)
-with P of degree 6, centred on a float near the midpoint where M is within 2^-33 of c0 (exact_centre;
-a - c is exact but in the first slot below a = c/2, where the kernel keeps its rounding error t_lo);
-c1 and P by the rounded weighted fit.  The printed error is relative, with the kernel's float32
-evaluation emulated (P by halves, c0 + c1 (t + t_lo) kept as a pair):
+The AVX2 build's float32 exact gelu and its backward (fastact/_spans_avx2.h) compute in double, with no
+table: M(a) = P(a)/Q(a), P of degree 4 and Q of degree 5 on [0, 14.5] with P(0) = 1/2 - 2^-42 (so that
+subnormal x round as x Phi(x) does, away from a tie); the backward's D(-a) = e^(-a^2/2) (a - r) R(a), R =
+(M(a) - a/sqrt(2 pi)) / (a - r) = P/Q of degrees 4 and 4 on [0, 21] (r = 0.7518, D's root); e^(-s/2) on
+[-ln 2, ln 2] by a polynomial of degree 6 with constant term 1 (s = a^2 + 2 k ln 2).  The rational fits
+are Sanathanan-Koerner rounds with Lawson's weights (rational_fit), the polynomial Lawson's alone; the
+printed errors are relative, with the kernel's double Horner evaluation (and one division) emulated:
 
-    python benchmarks/fit_tables.py gelu_m32
-
-Its backward takes D(x) = Phi(x) + x phi(x) as h P(h) within 1/4 of D's root r = -0.7518 (h = x - r, r
-as three floats): P = c0 + c1 h + h^2 R(h), c0 as a pair, R of degree 5, from the 160-bit Chebyshev
-interpolant of D(r + h)/h on [-1/4, 1/4] (widened by 1%); the printed error is D's relative error in a
-float32 emulation of the kernel's evaluation (h exact as a pair):
-
-    python benchmarks/fit_tables.py gelu_root32
+    python benchmarks/fit_tables.py gelu_pd
 """
 import sys
 
@@ -476,89 +469,95 @@ def main_gelu_m64(deg=14, tdeg=10):
     print(f"static const double FA_GELU_G64[{tdeg + 2}] = {{" + ", ".join(float(v).hex() for v in tail) + "};")
 
 
-def m32_slot(a):
-    """The AVX2 gelu's slot for the float a: bits 22..24 of 1 + a in float32"""
-    return (int(np.array(f32(1.0) + f32(a), dtype=f32).view(np.uint32)) >> 22) & 7
+def rational_fit(f, hi, m, n, p0=None, nodes=1200, rounds=150):
+    """A near-minimax P(a)/Q(a) of relative error on [0, hi], P of degree m, Q of degree n with Q(0) = 1
+    (and P(0) = p0 if given), as double monomials in a: Sanathanan-Koerner rounds (least squares of P - f Q
+    weighted by 1/(f Q) with the last round's Q) with Lawson's weights from the tenth on; the round with
+    the smallest error is kept."""
+    a = hi / 2 * (1 - np.cos(np.pi * (np.arange(nodes) + 0.5) / nodes))
+    fa = np.array([float(f(mp.mpf(float(v)))) for v in a])
+    s = a / hi
+    first = 0 if p0 is None else 1
+    q_prev, w, best = np.ones(nodes), np.ones(nodes), None
+    for k in range(rounds):
+        basis = np.stack([s**i for i in range(first, m + 1)] + [-fa * s**j for j in range(1, n + 1)], axis=1)
+        scale = np.sqrt(w) / (fa * q_prev)
+        rhs = fa - (p0 or 0.0)
+        c = np.linalg.lstsq(basis * scale[:, None], rhs * scale, rcond=None)[0]
+        P = np.concatenate([[p0] if first else [], c[:m + 1 - first]])
+        Q = np.concatenate([[1.0], c[m + 1 - first:]])
+        pv, qv = np.polyval(P[::-1], s), np.polyval(Q[::-1], s)
+        err = pv / (qv * fa) - 1
+        if best is None or np.abs(err).max() < best[0]:
+            best = (np.abs(err).max(), P, Q)
+        q_prev = qv
+        if k >= 10:
+            w = w * np.abs(err) ** 0.7
+            w /= w.sum()
+    _, P, Q = best
+    return [float(v / hi**i) for i, v in enumerate(P)], [float(v / hi**j) for j, v in enumerate(Q)]
 
 
-def m32_value(a, row):
-    """The AVX2 gelu's M(a) before its last rounding, evaluated as the kernel does in float32"""
-    c, c0, c1, *p = [f32(v) for v in row]
-    t = f32(f32(a) - c)
-    t_lo = f32(f32(a) - f32(t + c))
-    tt = f32(t * t)
-    e2 = fma32(p[6], tt, fma32(p[5], t, p[4]))
-    pp = fma32(fma32(e2, tt, fma32(p[3], t, p[2])), tt, fma32(p[1], t, p[0]))
-    s = fma32(c1, t, c0)
-    lo = fma32(tt, pp, fma32(c1, t_lo, fma32(c1, t, f32(c0 - s))))
-    return mp.mpf(float(s)) + mp.mpf(float(lo))
+def horner64(coef, v):
+    """coef[0] + coef[1] v + ... by Horner with fmas, as the kernels evaluate it in double"""
+    acc = coef[-1]
+    for c in coef[-2::-1]:
+        acc = fma64(acc, v, c)
+    return acc
 
 
-def main_gelu_m32(deg=8):
-    """float32 exact gelu's AVX2 span: M(a) = e^(a^2/2) Q(a) on the 8 half binades of 1 + a, a in [0, 15)"""
-    rows, worst = [None] * 8, 0.0
-    for e in range(4):
-        for h in range(2):
-            lo, hi = 2.0**e * (1 + h / 2) - 1, 2.0**e * (1 + (h + 1) / 2) - 1
-            c = exact_centre(gelu_m, float(f32((lo + hi) / 2)))
-            m = (hi - lo) * 2**-16
-            lo2, hi2 = max(0.0, lo - m), hi + m
-            ts = (lo2 + hi2) / 2 - c + (hi2 - lo2) / 2 * np.cos(np.pi * (2 * np.arange(NODES) + 1) / (2 * NODES))
-            c0 = float(f32(float(gelu_m(mp.mpf(c)))))
-            ys = [gelu_m(mp.mpf(c) + mp.mpf(t)) for t in ts]
-            g = np.array([float(y - c0) for y in ys])
-            wt = 1.0 / np.array([float(y) for y in ys])
-            p = rounded_fit(ts, g, wt, max(abs(lo2 - c), abs(hi2 - c)), range(1, deg + 1), range(1, deg + 1))
-            row = [c, c0] + [p[k] for k in range(1, deg + 1)]
-            slot = ((3 + e) & 3) << 1 | h
-            err = 0.0
-            xs = np.linspace(lo, hi, 400) if lo else np.concatenate([np.linspace(lo, hi, 400), np.geomspace(1e-38, hi, 200)])
-            for x in np.unique(xs.astype(np.float32)):
-                if m32_slot(x) == slot:
-                    err = max(err, float(abs(m32_value(x, row) / gelu_m(mp.mpf(float(x))) - 1)))
-            worst = max(worst, err)
-            print(f"/* [{lo:g}, {hi:g}): 2^{np.log2(err):.1f} */")
-            rows[slot] = row
-    print(f"/* worst 2^{np.log2(worst):.1f} */")
-    names = ["centre", "c0", "c1"] + [f"p{k}" for k in range(2, deg + 1)]
-    print(f"static const float FA2_GELU_M[{deg + 2}][8] = {{")
-    for r, name in enumerate(names):
-        items = [hexf(f32(rows[j][r])) for j in range(8)]
-        print(f"    /* {name} */ {{" + ", ".join(items[:4]) + ",\n        " + ", ".join(items[4:]) + "},")
-    print("};")
+def exp_half_fit(deg=6, nodes=600, rounds=100):
+    """e^(-s/2) = 1 + c1 s + ... + c_deg s^deg on [-ln 2, ln 2], relative near-minimax (Lawson)"""
+    h = float(mp.log(2))
+    s = h * np.cos(np.pi * (np.arange(nodes) + 0.5) / nodes)
+    e = np.array([float(mp.exp(-mp.mpf(float(v)) / 2)) for v in s])
+    basis = np.stack([s**i for i in range(1, deg + 1)], axis=1) / e[:, None]
+    w, best = np.ones(nodes), None
+    for _ in range(rounds):
+        c = np.linalg.lstsq(basis * np.sqrt(w)[:, None], (e - 1) / e * np.sqrt(w), rcond=None)[0]
+        err = basis @ c - (e - 1) / e
+        if best is None or np.abs(err).max() < best[0]:
+            best = (np.abs(err).max(), c)
+        w = w * np.abs(err) ** 0.7
+        w /= w.sum()
+    return [1.0] + [float(v) for v in best[1]]
 
 
-def main_gelu_root32(w=0.25, deg=7):
-    """The AVX2 gelu backward's root interval: D(r + h) = h P(h) for |h| < w"""
-    mp.mp.prec = 160                        # (D cancels near r: the reference needs the digits)
-    D = lambda v: mp.ncdf(v) + v * mp.npdf(v)
-    r = mp.findroot(D, -0.75)
-    r_hi = f32(float(r))
-    r_lo = f32(float(r - float(r_hi)))
-    r_lo2 = f32(float(r - float(r_hi) - float(r_lo)))
-    co = cheb_mono(lambda h: D(r + h) / h if h != 0 else (2 - r * r) * mp.npdf(r), -1.01 * w, 1.01 * w, 0.0, deg,
-                   rounded=False)
-    c0, c1, R = f32(float(co[0])), f32(float(co[1])), [f32(float(v)) for v in co[2:]]
-    c0lo = f32(float(co[0] - float(c0)))
+def gelu_r(a, r):
+    """(M(a) - a/sqrt(2 pi)) / (a - r): gelu's derivative D(-a) = E (a - r) R(a), R smooth and nonzero"""
+    v = gelu_m(a) - a / mp.sqrt(2 * mp.pi)
+    return mp.diff(lambda t: gelu_m(t) - t / mp.sqrt(2 * mp.pi), r) if abs(a - r) < mp.mpf(2)**-40 else v / (a - r)
 
-    def value(x):
-        h0 = f32(x - r_hi)
-        h = f32(h0 - r_lo)
-        h_lo = f32(f32(f32(h0 - h) - r_lo) - r_lo2)
-        acc = R[-1]
-        for v in R[-2::-1]:
-            acc = fma32(acc, h, v)
-        p = fma32(c1, h, c0)
-        p_lo = fma32(f32(h * h), acc, f32(fma32(c1, h, f32(c0 - p)) + c0lo))
-        m = f32(h * p)
-        return mp.mpf(float(m)) + mp.mpf(float(f32(fma32(h, p, -m) + fma32(h, p_lo, f32(h_lo * p)))))
-    xs = np.concatenate([np.linspace(float(r) - w, float(r) + w, 4001), float(r) + np.geomspace(1e-9, w, 300),
-                         float(r) - np.geomspace(1e-9, w, 300)])
-    err = max(float(abs(value(x) / D(mp.mpf(float(x))) - 1)) for x in np.unique(xs.astype(np.float32)))
-    print(f"/* |h| < {w}: 2^{np.log2(err):.1f} */")
-    print("r:", ", ".join(hexf(v) for v in (r_hi, r_lo, r_lo2)))
-    print("c0:", hexf(c0), hexf(c0lo), " c1:", hexf(c1))
-    print("R:", ", ".join(hexf(v) for v in R))
+
+def main_gelu_pd(m_hi=14.5, r_hi=21.0):
+    """float32 exact gelu and its backward on the AVX2 build, computed in double (fastact/_spans_avx2.h)"""
+    mp.mp.prec = 160
+    r = mp.findroot(lambda a: gelu_m(a) - a / mp.sqrt(2 * mp.pi), 0.75)
+    root_hi = float(r)
+    root_lo = float(r - root_hi)
+    ec = exp_half_fit()
+    h = float(mp.log(2))
+    e_err = max(float(abs(mp.mpf(horner64(ec, v)) / mp.exp(-mp.mpf(v) / 2) - 1)) for v in np.linspace(-h, h, 4001))
+    mp_, mq = rational_fit(gelu_m, m_hi, 4, 5, p0=0.5 - 2.0**-42)
+    rp, rq = rational_fit(lambda a: gelu_r(a, r), r_hi, 4, 4)
+
+    def ratio_err(p, q, f, hi):
+        return max(float(abs(mp.mpf(horner64(p, v)) / mp.mpf(horner64(q, v)) / f(mp.mpf(v)) - 1))
+                   for v in np.linspace(0, hi, 3001))
+    m_err = ratio_err(mp_, mq, gelu_m, m_hi)
+    r_err = ratio_err(rp, rq, lambda a: gelu_r(a, r), r_hi)
+
+    def arr(name, v):
+        return f"static const double {name}[{len(v)}] = {{" + ", ".join(float(c).hex() for c in v) + "};"
+    print(f"/* e^(-s/2) on [-ln 2, ln 2]: 2^{np.log2(e_err):.1f} */")
+    print(arr("FA2_EXP_HALF", ec))
+    print(f"/* M on [0, {m_hi:g}]: 2^{np.log2(m_err):.1f} */")
+    print(arr("FA2_GELU_MP", mp_))
+    print(arr("FA2_GELU_MQ", mq))
+    print(f"/* R on [0, {r_hi:g}]: 2^{np.log2(r_err):.1f} */")
+    print(arr("FA2_GELU_RP", rp))
+    print(arr("FA2_GELU_RQ", rq))
+    print(f"r: {root_hi.hex()} {root_lo.hex()}")
 
 
 def cheb_mono_mp(f, lo, hi, centre, deg):
@@ -575,10 +574,8 @@ def main(name):
         return main_gelu_q64()
     if name == "gelu_m64":
         return main_gelu_m64()
-    if name == "gelu_m32":
-        return main_gelu_m32()
-    if name == "gelu_root32":
-        return main_gelu_root32()
+    if name == "gelu_pd":
+        return main_gelu_pd()
     fit, f, tab = {"tanh": (fit_tanh, mp.tanh, "FA_TANH_TAB"),
                    "tanh_shrink": (fit_tanh_shrink, tanh_shrink, "FA_TANH_SHRINK_TAB")}[name]
     rows = ROWS if name == "tanh" else ROWS[1:]

@@ -100,6 +100,65 @@ static inline __m256 fa2_pd_to_ps(__m256d lo, __m256d hi)
         }                                                                                               \
     }
 
+/* Spans computed in double on 4 lanes (where a float formula would need pairs to round once and double's
+ * needs none, or fewer operations): fa2_NAME_pd(g, x, y) computes y[k] from g[k] and x[k] for k < 2 (a
+ * forward's g is x), then FIN, a float expression of the rounded result r_ and the inputs g_ and x_ (8
+ * lanes), takes what the formula leaves (selects).  Every lane takes the formula, none goes one by one.
+ * The loop loads 4 floats at a time into 4 doubles (vcvtps2pd's own load: where 256-bit loads were
+ * split in two, the extractions made sigmoid' 0.32 ns per element instead of 0.19), 16 a step, and the
+ * last 15 or fewer through masked loads and stores (FA2_ROW_LOOP). */
+#define FA2_PD_RUN(NAME, FIN, TWO)                                                                      \
+static inline __attribute__((always_inline)) void fa2_##NAME##_pd_run(const float *g, const float *x,   \
+                                                                      float *out, ptrdiff_t n, const int pf) \
+{                                                                                                       \
+    FA2_ROW_LOOP(16, {                                                                                  \
+        __m256 r[2];                                                                                    \
+        if (pf && full_) {                                                                              \
+            if (TWO)                                                                                    \
+                _mm_prefetch((const char *)(g + i + FA2_AHEAD), _MM_HINT_T0);                           \
+            _mm_prefetch((const char *)(x + i + FA2_AHEAD), _MM_HINT_T0);                               \
+            _mm_prefetch((const char *)(out + i + FA2_AHEAD), _MM_HINT_T0);                             \
+        }                                                                                               \
+        for (int h = 0; h < 2; h++) {                                                                   \
+            __m256d gd[2], xd[2], yd[2];                                                                \
+            for (int k = 0; k < 2; k++) {                                                               \
+                xd[k] = FA2_ROW_LOAD_PD(x, 8 * h + 4 * k);                                              \
+                gd[k] = TWO ? FA2_ROW_LOAD_PD(g, 8 * h + 4 * k) : xd[k];                                \
+            }                                                                                           \
+            fa2_##NAME##_pd(gd, xd, yd);                                                                \
+            __m256 r_ = fa2_pd_to_ps(yd[0], yd[1]), x_ = FA2_ROW_LOAD(x, 8 * h);                        \
+            __m256 g_ = TWO ? FA2_ROW_LOAD(g, 8 * h) : x_;                                              \
+            (void)g_;                                                                                   \
+            (void)x_;                                                                                   \
+            r[h] = FIN;                                                                                 \
+        }                                                                                               \
+        for (int h = 0; h < 2; h++)                                                                     \
+            FA2_ROW_STORE(out, 8 * h, r[h]);                                                            \
+    })                                                                                                  \
+}
+/* fa_NAME_f32_span(x, out, n, pf), a forward */
+#define FA2_SPAN_PD(NAME, FIN)                                                                          \
+FA2_PD_RUN(NAME, FIN, 0)                                                                                \
+static inline void fa_##NAME##_f32_span(const float *x, float *out, ptrdiff_t n, int pf)                \
+{                                                                                                       \
+    if (pf)                                                                                             \
+        fa2_##NAME##_pd_run(x, x, out, n, 1);                                                           \
+    else                                                                                                \
+        fa2_##NAME##_pd_run(x, x, out, n, 0);                                                           \
+}
+/* fa_NAME_f32_span(grad, saved, out, n, p, pf), a backward (no parameter) */
+#define FA2_SPAN2_PD(NAME, FIN)                                                                         \
+FA2_PD_RUN(NAME, FIN, 1)                                                                                \
+static inline void fa_##NAME##_f32_span(const float *g, const float *x, float *out, ptrdiff_t n, float p, int pf) \
+{                                                                                                       \
+    (void)p;                                                                                            \
+    if (pf)                                                                                             \
+        fa2_##NAME##_pd_run(g, x, out, n, 1);                                                           \
+    else                                                                                                \
+        fa2_##NAME##_pd_run(g, x, out, n, 0);                                                           \
+}
+#define FA2_PD_EACH for (int k = 0; k < 2; k++)
+
 /* The forms below work on FA2_U vectors at once, each step written for all of them in turn, so that
  * the chains of the vectors (~20 dependent operations and a division each) overlap in program order:
  * sigmoid 0.93 -> 0.84 ns per element from one vector to two (best of five, one thread, 8192 elements,
@@ -410,123 +469,75 @@ FA2_SPAN(sigmoid, fa2_mul_sigmoid(xv, xv, 0, thi, tlo), fa2_below(x, -64.0f), fa
 FA2_SPAN(silu, fa2_mul_sigmoid(xv, xv, 1, thi, tlo),
          _mm256_or_ps(fa2_below(x, -64.0f), _mm256_cmp_ps(x, _mm256_set1_ps(INFINITY), _CMP_EQ_OQ)), fa2_silu_1)
 
-/* gelu(x) = x Phi(x) = max(x, 0) - a Q(a), a = |x|, Q(a) = erfc(a/sqrt2)/2 = E M(a) with E = e^(-a^2/2) and
- * M(a) = e^(a^2/2) Q(a), smooth (1/2 at 0, ~1/(a sqrt(2 pi)) far out): the AVX-512 form's 32-interval
- * table of Q itself would take 4 vpermps and 3 blends per coefficient here, so M is tabled instead on 8
- * slots, one vpermps each: half binades of 1 + a (a in [0, 1/2), [1/2, 1), [1, 2), [2, 3), [3, 5), [5, 7),
- * [7, 11), [11, 15)), the slot bits 22..24 of 1 + a, and M(c + t) = c0 + c1 t + t^2 P(t), P of degree 6,
- * c the slot's centre, a float near the midpoint where M is within 2^-33 of c0 (a - c is exact but in the
- * first slot below c/2, where its rounding error t_lo is kept: c1 t_lo; centred at 0 instead, the first
- * slot's t^2 P reached 0.14 of M, 2^-26.1).  benchmarks/fit_tables.py gelu_m32 fits it: relative error
- * 2^-27 or less, evaluated as below in float.
- * (4 slots, whole binades, one vpermilps each and P of degree 9, were 15% faster but 2^-26 everywhere:
- * t^2 P reaches 0.14 of M on slots that wide, and its roundings count; 0.97 ULP over all inputs.) */
-static const float FA2_GELU_M[10][8] = {
-    /* centre */ {0x1.7ffd1cp+0f, 0x1.40016ap+1f, 0x1.0000bap+2f, 0x1.8000c4p+2f,
-        0x1.2000aep+3f, 0x1.9fffe2p+3f, 0x1.ffffd8p-3f, 0x1.7ffec2p-1f},
-    /* c0 */ {0x1.a5726cp-3f, 0x1.21714ap-3f, 0x1.82b3bep-4f, 0x1.095588p-4f,
-        0x1.66cbe4p-5f, 0x1.f3dde6p-6f, 0x1.a7f80ep-2f, 0x1.337092p-2f},
-    /* c1 */ {-0x1.71c38ep-4f, -0x1.75a8ecp-5f, -0x1.5cf7c2p-6f, -0x1.506782p-7f,
-        -0x1.377fb4p-8f, -0x1.3012d4p-9f, -0x1.2e8658p-2f, -0x1.63e14ap-3f},
-    /* p2 */ {0x1.2043b4p-5f, 0x1.bf3576p-7f, 0x1.2dd7ep-8f, 0x1.a0ec9cp-10f,
-        0x1.0b6c38p-11f, 0x1.6fdc92p-13f, 0x1.5c567cp-3f, 0x1.5bf90cp-4f},
-    /* p3 */ {-0x1.99863ep-7f, -0x1.f620f4p-9f, -0x1.f6a3bp-11f, -0x1.f9cadp-13f,
-        -0x1.c63a94p-15f, -0x1.ba9118p-17f, -0x1.594f7p-4f, -0x1.2c84d4p-5f},
-    /* p4 */ {0x1.0d62dp-8f, 0x1.0abd5ap-10f, 0x1.943912p-13f, 0x1.2caaf4p-15f,
-        0x1.7db3bcp-18f, 0x1.08c45cp-20f, 0x1.312e8cp-5f, 0x1.d6891p-7f},
-    /* p5 */ {-0x1.4beacap-10f, -0x1.0dfb8p-12f, -0x1.3a378cp-15f, -0x1.5e2a7ep-18f,
-        -0x1.3c6f1ep-21f, -0x1.3b21bp-24f, -0x1.eb66f4p-7f, -0x1.54754cp-8f},
-    /* p6 */ {0x1.832564p-12f, 0x1.05cf68p-14f, 0x1.dbad6ep-18f, 0x1.909dp-21f,
-        0x1.04bdcp-24f, 0x1.75cadcp-28f, 0x1.6c869ep-8f, 0x1.ce0b2ep-10f},
-    /* p7 */ {-0x1.b79662p-14f, -0x1.ea894cp-17f, -0x1.797eb4p-20f, -0x1.e0e17ep-24f,
-        -0x1.d4e484p-28f, -0x1.c4117p-32f, -0x1.02e6acp-9f, -0x1.e00562p-12f},
-    /* p8 */ {0x1.b6b49ep-16f, 0x1.a4d0f4p-19f, 0x1.0c2112p-22f, 0x1.114b7cp-26f,
-        0x1.788268p-31f, 0x1.faa6fap-36f, 0x1.a4f9eap-11f, 0x1.e3e324p-16f},
-};
+/* gelu and its backward in double (FA2_SPAN_PD, FA2_SPAN2_PD), from a = |x|: Q(a) = erfc(a/sqrt 2)/2 = E
+ * M(a) with E = e^(-a^2/2) and M(a) = e^(a^2/2) Q(a), smooth (1/2 at 0, ~1/(a sqrt(2 pi)) far out), which a
+ * rational function of degrees 4 and 5 follows to 2^-27.3 on [0, 14.5] (FA2_GELU_MP / FA2_GELU_MQ: one
+ * vdivpd).  a^2 is exact in double, so E needs no pairs: fa2_exp_half_sq_pd, 2^-28.9.  The coefficients
+ * come from benchmarks/fit_tables.py gelu_pd.  The float forms these replace (M on 8 vpermps-table slots
+ * with a polynomial of degree 8, E, a E and the backward's products as float pairs, D near its root from a
+ * series of its own, the lanes with subnormal results one by one) took 1.77 ns per element (gelu) and
+ * 2.59 (its backward) on one thread (C, 64K elements of normal(0, 4), AMD Zen 3), these 1.22 and 1.59, and
+ * were 0.90 and 0.94 ULP off at worst; these 0.636 over all 2^32 inputs (gelu) and 0.749 over every 5th
+ * float of [-22, 22] (g = 1; 0.755 with random g from 2^-60 to 2^60, 0.752 over every float with |x| in
+ * [1/2, 1], around the root).  (Degrees 5 and 6 for M, 5 and 5 for R and 7 for the exp: 0.502 and 0.504 ULP
+ * over every 97th float, for 5% and 8% more time.) */
+static const double FA2_EXP_HALF[7] = {0x1.0000000000000p+0, -0x1.0000008a26e5fp-1, 0x1.fffffc1d16753p-4,
+                                       -0x1.555419600a7b8p-6, 0x1.55582244e47f8p-9, -0x1.1267820a35f40p-12,
+                                       0x1.6ae72e287f800p-16};
+static const double FA2_GELU_MP[5] = {0x1.ffffffffff000p-2, 0x1.c018fbc94c3b8p-2, 0x1.7626604ef336ap-3,
+                                      0x1.4b4ccc5610ab2p-5, 0x1.0bc1387843fabp-8};
+static const double FA2_GELU_MQ[6] = {0x1.0000000000000p+0, 0x1.ac4eac47fdd80p+0, 0x1.3346b9742ca45p+0,
+                                      0x1.df421aa119071p-2, 0x1.9f3ffa1d30202p-4, 0x1.4f93aa8f8a005p-7};
 
-/* The parts of Q(a) = E M for |x| < 13.125 (and NaN), a = |x| (*a): M = s + m_lo (c0 + c1 t by an fma,
- * its error recovered by another: |c1 t| <= c0/2; c1 t_lo joins the error) and E = 2^n (th + te), th and
- * te from fa2_exp_parts unscaled, 2^n in *sc (a^2 = u + u_lo exactly, -u/2 exact, then E times 1 -
- * u_lo/2: E's, not th's, which differ by up to 2^-3.5). */
-typedef struct { fa2_vec a, s, m_lo, th, te, sc; } fa2_gelu_q;
-
-static inline __attribute__((always_inline)) fa2_gelu_q fa2_gelu_parts(fa2_vec x, __m256 thi, __m256 tlo)
+/* P(a) / Q(a) for 2 vectors, P and Q of np and nq coefficients (a's powers from 0), both by Horner */
+static inline __attribute__((always_inline)) void fa2_ratio_pd(const double *P, int np, const double *Q, int nq,
+                                                              const __m256d *a, __m256d *r)
 {
-    fa2_gelu_q g;
-    fa2_vec t, t_lo, tt, u, u_lo;
-    __m256i slot[FA2_U];
-#define FA2_M(row) _mm256_permutevar8x32_ps(_mm256_loadu_ps(FA2_GELU_M[row]), slot[u_])
-    FA2_EACH {
-        g.a.v[u_] = _mm256_andnot_ps(_mm256_set1_ps(-0.0f), x.v[u_]);
-        slot[u_] = _mm256_srli_epi32(_mm256_castps_si256(_mm256_add_ps(_mm256_set1_ps(1.0f), g.a.v[u_])), 22);
-        __m256 c = FA2_M(0);
-        t.v[u_] = _mm256_sub_ps(g.a.v[u_], c);
-        t_lo.v[u_] = _mm256_sub_ps(g.a.v[u_], _mm256_add_ps(t.v[u_], c));
-        tt.v[u_] = _mm256_mul_ps(t.v[u_], t.v[u_]);
-        u.v[u_] = _mm256_mul_ps(g.a.v[u_], g.a.v[u_]);
-        u_lo.v[u_] = _mm256_fmsub_ps(g.a.v[u_], g.a.v[u_], u.v[u_]);
-    }
-    FA2_EACH u.v[u_] = _mm256_mul_ps(u.v[u_], _mm256_set1_ps(-0.5f));
-    g.th = fa2_exp_parts(u, thi, tlo, &g.te, &g.sc, 1);
-    FA2_EACH {
-        __m256 e0 = _mm256_fmadd_ps(FA2_M(4), t.v[u_], FA2_M(3)), e1 = _mm256_fmadd_ps(FA2_M(6), t.v[u_], FA2_M(5));
-        __m256 e2 = _mm256_fmadd_ps(FA2_M(9), tt.v[u_], _mm256_fmadd_ps(FA2_M(8), t.v[u_], FA2_M(7)));
-        __m256 pp = _mm256_fmadd_ps(_mm256_fmadd_ps(e2, tt.v[u_], e1), tt.v[u_], e0);
-        __m256 c0 = FA2_M(1), c1 = FA2_M(2);
-        g.s.v[u_] = _mm256_fmadd_ps(c1, t.v[u_], c0);
-        __m256 s_lo = _mm256_fmadd_ps(c1, t_lo.v[u_], _mm256_fmadd_ps(c1, t.v[u_], _mm256_sub_ps(c0, g.s.v[u_])));
-        g.m_lo.v[u_] = _mm256_fmadd_ps(tt.v[u_], pp, s_lo);
-        g.te.v[u_] = _mm256_fmadd_ps(_mm256_add_ps(g.th.v[u_], g.te.v[u_]),
-                                     _mm256_mul_ps(u_lo.v[u_], _mm256_set1_ps(-0.5f)), g.te.v[u_]);
-    }
-#undef FA2_M
-    return g;
+    __m256d p[2], q[2];
+    FA2_PD_EACH p[k] = _mm256_set1_pd(P[np - 1]);
+    FA2_PD_EACH q[k] = _mm256_set1_pd(Q[nq - 1]);
+    for (int j = (np > nq ? np : nq) - 2; j >= 0; j--)
+        FA2_PD_EACH {
+            if (j < np - 1)
+                p[k] = _mm256_fmadd_pd(p[k], a[k], _mm256_set1_pd(P[j]));
+            if (j < nq - 1)
+                q[k] = _mm256_fmadd_pd(q[k], a[k], _mm256_set1_pd(Q[j]));
+        }
+    FA2_PD_EACH r[k] = _mm256_div_pd(p[k], q[k]);
 }
 
-/* gelu for |x| < 13.125 (and NaN): A = a E as A_hi + A_lo, and with c = max(x, 0) 2^-n (exact: n >= -22
- * where x > 0 and a < 5.5), q = c - A_hi Mf rounded once (Mf = s + m_lo rounded, its error Ml kept), e
- * its error, then (q - ((A_hi Ml + A_lo Mf) - e)) 2^n: exact scaling, the result being normal (|gelu| >=
- * 2^-125.6 above -13.125).  q's fma keeps the sign of a tiny negative product, as the AVX-512 form's does
- * (x = -2^-149 gives -0).  Over all 2^32 inputs: 0.90 ULP. */
-static inline __attribute__((always_inline)) fa2_vec fa2_gelu_form(fa2_vec x, __m256 thi, __m256 tlo)
+/* E = e^(-a^2/2) for a in [0, 21] (2 vectors): w = a^2, k = round(-w / (2 ln 2)) (from adding 1.5 2^52: k
+ * in the low bits), s = w + 2 k ln 2 in [-ln 2, ln 2] (2 ln 2 rounded to double: 2^-45 of E at a = 21),
+ * e^(-s/2) by FA2_EXP_HALF (degree 6, Horner), 2^k added into its exponent field (k >= -319: normal) */
+static inline __attribute__((always_inline)) void fa2_exp_half_sq_pd(const __m256d *a, __m256d *e)
 {
-    fa2_gelu_q g = fa2_gelu_parts(x, thi, tlo);
-    FA2_EACH {
-        __m256 a = g.a.v[u_], s = g.s.v[u_], sc = g.sc.v[u_];
-        __m256 a_hi = _mm256_mul_ps(a, g.th.v[u_]);
-        __m256 a_lo = _mm256_fmadd_ps(a, g.te.v[u_], _mm256_fmsub_ps(a, g.th.v[u_], a_hi));
-        __m256 mf = _mm256_add_ps(s, g.m_lo.v[u_]);
-        __m256 ml = _mm256_add_ps(_mm256_sub_ps(s, mf), g.m_lo.v[u_]);
-        /* 2^-n: 254 - (n + 127) in the exponent field */
-        __m256 inv = _mm256_castsi256_ps(_mm256_sub_epi32(_mm256_set1_epi32(254 << 23), _mm256_castps_si256(sc)));
-        __m256 c = _mm256_mul_ps(_mm256_max_ps(_mm256_setzero_ps(), x.v[u_]), inv);    /* (NaN: x) */
-        __m256 q = _mm256_fnmadd_ps(a_hi, mf, c);
-        __m256 e = _mm256_fnmadd_ps(a_hi, mf, _mm256_sub_ps(c, q));
-        __m256 lo = _mm256_fmadd_ps(a_hi, ml, _mm256_mul_ps(a_lo, mf));
-        __m256 y = _mm256_mul_ps(_mm256_sub_ps(q, _mm256_sub_ps(lo, e)), sc);
-        /* from 5.5 on x, from -14.5 down -0, as max(x, -0) (+-inf included): x >= +0 or x <= -14.5 are the
-         * x whose bits, as a signed integer, are -14.5's or more */
-        __m256 keep = _mm256_castsi256_ps(_mm256_cmpgt_epi32(_mm256_castps_si256(x.v[u_]),
-                                                             _mm256_set1_epi32((int)0xc167ffff)));
-        __m256 settle = _mm256_and_ps(keep, _mm256_cmp_ps(a, _mm256_set1_ps(5.5f), _CMP_GE_OQ));
-        x.v[u_] = _mm256_blendv_ps(y, _mm256_max_ps(x.v[u_], _mm256_set1_ps(-0.0f)), settle);
-    }
-    return x;
+    const __m256d shift = _mm256_set1_pd(0x1.8p52);
+    __m256d w[2], kt[2], s[2];
+    FA2_PD_EACH w[k] = _mm256_mul_pd(a[k], a[k]);
+    FA2_PD_EACH kt[k] = _mm256_fmadd_pd(w[k], _mm256_set1_pd(-0x1.71547652b82fep-1), shift);
+    FA2_PD_EACH s[k] = _mm256_fmadd_pd(_mm256_sub_pd(kt[k], shift), _mm256_set1_pd(0x1.62e42fefa39efp+0), w[k]);
+    FA2_PD_EACH e[k] = _mm256_set1_pd(FA2_EXP_HALF[6]);
+    for (int j = 5; j >= 0; j--)
+        FA2_PD_EACH e[k] = _mm256_fmadd_pd(e[k], s[k], _mm256_set1_pd(FA2_EXP_HALF[j]));
+    FA2_PD_EACH e[k] = _mm256_castsi256_pd(_mm256_add_epi64(_mm256_castpd_si256(e[k]),
+                                                            _mm256_slli_epi64(_mm256_castpd_si256(kt[k]), 52)));
 }
 
-/* gelu (fa2_gelu_form settles x from 5.5 on, where x Q(x) is below half x's ULP, and from -14.5 down,
- * where |gelu| is below 2^-150): in between, below -13.125, the subnormal results one by one in double
- * (libm's erfc, one rounding), which the vector form would round twice */
-static inline float fa2_gelu_1(float a, float x, double p)
+/* gelu: max(x, 0) - (a E) M rounded once (an FMA), then to float.  a is held at 14.5, from where |gelu(x)|
+ * < 2^-151 rounds to -0 (x < 0) and x - a Q(a) to x.  max(0, x) is x where x is NaN (vmaxpd's second
+ * operand) and where x is -0 (the result -0, as x Phi(x)); M(0) is 1/2 - 2^-42, so that for x subnormal
+ * x/2 + |x| 2^-42 (x > 0) and -|x|/2 (1 - 2^-41) (x < 0) round as x Phi(x) does, away from a tie. */
+static inline __attribute__((always_inline)) void fa2_gelu_pd(const __m256d *g, const __m256d *x, __m256d *y)
 {
-    (void)a;
-    (void)p;
-    double xd = x;
-    return (float)(0.5 * xd * erfc(-xd * 0.70710678118654752));
+    __m256d a[2], e[2], m[2];
+    (void)g;
+    FA2_PD_EACH a[k] = _mm256_min_pd(_mm256_andnot_pd(_mm256_set1_pd(-0.0), x[k]), _mm256_set1_pd(14.5));
+    fa2_exp_half_sq_pd(a, e);
+    fa2_ratio_pd(FA2_GELU_MP, 5, FA2_GELU_MQ, 6, a, m);
+    FA2_PD_EACH y[k] = _mm256_fnmadd_pd(_mm256_mul_pd(a[k], e[k]), m[k], _mm256_max_pd(_mm256_setzero_pd(), x[k]));
 }
 
-FA2_SPAN(gelu, fa2_gelu_form(xv, thi, tlo),
-         _mm256_and_ps(fa2_below(x, -13.125f), _mm256_cmp_ps(x, _mm256_set1_ps(-14.5f), _CMP_GT_OQ)), fa2_gelu_1)
+FA2_SPAN_PD(gelu, r_)
 
 /* softplus' g sigmoid(x) and log_sigmoid's g sigmoid(-x): one by one where the argument of sigmoid is
  * below -64 (-inf included), where |g| is 2^64 or more (an infinite g would give inf - inf), and where
@@ -553,72 +564,42 @@ FA2_SPAN2(log_sigmoid_backward, fa2_mul_sigmoid(av, fa2_negated(xv), 1, thi, tlo
           _mm256_or_ps(_mm256_cmp_ps(x, _mm256_set1_ps(64.0f), _CMP_GT_OQ), fa2_odd_g(a, y)),
           fa_log_sigmoid_backward_1)
 
-/* gelu's backward g D(x), D = Phi(x) + x phi(x) = 1 - E V (x >= 0) or E V (x < 0), V = M(a) - a/sqrt(2 pi)
- * (E, M: fa2_gelu_parts, M renormalised, as E's low part times V's would not be negligible; a/sqrt(2 pi)
- * exact as a pair, V's difference by TwoSum), E V as a pair, 1 - E V (|E V| <= 1/2) by Fast2Sum after
- * 2^n is put on (exact: n >= -27 below 6.03125), g times the pair rounded once, then 2^n for x < 0 (exact
- * where the result is normal; below 2^-100 the lanes go one by one).  D has a root at x = r = -0.7518,
- * where V cancels (M's error grows 2 to 4-fold in V near it), so for |x - r| < 1/4 D = h P(h), h = x - r
- * exact as a pair (r as three floats, x - r_hi exact) and P = c0 + c1 h + h^2 R(h), R of degree 5
- * (fit_tables.py gelu_root32: 2^-28.2 as evaluated; with 0.15 the general form reached 1.22 ULP over
- * the floats near the root, 0.943 over all inputs with 1/4), computed for every vector and blended:
- * behind a branch on the vector having such a lane, taken at random (a third of normal(0, 4)'s vectors,
- * three quarters of normal(0, 1)'s), it cost more in mispredictions than it saved (C, one thread, 512K
- * elements: normal(0, 4) 2.72 -> 2.57 ns per element without the branch, normal(0, 1) 2.80 -> 2.49,
- * normal(0, 2) 2.92 -> 2.49; 2.14 -> 2.48 on data with no lane near the root, such as x >= 0).  From x
- * = 6.03125 on D is 1 to below half an ULP: g (+inf included).  One
- * by one (fa_gelu_backward_1): x below -13.125 (-inf included) and the lanes fa2_odd_g names. */
-static inline __attribute__((always_inline)) fa2_vec fa2_gelu_backward_form(fa2_vec gv, fa2_vec xv, __m256 thi,
-                                                                            __m256 tlo)
+/* gelu's backward g D(x), D = Phi(x) + x phi(x) = E V(a) (x < 0) or 1 - E V(a) (x >= 0), V(a) = M(a) -
+ * a/sqrt(2 pi), which has a root at a = r = 0.7518: V = (a - r) R(a), R smooth and away from 0 (-0.665 at 0,
+ * -1/sqrt(2 pi) far out), a rational function of degrees 4 and 4 (FA2_GELU_RP / FA2_GELU_RQ: 2^-26.2 on
+ * [0, 21]), and a - r from r as two doubles (a - r_hi exact near r: 2^-53 of itself), so that D keeps its
+ * relative accuracy up to its root.  E V <= 1/2 for x >= 0: 1 - E V does not cancel.  g D is rounded once in
+ * double, then to float.  a is held at 21, from where |g D| < 2^-150 for every finite g; FIN: x where it is
+ * NaN and g 0 at x = -inf (the reference's limit: NaN for an infinite g). */
+static const double FA2_GELU_RP[5] = {-0x1.54851a10cd8b9p-1, -0x1.8719c89506e4fp-1, -0x1.8d32af8e8c675p-2,
+                                      -0x1.983b8afeb7f91p-4, -0x1.6b431c602bcbdp-7};
+static const double FA2_GELU_RQ[5] = {0x1.0000000000000p+0, 0x1.6a05e0fccfc80p+0, 0x1.9fd2b36fb9c07p-1,
+                                      0x1.d4de5368d320ep-3, 0x1.c747c1df97ad2p-6};
+
+static inline __attribute__((always_inline)) void fa2_gelu_backward_pd(const __m256d *g, const __m256d *x, __m256d *y)
 {
-    static const float R[6] = {-0x1.2a2f2cp-6f, -0x1.d2fa48p-4f, -0x1.e3e92ep-7f, 0x1.3e307cp-6f, 0x1.23524p-8f,
-                               -0x1.227158p-9f};
-    const __m256 one = _mm256_set1_ps(1.0f), r_hi = _mm256_set1_ps(-0x1.80ead2p-1f);
-    fa2_gelu_q q = fa2_gelu_parts(xv, thi, tlo);
-    fa2_vec y;
-    FA2_EACH {
-        __m256 x = xv.v[u_], g = gv.v[u_], a = q.a.v[u_], th = q.th.v[u_];
-        __m256 s = _mm256_add_ps(q.s.v[u_], q.m_lo.v[u_]);                         /* M renormalised */
-        __m256 s_lo = _mm256_add_ps(_mm256_sub_ps(q.s.v[u_], s), q.m_lo.v[u_]);
-        __m256 ak = _mm256_mul_ps(a, _mm256_set1_ps(0x1.988454p-2f));
-        __m256 ak_lo = _mm256_fmadd_ps(a, _mm256_set1_ps(-0x1.857936p-27f), _mm256_fmsub_ps(a, _mm256_set1_ps(0x1.988454p-2f), ak));
-        __m256 v_lo, v = fa2_two_sum(s, _mm256_sub_ps(_mm256_setzero_ps(), ak), &v_lo);
-        v_lo = _mm256_add_ps(v_lo, _mm256_sub_ps(s_lo, ak_lo));
-        __m256 ev = _mm256_mul_ps(th, v);
-        __m256 ev_lo = _mm256_fmadd_ps(th, v_lo, _mm256_fmadd_ps(q.te.v[u_], v, _mm256_fmsub_ps(th, v, ev)));
-        __m256 pos = _mm256_cmp_ps(x, _mm256_setzero_ps(), _CMP_GE_OQ);
-        __m256 w = _mm256_mul_ps(ev, q.sc.v[u_]), w_lo = _mm256_mul_ps(ev_lo, q.sc.v[u_]);
-        __m256 d = _mm256_sub_ps(one, w);
-        __m256 d_lo = _mm256_sub_ps(_mm256_sub_ps(_mm256_sub_ps(one, d), w), w_lo);
-        d = _mm256_blendv_ps(ev, d, pos);
-        d_lo = _mm256_blendv_ps(ev_lo, d_lo, pos);
-        __m256 yh = _mm256_mul_ps(g, d);
-        __m256 yl = _mm256_fmadd_ps(g, d_lo, _mm256_fmsub_ps(g, d, yh));
-        y.v[u_] = _mm256_mul_ps(_mm256_add_ps(yh, yl), _mm256_blendv_ps(q.sc.v[u_], one, pos));
-        __m256 h0 = _mm256_sub_ps(x, r_hi);
-        __m256 win = _mm256_cmp_ps(_mm256_andnot_ps(_mm256_set1_ps(-0.0f), h0), _mm256_set1_ps(0.25f), _CMP_LT_OQ);
-        __m256 h = _mm256_sub_ps(h0, _mm256_set1_ps(0x1.a03fd4p-27f));
-        __m256 h_lo = _mm256_sub_ps(_mm256_sub_ps(_mm256_sub_ps(h0, h), _mm256_set1_ps(0x1.a03fd4p-27f)),
-                                    _mm256_set1_ps(-0x1.eec18cp-52f));
-        __m256 acc = _mm256_set1_ps(R[5]);
-        for (int k = 4; k >= 0; k--)
-            acc = _mm256_fmadd_ps(acc, h, _mm256_set1_ps(R[k]));
-        const __m256 c0 = _mm256_set1_ps(0x1.b9d99p-2f), c1 = _mm256_set1_ps(0x1.8d9a94p-2f);
-        __m256 p = _mm256_fmadd_ps(c1, h, c0);
-        __m256 p_lo = _mm256_add_ps(_mm256_fmadd_ps(c1, h, _mm256_sub_ps(c0, p)), _mm256_set1_ps(-0x1.62f0ccp-28f));
-        p_lo = _mm256_fmadd_ps(_mm256_mul_ps(h, h), acc, p_lo);
-        __m256 m = _mm256_mul_ps(h, p);
-        __m256 m_lo = _mm256_add_ps(_mm256_fmsub_ps(h, p, m), _mm256_fmadd_ps(h, p_lo, _mm256_mul_ps(h_lo, p)));
-        __m256 wh = _mm256_mul_ps(g, m);
-        __m256 wl = _mm256_fmadd_ps(g, m_lo, _mm256_fmsub_ps(g, m, wh));
-        y.v[u_] = _mm256_blendv_ps(y.v[u_], _mm256_add_ps(wh, wl), win);
-        y.v[u_] = _mm256_blendv_ps(y.v[u_], g, _mm256_cmp_ps(x, _mm256_set1_ps(6.03125f), _CMP_GE_OQ));
+    __m256d a[2], e[2], v[2];
+    FA2_PD_EACH a[k] = _mm256_min_pd(_mm256_andnot_pd(_mm256_set1_pd(-0.0), x[k]), _mm256_set1_pd(21.0));
+    fa2_exp_half_sq_pd(a, e);
+    fa2_ratio_pd(FA2_GELU_RP, 5, FA2_GELU_RQ, 5, a, v);
+    FA2_PD_EACH {
+        __m256d h = _mm256_sub_pd(_mm256_sub_pd(a[k], _mm256_set1_pd(0x1.80ead197f00b4p-1)),
+                                  _mm256_set1_pd(-0x1.13e74c58cada8p-56));
+        __m256d ev = _mm256_mul_pd(_mm256_mul_pd(e[k], h), v[k]);
+        __m256d d = _mm256_blendv_pd(ev, _mm256_sub_pd(_mm256_set1_pd(1.0), ev),
+                                     _mm256_cmp_pd(x[k], _mm256_setzero_pd(), _CMP_GE_OQ));
+        y[k] = _mm256_mul_pd(g[k], d);
     }
-    return y;
 }
 
-FA2_SPAN2(gelu_backward, fa2_gelu_backward_form(av, xv, thi, tlo),
-          _mm256_or_ps(fa2_below(x, -13.125f), fa2_odd_g(a, y)), fa_gelu_backward_1)
+static inline __m256 fa2_gelu_backward_fin(__m256 r, __m256 g, __m256 x)
+{
+    r = _mm256_blendv_ps(r, x, _mm256_cmp_ps(x, x, _CMP_UNORD_Q));
+    return _mm256_blendv_ps(r, _mm256_mul_ps(g, _mm256_setzero_ps()),
+                            _mm256_cmp_ps(x, _mm256_set1_ps(-INFINITY), _CMP_EQ_OQ));
+}
+
+FA2_SPAN2_PD(gelu_backward, fa2_gelu_backward_fin(r_, g_, x_))
 
 /* g u S / d^2 from the pairs u, S and d (silu's and gelu's tanh form's backward): N = u S and g N as pairs,
  * d^2 (in [1, 4]) as a pair, one vdivps and its correction (fa2_div_fix) */
@@ -998,14 +979,7 @@ static inline float fa2_no_lane_1(float a, float x, double p)
     return x;
 }
 
-/* Backward passes computed in double on 4 lanes, where a float formula would need pairs to round once
- * and double's needs none: fa2_NAME_pd(g, x) in double, then FIN, a float expression of the rounded
- * result r_ and the inputs g_ and x_ (8 lanes), for what the formula leaves (selects).  Every lane takes
- * the formula, none goes one by one.  The loop loads 4 floats at a time into 4 doubles (vcvtps2pd's own
- * load: where 256-bit loads were split in two, the extractions made sigmoid' 0.32 ns per element
- * instead of 0.19), 16 a step, and the last 15 or fewer through masked loads and stores (FA2_ROW_LOOP).
- *
- * sigmoid's backward g (y (1 - y)) and tanh's g ((1 - y) (1 + y)) from the saved y: the portable
+/* Backward passes in double (FA2_SPAN2_PD).  sigmoid's backward g (y (1 - y)) and tanh's g ((1 - y) (1 + y)) from the saved y: the portable
  * formulas (fa_sigmoid_backward_1's and fa_tanh_backward_1's) lane for lane, an infinite or NaN g, |y|
  * > 1 and subnormal results included (double's range holds every product of three floats).  1 - y and
  * 1 + y are exact for 2^-29 <= |y| <= 2^52, each product rounds by 2^-53 at most, and the float's
@@ -1014,15 +988,15 @@ static inline float fa2_no_lane_1(float a, float x, double p)
  * one) gave the same bits over 16M random inputs but for one bug (NaN where g y (1 - y) overflows, y in
  * [-1, 0)) and took 0.30 ns per element on one thread (AMD Zen 3, 8192 elements, best of 400), this
  * 0.19 (sigmoid') and 0.22 (tanh'). */
-static inline __m256d fa2_sigmoid_backward_pd(__m256d g, __m256d y)
+static inline void fa2_sigmoid_backward_pd(const __m256d *g, const __m256d *y, __m256d *r)
 {
-    return _mm256_mul_pd(g, _mm256_mul_pd(y, _mm256_sub_pd(_mm256_set1_pd(1.0), y)));
+    FA2_PD_EACH r[k] = _mm256_mul_pd(g[k], _mm256_mul_pd(y[k], _mm256_sub_pd(_mm256_set1_pd(1.0), y[k])));
 }
 
-static inline __m256d fa2_tanh_backward_pd(__m256d g, __m256d y)
+static inline void fa2_tanh_backward_pd(const __m256d *g, const __m256d *y, __m256d *r)
 {
     const __m256d one = _mm256_set1_pd(1.0);
-    return _mm256_mul_pd(g, _mm256_mul_pd(_mm256_sub_pd(one, y), _mm256_add_pd(one, y)));
+    FA2_PD_EACH r[k] = _mm256_mul_pd(g[k], _mm256_mul_pd(_mm256_sub_pd(one, y[k]), _mm256_add_pd(one, y[k])));
 }
 
 /* hard_silu's backward inside 0 < x + 3 < 6, g ((2x + 3) (1/6)), as the portable path has it (hard_silu_bwd
@@ -1034,10 +1008,12 @@ static inline __m256d fa2_tanh_backward_pd(__m256d g, __m256d y)
  * g below 2^-100 lifted by 2^64, an infinite g without the low part: the FMA scalar form lane for lane)
  * took 0.37 ns per element (C, one thread, 8192 elements, best of 400), this 0.29; and it was 0.75 ULP
  * off where the result is subnormal (within FLT_MIN), this 0.5. */
-static inline __m256d fa2_hard_silu_backward_pd(__m256d g, __m256d x)
+static inline void fa2_hard_silu_backward_pd(const __m256d *g, const __m256d *x, __m256d *r)
 {
-    __m256d u = _mm256_fmadd_pd(x, _mm256_set1_pd(2.0), _mm256_set1_pd(3.0));
-    return _mm256_mul_pd(g, _mm256_mul_pd(u, _mm256_set1_pd(1.0 / 6.0)));
+    FA2_PD_EACH {
+        __m256d u = _mm256_fmadd_pd(x[k], _mm256_set1_pd(2.0), _mm256_set1_pd(3.0));
+        r[k] = _mm256_mul_pd(g[k], _mm256_mul_pd(u, _mm256_set1_pd(1.0 / 6.0)));
+    }
 }
 
 static inline __m256 fa2_hard_silu_backward_fin(__m256 r, __m256 g, __m256 x)
@@ -1046,42 +1022,6 @@ static inline __m256 fa2_hard_silu_backward_fin(__m256 r, __m256 g, __m256 x)
     r = _mm256_blendv_ps(r, g, _mm256_cmp_ps(t, _mm256_set1_ps(6.0f), _CMP_GE_OQ));
     r = _mm256_blendv_ps(r, _mm256_mul_ps(g, _mm256_setzero_ps()), _mm256_cmp_ps(t, _mm256_setzero_ps(), _CMP_LE_OQ));
     return _mm256_blendv_ps(r, x, _mm256_cmp_ps(x, x, _CMP_UNORD_Q));
-}
-
-#define FA2_SPAN2_PD(NAME, FIN)                                                                         \
-static inline __attribute__((always_inline)) __m256 fa2_##NAME##_pd8(__m256d g0, __m256d x0, __m256d g1, \
-                                                                     __m256d x1, __m256 g_, __m256 x_)  \
-{                                                                                                       \
-    __m256 r_ = fa2_pd_to_ps(fa2_##NAME##_pd(g0, x0), fa2_##NAME##_pd(g1, x1));                         \
-    (void)g_;                                                                                           \
-    (void)x_;                                                                                           \
-    return FIN;                                                                                         \
-}                                                                                                       \
-static inline __attribute__((always_inline)) void fa2_##NAME##_pd_run(const float *g, const float *x,   \
-                                                                      float *out, ptrdiff_t n, const int pf) \
-{                                                                                                       \
-    FA2_ROW_LOOP(16, {                                                                                  \
-        __m256 r[2];                                                                                    \
-        if (pf && full_) {                                                                              \
-            _mm_prefetch((const char *)(g + i + FA2_AHEAD), _MM_HINT_T0);                               \
-            _mm_prefetch((const char *)(x + i + FA2_AHEAD), _MM_HINT_T0);                               \
-            _mm_prefetch((const char *)(out + i + FA2_AHEAD), _MM_HINT_T0);                             \
-        }                                                                                               \
-        for (int h = 0; h < 2; h++)                                                                     \
-            r[h] = fa2_##NAME##_pd8(FA2_ROW_LOAD_PD(g, 8 * h), FA2_ROW_LOAD_PD(x, 8 * h),               \
-                                    FA2_ROW_LOAD_PD(g, 8 * h + 4), FA2_ROW_LOAD_PD(x, 8 * h + 4),       \
-                                    FA2_ROW_LOAD(g, 8 * h), FA2_ROW_LOAD(x, 8 * h));                    \
-        for (int h = 0; h < 2; h++)                                                                     \
-            FA2_ROW_STORE(out, 8 * h, r[h]);                                                            \
-    })                                                                                                  \
-}                                                                                                       \
-static inline void fa_##NAME##_f32_span(const float *g, const float *x, float *out, ptrdiff_t n, float p, int pf) \
-{                                                                                                       \
-    (void)p;                                                                                            \
-    if (pf)                                                                                             \
-        fa2_##NAME##_pd_run(g, x, out, n, 1);                                                           \
-    else                                                                                                \
-        fa2_##NAME##_pd_run(g, x, out, n, 0);                                                           \
 }
 
 FA2_SPAN2_PD(sigmoid_backward, r_)
