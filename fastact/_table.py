@@ -63,6 +63,12 @@ class Activation:
     # the derivative crosses zero, where float64 cannot resolve it relatively: its float64 backward bound
     # is in ULP of |g| * max(1, |x|), the size of the terms that cancel (float32 stays relative)
     backward_cancels: bool = False
+    # the float32 backward span is a few instructions per element, so it runs at the memory's speed and
+    # prefetches only for calls beyond the last-level cache, as the float32_span_streams forwards (AVX2, C,
+    # 2 threads, 1e6 elements warm in a 32 MB L3, AMD Zen 3: sigmoid' 125-140 us without the prefetches,
+    # 135-156 with them, tanh' 130-148 against 159-163, hard_silu' 184-213 against 197-217; at 1.6e7 the
+    # same within the runs' noise, and these calls still prefetch)
+    backward_streams: bool = False
     # parameter values (one per slot, None as +inf) at which NAME_plain_fwd(x) and NAME_plain_bwd(g, saved)
     # in _scalar.pxd give the row's results with fewer instructions: the generated loops run them when a
     # call's parameters are exactly these (relu's defaults: max(x, 0) without the threshold, leak and
@@ -100,6 +106,7 @@ ACTIVATIONS = (
         derivative="g * y * (1 - y)",
         saved="y",
         serial_below=8192,
+        backward_streams=True,
         float32_ulp=1.0,
         float64_ulp=1.0,
     ),
@@ -113,6 +120,7 @@ ACTIVATIONS = (
         derivative="g * (1 - y**2)",
         saved="y",
         serial_below=8192,
+        backward_streams=True,
         float32_ulp=1.0,
         float64_ulp=1.0,
     ),
@@ -251,7 +259,7 @@ ACTIVATIONS += (
         formula="x * relu6(x + 3) / 6",
         derivative="g * (2x + 3) / 6 where 0 < x + 3 < 6; g above; 0 below",
         saved="x", serial_below=32768, backward_ulp=(1.0, 2.0), float32_backward_span=True,
-        float32_span=True,
+        backward_streams=True, float32_span=True,
     ),
     Activation(
         name="hard_tanh",
