@@ -3510,6 +3510,9 @@ static inline int fa2_softmax_row_f32(const float *x, float *y, ptrdiff_t n, int
 { (void)x; (void)y; (void)n; (void)log_form; (void)e_lo; return 0; }
 static inline int fa2_softmax_backward_row_f32(const float *g, const float *y, float *dx, ptrdiff_t n, int log_form)
 { (void)g; (void)y; (void)dx; (void)n; (void)log_form; return 0; }
+#define FA2_ROWS8_MAX 0
+static inline int fa2_rows8_f32(const float *x, float *y, ptrdiff_t L, int log_form)
+{ (void)x; (void)y; (void)L; (void)log_form; return 0; }
 #endif
 
 /* The piecewise-linear forwards (relu's plain form, leaky_relu, relu6, hard_tanh, soft_shrink,

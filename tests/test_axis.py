@@ -431,8 +431,9 @@ def test_one_inner_axis_gives_the_rows_results(name, dtype, simd_level, monkeypa
 @pytest.mark.parametrize("name", ["softmax", "log_softmax"])
 def test_short_rows_sixteen_at_a_time_give_the_rows_results(name, simd_level):
     # float32 softmax rows shorter than 64, and log_softmax rows shorter than 128, go sixteen at a time
-    # at the AVX-512 level, one per lane (fa_rows16_f32): each value must be the one the row alone
-    # gives, special rows and ties included
+    # at the AVX-512 level, one per lane (fa_rows16_f32), and rows up to 64 eight at a time at the AVX2
+    # level (fa2_rows8_f32; a group with a special row row by row): each value must be the one the row
+    # alone gives, special rows and ties included
     f = getattr(fastact, name)
     rng = np.random.default_rng(9)
     for L in list(range(1, 20)) + [31, 32, 33, 47, 63, 64, 100, 127, 128]:
