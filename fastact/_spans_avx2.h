@@ -101,8 +101,10 @@ static inline __m256 fa2_pd_to_ps(__m256d lo, __m256d hi)
     }
 
 /* Spans computed in double on 4 lanes (where a float formula would need pairs to round once and double's
- * needs none, or fewer operations): fa2_NAME_pd(g, x, y) computes y[k] from g[k] and x[k] for k < 2 (a
- * forward's g is x), then FIN, a float expression of the rounded result r_ and the inputs g_ and x_ (8
+ * needs none, or fewer operations): fa2_NAME_pd(g, x, y) computes y[k] from g[k] and x[k] for k <
+ * FA2_PD_NV, the 4 vectors of a step's 16 floats (a forward's g is x; four interleaved rather than two:
+ * gelu' 1.53 -> 1.43 ns per element, sigmoid' 0.191 -> 0.186, hard_silu' 0.315 -> 0.301; gelu's own
+ * form takes them two at a time, 1.18 against 1.22), then FIN, a float expression of the rounded result r_ and the inputs g_ and x_ (8
  * lanes), takes what the formula leaves (selects).  Every lane takes the formula, none goes one by one.
  * The loop loads 4 floats at a time into 4 doubles (vcvtps2pd's own load: where 256-bit loads were
  * split in two, the extractions made sigmoid' 0.32 ns per element instead of 0.19), 16 a step, and the
@@ -119,14 +121,14 @@ static inline __attribute__((always_inline)) void fa2_##NAME##_pd_run(const floa
             _mm_prefetch((const char *)(x + i + FA2_AHEAD), _MM_HINT_T0);                               \
             _mm_prefetch((const char *)(out + i + FA2_AHEAD), _MM_HINT_T0);                             \
         }                                                                                               \
+        __m256d gd[FA2_PD_NV], xd[FA2_PD_NV], yd[FA2_PD_NV];                                            \
+        for (int k = 0; k < FA2_PD_NV; k++) {                                                           \
+            xd[k] = FA2_ROW_LOAD_PD(x, 4 * k);                                                          \
+            gd[k] = TWO ? FA2_ROW_LOAD_PD(g, 4 * k) : xd[k];                                            \
+        }                                                                                               \
+        fa2_##NAME##_pd(gd, xd, yd);                                                                    \
         for (int h = 0; h < 2; h++) {                                                                   \
-            __m256d gd[2], xd[2], yd[2];                                                                \
-            for (int k = 0; k < 2; k++) {                                                               \
-                xd[k] = FA2_ROW_LOAD_PD(x, 8 * h + 4 * k);                                              \
-                gd[k] = TWO ? FA2_ROW_LOAD_PD(g, 8 * h + 4 * k) : xd[k];                                \
-            }                                                                                           \
-            fa2_##NAME##_pd(gd, xd, yd);                                                                \
-            __m256 r_ = fa2_pd_to_ps(yd[0], yd[1]), x_ = FA2_ROW_LOAD(x, 8 * h);                        \
+            __m256 r_ = fa2_pd_to_ps(yd[2 * h], yd[2 * h + 1]), x_ = FA2_ROW_LOAD(x, 8 * h);            \
             __m256 g_ = TWO ? FA2_ROW_LOAD(g, 8 * h) : x_;                                              \
             (void)g_;                                                                                   \
             (void)x_;                                                                                   \
@@ -157,7 +159,9 @@ static inline void fa_##NAME##_f32_span(const float *g, const float *x, float *o
     else                                                                                                \
         fa2_##NAME##_pd_run(g, x, out, n, 0);                                                           \
 }
-#define FA2_PD_EACH for (int k = 0; k < 2; k++)
+#define FA2_PD_NV 4
+#define FA2_PD_EACH_OF(nv) for (int k = 0; k < (nv); k++)
+#define FA2_PD_EACH FA2_PD_EACH_OF(FA2_PD_NV)
 
 /* The forms below work on FA2_U vectors at once, each step written for all of them in turn, so that
  * the chains of the vectors (~20 dependent operations and a division each) overlap in program order:
@@ -491,35 +495,35 @@ static const double FA2_GELU_MQ[6] = {0x1.0000000000000p+0, 0x1.ac4eac47fdd80p+0
 
 /* P(a) / Q(a) for 2 vectors, P and Q of np and nq coefficients (a's powers from 0), both by Horner */
 static inline __attribute__((always_inline)) void fa2_ratio_pd(const double *P, int np, const double *Q, int nq,
-                                                              const __m256d *a, __m256d *r)
+                                                              const __m256d *a, __m256d *r, const int nv)
 {
-    __m256d p[2], q[2];
-    FA2_PD_EACH p[k] = _mm256_set1_pd(P[np - 1]);
-    FA2_PD_EACH q[k] = _mm256_set1_pd(Q[nq - 1]);
+    __m256d p[FA2_PD_NV], q[FA2_PD_NV];
+    FA2_PD_EACH_OF(nv) p[k] = _mm256_set1_pd(P[np - 1]);
+    FA2_PD_EACH_OF(nv) q[k] = _mm256_set1_pd(Q[nq - 1]);
     for (int j = (np > nq ? np : nq) - 2; j >= 0; j--)
-        FA2_PD_EACH {
+        FA2_PD_EACH_OF(nv) {
             if (j < np - 1)
                 p[k] = _mm256_fmadd_pd(p[k], a[k], _mm256_set1_pd(P[j]));
             if (j < nq - 1)
                 q[k] = _mm256_fmadd_pd(q[k], a[k], _mm256_set1_pd(Q[j]));
         }
-    FA2_PD_EACH r[k] = _mm256_div_pd(p[k], q[k]);
+    FA2_PD_EACH_OF(nv) r[k] = _mm256_div_pd(p[k], q[k]);
 }
 
 /* E = e^(-a^2/2) for a in [0, 21] (2 vectors): w = a^2, k = round(-w / (2 ln 2)) (from adding 1.5 2^52: k
  * in the low bits), s = w + 2 k ln 2 in [-ln 2, ln 2] (2 ln 2 rounded to double: 2^-45 of E at a = 21),
  * e^(-s/2) by FA2_EXP_HALF (degree 6, Horner), 2^k added into its exponent field (k >= -319: normal) */
-static inline __attribute__((always_inline)) void fa2_exp_half_sq_pd(const __m256d *a, __m256d *e)
+static inline __attribute__((always_inline)) void fa2_exp_half_sq_pd(const __m256d *a, __m256d *e, const int nv)
 {
     const __m256d shift = _mm256_set1_pd(0x1.8p52);
-    __m256d w[2], kt[2], s[2];
-    FA2_PD_EACH w[k] = _mm256_mul_pd(a[k], a[k]);
-    FA2_PD_EACH kt[k] = _mm256_fmadd_pd(w[k], _mm256_set1_pd(-0x1.71547652b82fep-1), shift);
-    FA2_PD_EACH s[k] = _mm256_fmadd_pd(_mm256_sub_pd(kt[k], shift), _mm256_set1_pd(0x1.62e42fefa39efp+0), w[k]);
-    FA2_PD_EACH e[k] = _mm256_set1_pd(FA2_EXP_HALF[6]);
+    __m256d w[FA2_PD_NV], kt[FA2_PD_NV], s[FA2_PD_NV];
+    FA2_PD_EACH_OF(nv) w[k] = _mm256_mul_pd(a[k], a[k]);
+    FA2_PD_EACH_OF(nv) kt[k] = _mm256_fmadd_pd(w[k], _mm256_set1_pd(-0x1.71547652b82fep-1), shift);
+    FA2_PD_EACH_OF(nv) s[k] = _mm256_fmadd_pd(_mm256_sub_pd(kt[k], shift), _mm256_set1_pd(0x1.62e42fefa39efp+0), w[k]);
+    FA2_PD_EACH_OF(nv) e[k] = _mm256_set1_pd(FA2_EXP_HALF[6]);
     for (int j = 5; j >= 0; j--)
-        FA2_PD_EACH e[k] = _mm256_fmadd_pd(e[k], s[k], _mm256_set1_pd(FA2_EXP_HALF[j]));
-    FA2_PD_EACH e[k] = _mm256_castsi256_pd(_mm256_add_epi64(_mm256_castpd_si256(e[k]),
+        FA2_PD_EACH_OF(nv) e[k] = _mm256_fmadd_pd(e[k], s[k], _mm256_set1_pd(FA2_EXP_HALF[j]));
+    FA2_PD_EACH_OF(nv) e[k] = _mm256_castsi256_pd(_mm256_add_epi64(_mm256_castpd_si256(e[k]),
                                                             _mm256_slli_epi64(_mm256_castpd_si256(kt[k]), 52)));
 }
 
@@ -529,12 +533,15 @@ static inline __attribute__((always_inline)) void fa2_exp_half_sq_pd(const __m25
  * x/2 + |x| 2^-42 (x > 0) and -|x|/2 (1 - 2^-41) (x < 0) round as x Phi(x) does, away from a tie. */
 static inline __attribute__((always_inline)) void fa2_gelu_pd(const __m256d *g, const __m256d *x, __m256d *y)
 {
-    __m256d a[2], e[2], m[2];
     (void)g;
-    FA2_PD_EACH a[k] = _mm256_min_pd(_mm256_andnot_pd(_mm256_set1_pd(-0.0), x[k]), _mm256_set1_pd(14.5));
-    fa2_exp_half_sq_pd(a, e);
-    fa2_ratio_pd(FA2_GELU_MP, 5, FA2_GELU_MQ, 6, a, m);
-    FA2_PD_EACH y[k] = _mm256_fnmadd_pd(_mm256_mul_pd(a[k], e[k]), m[k], _mm256_max_pd(_mm256_setzero_pd(), x[k]));
+    for (int h = 0; h < FA2_PD_NV; h += 2) {            /* two vectors at a time (four: 1.18 -> 1.22 ns) */
+        __m256d a[2], e[2], m[2];
+        FA2_PD_EACH_OF(2) a[k] = _mm256_min_pd(_mm256_andnot_pd(_mm256_set1_pd(-0.0), x[h + k]), _mm256_set1_pd(14.5));
+        fa2_exp_half_sq_pd(a, e, 2);
+        fa2_ratio_pd(FA2_GELU_MP, 5, FA2_GELU_MQ, 6, a, m, 2);
+        FA2_PD_EACH_OF(2) y[h + k] = _mm256_fnmadd_pd(_mm256_mul_pd(a[k], e[k]), m[k],
+                                                       _mm256_max_pd(_mm256_setzero_pd(), x[h + k]));
+    }
 }
 
 FA2_SPAN_PD(gelu, r_)
@@ -578,10 +585,10 @@ static const double FA2_GELU_RQ[5] = {0x1.0000000000000p+0, 0x1.6a05e0fccfc80p+0
 
 static inline __attribute__((always_inline)) void fa2_gelu_backward_pd(const __m256d *g, const __m256d *x, __m256d *y)
 {
-    __m256d a[2], e[2], v[2];
+    __m256d a[FA2_PD_NV], e[FA2_PD_NV], v[FA2_PD_NV];
     FA2_PD_EACH a[k] = _mm256_min_pd(_mm256_andnot_pd(_mm256_set1_pd(-0.0), x[k]), _mm256_set1_pd(21.0));
-    fa2_exp_half_sq_pd(a, e);
-    fa2_ratio_pd(FA2_GELU_RP, 5, FA2_GELU_RQ, 5, a, v);
+    fa2_exp_half_sq_pd(a, e, FA2_PD_NV);
+    fa2_ratio_pd(FA2_GELU_RP, 5, FA2_GELU_RQ, 5, a, v, FA2_PD_NV);
     FA2_PD_EACH {
         __m256d h = _mm256_sub_pd(_mm256_sub_pd(a[k], _mm256_set1_pd(0x1.80ead197f00b4p-1)),
                                   _mm256_set1_pd(-0x1.13e74c58cada8p-56));
