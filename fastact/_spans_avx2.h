@@ -480,7 +480,7 @@ FA2_SPAN(silu, fa2_mul_sigmoid(xv, xv, 1, thi, tlo),
  * come from benchmarks/fit_tables.py gelu_pd.  The float forms these replace (M on 8 vpermps-table slots
  * with a polynomial of degree 8, E, a E and the backward's products as float pairs, D near its root from a
  * series of its own, the lanes with subnormal results one by one) took 1.77 ns per element (gelu) and
- * 2.59 (its backward) on one thread (C, 64K elements of normal(0, 4), AMD Zen 3), these 1.22 and 1.59, and
+ * 2.59 (its backward) on one thread (C, 64K elements of normal(0, 4), AMD Zen 3), these 1.18 and 1.43, and
  * were 0.90 and 0.94 ULP off at worst; these 0.636 over all 2^32 inputs (gelu) and 0.749 over every 5th
  * float of [-22, 22] (g = 1; 0.755 with random g from 2^-60 to 2^60, 0.752 over every float with |x| in
  * [1/2, 1], around the root).  (Degrees 5 and 6 for M, 5 and 5 for R and 7 for the exp: 0.502 and 0.504 ULP
