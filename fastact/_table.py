@@ -66,8 +66,9 @@ class Activation:
     # the float32 backward span is a few instructions per element, so it runs at the memory's speed and
     # prefetches only for calls beyond the last-level cache, as the float32_span_streams forwards (AVX2, C,
     # 2 threads, 1e6 elements warm in a 32 MB L3, AMD Zen 3: sigmoid' 125-140 us without the prefetches,
-    # 135-156 with them, tanh' 130-148 against 159-163, hard_silu' 184-213 against 197-217; at 1.6e7 the
-    # same within the runs' noise, and these calls still prefetch)
+    # 135-156 with them, tanh' 130-148 against 159-163, hard_silu' 184-213 against 197-217; with 64 MB
+    # written between calls, as other work would, the prefetches gain 0-7% instead (tanh', hard_silu';
+    # sigmoid' the same); at 1.6e7 the same within the runs' noise, and these calls still prefetch)
     backward_streams: bool = False
     # parameter values (one per slot, None as +inf) at which NAME_plain_fwd(x) and NAME_plain_bwd(g, saved)
     # in _scalar.pxd give the row's results with fewer instructions: the generated loops run them when a
