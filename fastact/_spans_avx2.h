@@ -104,11 +104,11 @@ static inline __m256 fa2_pd_to_ps(__m256d lo, __m256d hi)
  * needs none, or fewer operations): fa2_NAME_pd(g, x, y) computes y[k] from g[k] and x[k] for k <
  * FA2_PD_NV, the 4 vectors of a step's 16 floats (a forward's g is x; four interleaved rather than two:
  * gelu' 1.53 -> 1.43 ns per element, sigmoid' 0.191 -> 0.186, hard_silu' 0.315 -> 0.301; gelu's own
- * form takes them two at a time, 1.18 against 1.22), then FIN, a float expression of the rounded result r_ and the inputs g_ and x_ (8
- * lanes), takes what the formula leaves (selects).  Every lane takes the formula, none goes one by one.
- * The loop loads 4 floats at a time into 4 doubles (vcvtps2pd's own load: where 256-bit loads were
- * split in two, the extractions made sigmoid' 0.32 ns per element instead of 0.19), 16 a step, and the
- * last 15 or fewer through masked loads and stores (FA2_ROW_LOOP). */
+ * form takes them two at a time, 1.18 against 1.22), then FIN, a float expression of the rounded result
+ * r_ and the inputs g_ and x_ (8 lanes), takes what the formula leaves (selects).  Every lane takes
+ * the formula, none goes one by one.  The loop loads 4 floats at a time into 4 doubles (vcvtps2pd's
+ * own load: where 256-bit loads were split in two, the extractions made sigmoid' 0.32 ns per element
+ * instead of 0.19), 16 a step, and the last 15 or fewer through masked loads and stores (FA2_ROW_LOOP). */
 #define FA2_PD_RUN(NAME, FIN, TWO)                                                                      \
 static inline __attribute__((always_inline)) void fa2_##NAME##_pd_run(const float *g, const float *x,   \
                                                                       float *out, ptrdiff_t n, const int pf) \
@@ -493,7 +493,7 @@ static const double FA2_GELU_MP[5] = {0x1.ffffffffff000p-2, 0x1.c018fbc94c3b8p-2
 static const double FA2_GELU_MQ[6] = {0x1.0000000000000p+0, 0x1.ac4eac47fdd80p+0, 0x1.3346b9742ca45p+0,
                                       0x1.df421aa119071p-2, 0x1.9f3ffa1d30202p-4, 0x1.4f93aa8f8a005p-7};
 
-/* P(a) / Q(a) for 2 vectors, P and Q of np and nq coefficients (a's powers from 0), both by Horner */
+/* P(a) / Q(a) for nv vectors, P and Q of np and nq coefficients (a's powers from 0), both by Horner */
 static inline __attribute__((always_inline)) void fa2_ratio_pd(const double *P, int np, const double *Q, int nq,
                                                               const __m256d *a, __m256d *r, const int nv)
 {
@@ -510,7 +510,7 @@ static inline __attribute__((always_inline)) void fa2_ratio_pd(const double *P, 
     FA2_PD_EACH_OF(nv) r[k] = _mm256_div_pd(p[k], q[k]);
 }
 
-/* E = e^(-a^2/2) for a in [0, 21] (2 vectors): w = a^2, k = round(-w / (2 ln 2)) (from adding 1.5 2^52: k
+/* E = e^(-a^2/2) for a in [0, 21] (nv vectors): w = a^2, k = round(-w / (2 ln 2)) (from adding 1.5 2^52: k
  * in the low bits), s = w + 2 k ln 2 in [-ln 2, ln 2] (2 ln 2 rounded to double: 2^-45 of E at a = 21),
  * e^(-s/2) by FA2_EXP_HALF (degree 6, Horner), 2^k added into its exponent field (k >= -319: normal) */
 static inline __attribute__((always_inline)) void fa2_exp_half_sq_pd(const __m256d *a, __m256d *e, const int nv)
