@@ -460,10 +460,7 @@ def main_gelu_m64(deg=14, tdeg=10):
     err = 0.0
     for a in np.linspace(15.0, 40.0, 2000):
         v = 1.0 / (a * a)
-        acc = tail[-1]
-        for k in tail[-2:1:-1]:
-            acc = fma64(acc, v, k)
-        val = mp.mpf(c0) + mp.mpf(fma64(v, acc, tail[1]))
+        val = mp.mpf(c0) + mp.mpf(fma64(v, horner64(tail[2:], v), tail[1]))
         err = max(err, float(abs(val / g(mp.mpf(v)) - 1)))
     print(f"/* G, a from 15: 2^{np.log2(err):.1f} (w rounded as in the kernel) */")
     print(f"static const double FA_GELU_G64[{tdeg + 2}] = {{" + ", ".join(float(v).hex() for v in tail) + "};")

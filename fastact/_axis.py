@@ -80,13 +80,14 @@ def _rows_call(name, op, axis, out, n_threads, first, first_name, second=None, s
         y = _dispatch.kernels.plain_rows(op, first, second, out, SERIAL_BELOW, n_threads)
         if y is not None:
             return y
-        if out is None and _gatherable(first) and (second is None or (
+        forward = second_name is None
+        if out is None and _gatherable(first) and (forward or (
                 _gatherable(second) and second.dtype == first.dtype and second.shape == first.shape)) and (
-                not first.flags.c_contiguous or (second is not None and not second.flags.c_contiguous)):
+                not first.flags.c_contiguous or (not forward and not second.flags.c_contiguous)):
             # a strided view (a slice, a transpose) of float32/float64: gathered into a C-contiguous copy,
             # as the general path would, but without its checks (a (2, 8) slice's softmax: 10.3 -> 3.0 us)
             y = _dispatch.kernels.plain_rows(op, np.ascontiguousarray(first),
-                                             None if second is None else np.ascontiguousarray(second), None,
+                                             None if forward else np.ascontiguousarray(second), None,
                                              SERIAL_BELOW, n_threads)
             if y is not None:
                 return y
