@@ -8,9 +8,11 @@
 
 Each peer is used only if it imports (TensorFlow is skipped silently when it does not).  numexpr gets the
 expression a NumPy user would hand it (``NUMEXPR_OPS``; it has no erf, so no exact gelu) on its own
-thread pool, set to the run's thread count.  ``copy`` is
-``np.copyto(o, x)`` on one thread: not an activation, but the memory-bandwidth reference that a
-memory-bound kernel cannot beat by much.
+thread pool, set to the run's thread count.  ``copy`` copies x into a preallocated array: from 128 KB on
+(relu's serial cut-off in float32) on the run's thread count, one memcpy per OpenMP thread over a
+contiguous part (``fastact._openmp_helpers.parallel_copy``), below it with ``np.copyto`` on one thread.
+Not an activation, but the memory-bandwidth reference that a memory-bound kernel cannot beat by much
+(compare it with the ``--out`` variant: an allocating call also faults in its new pages).
 
 Timing is interleaved: for one (kernel, size) every candidate is warmed up once, then the candidates take
 turns for ``--repeats`` rounds, each round timing a batch of calls that lasts at least ~20 ms (one call
@@ -76,6 +78,7 @@ import numpy as np  # noqa: E402
 import fastact  # noqa: E402
 from fastact import _axis  # noqa: E402
 from fastact._config import config as fastact_config  # noqa: E402
+from fastact._openmp_helpers import parallel_copy  # noqa: E402
 from fastact._table import ACTIVATIONS, AXIS_FUNCTIONS  # noqa: E402
 
 DEFAULT_SIZES = (1_000, 10_000, 100_000, 1_000_000, 16_000_000)
@@ -455,8 +458,20 @@ def _candidates(row, direction, variant, sets, buf, threads, peers):
 
     # the memory reference moves one array's worth: read x (or grad), write a copy
     dst = buf if buf.shape == inputs[0].shape else np.empty_like(inputs[0])
-    cands["copy"] = (_alternating(lambda first, *rest: np.copyto(dst, first), sets), None)
+    cands["copy"] = (_alternating(_copy_into(dst, threads), sets), None)
     return cands
+
+
+COPY_THREADS_FROM = 1 << 17     # bytes: relu's serial cut-off in float32 (32768 elements)
+
+
+def _copy_into(dst, threads):
+    """The memory-bandwidth reference: a copy of the call's first array into dst, on ``threads`` threads
+    (one memcpy each) from COPY_THREADS_FROM bytes on, as the kernels themselves use one thread on small
+    arrays; below that np.copyto, the quickest copy a Python caller has."""
+    if threads > 1 and dst.nbytes >= COPY_THREADS_FROM:
+        return lambda first, *rest: parallel_copy(first, dst, threads)
+    return lambda first, *rest: np.copyto(dst, first)
 
 
 def _rows(kernels):
@@ -672,7 +687,8 @@ def metadata(threads=None, scale=DEFAULT_SCALE, input_sets=INPUT_SETS):
         "fastact": fastact_config(),
         "versions": {"python": platform.python_version(), "fastact": fastact.__version__,
                      **{k: v for p in available_peers() for k, v in p.versions.items()}},
-        "copy": "np.copyto(o, x), single-threaded: memory-bandwidth reference",
+        "copy": "x copied into a preallocated array (from 128 KB on by one memcpy per thread, on the same "
+                "threads): memory-bandwidth reference",
         "target_batch_s": TARGET_BATCH_S,
         "x_scale": scale,
         "input_sets": input_sets,
@@ -828,7 +844,7 @@ def plot(results, meta, path):
                           for c in ordered if name in c["candidates"]]
                 if points:
                     ax.plot(*zip(*points), ls=styles[direction], marker=".", color=colours[name])
-            # The copy is the same np.copyto of one array in both directions: drawn once, from the forward
+            # The copy is the same copy of one array in both directions: drawn once, from the forward
             # cases, as the memory-bandwidth reference.
             if direction == "forward":
                 points = [(c["size"], c["size"] / c["candidates"]["copy"]["median_s"] / 1e9)

@@ -144,3 +144,45 @@ def test_numexpr_peer_computes_each_function_in_the_inputs_dtype(speed):
             buf = np.empty_like(expected)
             out_fn(*inputs, buf)
             np.testing.assert_array_equal(buf, got)
+
+
+@pytest.mark.parametrize("n_threads", [1, 2, 3, 7])
+@pytest.mark.parametrize("size", [0, 1, 15, 16, 17, 1000, 100_003])
+def test_parallel_copy_copies_every_byte(n_threads, size):
+    # speed.py's memory-bandwidth reference: the parts are whole 64-byte lines, so with more threads than
+    # lines some parts are empty and the last is short
+    from fastact._openmp_helpers import parallel_copy
+    rng = np.random.default_rng(size)
+    for dtype in (np.float32, np.float64, np.uint8):
+        src = rng.integers(0, 255, size * np.dtype(dtype).itemsize, dtype=np.uint8).view(dtype)
+        dst = np.zeros_like(src)
+        parallel_copy(src, dst, n_threads)
+        assert dst.tobytes() == src.tobytes()
+
+
+def test_parallel_copy_rejects_bad_arguments():
+    from fastact._openmp_helpers import parallel_copy
+    x = np.arange(100, dtype=np.float32)
+    with pytest.raises(ValueError, match="same size"):
+        parallel_copy(x, np.empty(99, np.float32), 2)
+    with pytest.raises(ValueError, match="n_threads must be >= 1; got 0"):
+        parallel_copy(x, np.empty_like(x), 0)
+    with pytest.raises(TypeError, match="C-contiguous"):
+        parallel_copy(x[::2], np.empty(50, np.float32), 2)
+    readonly = np.empty_like(x)
+    readonly.flags.writeable = False
+    with pytest.raises(BufferError):
+        parallel_copy(x, readonly, 2)
+
+
+def test_copy_reference_threads_from_its_cut_off(speed):
+    # the copy runs on the run's threads from COPY_THREADS_FROM bytes on, like a kernel past its serial
+    # cut-off, and is np.copyto below it (a 2-thread copy of 4 KB timed the threads' start-up)
+    for n, threads in ((1000, 2), (speed.COPY_THREADS_FROM // 4, 2), (speed.COPY_THREADS_FROM // 4, 1)):
+        src = np.random.default_rng(n).standard_normal(n).astype(np.float32)
+        dst = np.zeros_like(src)
+        copy = speed._copy_into(dst, threads)
+        copy(src)
+        assert np.array_equal(dst, src)
+        uses_threads = "parallel_copy" in copy.__code__.co_names
+        assert uses_threads == (threads > 1 and src.nbytes >= speed.COPY_THREADS_FROM)
