@@ -22,6 +22,12 @@ from fastact._table import AXIS_FUNCTIONS
 # this 2-core machine): 1 vs 2 threads 2.9 vs 3.0 us at 2048 elements, 4.6 vs 3.8 at 4096, 14.3 vs
 # 8.8 at 16384: a row costs more per element than an elementwise kernel, so threads pay off sooner.
 SERIAL_BELOW = 4096
+# glu is a few operations per element: its threads pay off later (elements of x; float32, 2 threads,
+# rows of 1024 and 64: forward 1 vs 2 threads 5.0 vs 4.4 us at 32768, 8.9 vs 6.3 at 65536; backward 5.0
+# vs 5.9 at 16384, 9.0 vs 7.1 at 32768; the first size where two threads win by 25%, as
+# benchmarks/cutoff.py picks the elementwise kernels')
+GLU_SERIAL_BELOW = 65536
+GLU_BACKWARD_SERIAL_BELOW = 32768
 # The column kernel (one axis, not the last) takes axes from COL_MIN_LENGTH to where its per-thread
 # scratch, 2 AXIS_COL_BLOCK rows of the axis, would exceed COL_SCRATCH_MAX elements; other axes take the
 # transposing path.  Measured (softmax float32, 1e6 elements, 2 threads,
@@ -324,40 +330,19 @@ def _glu_layout(shape, axis):
     return math.prod(shape[:ax]), half * math.prod(shape[ax + 1:]), shape[:ax] + (half,) + shape[ax + 1:]
 
 
-_PLAIN_DTYPES = (np.dtype(np.float32), np.dtype(np.float64))
-
-
 def _glu_plain(x, grad, axis, out, n_threads):
-    """glu's forward (grad None) or backward along the last axis when the call is the plain one: native
-    float32/float64 C-contiguous aligned ndarrays of one dtype, axis -1, n_threads None or a positive
-    int, and out absent or such an array of the result's shape, writeable, sharing no memory with the
-    inputs.  The kernel is the general path's, without its conversions and layout checks (glu on 1000
-    float32 elements: 4.4 -> 2.4 us; its backward on (4, 1000) with a C-order out 8.6 us, without out
-    7.8, with a Fortran-order out, which the general path takes, 20).  Returns None where the general
-    path must take the call."""
-    if not ((n_threads is None or type(n_threads) is int and n_threads > 0) and type(axis) is int
-            and axis == -1 and type(x) is np.ndarray and x.ndim and x.dtype in _PLAIN_DTYPES
-            and x.flags.c_contiguous and x.flags.aligned):
-        return None
-    L = x.shape[-1]
-    if L % 2 or not L:
-        return None
-    half_shape = x.shape[:-1] + (L // 2,)
-    if grad is not None and not (type(grad) is np.ndarray and grad.dtype == x.dtype and grad.shape == half_shape
-                                 and grad.flags.c_contiguous and grad.flags.aligned):
-        return None
-    shape = x.shape if grad is not None else half_shape
-    if out is not None and not (type(out) is np.ndarray and out.dtype == x.dtype and out.shape == shape
-                                and out.flags.c_contiguous and out.flags.aligned and out.flags.writeable
-                                and not np.may_share_memory(out, x)
-                                and (grad is None or not np.may_share_memory(out, grad))):
-        return None
-    nt = _threads.threads_for(n_threads, x.size, SERIAL_BELOW)
-    r = _dispatch.kernels.first_touch(np.empty(shape, x.dtype), nt) if out is None else out
-    xf = x.reshape(-1)
-    _dispatch.kernels.glu(xf, xf if grad is None else grad.reshape(-1), r.reshape(-1), grad is not None,
-                          x.size // L, L // 2, nt)
-    return r
+    """glu's forward (grad None) or backward along the last axis when the call is the plain one, checked
+    and run in C (kernels.plain_glu: native float32/float64 C-contiguous aligned ndarrays of one dtype,
+    out absent or such an array of the result's shape sharing no memory with the inputs), with the
+    general path's kernel but without its conversions and layout checks (glu on 1000 float32 elements:
+    4.4 -> 2.4 us in Python, 3.6 -> 1.6 in C; its backward on (4, 1000) with a C-order out 8.6 us, without
+    out 7.8, with a Fortran-order out, which the general path takes, 20).  Returns None where the
+    general path must take the call."""
+    if (n_threads is None or type(n_threads) is int and n_threads > 0) and type(axis) is int and (
+            axis == -1 or type(x) is np.ndarray and axis == x.ndim - 1):
+        return _dispatch.kernels.plain_glu(x, grad, out, GLU_SERIAL_BELOW if grad is None else
+                                           GLU_BACKWARD_SERIAL_BELOW, n_threads)
+    return None
 
 
 def glu(x, axis=-1, out=None, n_threads=None):
@@ -440,7 +425,7 @@ def glu_backward(grad, x, axis=-1, out=None, n_threads=None):
 
 
 def _grouped(xa, ga, out, out_shape, result_dtype, compute_dtype, P, M, n_threads):
-    nt = _threads.threads_for(n_threads, xa.size, SERIAL_BELOW)
+    nt = _threads.threads_for(n_threads, xa.size, GLU_SERIAL_BELOW if ga is None else GLU_BACKWARD_SERIAL_BELOW)
     user_out = out is not None
     out, work, order, scatter = _core._prepare_out(out, out_shape, result_dtype, compute_dtype, nt, c_order=True)
     if work.size:

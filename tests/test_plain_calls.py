@@ -166,3 +166,59 @@ def test_first_touch_only_for_two_threads_in_a_process_on_at_most_two_cpus():
     assert (touched == 0).sum() <= big // (2 << 20) + 1
     for n_threads in (1, 3, 16):
         assert (K.first_touch(np.ones(big, np.uint8), n_threads) == 1).all(), n_threads
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_plain_glu_takes_the_plain_cases_and_declines_the_rest(dtype, rng):
+    # kernels.plain_glu: glu along the last axis, checked in C; it must decline what the general path
+    # has to convert, copy or reject (fastact.glu then takes the general path, whose results
+    # test_axis.py compares), and give the general path's bits where it takes the call
+    x = (rng.standard_normal((6, 40)) * 5).astype(dtype)
+    g = rng.standard_normal((6, 20)).astype(dtype)
+    y = K.plain_glu(x, None, None, 10 ** 9, None)
+    assert type(y) is np.ndarray and y.dtype == dtype and y.shape == (6, 20) and y.flags.c_contiguous
+    np.testing.assert_array_equal(y, fastact.glu(np.asfortranarray(x)))
+    dx = K.plain_glu(x, g, None, 10 ** 9, 2)
+    assert dx.shape == x.shape
+    np.testing.assert_array_equal(dx, fastact.glu_backward(np.asfortranarray(g), np.asfortranarray(x)))
+    out = np.empty((6, 20), dtype)
+    assert K.plain_glu(x, None, out, 0, 2) is out
+    np.testing.assert_array_equal(out, y)
+    other = np.float32 if dtype == np.float64 else np.float64
+    buf = np.empty(x.size * 2, dtype)
+    cases = {
+        "a list": dict(x=x.tolist()),
+        "float16": dict(x=x.astype(np.float16)),
+        "int": dict(x=np.arange(40).reshape(2, 20)),
+        "0-d": dict(x=np.array(1.0, dtype)),
+        "odd last axis": dict(x=x[:, :39].copy()),
+        "empty last axis": dict(x=np.empty((6, 0), dtype)),
+        "strided": dict(x=np.repeat(x, 2, axis=1)[:, ::2]),
+        "Fortran": dict(x=np.asfortranarray(x)),
+        "byte-swapped": dict(x=x.astype(x.dtype.newbyteorder())),
+        "unaligned": dict(x=np.frombuffer(b"\0" + x.tobytes(), dtype, x.size, 1).reshape(x.shape)),
+        "grad of another dtype": dict(grad=g.astype(other)),
+        "grad of x's shape": dict(grad=np.zeros_like(x)),
+        "grad strided": dict(grad=np.repeat(g, 2, axis=1)[:, ::2]),
+        "out of another dtype": dict(out=np.empty((6, 20), other)),
+        "out of x's shape": dict(out=np.empty_like(x)),
+        "out read-only": dict(out=np.empty((6, 20), dtype)),
+        "out Fortran": dict(out=np.empty((6, 20), dtype, order="F")),
+        "out overlapping x": dict(out=None),
+        "backward out is x": dict(grad=g, out=x),
+        "backward out over grad": dict(grad=buf[:g.size].reshape(g.shape), out=buf[:x.size].reshape(x.shape)),
+    }
+    for label, change in cases.items():
+        args = dict(x=x, grad=None, out=None)
+        args.update(change)
+        if label == "out read-only":
+            args["out"].flags.writeable = False
+        if label == "out overlapping x":
+            big = np.zeros(x.size + 20, dtype)
+            big[:x.size] = x.reshape(-1)
+            args["x"], args["out"] = big[:x.size].reshape(x.shape), big[x.size - 100:x.size + 20].reshape(6, 20)
+        assert K.plain_glu(args["x"], args["grad"], args["out"], 10 ** 9, None) is None, label
+    # and the public functions still give the right answer (or the right error) on each of them
+    with pytest.raises(ValueError, match="must be even"):
+        fastact.glu(x[:, :39].copy())
+    np.testing.assert_array_equal(fastact.glu(np.repeat(x, 2, axis=1)[:, ::2]), y)
