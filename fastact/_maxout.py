@@ -5,6 +5,7 @@ its group (NaN counts as the maximum, as in ``np.argmax``).
 No argmax is kept between the passes: measured (benchmarks/units.py, 64 channels, k = 2), searching the
 maxima again in the backward costs less than storing and reading 8-byte indices, and it keeps the
 forward pass a pure reduction."""
+import math
 import numbers
 
 import numpy as np
@@ -29,8 +30,35 @@ def _layout(shape, num_units, axis):
     if shape[ax] % num_units:
         raise ValueError(f"x.shape[{axis}] = {shape[ax]} is not a multiple of num_units = {num_units}")
     k = shape[ax] // num_units
-    P, Q = int(np.prod(shape[:ax])), int(np.prod(shape[ax + 1:]))
+    P, Q = math.prod(shape[:ax]), math.prod(shape[ax + 1:])
     return ax, P, k, num_units * Q, shape[:ax] + (num_units,) + shape[ax + 1:]
+
+
+_PLAIN_DTYPES = (np.dtype(np.float32), np.dtype(np.float64))
+
+
+def _plain(x, grad, num_units, axis, n_threads):
+    """maxout's forward (grad None) or backward without the general path's conversions, for a call with
+    no ``out`` on native float32/float64 C-contiguous aligned ndarrays of one dtype (grad of maxout's
+    output shape): the kernel takes any axis of such an x as it is.  (1000 float32 elements, (4, 250)
+    into 125 units, old and new interleaved: forward 8.3 -> 3.5 us, backward 8.9 -> 3.9.)  Returns None
+    where the general path must take the call; _layout's errors are the general path's."""
+    if not ((n_threads is None or type(n_threads) is int and n_threads > 0) and type(x) is np.ndarray
+            and x.ndim and x.dtype in _PLAIN_DTYPES and x.flags.c_contiguous and x.flags.aligned):
+        return None
+    if grad is not None and not (type(grad) is np.ndarray and grad.dtype == x.dtype and grad.flags.c_contiguous
+                                 and grad.flags.aligned):
+        return None
+    ax, P, k, M, out_shape = _layout(x.shape, num_units, axis)
+    if grad is not None and grad.shape != out_shape:
+        return None
+    nt = _threads.threads_for(n_threads, x.size, SERIAL_BELOW)
+    out = _dispatch.kernels.first_touch(np.empty(out_shape if grad is None else x.shape, x.dtype), nt)
+    if out.size:
+        xf = x.reshape(-1)
+        _dispatch.kernels.maxout(xf, xf if grad is None else grad.reshape(-1), out.reshape(-1), grad is not None,
+                                 P, k, M, nt)
+    return out
 
 
 def maxout(x, num_units, axis=-1, out=None, n_threads=None):
@@ -45,6 +73,10 @@ def maxout(x, num_units, axis=-1, out=None, n_threads=None):
     >>> fastact.maxout(np.array([[1.0, 5.0, 3.0, 2.0]]), num_units=2)   # max(1, 3), max(5, 2)
     array([[3., 5.]])
     """
+    if out is None:
+        y = _plain(x, None, num_units, axis, n_threads)
+        if y is not None:
+            return y
     xa = _core.as_array(x, "x")
     result_dtype, compute_dtype = _core.dtypes_for(xa.dtype, "x")
     if xa.ndim == 0:
@@ -69,6 +101,10 @@ def maxout_backward(grad, x, num_units, axis=-1, out=None, n_threads=None):
     >>> fastact.maxout_backward(np.array([[10.0, 20.0]]), np.array([[1.0, 5.0, 3.0, 2.0]]), num_units=2)
     array([[ 0., 20., 10.,  0.]])
     """
+    if out is None and grad is not None:
+        dx = _plain(x, grad, num_units, axis, n_threads)
+        if dx is not None:
+            return dx
     ga = _core.as_array(grad, "grad")
     xa = _core.as_array(x, "x")
     result_dtype, compute_dtype = _core.dtypes_for(ga.dtype, "grad")

@@ -81,3 +81,28 @@ def test_out_overlapping_the_input_is_correct():
     dx_expected = fastact.maxout_backward(g, x2.copy(), 4)
     fastact.maxout_backward(g, x2, 4, out=x2)   # dx written over x itself
     np.testing.assert_array_equal(x2, dx_expected)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("shape, units, axis", [((4, 250), 125, -1), ((5, 6, 7), 3, 1), ((6, 8), 2, 0), ((12,), 4, 0)])
+def test_plain_calls_give_the_general_paths_bits(shape, units, axis, dtype):
+    # maxout on a C-contiguous native float array without out= skips the general path's conversions
+    # (any axis); a Fortran-order or strided copy of the same values goes the general way: the same
+    # bits, NaN and ties included, forward and backward; the errors are the general path's
+    rng = np.random.default_rng(6)
+    x = np.round(rng.standard_normal(shape) * 2).astype(dtype)      # rounding makes ties
+    x.flat[::11] = np.nan
+    y = fastact.maxout(x, units, axis)
+    g = rng.standard_normal(y.shape).astype(dtype)
+    general = np.asfortranarray(x)
+    np.testing.assert_array_equal(y, fastact.maxout(general, units, axis))
+    np.testing.assert_array_equal(fastact.maxout_backward(g, x, units, axis),
+                                  fastact.maxout_backward(np.asfortranarray(g), general, units, axis))
+    other = np.float32 if dtype == np.float64 else np.float64
+    mixed = fastact.maxout_backward(g.astype(other), x, units, axis)     # grad's dtype: the general path
+    assert mixed.dtype == other
+    for bad in (0, -2, 1.5, True):
+        with pytest.raises((TypeError, ValueError), match="n_threads"):
+            fastact.maxout(x, units, axis, n_threads=bad)
+    with pytest.raises(ValueError, match="grad must have maxout's output shape"):
+        fastact.maxout_backward(np.ones(x.shape, dtype), x, units, axis)     # (x.shape != y.shape in every case)
