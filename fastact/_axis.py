@@ -334,10 +334,9 @@ def _glu_plain(x, grad, axis, out, n_threads):
     """glu's forward (grad None) or backward along the last axis when the call is the plain one, checked
     and run in C (kernels.plain_glu: native float32/float64 C-contiguous aligned ndarrays of one dtype,
     out absent or such an array of the result's shape sharing no memory with the inputs), with the
-    general path's kernel but without its conversions and layout checks (glu on 1000 float32 elements:
-    4.4 -> 2.4 us in Python, 3.6 -> 1.6 in C; its backward on (4, 1000) with a C-order out 8.6 us, without
-    out 7.8, with a Fortran-order out, which the general path takes, 20).  Returns None where the
-    general path must take the call."""
+    general path's kernel but without its conversions and layout checks.  glu on 1000 float32 elements:
+    4.4 us through the general path, 2.2 with these checks in Python, 1.1 in C (the last two interleaved
+    in one process).  Returns None where the general path must take the call."""
     if (n_threads is None or type(n_threads) is int and n_threads > 0) and type(axis) is int and (
             axis == -1 or type(x) is np.ndarray and axis == x.ndim - 1):
         return _dispatch.kernels.plain_glu(x, grad, out, GLU_SERIAL_BELOW if grad is None else
