@@ -116,9 +116,11 @@ def extensions():
                       define_macros=[("NPY_NO_DEPRECATED_API", "NPY_1_7_API_VERSION")],
                       extra_compile_args=list(SIMD_LEVELS[level]),
                       depends=["fastact/_vmath.h", "fastact/_spans.h", "fastact/_spans_f64.h", "fastact/_spans_avx2.h",
-                               "fastact/_scalar.pxd"])
+                               "fastact/_scalar.pxd", "fastact/_buffers.pxd"])
             for level in levels]
-    exts += [Extension("fastact._openmp_helpers", ["fastact/_openmp_helpers.pyx"]),
+    exts += [Extension("fastact._buffers", ["fastact/_buffers.pyx"], include_dirs=[numpy.get_include()],
+                       define_macros=[("NPY_NO_DEPRECATED_API", "NPY_1_7_API_VERSION")]),
+             Extension("fastact._openmp_helpers", ["fastact/_openmp_helpers.pyx"]),
              Extension("fastact._cpu_features", ["fastact/_cpu_features.pyx"])]
     return cythonize(exts, compiler_directives=directives, include_path=["."],
                      nthreads=int(os.environ.get("FASTACT_BUILD_JOBS", os.cpu_count() or 1)))

@@ -5,6 +5,7 @@ README's API table.
 """
 from fastact._version import __version__
 from fastact._threads import get_num_threads, set_num_threads
+from fastact._buffers import get_buffer_pool, set_buffer_pool
 from fastact._config import show_config
 from fastact._api import FUNCTIONS as _FUNCTIONS
 
@@ -15,7 +16,8 @@ from fastact._axis import (glu, glu_backward, log_softmax, log_softmax_backward,
                            sparsemax, sparsemax_backward)
 from fastact._dead_units import DeadUnitCounter
 
-__all__ = ["__version__", "show_config", "get_num_threads", "set_num_threads", *_FUNCTIONS,
+__all__ = ["__version__", "show_config", "get_num_threads", "set_num_threads",
+           "get_buffer_pool", "set_buffer_pool", *_FUNCTIONS,
            "prelu", "prelu_backward", "maxout", "maxout_backward", "softmax", "softmax_backward",
            "log_softmax", "log_softmax_backward", "sparsemax", "sparsemax_backward", "glu", "glu_backward",
            "DeadUnitCounter"]

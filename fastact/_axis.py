@@ -15,7 +15,7 @@ import numbers
 
 import numpy as np
 
-from fastact import _core, _dispatch, _threads
+from fastact import _buffers, _core, _dispatch, _threads
 from fastact._table import AXIS_FUNCTIONS
 
 # Below this many elements a call runs on one thread.  Measured (softmax float32, rows of 256, AVX-512,
@@ -132,8 +132,8 @@ def _rows_general(name, op, axis, out, n_threads, first, first_name, second, sec
               and (out is None or (out.flags.c_contiguous and out.flags.aligned)))
     new_out = out is None
     if new_out:
-        out = np.empty(shape, result_dtype)
-    work = out.reshape(-1) if direct else np.empty(out.size, compute_dtype)
+        out = _buffers.empty(shape, result_dtype)
+    work = out.reshape(-1) if direct else _buffers.empty(out.size, compute_dtype)
     if new_out or not direct:
         kernels.first_touch(work, nt)
     if work.size:

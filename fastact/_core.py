@@ -10,7 +10,7 @@ import numbers
 
 import numpy as np
 
-from fastact import _dispatch, _threads
+from fastact import _buffers, _dispatch, _threads
 
 _F32 = np.dtype(np.float32)
 _F64 = np.dtype(np.float64)
@@ -119,7 +119,7 @@ def _prepare_out(out, like, result_dtype, compute_dtype, n_threads, c_order=Fals
     # the order of a new buffer: keep a Fortran-ordered input's layout, unless C order is required
     new_order = "F" if (not c_order and like.flags.f_contiguous and not like.flags.c_contiguous) else "C"
     if out is None:
-        out = np.empty(shape, result_dtype, order=new_order)
+        out = _buffers.empty(shape, result_dtype, order=new_order)
         order = new_order
         first_touch = True
     else:
@@ -131,7 +131,7 @@ def _prepare_out(out, like, result_dtype, compute_dtype, n_threads, c_order=Fals
         if first_touch:
             _dispatch.kernels.first_touch(work, n_threads)
         return out, work, order, False
-    work = _dispatch.kernels.first_touch(np.empty(out.size, compute_dtype), n_threads)
+    work = _dispatch.kernels.first_touch(_buffers.empty(out.size, compute_dtype), n_threads)
     return out, work, order or new_order, True
 
 

@@ -10,7 +10,7 @@ import numbers
 
 import numpy as np
 
-from fastact import _core, _dispatch, _threads
+from fastact import _buffers, _core, _dispatch, _threads
 
 SERIAL_BELOW = 32768
 
@@ -53,7 +53,7 @@ def _plain(x, grad, num_units, axis, n_threads):
     if grad is not None and grad.shape != out_shape:
         return None
     nt = _threads.threads_for(n_threads, x.size, SERIAL_BELOW)
-    out = _dispatch.kernels.first_touch(np.empty(out_shape if grad is None else x.shape, x.dtype), nt)
+    out = _dispatch.kernels.first_touch(_buffers.empty(out_shape if grad is None else x.shape, x.dtype), nt)
     if out.size:
         xf = x.reshape(-1)
         _dispatch.kernels.maxout(xf, xf if grad is None else grad.reshape(-1), out.reshape(-1), grad is not None,

@@ -24,16 +24,22 @@ _OMP_ENV_SET = "OMP_NUM_THREADS" in os.environ
 _CPUS = _cpu_count()
 
 
+def check_integer(value, name, minimum):
+    """Validate a count that may also be None where it is given: an integer >= minimum (bool is not
+    a count)."""
+    if type(value) is int and value >= minimum:      # the common case, without the ABC check
+        return value
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
+        raise TypeError(f"{name} must be an integer >= {minimum} or None, got {value!r} "
+                        f"({type(value).__name__})")
+    if value < minimum:
+        raise ValueError(f"{name} must be >= {minimum}, got {value!r}")
+    return int(value)
+
+
 def check_n_threads(n_threads, name="n_threads"):
-    """Validate a thread count: an integer >= 1 (bool is not a count)."""
-    if type(n_threads) is int and n_threads >= 1:      # the common case, without the ABC check
-        return n_threads
-    if isinstance(n_threads, bool) or not isinstance(n_threads, numbers.Integral):
-        raise TypeError(f"{name} must be an integer >= 1 or None, got {n_threads!r} "
-                        f"({type(n_threads).__name__})")
-    if n_threads < 1:
-        raise ValueError(f"{name} must be >= 1, got {n_threads!r}")
-    return int(n_threads)
+    """Validate a thread count: an integer >= 1."""
+    return check_integer(n_threads, name, 1)
 
 
 def set_num_threads(n_threads):
