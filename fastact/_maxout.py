@@ -10,7 +10,7 @@ import numbers
 
 import numpy as np
 
-from fastact import _buffers, _core, _dispatch, _threads
+from fastact import _core, _dispatch, _threads
 
 SERIAL_BELOW = 32768
 
@@ -34,31 +34,15 @@ def _layout(shape, num_units, axis):
     return ax, P, k, num_units * Q, shape[:ax] + (num_units,) + shape[ax + 1:]
 
 
-_PLAIN_DTYPES = (np.dtype(np.float32), np.dtype(np.float64))
-
-
 def _plain(x, grad, num_units, axis, n_threads):
-    """maxout's forward (grad None) or backward without the general path's conversions, for a call with
-    no ``out`` on native float32/float64 C-contiguous aligned ndarrays of one dtype (grad of maxout's
-    output shape): the kernel takes any axis of such an x as it is.  (1000 float32 elements, (4, 250)
-    into 125 units, old and new interleaved: forward 8.3 -> 3.5 us, backward 8.9 -> 3.9.)  Returns None
-    where the general path must take the call; _layout's errors are the general path's."""
-    if not ((n_threads is None or type(n_threads) is int and n_threads > 0) and type(x) is np.ndarray
-            and x.ndim and x.dtype in _PLAIN_DTYPES and x.flags.c_contiguous and x.flags.aligned):
-        return None
-    if grad is not None and not (type(grad) is np.ndarray and grad.dtype == x.dtype and grad.flags.c_contiguous
-                                 and grad.flags.aligned):
-        return None
-    ax, P, k, M, out_shape = _layout(x.shape, num_units, axis)
-    if grad is not None and grad.shape != out_shape:
-        return None
-    nt = _threads.threads_for(n_threads, x.size, SERIAL_BELOW)
-    out = _dispatch.kernels.first_touch(_buffers.empty(out_shape if grad is None else x.shape, x.dtype), nt)
-    if out.size:
-        xf = x.reshape(-1)
-        _dispatch.kernels.maxout(xf, xf if grad is None else grad.reshape(-1), out.reshape(-1), grad is not None,
-                                 P, k, M, nt)
-    return out
+    """maxout's forward (grad None) or backward without out=, checked and run in C when the call is the
+    plain one (kernels.plain_maxout: native float32/float64 C-contiguous aligned ndarrays of one dtype,
+    int num_units and axis that fit x); None where the general path must take the call (and raise the
+    errors).  1000 float32 elements, (4, 250) into 125 units: forward 8.3 us through the general path,
+    3.5 with these checks in Python, 1.03 in C (backward 8.9, 3.9, 1.10; np.maximum(x, 0, out=o) 0.89)."""
+    if n_threads is None or type(n_threads) is int and n_threads > 0:
+        return _dispatch.kernels.plain_maxout(x, grad, num_units, axis, SERIAL_BELOW, n_threads)
+    return None
 
 
 def maxout(x, num_units, axis=-1, out=None, n_threads=None):

@@ -44,6 +44,17 @@ def _plan(xa, alpha, compute_dtype):
     return alpha_vec, vector, rows, L, K, v0, v1, padded, pkq
 
 
+def _plain(x, alpha, grad, n_threads):
+    """prelu's forward (grad None) or backward without out=, checked and run in C when the call is the
+    plain one (kernels.plain_prelu: C-contiguous float32/float64 arrays of one dtype, alpha's slopes
+    lying as the kernel reads them, in the vector or the row form); None where the general path must
+    take the call (and raise the errors).  (4, 250) float32 with 250 slopes: forward 3.4 -> 0.98 us,
+    backward 9.2 -> 1.34 (np.maximum(x, 0, out=o) 0.89)."""
+    if n_threads is None or type(n_threads) is int and n_threads > 0:
+        return _dispatch.kernels.plain_prelu(x, alpha, grad, SERIAL_BELOW, n_threads)
+    return None
+
+
 def _alpha(alpha):
     al = _core.as_array(alpha, "alpha")
     _core.dtypes_for(al.dtype, "alpha")
@@ -77,6 +88,10 @@ def prelu(x, alpha, out=None, n_threads=None):
     >>> x = np.random.default_rng(0).standard_normal((8, 16, 16, 3)).astype(np.float32)
     >>> y = fastact.prelu(x, np.array([0.1, 0.2, 0.3], np.float32))   # one slope per channel (NHWC)
     """
+    if out is None:
+        y = _plain(x, alpha, None, n_threads)
+        if y is not None:
+            return y
     al = _alpha(alpha)
     xa = _core.as_array(x, "x")
     result_dtype, compute_dtype = _core.dtypes_for(xa.dtype, "x")
@@ -106,6 +121,10 @@ def prelu_backward(grad, x, alpha, out=None, n_threads=None):
     >>> dalpha.shape
     (64,)
     """
+    if out is None and grad is not None:
+        grads = _plain(x, alpha, grad, n_threads)
+        if grads is not None:
+            return grads
     al = _alpha(alpha)
     ga = _core.as_array(grad, "grad")
     xa = _core.as_array(x, "x")

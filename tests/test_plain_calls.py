@@ -222,3 +222,86 @@ def test_plain_glu_takes_the_plain_cases_and_declines_the_rest(dtype, rng):
     with pytest.raises(ValueError, match="must be even"):
         fastact.glu(x[:, :39].copy())
     np.testing.assert_array_equal(fastact.glu(np.repeat(x, 2, axis=1)[:, ::2]), y)
+
+
+# PReLU: (x shape, alpha shape, whether plain_prelu takes it); it takes alpha's slopes as they lie in the
+# vector form (Q == 1) and the row form (Q >= 64), and leaves repeated slopes (1 < Q < 64) and alphas
+# with an axis of 1 inside their span to the general path
+PRELU_CASES = [
+    ((64, 8, 8, 16), (16,), True), ((64, 8, 8, 16), (), True), ((8, 10, 10, 6), (10, 10, 6), True),
+    ((8, 10, 10, 6), (1, 1, 6), True), ((4, 250), (250,), True), ((4, 250), (1, 250), True),
+    ((2000, 100), (100,), True),                     # vector form, four blocks of rows summed in C
+    ((16, 6000), (6000,), True),                     # vector form, column chunks
+    ((3, 64, 40, 40), (64, 1, 1), True), ((7, 300, 100), (300, 1), True),    # row form
+    ((20000,), (), True), ((1,), (1,), True),
+    ((16, 12, 9, 5), (12, 1, 1), False), ((40, 30, 3), (30, 1), False),     # 1 < Q < 64
+    ((8, 10, 10, 6), (10, 1, 6), False), ((6, 5, 7, 3), (5, 1, 3), False),  # a 1 inside the span
+    ((3000,), (1,), True), ((10,), (), False),
+]
+
+
+@pytest.mark.parametrize("shape, alpha_shape, plain", PRELU_CASES)
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_plain_prelu_gives_the_general_paths_bits(shape, alpha_shape, plain, dtype, rng):
+    x = (rng.standard_normal(shape) * 3).astype(dtype)
+    x.flat[::17] = -0.0
+    x_nan = x.copy()                   # (NaN in the backward's x would make every dalpha NaN)
+    x_nan.flat[::13] = np.nan
+    alpha = rng.uniform(0.05, 0.5, alpha_shape).astype(dtype)
+    g = rng.standard_normal(shape).astype(dtype)
+    assert (K.plain_prelu(x, alpha, None, 10 ** 9, None) is not None) == plain
+    assert (K.plain_prelu(x, alpha, g, 10 ** 9, None) is not None) == plain
+    for nt in (1, 2, 3):
+        general = fastact.prelu(x_nan, alpha, out=np.empty_like(x), n_threads=nt)   # out=: the general path
+        y = fastact.prelu(x_nan, alpha, n_threads=nt)
+        assert y.dtype == dtype and y.shape == x.shape
+        np.testing.assert_array_equal(y, general)
+        dx_general, dalpha_general = fastact.prelu_backward(g, x, alpha, out=np.empty_like(x), n_threads=nt)
+        dx, dalpha = fastact.prelu_backward(g, x, alpha, n_threads=nt)
+        np.testing.assert_array_equal(dx, dx_general)
+        assert dalpha.shape == alpha.shape and dalpha.dtype == alpha.dtype
+        assert dalpha.tobytes() == dalpha_general.tobytes() and np.isfinite(dalpha).all()
+
+
+def test_plain_prelu_and_maxout_decline_what_they_must_not_take(rng):
+    x = rng.standard_normal((4, 250)).astype(np.float32)
+    a = np.full(250, 0.25, np.float32)
+    g = rng.standard_normal((4, 250)).astype(np.float32)
+    prelu_cases = {
+        "x a list": (x.tolist(), a, None), "alpha a list": (x, a.tolist(), None),
+        "alpha float64": (x, a.astype(np.float64), None), "x float16": (x.astype(np.float16), a, None),
+        "x Fortran": (np.asfortranarray(x), a, None), "x strided": (np.repeat(x, 2, axis=1)[:, ::2], a, None),
+        "alpha strided": (x, np.repeat(a, 2)[::2], None),
+        "alpha byte-swapped": (x, a.astype(a.dtype.newbyteorder()), None),
+        "alpha too big": (x, np.ones((1, 4, 250), np.float32), None),
+        "alpha not broadcasting": (x, np.ones(125, np.float32), None),
+        "alpha enlarging": (x, np.ones((2, 250), np.float32), None),
+        "x empty": (np.empty((0, 250), np.float32), a, None),
+        "grad float64": (x, a, g.astype(np.float64)), "grad of another shape": (x, a, g[:2]),
+        "grad strided": (x, a, np.repeat(g, 2, axis=1)[:, ::2]),
+    }
+    for label, (xx, aa, gg) in prelu_cases.items():
+        assert K.plain_prelu(xx, aa, gg, 10 ** 9, None) is None, label
+    gm = rng.standard_normal((4, 125)).astype(np.float32)
+    maxout_cases = {
+        "x a list": (x.tolist(), None, 125, -1), "num_units numpy": (x, None, np.int64(125), -1),
+        "num_units bool": (x, None, True, -1), "num_units 0": (x, None, 0, -1), "num_units 3": (x, None, 3, -1),
+        "num_units too big": (x, None, 500, -1), "num_units huge": (x, None, 2 ** 70, -1),
+        "axis 2": (x, None, 125, 2), "axis -3": (x, None, 125, -3), "axis huge": (x, None, 125, -2 ** 70),
+        "axis float": (x, None, 125, -1.0), "x Fortran": (np.asfortranarray(x), None, 125, -1),
+        "x 0-d": (np.array(1.0, np.float32), None, 1, 0),
+        "grad float64": (x, gm.astype(np.float64), 125, -1), "grad of x's shape": (x, g, 125, -1),
+    }
+    for label, (xx, gg, units, axis) in maxout_cases.items():
+        assert K.plain_maxout(xx, gg, units, axis, 10 ** 9, None) is None, label
+    y = K.plain_maxout(x, None, 125, -2 + 1, 10 ** 9, None)
+    np.testing.assert_array_equal(y, fastact.maxout(np.asfortranarray(x), 125))
+    np.testing.assert_array_equal(K.plain_maxout(x, None, 2, 0, 10 ** 9, 2), fastact.maxout(np.asfortranarray(x), 2, 0))
+    # and the public functions give the general path's answers or errors there
+    np.testing.assert_array_equal(fastact.maxout(x, np.int64(125)), y)
+    with pytest.raises(ValueError, match="num_units must be >= 1"):
+        fastact.maxout(x, 0)
+    with pytest.raises(ValueError, match="out of bounds"):
+        fastact.maxout(x, 125, axis=-3)
+    with pytest.raises(ValueError, match="alpha with shape"):
+        fastact.prelu(x, np.ones(125, np.float32))
