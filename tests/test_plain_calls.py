@@ -249,18 +249,32 @@ def test_plain_prelu_gives_the_general_paths_bits(shape, alpha_shape, plain, dty
     x_nan.flat[::13] = np.nan
     alpha = rng.uniform(0.05, 0.5, alpha_shape).astype(dtype)
     g = rng.standard_normal(shape).astype(dtype)
-    assert (K.plain_prelu(x, alpha, None, 10 ** 9, None) is not None) == plain
-    assert (K.plain_prelu(x, alpha, g, 10 ** 9, None) is not None) == plain
+    assert (K.plain_prelu(x, alpha, None, None, 10 ** 9, None) is not None) == plain
+    assert (K.plain_prelu(x, alpha, g, None, 10 ** 9, None) is not None) == plain
+
+    def strided(a):                    # the same values, not contiguous: the general path
+        return np.repeat(a, 2, axis=-1)[..., ::2]
+
     for nt in (1, 2, 3):
-        general = fastact.prelu(x_nan, alpha, out=np.empty_like(x), n_threads=nt)   # out=: the general path
+        general = fastact.prelu(strided(x_nan), alpha, n_threads=nt)
         y = fastact.prelu(x_nan, alpha, n_threads=nt)
         assert y.dtype == dtype and y.shape == x.shape
         np.testing.assert_array_equal(y, general)
-        dx_general, dalpha_general = fastact.prelu_backward(g, x, alpha, out=np.empty_like(x), n_threads=nt)
+        out = np.full_like(x, 7)
+        assert fastact.prelu(x_nan, alpha, out=out, n_threads=nt) is out
+        np.testing.assert_array_equal(out, general)
+        dx_general, dalpha_general = fastact.prelu_backward(strided(g), strided(x), alpha, n_threads=nt)
         dx, dalpha = fastact.prelu_backward(g, x, alpha, n_threads=nt)
         np.testing.assert_array_equal(dx, dx_general)
         assert dalpha.shape == alpha.shape and dalpha.dtype == alpha.dtype
         assert dalpha.tobytes() == dalpha_general.tobytes() and np.isfinite(dalpha).all()
+        in_place = g.copy()            # dx over grad
+        dx, dalpha = fastact.prelu_backward(in_place, x, alpha, out=in_place, n_threads=nt)
+        assert dx is in_place and dalpha.tobytes() == dalpha_general.tobytes()
+        np.testing.assert_array_equal(dx, dx_general)
+    in_place = x_nan.copy()
+    assert fastact.prelu(in_place, alpha, out=in_place) is in_place
+    np.testing.assert_array_equal(in_place, general)
 
 
 def test_plain_prelu_and_maxout_decline_what_they_must_not_take(rng):
@@ -279,9 +293,20 @@ def test_plain_prelu_and_maxout_decline_what_they_must_not_take(rng):
         "x empty": (np.empty((0, 250), np.float32), a, None),
         "grad float64": (x, a, g.astype(np.float64)), "grad of another shape": (x, a, g[:2]),
         "grad strided": (x, a, np.repeat(g, 2, axis=1)[:, ::2]),
+        "out float64": (x, a, None, np.empty(x.shape)), "out Fortran": (x, a, None, np.empty(x.shape, np.float32, "F")),
+        "out read-only": (x, a, None, np.empty_like(x)), "out of another shape": (x, a, None, np.empty((250, 4), np.float32)),
+        "out overlapping x": (x, a, None, "overlap"), "out is alpha": (x[:1], np.full((1, 250), 0.5, np.float32), None, "alpha"),
     }
-    for label, (xx, aa, gg) in prelu_cases.items():
-        assert K.plain_prelu(xx, aa, gg, 10 ** 9, None) is None, label
+    for label, case in prelu_cases.items():
+        xx, aa, gg, out = case + (None,) * (4 - len(case))
+        if label == "out read-only":
+            out.flags.writeable = False
+        if label == "out overlapping x":
+            buf = np.zeros(x.size + 10, np.float32)
+            xx, out = buf[:x.size].reshape(x.shape), buf[10:].reshape(x.shape)
+        if label == "out is alpha":
+            out = aa
+        assert K.plain_prelu(xx, aa, gg, out, 10 ** 9, None) is None, label
     gm = rng.standard_normal((4, 125)).astype(np.float32)
     maxout_cases = {
         "x a list": (x.tolist(), None, 125, -1), "num_units numpy": (x, None, np.int64(125), -1),

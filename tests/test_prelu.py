@@ -116,3 +116,19 @@ def test_errors():
         fastact.prelu(x, 0.1, out=np.empty((5, 4)))
     with pytest.raises(ValueError, match=r"n_threads must be >= 1, got 0"):
         fastact.prelu(x, 0.1, n_threads=0)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_out_over_alpha_reads_the_slopes_as_given(dtype):
+    # out's first row is alpha itself: every row must use the slopes as given, not as the first row's
+    # results overwrote them (plain calls leave this case to the general path, which copies the slopes)
+    x, _, g = data((5, 40), (40,), dtype, seed=9)
+    given = np.linspace(0.05, 0.5, 40).astype(dtype)
+    buf = np.zeros((5, 40), dtype)
+    buf[0] = given
+    np.testing.assert_array_equal(fastact.prelu(x, buf[0], out=buf), R.prelu(x, given))
+    buf[0] = given
+    dx, dalpha = fastact.prelu_backward(g, x, buf[0], out=buf)
+    rdx, rdalpha = R.prelu_backward(g, x, given)
+    np.testing.assert_array_equal(dx, rdx)
+    np.testing.assert_allclose(dalpha, rdalpha, rtol=1e-6)
