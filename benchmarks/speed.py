@@ -21,7 +21,8 @@ minimum, the median and every sample, with the machine and library metadata.
 
 Kernels: every table row (fastact/_table.py), then ``gelu/tanh`` (gelu with approximate=True, against
 PyTorch's approximate="tanh" and TensorFlow's approximate=True), then the functions along an axis (rows of
-1000, and ``softmax/50000``, ``log_softmax/50000``).
+1000, and ``softmax/50000``, ``log_softmax/50000``), then prelu and maxout on channels-last (size / 100,
+100) arrays (one slope per channel; 50 units, against PyTorch's ``_prelu_kernel`` and a reshape + amax).
 
 Data: x = 4 * standard normal (``--scale`` sets the 4), grad = standard normal (seeded); backward gets y =
 fastact's forward output where the function saves y, and x otherwise.  There are two such sets, and every
@@ -126,6 +127,19 @@ class FormBench:
     serial_below: int
 
 
+@dataclass(frozen=True)
+class UnitBench:
+    """PReLU and Maxout, timed on C-contiguous channels-last (size // CHANNELS, CHANNELS) arrays: prelu
+    with one slope per channel (alpha of shape (CHANNELS,), between 0.1 and 0.3), maxout into
+    CHANNELS // 2 units along the last axis (pairs of channels, as tfa.layers.Maxout groups them)."""
+    name: str
+    saved: str = "x"
+    serial_below: int = 32768
+
+
+CHANNELS = 100      # a divisor of every default size
+UNIT_BENCH = (UnitBench("prelu"), UnitBench("maxout"))
+
 _ROWS = {row.name: row for row in ACTIVATIONS}
 FORM_BENCH = (FormBench("gelu/tanh", "gelu", (("approximate", True),), "x", _ROWS["gelu"].serial_below),)
 
@@ -139,6 +153,8 @@ def _fastact_fn(row, direction):
     """fastact's callable for a row and direction, with the row's fixed keyword arguments bound."""
     fn = getattr(fastact, _function(row) if direction == "forward" else f"{_function(row)}_backward")
     kwargs = dict(getattr(row, "kwargs", ()))
+    if row.name == "maxout":
+        kwargs["num_units"] = CHANNELS // 2
     return partial(fn, **kwargs) if kwargs else fn
 
 
@@ -241,6 +257,31 @@ def _numexpr_peer():
     return Peer("numexpr", {"numexpr": ne.__version__}, lambda a: a, lambda a: a, ops, ne.set_num_threads)
 
 
+def _torch_prelu_backward(g, x, alpha):
+    import torch
+    dx, dw = torch.ops.aten._prelu_kernel_backward(g, x, alpha)
+    return dx, dw.sum(0)
+
+
+class _TorchMaxoutBackward:
+    """Autograd's backward of the reshape + amax maxout, the graph built once per input (outside the
+    timing, as a training step's forward builds it) and kept for the last two inputs."""
+
+    def __init__(self):
+        self.graphs = {}
+
+    def __call__(self, g, x):
+        import torch
+        key = (x.data_ptr(), tuple(x.shape))
+        if key not in self.graphs:
+            if len(self.graphs) >= INPUT_SETS:
+                self.graphs.pop(next(iter(self.graphs)))
+            xr = x.detach().requires_grad_(True)
+            self.graphs[key] = (xr, xr.reshape(x.shape[0], 2, CHANNELS // 2).amax(1))
+        xr, y = self.graphs[key]
+        return torch.autograd.grad(y, xr, g, retain_graph=True)[0]
+
+
 def _torch_peer():
     import torch
     import torch.nn.functional as F
@@ -297,6 +338,10 @@ def _torch_peer():
         "log_softmax": (lambda t: torch.log_softmax(t, -1),
                         lambda g, y: aten._log_softmax_backward_data(g, y, -1, y.dtype)),
         "glu": (lambda t: F.glu(t, -1), lambda g, x: aten.glu_backward(g, x, -1)),
+        # UNIT_BENCH: PReLU's kernels (its weight gradient comes input-sized, summed over the rows), Maxout
+        # as a reshape and amax, its backward autograd's through them
+        "prelu": (aten._prelu_kernel, _torch_prelu_backward),
+        "maxout": (lambda t: t.reshape(t.shape[0], 2, CHANNELS // 2).amax(1), _TorchMaxoutBackward()),
     }
     for name, (fwd, bwd) in more.items():
         ops[(name, "forward")] = (fwd, None)
@@ -408,6 +453,8 @@ def _bench_case(candidates, repeats, target_s, rtol, label):
     ref = None
     for name, (fn, peer) in candidates.items():
         result = fn()                                   # warm-up, and the result to check
+        if isinstance(result, (tuple, list)):           # prelu's backward: dx is checked, not dalpha
+            result = result[0]
         stats[name] = {"max_rel_err": None}
         if ref is None:
             ref = np.array(result, dtype=np.float64)    # a copy: out= candidates share one buffer
@@ -437,8 +484,10 @@ def _candidates(row, direction, variant, sets, buf, threads, peers):
     the argument tuples of fastact's call, which every candidate takes in turn (peers converted)."""
     fa = _fastact_fn(row, direction)
     inputs = sets[0]
-    if buf.size != inputs[-1].size or buf.shape != fa(*inputs).shape:   # glu: half the input
-        buf = np.empty_like(fa(*inputs, n_threads=threads))
+    first = fa(*inputs, n_threads=threads)
+    first = first[0] if isinstance(first, tuple) else first       # prelu's backward: (dx, dalpha)
+    if buf.size != first.size or buf.shape != first.shape:          # glu, maxout: not the input's shape
+        buf = np.empty_like(first)
     if variant == "out":
         cands = {"fastact": (_alternating(lambda *a: fa(*a, out=buf, n_threads=threads), sets), None)}
     else:
@@ -475,9 +524,9 @@ def _copy_into(dst, threads):
 
 
 def _rows(kernels):
-    """The table rows of the named activations (all when None), in table order, then FORM_BENCH's and
-    AXIS_BENCH's."""
-    every = ACTIVATIONS + FORM_BENCH + AXIS_BENCH
+    """The table rows of the named activations (all when None), in table order, then FORM_BENCH's,
+    AXIS_BENCH's and UNIT_BENCH's."""
+    every = ACTIVATIONS + FORM_BENCH + AXIS_BENCH + UNIT_BENCH
     rows = [r for r in every if kernels is None or r.name in kernels]
     if kernels is not None and len(rows) != len(set(kernels)):
         known = ", ".join(r.name for r in every)
@@ -487,7 +536,7 @@ def _rows(kernels):
 
 def _fits(row, size):
     """Whether ``row`` is timed at ``size``: an axis function needs whole rows."""
-    length = getattr(row, "row_length", 1)
+    length = CHANNELS if isinstance(row, UnitBench) else getattr(row, "row_length", 1)
     return size >= length and size % length == 0
 
 
@@ -514,6 +563,14 @@ def _alternating(call, sets):
 
 def _inputs(row, direction, x, grad, threads):
     """The arguments of fastact's call (the peers get the same arrays, converted)."""
+    if isinstance(row, UnitBench):
+        x = x.reshape(-1, CHANNELS)
+        if row.name == "prelu":
+            alpha = np.linspace(0.1, 0.3, CHANNELS, dtype=x.dtype)
+            return (x, alpha) if direction == "forward" else (grad.reshape(x.shape), x, alpha)
+        if direction == "forward":
+            return (x,)
+        return (grad[:x.size // 2].reshape(x.shape[0], CHANNELS // 2), x)
     if isinstance(row, AxisBench):
         x = x.reshape(-1, row.row_length)
         if direction == "forward":
@@ -731,7 +788,9 @@ def markdown_table(results, meta):
         f" numexpr = numexpr.evaluate of the plain formula;"
         f" copy = {meta['copy']}.",
         "Along an axis (softmax, log_softmax, sparsemax, glu): (size / 1000, 1000) arrays along the last"
-        " axis; NAME/50000: rows of 50000.",
+        " axis; NAME/50000: rows of 50000.  prelu, maxout: channels-last (size / 100, 100) arrays, one slope"
+        " per channel, 50 units (torch: aten._prelu_kernel with its weight gradient summed; reshape + amax"
+        " and autograd's backward through it).",
         f"Data: x = {meta.get('x_scale', DEFAULT_SCALE):g} x standard normal, grad = standard normal;"
         f" {_sets_text(meta)}.",
         "",

@@ -318,10 +318,23 @@ def test_plain_prelu_and_maxout_decline_what_they_must_not_take(rng):
         "grad float64": (x, gm.astype(np.float64), 125, -1), "grad of x's shape": (x, g, 125, -1),
     }
     for label, (xx, gg, units, axis) in maxout_cases.items():
-        assert K.plain_maxout(xx, gg, units, axis, 10 ** 9, None) is None, label
-    y = K.plain_maxout(x, None, 125, -2 + 1, 10 ** 9, None)
+        assert K.plain_maxout(xx, gg, None, units, axis, 10 ** 9, None) is None, label
+    y = K.plain_maxout(x, None, None, 125, -2 + 1, 10 ** 9, None)
     np.testing.assert_array_equal(y, fastact.maxout(np.asfortranarray(x), 125))
-    np.testing.assert_array_equal(K.plain_maxout(x, None, 2, 0, 10 ** 9, 2), fastact.maxout(np.asfortranarray(x), 2, 0))
+    np.testing.assert_array_equal(K.plain_maxout(x, None, None, 2, 0, 10 ** 9, 2), fastact.maxout(np.asfortranarray(x), 2, 0))
+    out = np.full((4, 125), 7, np.float32)
+    assert K.plain_maxout(x, None, out, 125, -1, 10 ** 9, None) is out
+    np.testing.assert_array_equal(out, y)
+    dx = np.full_like(x, 7)
+    assert K.plain_maxout(x, gm, dx, 125, -1, 0, 2) is dx
+    np.testing.assert_array_equal(dx, fastact.maxout_backward(np.asfortranarray(gm), np.asfortranarray(x), 125))
+    buf = np.zeros(x.size + 125, np.float32)
+    bad_outs = {"out is x": (x, None, x), "out over x": (buf[:1000].reshape(x.shape), None, buf[600:1100].reshape(4, 125)),
+                "dx is x": (x, gm, x), "out Fortran": (x, None, np.empty((4, 125), np.float32, "F")),
+                "out float64": (x, None, np.empty((4, 125))), "out of x's shape": (x, None, np.empty_like(x)),
+                "dx over grad": (x, buf[:500].reshape(4, 125), buf[100:1100].reshape(x.shape))}
+    for label, (xx, gg, oo) in bad_outs.items():
+        assert K.plain_maxout(xx, gg, oo, 125, -1, 10 ** 9, None) is None, label
     # and the public functions give the general path's answers or errors there
     np.testing.assert_array_equal(fastact.maxout(x, np.int64(125)), y)
     with pytest.raises(ValueError, match="num_units must be >= 1"):

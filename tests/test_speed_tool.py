@@ -32,9 +32,10 @@ def test_plot_writes_a_png(speed, tmp_path):
 
 def test_scaling_table_has_a_row_per_case_and_a_column_per_thread_count(speed):
     data = speed.scaling(size=20000, max_threads=2, repeats=1, target_s=0.002, progress=False, peers=False)
-    # every kernel whose rows fit 20000 elements: the elementwise ones, gelu's tanh form, then the axis
-    # functions on rows of 1000 (not those of 50000)
-    rows = list(speed.ACTIVATIONS) + list(speed.FORM_BENCH) + [r for r in speed.AXIS_BENCH if r.row_length == 1000]
+    # every kernel whose rows fit 20000 elements: the elementwise ones, gelu's tanh form, the axis
+    # functions on rows of 1000 (not those of 50000), then prelu and maxout
+    rows = (list(speed.ACTIVATIONS) + list(speed.FORM_BENCH) + [r for r in speed.AXIS_BENCH if r.row_length == 1000]
+            + list(speed.UNIT_BENCH))
     cases = [[row.name, direction] for row in rows for direction in speed.DIRECTIONS]
     assert data["thread_counts"] == [1, 2]
     assert [[c["kernel"], c["direction"]] for c in data["cases"]] == cases
@@ -186,3 +187,22 @@ def test_copy_reference_threads_from_its_cut_off(speed):
         assert np.array_equal(dst, src)
         uses_threads = "parallel_copy" in copy.__code__.co_names
         assert uses_threads == (threads > 1 and src.nbytes >= speed.COPY_THREADS_FROM)
+
+
+def test_prelu_and_maxout_are_timed_on_channels_last_arrays(speed):
+    # (size / CHANNELS, CHANNELS) arrays, one slope per channel, CHANNELS / 2 units; prelu's backward
+    # returns (dx, dalpha) and dx is what the peers are checked on; sizes that are no multiple of
+    # CHANNELS are skipped
+    results = speed.run(kernels=["prelu", "maxout"], sizes=[1000, 1050], repeats=1, target_s=0.002,
+                        progress=False, out_variant=True)
+    assert [(r["kernel"], r["direction"], r["variant"], r["size"]) for r in results] == [
+        (k, d, v, 1000) for k in ("prelu", "maxout") for d in speed.DIRECTIONS for v in ("alloc", "out")]
+    x, g = speed._data(1000, "float32", 0)
+    prelu_in = speed._inputs(speed.UNIT_BENCH[0], "backward", x, g, 1)
+    assert [a.shape for a in prelu_in] == [(10, speed.CHANNELS)] * 2 + [(speed.CHANNELS,)]
+    maxout_in = speed._inputs(speed.UNIT_BENCH[1], "backward", x, g, 1)
+    assert [a.shape for a in maxout_in] == [(10, speed.CHANNELS // 2), (10, speed.CHANNELS)]
+    if any(p.name == "torch" for p in speed.available_peers()):
+        for r in results:
+            if r["variant"] == "alloc":
+                assert r["candidates"]["torch"]["max_rel_err"] == 0, (r["kernel"], r["direction"])
