@@ -35,7 +35,7 @@ def show_config(file=None):
         f"  threads:      {c['num_threads']}",
         f"  SIMD level:   {c['simd_level']}  (available: {', '.join(c['simd_levels_available'])};"
         f" cap with FASTACT_SIMD)",
-        f"  buffer pool:  up to {_mib(pool['max_bytes'])} of freed arrays >= {_mib(pool['min_bytes'])} kept for reuse"
-        f" (holding {_mib(pool['held_bytes'])}; set_buffer_pool or FASTACT_BUFFER_POOL in MiB)",
+        f"  buffer pool:  up to {_mib(pool['max_bytes'])} of freed arrays >= {_mib(pool['min_bytes'])}"
+        f" kept for reuse (holding {_mib(pool['held_bytes'])}; set_buffer_pool or FASTACT_BUFFER_POOL in MiB)",
     ]
     print("\n".join(lines), file=file or sys.stdout)

@@ -38,8 +38,9 @@ def _plain(x, grad, out, num_units, axis, n_threads):
     """maxout's forward (grad None) or backward, checked and run in C when the call is the plain one
     (kernels.plain_maxout: native float32/float64 C-contiguous aligned ndarrays of one dtype, int
     num_units and axis that fit x, out absent or apart from the inputs); None where the general path
-    must take the call (and raise the errors).  1000 float32 elements, (4, 250) into 125 units: forward 8.3 us through the general path,
-    3.5 with these checks in Python, 1.03 in C (backward 8.9, 3.9, 1.10; np.maximum(x, 0, out=o) 0.89)."""
+    must take the call (and raise the errors).  1000 float32 elements, (4, 250) into 125 units: forward
+    8.3 us through the general path, 3.5 with these checks in Python, 1.03 in C (backward 8.9, 3.9, 1.10;
+    np.maximum(x, 0, out=o) 0.89)."""
     if n_threads is None or type(n_threads) is int and n_threads > 0:
         return _dispatch.kernels.plain_maxout(x, grad, out, num_units, axis, SERIAL_BELOW, n_threads)
     return None

@@ -25,8 +25,7 @@ _CPUS = _cpu_count()
 
 
 def check_integer(value, name, minimum):
-    """Validate a count that may also be None where it is given: an integer >= minimum (bool is not
-    a count)."""
+    """Validate an integer argument: >= minimum, and bool is not one (callers take None themselves)."""
     if type(value) is int and value >= minimum:      # the common case, without the ABC check
         return value
     if isinstance(value, bool) or not isinstance(value, numbers.Integral):

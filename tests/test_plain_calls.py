@@ -293,9 +293,12 @@ def test_plain_prelu_and_maxout_decline_what_they_must_not_take(rng):
         "x empty": (np.empty((0, 250), np.float32), a, None),
         "grad float64": (x, a, g.astype(np.float64)), "grad of another shape": (x, a, g[:2]),
         "grad strided": (x, a, np.repeat(g, 2, axis=1)[:, ::2]),
-        "out float64": (x, a, None, np.empty(x.shape)), "out Fortran": (x, a, None, np.empty(x.shape, np.float32, "F")),
-        "out read-only": (x, a, None, np.empty_like(x)), "out of another shape": (x, a, None, np.empty((250, 4), np.float32)),
-        "out overlapping x": (x, a, None, "overlap"), "out is alpha": (x[:1], np.full((1, 250), 0.5, np.float32), None, "alpha"),
+        "out float64": (x, a, None, np.empty(x.shape)),
+        "out Fortran": (x, a, None, np.empty(x.shape, np.float32, "F")),
+        "out read-only": (x, a, None, np.empty_like(x)),
+        "out of another shape": (x, a, None, np.empty((250, 4), np.float32)),
+        "out overlapping x": (x, a, None, "overlap"),
+        "out is alpha": (x[:1], np.full((1, 250), 0.5, np.float32), None, "alpha"),
     }
     for label, case in prelu_cases.items():
         xx, aa, gg, out = case + (None,) * (4 - len(case))
@@ -321,7 +324,8 @@ def test_plain_prelu_and_maxout_decline_what_they_must_not_take(rng):
         assert K.plain_maxout(xx, gg, None, units, axis, 10 ** 9, None) is None, label
     y = K.plain_maxout(x, None, None, 125, -2 + 1, 10 ** 9, None)
     np.testing.assert_array_equal(y, fastact.maxout(np.asfortranarray(x), 125))
-    np.testing.assert_array_equal(K.plain_maxout(x, None, None, 2, 0, 10 ** 9, 2), fastact.maxout(np.asfortranarray(x), 2, 0))
+    np.testing.assert_array_equal(K.plain_maxout(x, None, None, 2, 0, 10 ** 9, 2),
+                                  fastact.maxout(np.asfortranarray(x), 2, 0))
     out = np.full((4, 125), 7, np.float32)
     assert K.plain_maxout(x, None, out, 125, -1, 10 ** 9, None) is out
     np.testing.assert_array_equal(out, y)
@@ -329,7 +333,8 @@ def test_plain_prelu_and_maxout_decline_what_they_must_not_take(rng):
     assert K.plain_maxout(x, gm, dx, 125, -1, 0, 2) is dx
     np.testing.assert_array_equal(dx, fastact.maxout_backward(np.asfortranarray(gm), np.asfortranarray(x), 125))
     buf = np.zeros(x.size + 125, np.float32)
-    bad_outs = {"out is x": (x, None, x), "out over x": (buf[:1000].reshape(x.shape), None, buf[600:1100].reshape(4, 125)),
+    bad_outs = {"out is x": (x, None, x),
+                "out over x": (buf[:1000].reshape(x.shape), None, buf[600:1100].reshape(4, 125)),
                 "dx is x": (x, gm, x), "out Fortran": (x, None, np.empty((4, 125), np.float32, "F")),
                 "out float64": (x, None, np.empty((4, 125))), "out of x's shape": (x, None, np.empty_like(x)),
                 "dx over grad": (x, buf[:500].reshape(4, 125), buf[100:1100].reshape(x.shape))}
