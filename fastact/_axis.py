@@ -97,6 +97,21 @@ def _rows_call(name, op, axis, out, n_threads, first, first_name, second=None, s
                                              SERIAL_BELOW, n_threads)
             if y is not None:
                 return y
+    elif (type(axis) is int and out is None and _gatherable(first) and -first.ndim <= axis < first.ndim - 1
+          and first.shape[axis] < COL_MIN_LENGTH and (second_name is None or (
+              _gatherable(second) and second.dtype == first.dtype and second.shape == first.shape))):
+        # one short axis other than the last: the general path moves it last into a copy too (the
+        # column kernel takes the longer ones), but through ~10 us of checks and conversions; swapped
+        # last here, the rows run in C and the result is swapped back, the same bits ((4, 250) float32
+        # along axis 0: 13.3 -> 4.5 us; (16, 1000): 27.2 -> 18.1)
+        if n_threads is not None:
+            n_threads = _threads.check_n_threads(n_threads)
+        y = _dispatch.kernels.plain_rows(op, np.ascontiguousarray(first.swapaxes(axis, -1)),
+                                         None if second_name is None else
+                                         np.ascontiguousarray(second.swapaxes(axis, -1)), None,
+                                         SERIAL_BELOW, n_threads)
+        if y is not None:
+            return np.ascontiguousarray(y.swapaxes(axis, -1))
     return _rows_general(name, op, axis, out, n_threads, first, first_name, second, second_name)
 
 

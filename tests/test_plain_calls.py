@@ -348,3 +348,32 @@ def test_plain_prelu_and_maxout_decline_what_they_must_not_take(rng):
         fastact.maxout(x, 125, axis=-3)
     with pytest.raises(ValueError, match="alpha with shape"):
         fastact.prelu(x, np.ones(125, np.float32))
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("shape, axis", [((4, 250), 0), ((8, 16, 16), 1), ((8, 16, 16), -3), ((3, 5, 7), -2),
+                                         ((23, 40), 0), ((24, 40), 0), ((2, 3, 70), 0)])
+def test_short_axis_other_than_the_last_gives_the_general_paths_bits(shape, axis, dtype, rng):
+    # one axis other than the last shorter than the column kernel's minimum (24) is swapped last and
+    # taken by plain_rows, its result swapped back; out= takes the general path (which moves the axis
+    # last itself): the same bits, a new C-contiguous array, for every function along an axis and its
+    # backward, NaN and strided inputs included
+    x = (rng.standard_normal(shape) * 4).astype(dtype)
+    x.flat[::37] = np.nan
+    g = rng.standard_normal(shape).astype(dtype)
+    pairs = [(fastact.softmax, fastact.softmax_backward), (fastact.log_softmax, fastact.log_softmax_backward),
+             (fastact.sparsemax, fastact.sparsemax_backward)]
+    for f, b in pairs:
+        for nt in (None, 1, 2):
+            y = f(x, axis=axis, n_threads=nt)
+            assert y.flags.c_contiguous and not np.shares_memory(y, x)
+            np.testing.assert_array_equal(y, f(x, axis=axis, out=np.empty_like(x), n_threads=nt))
+            dx = b(g, y, axis=axis, n_threads=nt)
+            assert dx.flags.c_contiguous and not np.shares_memory(dx, g)
+            np.testing.assert_array_equal(dx, b(g, y, axis=axis, out=np.empty_like(x), n_threads=nt))
+        strided = np.repeat(x, 2, axis=-1)[..., ::2]
+        np.testing.assert_array_equal(f(strided, axis=axis), f(x, axis=axis, out=np.empty_like(x)))
+    with pytest.raises(ValueError, match="out of bounds"):
+        fastact.softmax(x, axis=len(shape))
+    with pytest.raises((TypeError, ValueError), match="n_threads"):
+        fastact.softmax(x, axis=axis, n_threads=0)
