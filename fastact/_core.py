@@ -238,14 +238,9 @@ class UnitReduction:
     def __init__(self, P, K, Q, dtype):
         self.vector, self.rows, self.L, self.repeat = rows_form(P, K, Q)
         self.K = K
-        self.block_rows, self.col_chunk = 0, 0
-        if not self.vector:              # one partial per (row, chunk) work item
-            size = self.rows * -(-self.L // _dispatch.kernels.chunk_sizes()[0])
-        elif self.L >= 4096:              # column chunks over all rows: the partials are the answer
-            self.col_chunk, size = 1024, self.L
-        else:                             # blocks of rows, one partial row each
-            self.block_rows = max(1, 65536 // max(self.L, 1))
-            size = -(-self.rows // self.block_rows) * self.L
+        # the work items' layout (kernels.unit_partials): per (row, chunk) in the row form; in the vector
+        # form, column chunks over all rows (col_chunk: the partials are the answer) or blocks of rows
+        size, self.block_rows, self.col_chunk = _dispatch.kernels.unit_partials(self.vector, self.rows, self.L)
         self.partial = np.empty(size, dtype)
 
     def per_unit(self):
