@@ -71,6 +71,23 @@ def _gatherable(a):
             and a.dtype.isnative)
 
 
+def _gatherable_inputs(first, second, forward):
+    """first (and for a backward second, of first's dtype and shape) as _gatherable asks."""
+    return _gatherable(first) and (forward or (
+        _gatherable(second) and second.dtype == first.dtype and second.shape == first.shape))
+
+
+def _rows_of_copies(op, first, second, axis, n_threads):
+    """plain_rows over C-contiguous copies of first (and second, unless None) with ``axis`` swapped last
+    (-1: as they are), the result swapped back: the general path's copies without its checks.  None
+    where plain_rows declines."""
+    def rows(a):
+        return np.ascontiguousarray(a if axis == -1 else a.swapaxes(axis, -1))
+    y = _dispatch.kernels.plain_rows(op, rows(first), None if second is None else rows(second), None,
+                                     SERIAL_BELOW, n_threads)
+    return y if y is None or axis == -1 else np.ascontiguousarray(y.swapaxes(axis, -1))
+
+
 def _rows_call(name, op, axis, out, n_threads, first, first_name, second=None, second_name=None):
     """The row kernel ``op`` along ``axis`` over ``first`` (x; grad for a backward, with ``second``, y),
     each with its argument's name; the result has the first input's shape and dtype.  (The inputs come
@@ -86,32 +103,24 @@ def _rows_call(name, op, axis, out, n_threads, first, first_name, second=None, s
         y = _dispatch.kernels.plain_rows(op, first, second, out, SERIAL_BELOW, n_threads)
         if y is not None:
             return y
-        forward = second_name is None
-        if out is None and _gatherable(first) and (forward or (
-                _gatherable(second) and second.dtype == first.dtype and second.shape == first.shape)) and (
-                not first.flags.c_contiguous or (not forward and not second.flags.c_contiguous)):
+        if out is None and _gatherable_inputs(first, second, second_name is None) and (
+                not first.flags.c_contiguous or (second_name is not None and not second.flags.c_contiguous)):
             # a strided view (a slice, a transpose) of float32/float64: gathered into a C-contiguous copy,
             # as the general path would, but without its checks (a (2, 8) slice's softmax: 10.3 -> 3.0 us)
-            y = _dispatch.kernels.plain_rows(op, np.ascontiguousarray(first),
-                                             None if forward else np.ascontiguousarray(second), None,
-                                             SERIAL_BELOW, n_threads)
+            y = _rows_of_copies(op, first, second, -1, n_threads)
             if y is not None:
                 return y
-    elif (type(axis) is int and out is None and _gatherable(first) and -first.ndim <= axis < first.ndim - 1
-          and first.shape[axis] < COL_MIN_LENGTH and (second_name is None or (
-              _gatherable(second) and second.dtype == first.dtype and second.shape == first.shape))):
+    elif (type(axis) is int and out is None and _gatherable_inputs(first, second, second_name is None)
+          and -first.ndim <= axis < first.ndim - 1 and first.shape[axis] < COL_MIN_LENGTH):
         # one short axis other than the last: the general path moves it last into a copy too (the
         # column kernel takes the longer ones), but through ~10 us of checks and conversions; swapped
         # last here, the rows run in C and the result is swapped back, the same bits ((4, 250) float32
         # along axis 0: 13.3 -> 5.3 us, its backward 17.9 -> 6.9; (16, 1000): 27.2 -> 18.1)
         if n_threads is not None:
             n_threads = _threads.check_n_threads(n_threads)
-        y = _dispatch.kernels.plain_rows(op, np.ascontiguousarray(first.swapaxes(axis, -1)),
-                                         None if second_name is None else
-                                         np.ascontiguousarray(second.swapaxes(axis, -1)), None,
-                                         SERIAL_BELOW, n_threads)
+        y = _rows_of_copies(op, first, second, axis, n_threads)
         if y is not None:
-            return np.ascontiguousarray(y.swapaxes(axis, -1))
+            return y
     return _rows_general(name, op, axis, out, n_threads, first, first_name, second, second_name)
 
 
