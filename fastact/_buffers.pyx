@@ -50,6 +50,12 @@ cdef void _give_back(cnp.ndarray buf) noexcept:
         return
     _held.append(buf)
     _held_bytes += size
+    _trim()
+
+
+cdef void _trim() noexcept:
+    """Give up the oldest held buffers until at most _max_bytes are held."""
+    global _held_bytes
     while _held_bytes > _max_bytes:
         _held_bytes -= cnp.PyArray_NBYTES(<cnp.ndarray>_held[0])
         del _held[0]
@@ -130,12 +136,9 @@ def set_buffer_pool(max_bytes):
     next new arrays on them (a loop of allocating calls on big arrays then pays no page faults).
     0 turns the reuse off and frees what is held; None restores the default (256 MiB, or
     FASTACT_BUFFER_POOL in MiB)."""
-    global _max_bytes, _held_bytes
-    limit = _from_env() if max_bytes is None else check_integer(max_bytes, "max_bytes", 0)
-    _max_bytes = limit
-    while _held_bytes > _max_bytes:
-        _held_bytes -= cnp.PyArray_NBYTES(<cnp.ndarray>_held[0])
-        del _held[0]
+    global _max_bytes
+    _max_bytes = _from_env() if max_bytes is None else check_integer(max_bytes, "max_bytes", 0)
+    _trim()
 
 
 def get_buffer_pool():

@@ -86,7 +86,7 @@ def test_out_overlapping_the_input_is_correct():
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
 @pytest.mark.parametrize("shape, units, axis", [((4, 250), 125, -1), ((5, 6, 7), 3, 1), ((6, 8), 2, 0), ((12,), 4, 0)])
 def test_plain_calls_give_the_general_paths_bits(shape, units, axis, dtype):
-    # maxout on a C-contiguous native float array without out= skips the general path's conversions
+    # maxout on a C-contiguous native float array skips the general path's conversions
     # (any axis); a Fortran-order or strided copy of the same values goes the general way: the same
     # bits, NaN and ties included, forward and backward; the errors are the general path's
     rng = np.random.default_rng(6)
