@@ -1956,6 +1956,17 @@ FA_KERNEL __m512 fa_exponential_512(__m512 x, __m512 thi0, __m512 thi1, __m512 t
  * prefetch the next row instead, whose first pass would otherwise wait on memory.  p[k] is never read
  * (a prefetch does not fault), so it may lie past the array's end. */
 #define FA_AHEAD 2048
+/* ... but the backward spans of a few instructions per element (sigmoid's, tanh's and hard_silu's, the
+ * rows with backward_streams in _table.py), which run at the memory's speed, prefetch 1024 ahead, from
+ * the same size on: in L3 the later lines come back too late for them without their own prefetches
+ * (Zen 5 keeps ~60 floating-point operations in flight, ~4 of their blocks: too few loads outstanding),
+ * and 2048 ahead did no better than none.  tanh's, 2 threads, 1e6 elements (L3), NumPy's offsets, two
+ * data sets in turn, medians of 41 rounds (C, one run, 10 calls each; the rows in four runs): none
+ * 68.9-72.0 us, 512 63.5-71.2, 1024 60.3-66.3, 1536 70.1-72.0, 2048 68.6-72.9, a plain g (1 - y y)
+ * loop 64.2-68.5; at 3e5 1024 ties none (17.3 / 17.7), at 1.6e7 (DRAM) all tie (3.79-3.95 ms).  At the
+ * AVX2 level these rows keep prefetching only beyond the last-level cache (_kernels.pyx.tp's
+ * STREAM_PREFETCH_FROM, measured on AMD Zen 3). */
+#define FA_AHEAD_STREAM 1024
 
 /* (always_inline: called from an always_inline span, a plain inline one was found to have no side
  * effects and its calls deleted as dead code before it was inlined, by GCC 12: no prefetch at all) */
@@ -1971,7 +1982,8 @@ static inline __attribute__((always_inline)) void fa_prefetch(const float *p, pt
  * 7.0 us, tanh' 6.3 / 7.1.  From L3 on they mostly help: 1e6 elements, time without / with: gelu'
  * 1.12, silu' 1.06, tanh' 1.05, sigmoid' 0.95 (the noise of such runs is ~5%).  Each span is compiled
  * twice, with pf_ a constant: no test per block. */
-#define FA_PF(p) if (pf_) fa_prefetch(p, j + FA_AHEAD)
+#define FA_PF(p) FA_PF_AT(p, FA_AHEAD)
+#define FA_PF_AT(p, ahead) if (pf_) fa_prefetch(p, j + (ahead))
 
 
 /* The head runs up to out's next 64-byte boundary (NumPy's large buffers sit 16 bytes past one, and
@@ -2142,13 +2154,13 @@ FA_SPAN(gelu_tanh, FA_EXP_SETUP, FA_EXP_ARGS)
 
 /* out[i] = NAME(a[i], b[i]) over one span (glu's halves; the backward passes: grad, saved), head and
  * tail masked; SETUP and ARGS as for FA_SPAN, and p the row's first parameter (elu's and celu's alpha) */
-#define FA_SPAN2(NAME, SETUP, ARGS)                                                                     \
+#define FA_SPAN2(NAME, AHEAD, SETUP, ARGS)                                                              \
 static inline __attribute__((always_inline)) void fa_##NAME##_f32_run(const float *a, const float *b, float *out, \
                                                                       ptrdiff_t n, float p, const int pf_) \
 {                                                                                                       \
     (void)p;                                                                                            \
     SETUP                                                                                               \
-    FA_SPAN_LOOP(FA_PF(a); FA_PF(b); FA_PF(out);                                                        \
+    FA_SPAN_LOOP(FA_PF_AT(a, AHEAD); FA_PF_AT(b, AHEAD); FA_PF_AT(out, AHEAD);                          \
                  _mm512_mask_storeu_ps(out + j, m_, fa_##NAME##_512(_mm512_maskz_loadu_ps(m_, a + j),   \
                                                                     _mm512_maskz_loadu_ps(m_, b + j) ARGS))) \
 }                                                                                                       \
@@ -2388,15 +2400,15 @@ FA_SPLIT_SPAN(gelu, FA_EXP_SETUP, FA_EXP_ARGS)
 FA_SPLIT_SPAN(silu, FA_EXP_SETUP, FA_EXP_ARGS)
 FA_SPLIT_SPAN2(gelu_backward, FA_EXP_SETUP, FA_EXP_ARGS)
 FA_SPLIT_SPAN2(silu_backward, FA_EXP_SETUP, FA_EXP_ARGS)
-FA_SPAN2(sigmoid_backward, , )
-FA_SPAN2(tanh_backward, , )
-FA_SPAN2(hard_silu_backward, , )
-FA_SPAN2(gelu_tanh_backward, FA_EXP_SETUP, FA_EXP_ARGS)
+FA_SPAN2(sigmoid_backward, FA_AHEAD_STREAM, , )
+FA_SPAN2(tanh_backward, FA_AHEAD_STREAM, , )
+FA_SPAN2(hard_silu_backward, FA_AHEAD_STREAM, , )
+FA_SPAN2(gelu_tanh_backward, FA_AHEAD, FA_EXP_SETUP, FA_EXP_ARGS)
 FA_PIPE_SPAN2(softplus_backward, fa_exp_pre, fa_sigmoid_pre_512, FA_EXP_SETUP, FA_EXP_ARGS)
 FA_PIPE_SPAN2(log_sigmoid_backward, fa_exp_pre, fa_sigmoid_pre_512, FA_EXP_SETUP, FA_EXP_ARGS)
-FA_SPAN2(selu_backward, FA_EXP_SETUP, FA_EXP_ARGS)
-FA_SPAN2(elu_backward, FA_EXP_SETUP FA_ALPHA_SETUP, FA_ALPHA_ARGS)
-FA_SPAN2(celu_backward, FA_EXP_SETUP FA_ALPHA_SETUP, FA_ALPHA_ARGS)
+FA_SPAN2(selu_backward, FA_AHEAD, FA_EXP_SETUP, FA_EXP_ARGS)
+FA_SPAN2(elu_backward, FA_AHEAD, FA_EXP_SETUP FA_ALPHA_SETUP, FA_ALPHA_ARGS)
+FA_SPAN2(celu_backward, FA_AHEAD, FA_EXP_SETUP FA_ALPHA_SETUP, FA_ALPHA_ARGS)
 #undef FA_SPAN2
 
 /* the block of 16 (the lanes in m) of a, b, g: both halves of glu's dx, to da and db (under m) */

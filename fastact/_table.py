@@ -68,7 +68,10 @@ class Activation:
     # 2 threads, 1e6 elements warm in a 32 MB L3, AMD Zen 3: sigmoid' 125-140 us without the prefetches,
     # 135-156 with them, tanh' 130-148 against 159-163, hard_silu' 184-213 against 197-217; with 64 MB
     # written between calls, as other work would, the prefetches gain 0-7% instead (tanh', hard_silu';
-    # sigmoid' the same); at 1.6e7 the same within the runs' noise, and these calls still prefetch)
+    # sigmoid' the same); at 1.6e7 the same within the runs' noise, and these calls still prefetch).  At
+    # the AVX-512 level such a span prefetches from 1 MB per thread as the others, but 1024 elements ahead
+    # (_spans.h's FA_AHEAD_STREAM, which lists these rows: 2 threads, 1e6 elements, AMD Zen 5: tanh'
+    # 0.90-0.95x PyTorch -> 1.03-1.09x, sigmoid' 0.95-1.02x -> 1.04-1.33x)
     backward_streams: bool = False
     # parameter values (one per slot, None as +inf) at which NAME_plain_fwd(x) and NAME_plain_bwd(g, saved)
     # in _scalar.pxd give the row's results with fewer instructions: the generated loops run them when a
