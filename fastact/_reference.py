@@ -619,8 +619,15 @@ def glu(x, axis=-1):
 
 
 def glu_backward(grad, x, axis=-1):
-    """(g * sigmoid(b), g * a * sigmoid(b) * sigmoid(-b)), joined along ``axis``."""
+    """(g * sigmoid(b), g * a * sigmoid(b) * sigmoid(-b)), joined along ``axis``.  As in glu, sigmoid(b)
+    and sigmoid(-b) are > 0 for every finite b, even where longdouble's underflow (|b| > 11355): an
+    infinite g gives g in the first half for b > -inf, and an infinite g or a gives g * a (+-inf, NaN
+    with a zero) in the second for a finite b, not inf * 0."""
     a, b = np.split(_ld(x), 2, axis=axis)
     g = _ld(grad)
     s, t = sigmoid(b), sigmoid(-b)
-    return np.concatenate([g * s, g * a * s * t], axis=axis)
+    with np.errstate(invalid="ignore"):
+        ga = g * a
+        da = np.where(np.isinf(g) & (b > -np.inf), g, g * s)
+        db = np.where(np.isinf(ga) & np.isfinite(b), ga, ga * s * t)
+    return np.concatenate([da, db], axis=axis)

@@ -160,13 +160,16 @@ static inline float fa_glu_1(float a, float b, double p)
 }
 
 /* glu's backward for one pair, in double (the portable path's float32 formula; the lanes
- * the AVX-512 and AVX2 spans leave) */
+ * the AVX-512 and AVX2 spans leave).  sigmoid(b) and sigmoid(-b) are > 0 for every finite b, also where
+ * double's exp underflows (|b| > 745), as in glu's forward: an infinite g gives g in da for b > -inf,
+ * and an infinite g or a gives g a (+-inf, or NaN for a zero other factor) in db for a finite b, as the
+ * exact products, not inf * 0 (a finite g a there gives 0 either way: below 2^256 times e^-745) */
 static inline void fa_glu_backward_1(float a, float b, float g, float *da, float *db)
 {
     double z = exp(-fabs((double)b)), r = 1.0 / (1.0 + z);
-    double s = (b >= 0 ? 1.0 : z) * r, t = (b >= 0 ? z : 1.0) * r;
-    *da = (float)((double)g * s);
-    *db = (float)((double)g * (double)a * (s * t));
+    double s = (b >= 0 ? 1.0 : z) * r, t = (b >= 0 ? z : 1.0) * r, ga = (double)g * (double)a;
+    *da = (float)(isinf(g) && b > -INFINITY ? (double)g : (double)g * s);
+    *db = (float)(isinf(ga) && fabs(b) < INFINITY ? ga : ga * (s * t));
 }
 
 /* empty stubs of the spans' signatures (forward, forward with a parameter, backward), for the levels

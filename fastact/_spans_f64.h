@@ -499,12 +499,19 @@ FA_KERNEL void fa_glu_backward_f64_block(__m512d av, __m512d bv, __m512d gv, fa_
     __m512d r = _mm512_fmadd_pd(ga, st, _mm512_mul_pd(_mm512_fmsub_pd(gv, av, ga), st));
     r = _mm512_mask_mul_pd(r, _mm512_cmp_pd_mask(ga, _mm512_setzero_pd(), _CMP_EQ_OQ), ga, st);        /* (-0) */
     /* g a infinite (or NaN): its low part g a - ga is NaN; g (a s t) instead (a g a beyond double's
-     * range, a finite result), but (g a) (s t) where that is NaN: an infinite g times an a s t that
-     * underflowed to 0 (a subnormal a, b = -200) is +-inf, as the exact product; where a or s t is 0
-     * both are NaN, as the reference */
-    __m512d q = _mm512_mul_pd(gv, _mm512_mul_pd(av, st));
-    q = _mm512_mask_mul_pd(q, _mm512_cmp_pd_mask(q, q, _CMP_UNORD_Q), ga, st);
-    *db = _mm512_mask_mov_pd(r, _mm512_fpclass_pd_mask(ga, 0x99), q);
+     * range from finite g and a, a finite result), but g a itself where g or a is infinite and b finite:
+     * s t > 0 for every finite b, also where it underflowed to 0 (|b| > 745), as in glu's forward, so
+     * the exact product is +-inf (NaN for a zero other factor); likewise da = g for an infinite g and b
+     * > -inf.  (Where b is infinite, s t = 0 exactly: NaN, as the reference.) */
+    __mmask8 odd = _mm512_fpclass_pd_mask(ga, 0x99);
+    if (odd) {
+        __mmask8 inf_g = _mm512_fpclass_pd_mask(gv, 0x18), finite_b = ~_mm512_fpclass_pd_mask(bv, 0x99);
+        __m512d q = _mm512_mul_pd(gv, _mm512_mul_pd(av, st));
+        q = _mm512_mask_mov_pd(q, (inf_g | _mm512_fpclass_pd_mask(av, 0x18)) & finite_b, ga);
+        r = _mm512_mask_mov_pd(r, odd, q);
+        *da = _mm512_mask_mov_pd(*da, inf_g & _mm512_cmp_pd_mask(bv, _mm512_set1_pd(-INFINITY), _CMP_GT_OQ), gv);
+    }
+    *db = r;
 }
 
 static inline void fa_glu_backward_f64_span(const double *a, const double *b, const double *g, double *da,

@@ -227,15 +227,41 @@ def test_glu_special_values(dtype, simd_level):
 def test_glu_backward_special_values(dtype, simd_level):
     # every triple of extreme values as (a, b, g): infinities and NaN, |b| about the spans' limits (32,
     # 64, 120), a and g about 2^60, 2^64 and 2^-100 (where the float32 spans take lanes one by one) and
-    # subnormal; each block of the triples mixes ordinary lanes with odd ones
+    # subnormal; each block of the triples mixes ordinary lanes with odd ones.  For float32, |b| = 800
+    # and 20000 too, where double's (and then longdouble's) sigmoid(-|b|) underflows: an infinite g or a
+    # still gives +-inf there, as for every finite b (float64: test_glu_backward_infinite_factor)
     f = np.finfo(dtype)
-    v = np.array([-np.inf, -1e30, -200, -120, -65, -64, -33, -1, -0.0, 0.0, 0.7, 32.5, 64.5, 121, 1e30, np.inf,
-                  np.nan, 2.0**-101, -2.0**-99, f.tiny / 100, 2.0**60, -2.0**63, 2.0**64, -2.0**65, f.max], dtype)
+    v = [-np.inf, -1e30, -200, -120, -65, -64, -33, -1, -0.0, 0.0, 0.7, 32.5, 64.5, 121, 1e30, np.inf, np.nan,
+         2.0**-101, -2.0**-99, f.tiny / 100, 2.0**60, -2.0**63, 2.0**64, -2.0**65, f.max]
+    v = np.array(v + ([-800, 800, -20000] if dtype == np.float32 else []), dtype)
     a, b, g = np.meshgrid(v, v, v)
     x = np.stack([a.ravel(), b.ravel()], axis=1)
     grad = g.ravel()[:, None].copy()
     with np.errstate(over="ignore", invalid="ignore"):
         _check_backward("glu", grad, x, fastact.glu_backward(grad, x), -1, dtype)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_glu_backward_infinite_factor(dtype, simd_level):
+    # sigmoid(b) and sigmoid(-b) are > 0 for every finite b, also beyond where double's (|b| > 745) and
+    # longdouble's (11355) underflow, as in glu's forward: an infinite g gives g in da for b > -inf, and
+    # an infinite g or a gives g a in db for a finite b (NaN with a zero other factor), not inf * 0
+    b = np.array([-np.inf, -1e30, -20000, -800, -750, -1, 0, 1, 750, 800, 20000, 1e30, np.inf, np.nan], dtype)
+    for a_value, g_value in [(np.inf, 1), (-np.inf, -2), (3, np.inf), (-3, -np.inf), (np.inf, np.inf),
+                             (0, np.inf), (np.inf, 0), (2.0**-140, -np.inf)]:
+        x = np.stack([np.full_like(b, a_value), b], axis=1)
+        g = np.full((b.size, 1), g_value, dtype)
+        dx = fastact.glu_backward(g, x)
+        with np.errstate(invalid="ignore", over="ignore"):
+            ga = np.float64(g_value) * np.float64(a_value)
+        finite_b, above = np.isfinite(b), b > -np.inf
+        expect_da = np.where(above, g_value, np.nan) if np.isinf(g_value) else None
+        expect_db = np.where(finite_b, ga, np.nan)
+        assert_special_match(dx[:, 1], expect_db.astype(dtype))
+        if expect_da is not None:
+            assert_special_match(dx[:, 0], expect_da.astype(dtype))
+        exact = np.asarray(reference("glu_backward", g, x))
+        assert_special_match(dx, exact)
 
 
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
