@@ -70,8 +70,8 @@ class Activation:
     # written between calls, as other work would, the prefetches gain 0-7% instead (tanh', hard_silu';
     # sigmoid' the same); at 1.6e7 the same within the runs' noise, and these calls still prefetch).  At
     # the AVX-512 level such a span prefetches from 1 MB per thread as the others, but 1024 elements ahead
-    # (_spans.h's FA_AHEAD_STREAM, which lists these rows: 2 threads, 1e6 elements, AMD Zen 5: tanh'
-    # 0.90-0.95x PyTorch -> 1.03-1.09x, sigmoid' 0.95-1.02x -> 1.04-1.33x)
+    # (_spans.h's FA_AHEAD_STREAM, which lists these rows: 2 threads, 1e6 elements, AMD Zen 5, speed.py
+    # runs: tanh' 0.91-1.01x PyTorch -> 0.94-1.09x, sigmoid' 0.88-1.14x -> 0.99-1.33x)
     backward_streams: bool = False
     # parameter values (one per slot, None as +inf) at which NAME_plain_fwd(x) and NAME_plain_bwd(g, saved)
     # in _scalar.pxd give the row's results with fewer instructions: the generated loops run them when a
