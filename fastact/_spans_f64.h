@@ -511,6 +511,26 @@ FA_KERNEL void fa_glu_backward_f64_block(__m512d av, __m512d bv, __m512d gv, fa_
         r = _mm512_mask_mov_pd(r, odd, q);
         *da = _mm512_mask_mov_pd(*da, inf_g & _mm512_cmp_pd_mask(bv, _mm512_set1_pd(-INFINITY), _CMP_GT_OQ), gv);
     }
+    /* from |b| = 700 on (finite a, b, g), where e^-|b| is subnormal or 0 but g e^b and g a e^-|b| need
+     * not be: lane by lane (fa_glu_backward_far_f64) */
+    __m512d ab = _mm512_abs_pd(bv);
+    __mmask8 far = _mm512_cmp_pd_mask(ab, _mm512_set1_pd(FA_PD_FAR), _CMP_GE_OQ);
+    if (__builtin_expect(far != 0, 0))
+        far &= _mm512_cmp_pd_mask(ab, _mm512_set1_pd(INFINITY), _CMP_LT_OQ)
+               & (__mmask8)~(_mm512_fpclass_pd_mask(gv, 0x99) | _mm512_fpclass_pd_mask(av, 0x99));
+    if (__builtin_expect(far != 0, 0)) {
+        double al[8], bl[8], gl[8], dal[8], dbl[8];
+        _mm512_storeu_pd(al, av);
+        _mm512_storeu_pd(bl, bv);
+        _mm512_storeu_pd(gl, gv);
+        _mm512_storeu_pd(dal, *da);
+        _mm512_storeu_pd(dbl, r);
+        for (int k = 0; k < 8; k++)
+            if (far >> k & 1)
+                fa_glu_backward_far_f64(al[k], bl[k], gl[k], dal + k, dbl + k);
+        *da = _mm512_loadu_pd(dal);
+        r = _mm512_loadu_pd(dbl);
+    }
     *db = r;
 }
 

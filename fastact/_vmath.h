@@ -219,6 +219,36 @@ static inline double fa_exp_dd(double x, double *z_lo)
     return (h * s1) * s2;
 }
 
+/* u v e^-w for finite u and v and w in [0, 2300] (700 and up in use), rounded once (a result below
+ * DBL_MIN twice: within DBL_MIN): the tail that glu's float64 forward and backward take from |b| = 700
+ * on, where e^-|b| (sigmoid(-|b|), and sigmoid(b) sigmoid(-b) to double precision) is subnormal or 0
+ * while a e^-|b| or g a e^-|b| need not be (a = 1e300, b = -750: 1.9e-26).  u and v as m 2^e (frexp),
+ * their product exact as a pair, e^-w as the square of fa_exp_dd_parts' e^(-w/2) = (h + lo) 2^k (its
+ * range ends at 1500), all of it multiplied out unscaled as a pair and rounded, 2^(eu + ev + 2k) put on
+ * last (an overflow gives inf, the correct rounding of a product beyond DBL_MAX).  A zero product keeps
+ * its sign.  Not for the vectorised loops (libm's frexp and ldexp): their callers take the few lanes
+ * that need it one by one. */
+static inline double fa_mul2_exp_neg(double u, double v, double w)
+{
+    int eu, ev;
+    double mu = frexp(u, &eu), mv = frexp(v, &ev), lo, k;
+    double h = fa_exp_dd_parts(-0.5 * fmin(w, 2300.0), &lo, &k);
+    double e = h * h, e_lo = 2.0 * h * lo - fa_residual(e, h, h);      /* (h + lo)^2, lo^2 left out */
+    double p = mu * mv, p_lo = -fa_residual(p, mu, mv);                 /* mu mv exactly */
+    double q = p * e, q_lo = (p * e_lo + p_lo * e) - fa_residual(q, p, e);
+    double r = q + q_lo;
+    return ldexp(r == 0.0 ? q : r, eu + ev + 2 * (int)k);
+}
+
+/* glu's float64 backward where 700 <= |b| < inf, for finite a and g: sigmoid(b) is 1 (b > 0) or e^-|b|,
+ * and sigmoid(b) sigmoid(-b) = e^-|b| / (1 + e^-|b|)^2 is e^-|b| to double precision */
+static inline void fa_glu_backward_far_f64(double a, double b, double g, double *da, double *db)
+{
+    double w = fabs(b);
+    *da = b > 0 ? g : fa_mul2_exp_neg(g, 1.0, w);
+    *db = fa_mul2_exp_neg(g, a, w);
+}
+
 /* e^(v + v_lo) = (e + *lo) *f1 *f2 for the float64 backward kernels whose result is g times about e^v
  * (elu, selu, celu, softplus, log_sigmoid), v in [-1500, 1500] or NaN, v_lo to first order (celu's
  * rounding of x / alpha; 0 for the others): with k = round(v / ln2) clamped to k1 in [-960, 1023],

@@ -265,6 +265,26 @@ def test_glu_backward_infinite_factor(dtype, simd_level):
 
 
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_glu_where_sigmoid_is_below_double_range(dtype, simd_level):
+    # from |b| = 708 on e^-|b| is subnormal in double (0 from 745), but a e^b and g a e^-|b| need not be
+    # (a = 1e300, b = -750: 1.9e-26): a, g spread over the exponent range, |b| from 690 to 2500, mixed in
+    # blocks with ordinary lanes
+    rng = np.random.default_rng(708)
+    f = np.finfo(dtype)
+    n = 4096
+    top = np.log10(f.max) - 1
+    a = rng.choice([-1, 1], n) * 10.0 ** rng.uniform(-top, top, n)
+    b = rng.choice([-1, 1], n) * np.where(rng.random(n) < 0.8, rng.uniform(690, 780, n), rng.uniform(780, 2500, n))
+    b[::7] = rng.standard_normal(b[::7].size)
+    g = rng.choice([-1, 1], n) * 10.0 ** rng.uniform(-top, top, n)
+    x = np.stack([a, b], axis=1).astype(dtype)
+    grad = g[:, None].astype(dtype)
+    with np.errstate(over="ignore", under="ignore"):
+        _check_forward("glu", x, fastact.glu(x), -1, dtype)
+        _check_backward("glu", grad, x, fastact.glu_backward(grad, x), -1, dtype)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
 def test_glu_with_a_of_every_size(dtype, simd_level):
     # a e^b for b from -200 to -100 is still a normal float when a is large (3e38 e^-130 = 1e-18): the
     # float32 AVX-512 span once returned a * 0 for every b below -120.  For a near FLT_MIN it once
