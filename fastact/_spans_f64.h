@@ -1092,10 +1092,13 @@ FA_KERNEL __m512d fa_gelu_backward_f64_512(__m512d g, __m512d x, fa_exp2k e, dou
     if (__builtin_expect(ginf != 0, 0))
         r = _mm512_mask_mul_pd(r, ginf, g, _mm512_mask_blend_pd(neg, _mm512_add_pd(f, f_lo), _mm512_add_pd(p, p_lo)));
     if (__builtin_expect(far != 0, 0)) {
-        /* |x| >= 1e150: g for x > 0, g 0 below (the formula's limit: NaN for an infinite g) */
+        /* x >= 1e150: g; x below -40, where the lanes above took the derivative at -40 (E's a is held
+         * there): g 0, the derivative below double's range counting as 0, as on the portable path (the
+         * held one, ~6e-347, gave g 1e300 a result of -5.8e-47; NaN for an infinite g) */
         __mmask8 huge = _mm512_cmp_pd_mask(a, _mm512_set1_pd(1e150), _CMP_GE_OQ);
         __mmask8 gt0 = _mm512_cmp_pd_mask(x, _mm512_setzero_pd(), _CMP_GT_OQ);
-        r = _mm512_mask_mov_pd(r, huge, _mm512_mask_mov_pd(_mm512_mul_pd(g, _mm512_setzero_pd()), gt0, g));
+        __mmask8 gone = _mm512_cmp_pd_mask(x, _mm512_set1_pd(-40.0), _CMP_LT_OQ);
+        r = _mm512_mask_mov_pd(r, (huge & gt0) | gone, _mm512_mask_mov_pd(_mm512_mul_pd(g, _mm512_setzero_pd()), gt0, g));
         r = _mm512_mask_mov_pd(r, fa_pd_nan(x), x);
     }
     return r;
