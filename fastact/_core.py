@@ -54,7 +54,7 @@ _NONZERO_MIN = float(np.finfo(np.float32).tiny)
 
 
 def pack_params(row, values):
-    """Validate a row's scalar parameters and return the three kernel slots (None -> +inf).
+    """Validate a row's scalar parameters and return the three kernel slots (None -> NaN).
     Validated plain-float parameter sets are cached (a call with the defaults costs a dict lookup).
     The key holds the values' types too: 1 == True == 1.0 hash alike, and a flag must not accept 1, nor
     a real parameter True, because an equal value of the right type was validated before."""
@@ -72,7 +72,7 @@ def _validate_params(row, values):
     slots = [0.0, 0.0, 0.0]
     for i, (param, value) in enumerate(zip(row.params, values)):
         if value is None and param.allow_none:
-            slots[i] = math.inf
+            slots[i] = math.nan
             continue
         if isinstance(value, np.ndarray) and value.ndim == 0:
             value = value[()]
@@ -150,7 +150,8 @@ def _flat_input(a, compute_dtype, order, work, user_out, alias_ok=True):
 
 def _finish(out, work, order, scatter):
     if scatter:
-        out[...] = work.reshape(out.shape, order=order)
+        with np.errstate(over="ignore"):    # (float16 from float32: beyond 65504 is inf, no warning)
+            out[...] = work.reshape(out.shape, order=order)
     return out
 
 

@@ -157,4 +157,6 @@ def prelu_backward(grad, x, alpha, out=None, n_threads=None):
     span_shape = xa.shape[v0:v1]
     broadcast_axes = tuple(i for i in range(v1 - v0) if padded[v0 + i] == 1)
     dalpha = dalpha.reshape(span_shape).sum(axis=broadcast_axes, keepdims=True)
-    return _core._finish(out, work, order, scatter), np.asarray(dalpha, dtype=alpha_dtype).reshape(al.shape)
+    with np.errstate(over="ignore"):    # (a float16 alpha's gradient beyond 65504 is inf, no warning)
+        dalpha = np.asarray(dalpha, dtype=alpha_dtype).reshape(al.shape)
+    return _core._finish(out, work, order, scatter), dalpha

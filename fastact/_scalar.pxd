@@ -1,7 +1,7 @@
 # fastact/_scalar.pxd -- the scalar math: one ``cdef inline`` function per activation and direction.
 #
 # Every function has the kernel signature  NAME_fwd(x, a, b, c)  /  NAME_bwd(g, saved, a, b, c)
-# (a, b, c = the row's parameters in _table.py order; None arrives as +inf).  They are written
+# (a, b, c = the row's parameters in _table.py order; None arrives as NaN).  They are written
 # branch-free (selects, NaN-preserving comparisons) so that the generated prange loops vectorise.
 # float32 transcendental math is done in double and rounded once; float64 carries double-double
 # intermediates (hi + lo) into one corrected division: that is where the <= 1 ULP comes from.
@@ -82,14 +82,14 @@ cdef inline floating tanh_bwd(floating g, floating y, floating a, floating b, fl
 # ---- relu (Keras semantics): a = negative_slope, b = max_value (+inf: none), c = threshold ----
 cdef inline floating relu_fwd(floating x, floating a, floating b, floating c) noexcept nogil:
     cdef floating pos, neg, r
-    # Keras clips to [0, max_value] only when max_value is given.
-    pos = x if b == INFINITY else (0 if x < 0 else (b if x > b else x))
+    # Keras clips to [0, max_value] only when max_value is given (b NaN: None; an inf b is a given bound)
+    pos = x if b != b else (0 if x < 0 else (b if x > b else x))
     neg = 0 if a == 0 else a * (x - c)    # a == 0 must give 0 for x = -inf, not 0 * inf
     r = pos if x > c else neg
     return x if x != x else r
 
 cdef inline floating relu_bwd(floating g, floating x, floating a, floating b, floating c) noexcept nogil:
-    cdef bint passes = (x > c) & ((b == INFINITY) | ((x > 0) & (x < b)))
+    cdef bint passes = (x > c) & ((b != b) | ((x > 0) & (x < b)))
     cdef floating r = g if passes else ((0 if a == 0 else a * g) if x <= c else 0)
     return x if x != x else r
 

@@ -18,7 +18,9 @@ N_PARAM_SLOTS = 3
 class Param:
     """A scalar parameter of an activation.
 
-    ``None`` (when ``allow_none``) reaches the kernel as +inf, i.e. "no bound".
+    ``None`` (when ``allow_none``) reaches the kernel as NaN, i.e. "no bound": not +inf, which a given
+    bound can become once rounded to the array's dtype (relu's max_value=1e300 on float32 still clips
+    at 0, as Keras's clip to [0, inf] does).
     """
     name: str
     default: Optional[float]
@@ -73,15 +75,15 @@ class Activation:
     # (_spans.h's FA_AHEAD_STREAM, which lists these rows: 2 threads, 1e6 elements, AMD Zen 5, speed.py
     # runs: tanh' 0.91-1.01x PyTorch -> 0.94-1.09x, sigmoid' 0.88-1.14x -> 0.99-1.33x)
     backward_streams: bool = False
-    # parameter values (one per slot, None as +inf) at which NAME_plain_fwd(x) and NAME_plain_bwd(g, saved)
+    # parameter values (one per slot, None for a None parameter) at which NAME_plain_fwd(x) and NAME_plain_bwd(g, saved)
     # in _scalar.pxd give the row's results with fewer instructions: the generated loops run them when a
     # call's parameters are exactly these (relu's defaults: max(x, 0) without the threshold, leak and
     # clip tests; one thread, 1e5 float32 elements in L2: forward 9.0 -> 7.9 us, backward 13.5 -> 11.4)
-    plain: Tuple[float, ...] = ()
+    plain: Tuple[Optional[float], ...] = ()
 
     def plain_condition(self):
         """The Cython test, on the kernels' parameter slots a, b, c, that a call has the ``plain`` values."""
-        return " and ".join(f"{slot} == " + ("INFINITY" if value == float("inf") else repr(float(value)))
+        return " and ".join(f"{slot} != {slot}" if value is None else f"{slot} == {float(value)!r}"
                             for slot, value in zip("abc", self.plain))
 
     @property
@@ -138,7 +140,7 @@ ACTIVATIONS = (
         saved="x",
         float32_span=True,
         serial_below=32768,
-        plain=(0.0, float("inf"), 0.0),
+        plain=(0.0, None, 0.0),
         params=(
             Param("negative_slope", 0.0, doc="slope below the threshold"),
             Param("max_value", None, allow_none=True, minimum=0.0, doc="upper clip; None for no clip"),

@@ -41,6 +41,42 @@ def test_float16_computed_in_float32(name):
                                   bwd(name)(g.astype(np.float32), x.astype(np.float32)).astype(np.float16))
 
 
+def test_float16_results_beyond_its_range_are_inf_without_a_warning():
+    # computed in float32 and rounded to float16: e^12, a clip at 1e30, a sum of gradients beyond 65504
+    # are inf there, as NumPy's float16 arithmetic gives, with no overflow warning (SPEC)
+    import warnings
+    x = np.array([[12.0, -1.0, 60000.0, 3.0]], np.float16)
+    g = np.full(x.shape, 60000, np.float16)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert np.isinf(fastact.exponential(x)[0, 0])
+        assert np.isinf(fastact.relu(np.array([np.inf], np.float16), max_value=1e30)[0])
+        assert np.isinf(fastact.log_softmax_backward(g, fastact.log_softmax(x))).any()
+        dx, dalpha = fastact.prelu_backward(np.full((40, 4), 60000, np.float16),
+                                            np.full((40, 4), -60000, np.float16), np.float16(3.0))
+        assert dalpha.dtype == np.float16 and np.isinf(dalpha)
+        for name in NAMES:
+            y = fwd(name)(x)
+            bwd(name)(g, y if SAVED[name] == "y" else x)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64, np.float16])
+def test_relu_max_value_beyond_the_dtype_still_clips_at_zero(dtype):
+    # Keras clips to [0, max_value] whenever max_value is given, also where it rounds to inf in the
+    # dtype (1e300 in float32): x between the threshold and 0 gives 0, not x (as max_value=None does)
+    from fastact._testing import reference
+    x = np.array([-20, -5, -1e-3, -0.0, 0, 3, 20, np.inf, -np.inf, np.nan], dtype)
+    big = 1e300 if dtype != np.float16 else 1e30
+    for slope in (0.0, 0.1):
+        y = fastact.relu(x, slope, big, -10.0)
+        np.testing.assert_array_equal(y, np.asarray(reference("relu", x, slope, big, -10.0)).astype(dtype))
+        assert (y[1:3] == 0).all()
+        np.testing.assert_array_equal(fastact.relu(x, slope, None, -10.0)[1:3], x[1:3])
+        g = np.ones_like(x)
+        np.testing.assert_array_equal(fastact.relu_backward(g, x, slope, big, -10.0),
+                                      np.asarray(reference("relu_backward", g, x, slope, big, -10.0)).astype(dtype))
+
+
 @pytest.mark.parametrize("name", NAMES)
 def test_bfloat16_when_available(name):
     ml_dtypes = pytest.importorskip("ml_dtypes")
