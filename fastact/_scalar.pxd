@@ -79,7 +79,7 @@ cdef inline floating tanh_bwd(floating g, floating y, floating a, floating b, fl
     return <floating>(<double>g * ((1.0 - yd) * (1.0 + yd)))
 
 
-# ---- relu (Keras semantics): a = negative_slope, b = max_value (+inf: none), c = threshold ----
+# ---- relu (Keras semantics): a = negative_slope, b = max_value (NaN: none), c = threshold ----
 cdef inline floating relu_fwd(floating x, floating a, floating b, floating c) noexcept nogil:
     cdef floating pos, neg, r
     # Keras clips to [0, max_value] only when max_value is given (b NaN: None; an inf b is a given bound)

@@ -75,10 +75,11 @@ class Activation:
     # (_spans.h's FA_AHEAD_STREAM, which lists these rows: 2 threads, 1e6 elements, AMD Zen 5, speed.py
     # runs: tanh' 0.91-1.01x PyTorch -> 0.94-1.09x, sigmoid' 0.88-1.14x -> 0.99-1.33x)
     backward_streams: bool = False
-    # parameter values (one per slot, None for a None parameter) at which NAME_plain_fwd(x) and NAME_plain_bwd(g, saved)
-    # in _scalar.pxd give the row's results with fewer instructions: the generated loops run them when a
-    # call's parameters are exactly these (relu's defaults: max(x, 0) without the threshold, leak and
-    # clip tests; one thread, 1e5 float32 elements in L2: forward 9.0 -> 7.9 us, backward 13.5 -> 11.4)
+    # parameter values (one per slot, None for a None parameter) at which NAME_plain_fwd(x) and
+    # NAME_plain_bwd(g, saved) in _scalar.pxd give the row's results with fewer instructions: the
+    # generated loops run them when a call's parameters are exactly these (relu's defaults: max(x, 0)
+    # without the threshold, leak and clip tests; one thread, 1e5 float32 elements in L2: forward 9.0 ->
+    # 7.9 us, backward 13.5 -> 11.4)
     plain: Tuple[Optional[float], ...] = ()
 
     def plain_condition(self):
