@@ -63,12 +63,12 @@ def _docs(row):
 def _make(kid, row):
     sig = "".join(f", {p.name}={p.default!r}" for p in row.params)
     args = "(" + "".join(f"{p.name}, " for p in row.params) + ")"
-    # A call with every parameter left at its default (the very default object) and n_threads None or a
-    # positive int goes straight to the kernels' plain call with the defaults' slots, validated here
-    # once: _core.forward's parameter packing and checks cost ~200 ns (relu on 1000 float32 elements:
-    # 0.81 -> 0.63 us).  Anything the plain call does not take (None back) goes the general way.
-    plain = " and ".join([f"{p.name} is _DEFAULTS[{i}]" for i, p in enumerate(row.params)]
-                         + ["(n_threads is None or type(n_threads) is int and n_threads > 0)"])
+    # A call with every parameter left at its default (the very default object) goes straight to the
+    # kernels' plain call with the defaults' slots, validated here once: _core.forward's parameter
+    # packing and checks cost ~200 ns (relu on 1000 float32 elements: 0.81 -> 0.63 us).  Anything the
+    # plain call does not take (None back: other arrays, or an n_threads it leaves to the general path's
+    # check) goes the general way.
+    plain = " and ".join([f"{p.name} is _DEFAULTS[{i}]" for i, p in enumerate(row.params)]) or "True"
     call = f"_dispatch.kernels.plain_call({kid}, {{}}, out, _A, _B, _C, {row.serial_below}, n_threads)"
     src = (f"def {row.name}(x{sig}, out=None, n_threads=None):\n"
            f"    if {plain}:\n"

@@ -24,21 +24,28 @@ _OMP_ENV_SET = "OMP_NUM_THREADS" in os.environ
 _CPUS = _cpu_count()
 
 
-def check_integer(value, name, minimum):
-    """Validate an integer argument: >= minimum, and bool is not one (callers take None themselves)."""
-    if type(value) is int and value >= minimum:      # the common case, without the ABC check
-        return value
+MAX_THREADS = 2**31 - 1     # a C int: the kernels' thread counts
+
+
+def check_integer(value, name, minimum, maximum=None):
+    """Validate an integer argument: >= minimum (and <= maximum), and bool is not one (callers take None
+    themselves)."""
+    if type(value) is int and value >= minimum and (maximum is None or value <= maximum):   # the common
+        return value                                                                          # case
     if isinstance(value, bool) or not isinstance(value, numbers.Integral):
         raise TypeError(f"{name} must be an integer >= {minimum} or None, got {value!r} "
                         f"({type(value).__name__})")
     if value < minimum:
         raise ValueError(f"{name} must be >= {minimum}, got {value!r}")
+    if maximum is not None and value > maximum:
+        raise ValueError(f"{name} must be <= {maximum}, got {value!r}")
     return int(value)
 
 
 def check_n_threads(n_threads, name="n_threads"):
-    """Validate a thread count: an integer >= 1."""
-    return check_integer(n_threads, name, 1)
+    """Validate a thread count: an integer from 1 to MAX_THREADS (a larger one overflowed the kernels'
+    C int with an OverflowError)."""
+    return check_integer(n_threads, name, 1, MAX_THREADS)
 
 
 def set_num_threads(n_threads):

@@ -71,6 +71,7 @@ def test_backward_shape_mismatch(name):
     (1.5, TypeError, r"n_threads must be an integer >= 1 or None, got 1.5 \(float\)"),
     ("2", TypeError, r"n_threads must be an integer >= 1 or None, got '2' \(str\)"),
     (True, TypeError, r"n_threads must be an integer >= 1 or None, got True \(bool\)"),
+    (2**40, ValueError, r"n_threads must be <= 2147483647, got 1099511627776"),   # (was OverflowError)
 ])
 def test_bad_n_threads(name, bad, exc, msg):
     with pytest.raises(exc, match=msg):
@@ -84,6 +85,8 @@ def test_set_num_threads_errors():
         fastact.set_num_threads(0)
     with pytest.raises(TypeError, match=r"n_threads must be an integer"):
         fastact.set_num_threads(2.0)
+    with pytest.raises(ValueError, match=r"n_threads must be <= 2147483647, got 2147483648"):
+        fastact.set_num_threads(2**31)
 
 
 @pytest.mark.parametrize("kwargs, exc, msg", [

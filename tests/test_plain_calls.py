@@ -377,3 +377,29 @@ def test_short_axis_other_than_the_last_gives_the_general_paths_bits(shape, axis
         fastact.softmax(x, axis=len(shape))
     with pytest.raises((TypeError, ValueError), match="n_threads"):
         fastact.softmax(x, axis=axis, n_threads=0)
+
+
+@pytest.mark.parametrize("bad, exc, msg", [
+    (0, ValueError, r"n_threads must be >= 1, got 0"),
+    (1.5, TypeError, r"n_threads must be an integer >= 1 or None, got 1.5 \(float\)"),
+    (True, TypeError, r"n_threads must be an integer >= 1 or None, got True \(bool\)"),
+    (2**40, ValueError, r"n_threads must be <= 2147483647, got 1099511627776"),
+])
+def test_plain_calls_leave_a_bad_n_threads_to_the_general_path(bad, exc, msg):
+    # every plain call (elementwise, rows, glu, maxout, prelu, a short non-last axis) declines an n_threads
+    # that is not None or a count, small arrays included, and the general path names it
+    x = np.random.default_rng(3).standard_normal((4, 250)).astype(np.float32)
+    for n in (8, 10 ** 5):
+        assert K.plain_call(1, x, None, None, 0.0, 0.0, 0.0, n, bad) is None
+        assert K.plain_rows(0, x, None, None, n, bad) is None
+        assert K.plain_glu(x, None, None, n, bad) is None
+        assert K.plain_maxout(x, None, None, 125, -1, n, bad) is None
+        assert K.plain_prelu(x, np.full(250, 0.1, np.float32), None, None, n, bad) is None
+    calls = [lambda: fastact.tanh(x, n_threads=bad), lambda: fastact.softmax(x, n_threads=bad),
+             lambda: fastact.softmax(x, axis=0, n_threads=bad), lambda: fastact.glu(x, n_threads=bad),
+             lambda: fastact.maxout(x, 125, n_threads=bad), lambda: fastact.prelu(x, 0.1, n_threads=bad),
+             lambda: fastact.maxout_backward(np.ones((4, 125), np.float32), x, 125, n_threads=bad),
+             lambda: fastact.prelu_backward(x, x, 0.1, n_threads=bad)]
+    for call in calls:
+        with pytest.raises(exc, match=msg):
+            call()
