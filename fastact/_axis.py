@@ -170,8 +170,7 @@ def _rows_general(name, op, axis, out, n_threads, first, first_name, second, sec
         else:
             kernels.axis_rows(op, x, grad, work, work.size // L, L, nt)
     if not direct:
-        with np.errstate(over="ignore"):    # (float16 from float32: beyond 65504 is inf, no warning)
-            out[...] = work.reshape(shape) if cols else np.moveaxis(work.reshape(moved[0].shape), last, axes)
+        _core.store(out, work.reshape(shape) if cols else np.moveaxis(work.reshape(moved[0].shape), last, axes))
     return out
 
 

@@ -148,10 +148,16 @@ def _flat_input(a, compute_dtype, order, work, user_out, alias_ok=True):
     return flat
 
 
+def store(out, values):
+    """out[...] = values: for a float16 out from float32 values, beyond 65504 is inf, with no overflow
+    warning (SPEC)."""
+    with np.errstate(over="ignore"):
+        out[...] = values
+
+
 def _finish(out, work, order, scatter):
     if scatter:
-        with np.errstate(over="ignore"):    # (float16 from float32: beyond 65504 is inf, no warning)
-            out[...] = work.reshape(out.shape, order=order)
+        store(out, work.reshape(out.shape, order=order))
     return out
 
 
