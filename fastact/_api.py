@@ -83,7 +83,7 @@ def _make(kid, row):
            f"            return dx\n"
            f"    return _backward({kid}, _ROW, grad, {row.saved}, {args}, out, n_threads)\n")
     defaults = tuple(p.default for p in row.params)
-    a, b, c = _core.pack_params(row, defaults) if row.params else (0.0, 0.0, 0.0)
+    a, b, c = _core.pack_params(row, defaults)[0] if row.params else (0.0, 0.0, 0.0)
     namespace = {"_forward": _core.forward, "_backward": _core.backward, "_ROW": row, "_dispatch": _dispatch,
                  "_DEFAULTS": defaults, "_A": a, "_B": b, "_C": c}
     exec(compile(src, f"<fastact.{row.name}>", "exec"), namespace)

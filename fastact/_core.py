@@ -51,10 +51,14 @@ def as_array(x, name):
 
 _packed_cache = {}
 _NONZERO_MIN = float(np.finfo(np.float32).tiny)
+_FLOAT32_MAX = float(np.finfo(np.float32).max)
+_NO_PARAMS = ((0.0, 0.0, 0.0), None)
 
 
 def pack_params(row, values):
-    """Validate a row's scalar parameters and return the three kernel slots (None -> NaN).
+    """Validate a row's scalar parameters and return (the three kernel slots (None -> NaN), wide): wide
+    is None, or the message for a call computed in float32, which cannot take a parameter beyond
+    float32's range (see check_wide).
     Validated plain-float parameter sets are cached (a call with the defaults costs a dict lookup).
     The key holds the values' types too: 1 == True == 1.0 hash alike, and a flag must not accept 1, nor
     a real parameter True, because an equal value of the right type was validated before."""
@@ -62,14 +66,21 @@ def pack_params(row, values):
         return _packed_cache[row.name, values, tuple(map(type, values))]
     except (KeyError, TypeError):  # TypeError: an unhashable value such as an array
         pass
-    slots = _validate_params(row, values)
+    packed = _validate_params(row, values)
     if len(_packed_cache) < 1024 and all(type(v) in (float, int, bool, type(None)) for v in values):
-        _packed_cache[row.name, values, tuple(map(type, values))] = slots
-    return slots
+        _packed_cache[row.name, values, tuple(map(type, values))] = packed
+    return packed
+
+
+def check_wide(wide, compute_dtype):
+    """ValueError ``wide`` (pack_params's) for a computation in float32 (float32, float16, bfloat16)."""
+    if wide is not None and compute_dtype != _F64:
+        raise ValueError(wide)
 
 
 def _validate_params(row, values):
     slots = [0.0, 0.0, 0.0]
+    wide = None
     for i, (param, value) in enumerate(zip(row.params, values)):
         if value is None and param.allow_none:
             slots[i] = math.nan
@@ -87,8 +98,15 @@ def _validate_params(row, values):
             raise TypeError(f"{param.name} of {row.name} must be {kinds}, got {value!r} "
                             f"({type(value).__name__})")
         value = float(value)
+        if param.allow_none and value == math.inf:     # a bound at inf (Keras's ReLU takes it)
+            slots[i] = value
+            continue
         if not math.isfinite(value):
             raise ValueError(f"{param.name} of {row.name} must be finite, got {value!r}")
+        if abs(value) > _FLOAT32_MAX and not param.allow_none and wide is None:
+            wide = (f"{param.name} of {row.name} is beyond float32's range (magnitude above "
+                    f"{_FLOAT32_MAX:g}), where this call computes: got {param.name}={value!r}; "
+                    f"pass float64 input for such a parameter")
         if param.nonzero and abs(value) < _NONZERO_MIN:   # also 0 once rounded to float32
             raise ValueError(f"{param.name} of {row.name} cannot be 0 or smaller in magnitude than "
                              f"{_NONZERO_MIN:g} (float32's smallest normal), got {param.name}={value!r}")
@@ -96,7 +114,7 @@ def _validate_params(row, values):
             raise ValueError(f"{param.name} of {row.name} cannot be less than {param.minimum}, "
                              f"got {param.name}={value!r}")
         slots[i] = value
-    return tuple(slots)
+    return tuple(slots), wide
 
 
 def _check_out(out, shape, dtype):
@@ -163,14 +181,17 @@ def _finish(out, work, order, scatter):
 
 def forward(kid, row, x, params, out, n_threads):
     """y = row(x) with every SPEC section-1 rule; ``params`` are the row's raw parameter values."""
-    slots = pack_params(row, params) if row.params else (0.0, 0.0, 0.0)
+    slots, wide = pack_params(row, params) if row.params else _NO_PARAMS
     if n_threads is not None:
         n_threads = _threads.check_n_threads(n_threads)
-    y = _dispatch.kernels.plain_call(kid, x, None, out, slots[0], slots[1], slots[2], row.serial_below, n_threads)
-    if y is not None:      # the plain call, done in C (see plain_call)
-        return y
+    if wide is None:
+        y = _dispatch.kernels.plain_call(kid, x, None, out, slots[0], slots[1], slots[2], row.serial_below,
+                                         n_threads)
+        if y is not None:      # the plain call, done in C (see plain_call)
+            return y
     xa = as_array(x, "x")
     result_dtype, compute_dtype = dtypes_for(xa.dtype, "x")
+    check_wide(wide, compute_dtype)
     nt = _threads.threads_for(n_threads, xa.size, row.serial_below)
     user_out = out is not None
     out, work, order, scatter = _prepare_out(out, xa, result_dtype, compute_dtype, nt)
@@ -182,16 +203,18 @@ def forward(kid, row, x, params, out, n_threads):
 
 def backward(kid, row, grad, saved, params, out, n_threads):
     """dx = row'(grad, saved); the result has grad's dtype, ``saved`` is cast to it."""
-    slots = pack_params(row, params) if row.params else (0.0, 0.0, 0.0)
+    slots, wide = pack_params(row, params) if row.params else _NO_PARAMS
     if n_threads is not None:
         n_threads = _threads.check_n_threads(n_threads)
-    dx = _dispatch.kernels.plain_call(kid, grad, saved, out, slots[0], slots[1], slots[2], row.serial_below,
-                                      n_threads)
-    if dx is not None:
-        return dx
+    if wide is None:
+        dx = _dispatch.kernels.plain_call(kid, grad, saved, out, slots[0], slots[1], slots[2],
+                                          row.serial_below, n_threads)
+        if dx is not None:
+            return dx
     ga = as_array(grad, "grad")
     sa = as_array(saved, row.saved)
     result_dtype, compute_dtype = dtypes_for(ga.dtype, "grad")
+    check_wide(wide, compute_dtype)
     dtypes_for(sa.dtype, row.saved)
     if ga.shape != sa.shape:
         raise ValueError(f"grad and {row.saved} must have the same shape, got grad.shape={ga.shape} "

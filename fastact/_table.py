@@ -18,9 +18,11 @@ N_PARAM_SLOTS = 3
 class Param:
     """A scalar parameter of an activation.
 
-    ``None`` (when ``allow_none``) reaches the kernel as NaN, i.e. "no bound": not +inf, which a given
-    bound can become once rounded to the array's dtype (relu's max_value=1e300 on float32 still clips
-    at 0, as Keras's clip to [0, inf] does).
+    ``None`` (when ``allow_none``: a bound) reaches the kernel as NaN, i.e. "no bound": not +inf, which
+    is a given bound (relu's max_value=inf clips at 0, as Keras's clip to [0, inf] does), and which a
+    given bound beyond the array's dtype also becomes (1e300 on float32).  Every other real parameter
+    must be finite, and within float32's range for a call computed in float32 (float16 and bfloat16
+    included): there 1e300 would be inf, and inf * 0 NaN (elu's alpha at x = 0).
     """
     name: str
     default: Optional[float]

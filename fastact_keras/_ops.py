@@ -14,9 +14,11 @@ import numpy as np
 import tensorflow as tf
 
 import fastact
+from fastact._core import check_wide, pack_params
 from fastact._table import ACTIVATIONS, AXIS_FUNCTIONS
 
 SAVED = {row.name: row.saved for row in ACTIVATIONS + AXIS_FUNCTIONS}
+_ELEMENTWISE = {row.name: row for row in ACTIVATIONS}
 
 # Layers that want to watch activations (DeadUnitMonitor) register a callback here; called with the
 # NumPy output of the forward pass, keyed by the op's ``tap`` name.
@@ -72,13 +74,19 @@ def _tapped(fn, tap):
 
 def _tf_relu(x, negative_slope, max_value, threshold):
     dt = x.dtype
-    pos = x if max_value is None else tf.clip_by_value(x, tf.cast(0, dt), tf.cast(max_value, dt))
-    neg = tf.zeros_like(x) if negative_slope == 0 else tf.cast(negative_slope, dt) * (x - tf.cast(threshold, dt))
-    return tf.where(tf.math.is_nan(x), x, tf.where(x > tf.cast(threshold, dt), pos, neg))
+    if max_value is None:
+        pos = x
+    elif max_value > dt.max:    # (inf included: Keras's clip to [0, inf]; the kernels' rule too)
+        pos = tf.maximum(x, tf.cast(0, dt))
+    else:
+        pos = tf.clip_by_value(x, tf.cast(0, dt), tf.constant(max_value, dt))
+    t = tf.constant(threshold, dt)
+    neg = tf.zeros_like(x) if negative_slope == 0 else tf.constant(negative_slope, dt) * (x - t)
+    return tf.where(tf.math.is_nan(x), x, tf.where(x > t, pos, neg))
 
 
 def _tf_leaky_relu(x, alpha):
-    neg = tf.zeros_like(x) if alpha == 0 else tf.cast(alpha, x.dtype) * x
+    neg = tf.zeros_like(x) if alpha == 0 else tf.constant(alpha, x.dtype) * x
     return tf.where((x >= 0) | tf.math.is_nan(x), x, neg)
 
 
@@ -175,6 +183,10 @@ def activation(name, x, params=(), tap=None):
     x = tf.convert_to_tensor(x)
     if name == "glu":
         return glu(x, *params, tap=tap)
+    if name in _ELEMENTWISE and params:
+        # fastact's own checks, at the call rather than inside the graph: the pure-TF twin takes the
+        # same parameters and would otherwise take a NaN or out-of-range one without a word
+        check_wide(pack_params(_ELEMENTWISE[name], tuple(params))[1], x.dtype.as_numpy_dtype)
     fwd, bwd = getattr(fastact, name), getattr(fastact, name + "_backward")
     return _bridged(
         name, [x], lambda v: PURE_TF[name](v, *params),

@@ -150,6 +150,38 @@ def test_new_param_kinds_errors(call, exc, msg):
         call(np.ones(3))
 
 
+WIDE = [(row.name, p.name) for row in ACTIVATIONS for p in row.params if p.kind == "real" and not p.allow_none]
+
+
+@pytest.mark.parametrize("name, param", WIDE)
+def test_a_parameter_beyond_float32_where_the_call_computes_in_float32(name, param):
+    # float32 would hold 1e39 as inf, and inf * 0 is NaN (elu's alpha at x = 0): refused, naming it, in
+    # float32 and float16 calls, plain (small) and general (strided, large) alike; float64 computes with it
+    from fastact._testing import reference
+    fwd, bwd = getattr(fastact, name), getattr(fastact, name + "_backward")
+    msg = rf"^{param} of {name} is beyond float32's range \(magnitude above 3.40282e\+38\).* got {param}=1e\+39"
+    for dtype in (np.float32, np.float16):
+        for x in (np.ones(3, dtype), np.ones(200_001, dtype)[::2]):
+            with pytest.raises(ValueError, match=msg):
+                fwd(x, **{param: 1e39})
+            with pytest.raises(ValueError, match=msg):
+                bwd(x, x, **{param: 1e39})
+    x = np.linspace(-3, 3, 13)
+    np.testing.assert_allclose(fwd(x, **{param: 1e39}), reference(name, x, **{param: 1e39}), rtol=1e-15)
+    fwd(x, **{param: 3e38})   # within float32's range: taken in every dtype
+    fwd(x.astype(np.float32), **{param: 3e38})
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float16])
+def test_a_parameter_set_refused_once_is_refused_again(dtype):
+    # (validated parameter sets are cached: the refusal depends on the call's dtype, not on the cache)
+    x = np.ones(3)
+    fastact.elu(x, alpha=1e300)
+    with pytest.raises(ValueError, match=r"alpha of elu is beyond float32's range"):
+        fastact.elu(x.astype(dtype), alpha=1e300)
+    fastact.elu(x, alpha=1e300)
+
+
 def test_a_validated_value_does_not_let_an_equal_one_of_another_type_through():
     # 1 == True == 1.0 and they hash alike: a parameter set validated once must not make an equal value
     # of the wrong kind pass later (the parameter cache once keyed on the values alone)

@@ -30,6 +30,7 @@ PAIRS = [
     (lambda: fk.ReLU(max_value=3.0, negative_slope=0.1, threshold=0.5),
      lambda: keras.layers.ReLU(max_value=3.0, negative_slope=0.1, threshold=0.5)),
     (lambda: fk.ReLU(max_value=6.0), lambda: keras.layers.ReLU(max_value=6.0)),
+    (lambda: fk.ReLU(max_value=np.inf, threshold=0.5), lambda: keras.layers.ReLU(max_value=np.inf, threshold=0.5)),
     (lambda: fk.LeakyReLU(), lambda: keras.layers.LeakyReLU()),
     (lambda: fk.LeakyReLU(negative_slope=0.05), lambda: keras.layers.LeakyReLU(negative_slope=0.05)),
     (lambda: fk.PReLU(alpha_initializer=keras.initializers.RandomUniform(0.05, 0.4, seed=1)),
@@ -51,7 +52,7 @@ PAIRS = [
     (lambda: fk.Activation("softmax"), lambda: keras.layers.Activation("softmax")),
     (lambda: fk.Activation("log_softmax"), lambda: keras.layers.Activation("log_softmax")),
 ]
-IDS = ["relu", "relu-options", "relu6", "leaky", "leaky-0.05", "prelu", "prelu-shared", "prelu-zeros",
+IDS = ["relu", "relu-options", "relu6", "relu-max-inf", "leaky", "leaky-0.05", "prelu", "prelu-shared", "prelu-zeros",
        "sigmoid", "tanh", "act-relu", "act-leaky", "elu", "elu-0.5", "act-gelu", "act-swish", "softmax",
        "softmax-axis1", "softmax-axes", "act-softmax", "act-log-softmax"]
 
@@ -307,6 +308,25 @@ def test_every_activation_pure_tf_under_xla(name):
     fn = getattr(fk.activations, name)
     y_xla = tf.function(lambda v: fn(v, *args), jit_compile=True)(x)
     np.testing.assert_allclose(y_xla.numpy(), fn(x, *args).numpy(), rtol=2e-6, atol=2e-6)
+
+
+def test_parameters_checked_for_the_pure_tf_path_too():
+    # the pure-TF twin takes the layer's parameters as they are: fastact's checks run at the call, so
+    # that XLA refuses what the kernels refuse (a NaN alpha; 1e39, inf in a float32 computation), and
+    # takes a bound at inf as Keras does (relu: clipped at 0 from a threshold below 0)
+    x = tf.constant([-2.0, -0.5, 0.0, 3.0])
+    for params, msg in [(dict(alpha=float("nan")), "alpha of elu must be finite, got nan"),
+                        (dict(alpha=1e39), "alpha of elu is beyond float32's range")]:
+        for jit in (False, True):
+            with pytest.raises(ValueError, match=msg):
+                tf.function(lambda v: fk.activations.elu(v, **params), jit_compile=jit)(x)
+    x64 = tf.cast(x, tf.float64)
+    for jit in (False, True):
+        y = tf.function(lambda v: fk.activations.elu(v, alpha=1e39), jit_compile=jit)(x64)
+        np.testing.assert_allclose(y.numpy(), fastact.elu(x64.numpy(), alpha=1e39), rtol=1e-12)
+        y = tf.function(lambda v: fk.activations.relu(v, max_value=np.inf, threshold=-1.0), jit_compile=jit)(x)
+        np.testing.assert_array_equal(y.numpy(), [0.0, 0.0, 0.0, 3.0])
+        np.testing.assert_array_equal(y.numpy(), keras.activations.relu(x, max_value=np.inf, threshold=-1.0))
 
 
 @pytest.mark.parametrize("name", ACT_NAMES)

@@ -1,4 +1,6 @@
 """SPEC section 1: dtypes, shapes, array-likes and ``out=`` for every function."""
+import itertools
+
 import numpy as np
 import pytest
 
@@ -65,9 +67,9 @@ def test_relu_max_value_beyond_the_dtype_still_clips_at_zero(dtype):
     # Keras clips to [0, max_value] whenever max_value is given, also where it rounds to inf in the
     # dtype (1e300 in float32): x between the threshold and 0 gives 0, not x (as max_value=None does)
     from fastact._testing import reference
+    # max_value=inf is a given bound too (Keras's ReLU takes it): the same
     x = np.array([-20, -5, -1e-3, -0.0, 0, 3, 20, np.inf, -np.inf, np.nan], dtype)
-    big = 1e300 if dtype != np.float16 else 1e30
-    for slope in (0.0, 0.1):
+    for big, slope in itertools.product((1e300 if dtype != np.float16 else 1e30, np.inf), (0.0, 0.1)):
         y = fastact.relu(x, slope, big, -10.0)
         np.testing.assert_array_equal(y, np.asarray(reference("relu", x, slope, big, -10.0)).astype(dtype))
         assert (y[1:3] == 0).all()
