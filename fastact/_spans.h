@@ -2985,14 +2985,10 @@ FA_KERNEL void fa_softmax_backward_f32_span(const float *g, const float *y, floa
  * S = 2^k (S_hi + S_lo) with S_hi + S_lo in [0.5, 1); P = e^y S as hi + lo (2^-29, not renormalised),
  * scaled, and g - P is taken by TwoSum and rounded once: within 2^-5 ULP of the larger of the
  * terms, plus the rounding.  Lanes with y beyond [-87, 20] (e^y's scaling leaves the normal range) or
- * NaN take the portable path's formula, in double (which clamps y at 20), but for those with a finite y
- * below -87 where P is settled without it (fa_log_softmax_far_512).  A row whose S is not finite
+ * NaN take the formula in double (fa_log_softmax_backward_1), but for those with a finite y below -87
+ * where P is settled without it (fa_log_softmax_far_512).  A row whose S is not finite
  * or beyond 2^90 in size (where P may overflow float) is left to the portable path: returns 0, having
  * written nothing.  dx may be g or y.  `ahead`: as for fa_softmax_sum_f32_span. */
-static inline float fa_log_softmax_backward_1(float g, float y, double S)
-{
-    return (float)((double)g - exp(y < 20.0f ? (double)y : 20.0) * S);
-}
 
 /* The lanes `far` (finite y below -87: log-probabilities of a confident row, common in classification;
  * each took the lane-by-lane formula, which made such rows 30x slower) whose result the block settles

@@ -1641,8 +1641,8 @@ static inline int fa2_rows8_f32(const float *x, float *y, ptrdiff_t L, int log_f
  * 256-bit loads split in two the double form took 0.53 ns per element, the float pair form it replaced
  * (g - S as a TwoSum pair, y times it rounded once, the tiny products in double) 0.41, and this 0.27 (C,
  * 100 rows of 1000, one thread, AMD Zen 3, best of 300).  log_softmax': e^y from fa2_exp_core, y held in
- * [-700, 20] as the portable path has it at the top, which is also below 2^-1009 S: nothing at the
- * bottom.  dx may be g or y.  Returns 0, having written nothing, where S is not finite (the portable
+ * [-700, 20] (-700 is below 2^-1009 S: nothing at the bottom), and a step with a y above 20 (not a
+ * log-probability: +inf, say) taken one by one (fa_log_softmax_backward_each).  dx may be g or y.  Returns 0, having written nothing, where S is not finite (the portable
  * path's formulas as they stand). */
 static inline __attribute__((always_inline)) int fa2_softmax_backward_row(const float *g, const float *y, float *dx,
                                                                          ptrdiff_t n, const int log_form)
@@ -1666,9 +1666,11 @@ static inline __attribute__((always_inline)) int fa2_softmax_backward_row(const 
     FA2_ROW_LOOP(8 * FA2_U, {
         fa2_vec yv, t;
         __m256i ni[FA2_U];
+        int big = 0;
         if (log_form) {
             fa2_vec a;
             FA2_EACH yv.v[u_] = FA2_ROW_LOAD(y, 8 * u_);
+            FA2_EACH big |= _mm256_movemask_ps(_mm256_cmp_ps(yv.v[u_], _mm256_set1_ps(20.0f), _CMP_GT_OQ));
             FA2_EACH a.v[u_] = _mm256_max_ps(_mm256_set1_ps(-700.0f), _mm256_min_ps(_mm256_set1_ps(20.0f), yv.v[u_]));
             fa2_vec th = fa2_exp_core(a, thi, tlo, &t, ni, 1);
             FA2_EACH {
@@ -1685,7 +1687,10 @@ static inline __attribute__((always_inline)) int fa2_softmax_backward_row(const 
         } else
             FA2_EACH yv.v[u_] = fa2_pd_to_ps(_mm256_mul_pd(FA2_ROW_LOAD_PD(y, 8 * u_), _mm256_sub_pd(FA2_ROW_LOAD_PD(g, 8 * u_), S)),
                                              _mm256_mul_pd(FA2_ROW_LOAD_PD(y, 8 * u_ + 4), _mm256_sub_pd(FA2_ROW_LOAD_PD(g, 8 * u_ + 4), S)));
-        FA2_EACH FA2_ROW_STORE(dx, 8 * u_, yv.v[u_]);
+        if (big)        /* (log_softmax': a y above 20 in the step, held there above: the step one by one) */
+            fa_log_softmax_backward_each(g + i, y + i, dx + i, full_ ? 8 * FA2_U : n - i, S_);
+        else
+            FA2_EACH FA2_ROW_STORE(dx, 8 * u_, yv.v[u_]);
     })
     return 1;
 }

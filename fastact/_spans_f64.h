@@ -750,10 +750,10 @@ FA_KERNEL void fa_softmax_backward_f64_span(const double *g, const double *y, do
     }
 }
 
-/* e^y for log_softmax's backward, y held in [-1500, 20] (the portable path's 20; NaN passes) */
+/* e^y for log_softmax's backward, y held in [-1500, 1500] (NaN passes; e^1500 is inf once scaled) */
 FA_KERNEL fa_exp2k fa_exp_held_pd(__m512d y, const fa_t64 *t)
 {
-    return fa_exp_pd(_mm512_max_pd(_mm512_set1_pd(-FA_PD_A_MAX), _mm512_min_pd(_mm512_set1_pd(20.0), y)), t);
+    return fa_exp_pd(_mm512_max_pd(_mm512_set1_pd(-FA_PD_A_MAX), _mm512_min_pd(_mm512_set1_pd(FA_PD_A_MAX), y)), t);
 }
 
 /* log_softmax's backward, dx = g - p S, S = sum of g as S_hi + S_lo, p = e^y (its pair rounded once,
@@ -766,7 +766,13 @@ FA_KERNEL void fa_log_softmax_backward_f64_span(const double *g, const double *y
     if (!(fabs(S_) <= 0x1.fffffffffffffp1023)) {
         /* an infinite g in the row (or NaN): g - e^y S as it stands, as the reference */
         for (ptrdiff_t i = 0; i < n; i++)
-            dx[i] = g[i] - exp(y[i] < 20.0 ? y[i] : 20.0) * S_;
+            dx[i] = g[i] - exp(y[i]) * S_;
+        return;
+    }
+    if (S_ == 0.0) {
+        /* e^y 0 is 0 (S's sign) for every finite y, also where e^y overflows double; +inf and NaN: NaN */
+        for (ptrdiff_t i = 0; i < n; i++)
+            dx[i] = y[i] < INFINITY ? g[i] - S_ : NAN;
         return;
     }
     const __m512d S = _mm512_set1_pd(S_), S_lo = _mm512_set1_pd(S_lo_);
@@ -779,9 +785,12 @@ FA_KERNEL void fa_log_softmax_backward_f64_span(const double *g, const double *y
         __m512d p = _mm512_scalef_pd(_mm512_add_pd(pre_.hi, pre_.lo), pre_.k);
         __m512d v = _mm512_mul_pd(p, S);
         __m512d v_lo = _mm512_fmadd_pd(p, S_lo, _mm512_fmsub_pd(p, S, v));
-        __m512d d_lo, d = fa_two_sum_pd(_mm512_maskz_loadu_pd(m_, g + j), _mm512_sub_pd(_mm512_setzero_pd(), v),
-                                        &d_lo);
-        _mm512_mask_storeu_pd(dx + j, m_, _mm512_add_pd(d, _mm512_sub_pd(d_lo, v_lo)));
+        __m512d gv = _mm512_maskz_loadu_pd(m_, g + j);
+        __m512d d_lo, d = fa_two_sum_pd(gv, _mm512_sub_pd(_mm512_setzero_pd(), v), &d_lo);
+        __m512d r = _mm512_add_pd(d, _mm512_sub_pd(d_lo, v_lo));
+        /* (e^y overflowed, y beyond 709.78, +inf included: g - v, where TwoSum's parts are inf - inf) */
+        r = _mm512_mask_sub_pd(r, _mm512_cmp_pd_mask(p, _mm512_set1_pd(INFINITY), _CMP_EQ_OQ), gv, v);
+        _mm512_mask_storeu_pd(dx + j, m_, r);
     })
 }
 

@@ -355,4 +355,21 @@ static inline double NAME(const T *restrict x, ptrdiff_t n, int *bad)           
 FA_ROW_MAX(fa_row_max_f32, float, int32_t, uint32_t, 0x7fffffff, 0x7f800000, 31)
 FA_ROW_MAX(fa_row_max_f64, double, int64_t, uint64_t, 0x7fffffffffffffffLL, 0x7ff0000000000000LL, 63)
 
+/* log_softmax's backward, dx = g - e^y S, one element at a time in double with libm's exp: the paths'
+ * way for what their vector exps leave (a y beyond their range, NaN, a row whose S is not finite).  A y
+ * above 0 is no log-probability, but it gets the formula too: +inf gives -inf (NaN where S = 0), where
+ * a y held at 20 gave finite nonsense (-1.46e9 for S = 3), NaN gives NaN, and a finite y whose e^y
+ * overflows double times S = 0 is 0 (the product's sign: S's), as the exact product is. */
+static inline float fa_log_softmax_backward_1(float g, float y, double S)
+{
+    return (float)((double)g - (S == 0.0 && y < INFINITY ? S : exp((double)y) * S));
+}
+
+/* the same over n elements (dx may be g or y: each element is read before it is written) */
+static inline void fa_log_softmax_backward_each(const float *g, const float *y, float *dx, ptrdiff_t n, double S)
+{
+    for (ptrdiff_t k = 0; k < n; k++)
+        dx[k] = fa_log_softmax_backward_1(g[k], y[k], S);
+}
+
 #endif

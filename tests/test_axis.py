@@ -321,6 +321,30 @@ def test_glu_along_a_short_axis_in_many_work_items(shape, dtype, simd_level):
         assert np.array_equal(dx.view(np.uint8), fastact.glu_backward(g, x, n_threads=1).view(np.uint8))
 
 
+@pytest.mark.parametrize("L", [3, 40, 1000])
+@pytest.mark.parametrize("dtype", [np.float32, np.float64, np.float16])
+def test_log_softmax_backward_of_a_saved_y_that_is_no_log_probability(dtype, L, simd_level):
+    # y NaN (log_softmax of a row holding inf or NaN), +inf, or finite above 0: g - e^y S as it stands,
+    # as the reference, for S > 0, S = 0 and S = -0 (g all zero), along either axis.  Every path held y
+    # at 20: NaN gave -1.46e9 at the AVX-512 level and in the portable path (finite, where the forward's
+    # NaN should carry through), and +inf the same
+    finite_max = {np.float16: 60.0, np.float32: 60.0, np.float64: 800.0}[dtype]
+    for row in ([np.nan, 0, 0], [np.nan] * 3, [1, np.inf, 2], [np.inf, -1, -1], [25.0, -1, -3],
+                [finite_max, -np.inf, -1]):
+        y = np.resize(np.array(row, dtype), (3, L))
+        g = np.ones_like(y)
+        g[1] = 0.0
+        g[2] = -0.0
+        with np.errstate(invalid="ignore", over="ignore"):
+            exact = np.asarray(reference("log_softmax_backward", g, y))
+            dx = fastact.log_softmax_backward(g, y)
+            dx0 = fastact.log_softmax_backward(np.ascontiguousarray(g.T), np.ascontiguousarray(y.T), axis=0).T
+        assert_special_match(dx, exact)
+        assert np.array_equal(dx, dx0, equal_nan=True)
+        fin = np.isfinite(exact) & np.isfinite(dx)
+        np.testing.assert_allclose(dx[fin], exact[fin].astype(dtype), rtol=4e-3 if dtype == np.float16 else 1e-6)
+
+
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
 @pytest.mark.parametrize("name", ROW_WISE)
 def test_special_values_anywhere_in_long_rows(name, dtype, simd_level):
