@@ -97,7 +97,8 @@ def _validate_params(row, values):
             kinds = "a real number or None" if param.allow_none else "a real number"
             raise TypeError(f"{param.name} of {row.name} must be {kinds}, got {value!r} "
                             f"({type(value).__name__})")
-        value = float(value)
+        # -0.0 is 0.0: they hash alike, and a cached set must not depend on which of them came first
+        value = float(value) + 0.0
         if param.allow_none and value == math.inf:     # a bound at inf (Keras's ReLU takes it)
             slots[i] = value
             continue

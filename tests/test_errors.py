@@ -182,6 +182,18 @@ def test_a_parameter_set_refused_once_is_refused_again(dtype):
     fastact.elu(x, alpha=1e300)
 
 
+def test_a_zero_parameter_is_plus_zero_whatever_came_before():
+    # -0.0 == 0.0 and they hash alike: the validated-parameter cache gave threshold(x, 0, v) the sign of
+    # whichever zero it had seen first (+0.0 from the defaults at import, or an earlier call's -0.0);
+    # -0.0 is taken as 0.0 now, in every call
+    x = np.array([-1.0, 2.0])
+    for v in (-0.0, 0.0, np.float64(-0.0), np.float32(-0.0), -0.0):
+        for dtype in (np.float32, np.float64):
+            for n in (2, 100_000):
+                y = fastact.threshold(np.resize(x.astype(dtype), n), 0.0, v)
+                assert y[0] == 0 and not np.signbit(y[0])
+
+
 def test_a_validated_value_does_not_let_an_equal_one_of_another_type_through():
     # 1 == True == 1.0 and they hash alike: a parameter set validated once must not make an equal value
     # of the wrong kind pass later (the parameter cache once keyed on the values alone)
