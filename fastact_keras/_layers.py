@@ -48,7 +48,10 @@ class Softmax(keras.layers.Softmax):
 
     def call(self, inputs, mask=None):
         if mask is None:
-            return _ops.activation("softmax", inputs, (self._axes(),), tap=id(self))
+            outputs = _ops.activation("softmax", inputs, (self._axes(),), tap=id(self))
+            if isinstance(self.axis, (list, tuple)) and len(self.axis) > 1 and hasattr(outputs, "_keras_logits"):
+                del outputs._keras_logits     # (Keras's layer: over several axes, not a loss's logits)
+            return outputs
         # Keras's masking: its check, its fill value, True or > 0.5 kept
         if len(mask.shape) > len(inputs.shape) or any(
                 m is not None and i is not None and m not in (1, i)

@@ -310,6 +310,48 @@ def test_every_activation_pure_tf_under_xla(name):
     np.testing.assert_allclose(y_xla.numpy(), fn(x, *args).numpy(), rtol=2e-6, atol=2e-6)
 
 
+@pytest.mark.parametrize("kind", ["Softmax", "Activation", "Dense-softmax", "Dense-sigmoid"])
+def test_crossentropy_starts_from_the_logits_as_with_keras(kind):
+    # keras.activations.softmax/sigmoid mark their output with its logits, and the crossentropy losses
+    # start from those (not from the probabilities clipped at 1e-7): fastact's outputs carry the same
+    # mark, so the loss and the step are Keras's (they were 11.3 against 174.1 on these saturated logits)
+    rng = np.random.default_rng(0)
+    x = (rng.standard_normal((64, 8)) * 10).astype(np.float32)
+    y = rng.integers(0, 3, 64)
+    sigmoid = kind == "Dense-sigmoid"
+    if sigmoid:
+        y = (y > 0).astype(np.float32)
+
+    def run(mod, acts):
+        keras.utils.set_random_seed(0)
+        init = keras.initializers.RandomNormal(stddev=5.0, seed=1)
+        inp = keras.Input((8,))
+        if kind.startswith("Dense"):
+            out = keras.layers.Dense(1 if sigmoid else 3, kernel_initializer=init,
+                                     activation=getattr(acts, "sigmoid" if sigmoid else "softmax"))(inp)
+        else:
+            h = keras.layers.Dense(3, kernel_initializer=init)(inp)
+            out = (mod.Softmax() if kind == "Softmax" else mod.Activation("softmax"))(h)
+        model = keras.Model(inp, out)
+        model.compile(loss="binary_crossentropy" if sigmoid else "sparse_categorical_crossentropy", optimizer="sgd")
+        loss = model.evaluate(x, y, verbose=0)
+        model.fit(x, y, epochs=1, batch_size=64, verbose=0)
+        return loss, model.get_weights()[0]
+
+    (loss, w), (loss_k, w_k) = run(fk, fk.activations), run(keras.layers, keras.activations)
+    assert loss > 50     # (from the logits: without them the clipped probabilities cap it near 16)
+    np.testing.assert_allclose(loss, loss_k, rtol=1e-5)
+    np.testing.assert_allclose(w, w_k, rtol=1e-5, atol=1e-6)
+
+
+def test_softmax_over_several_axes_carries_no_logits():
+    # (as Keras's layer: a crossentropy over the last axis could not start from them)
+    x = tf.constant(X)
+    assert hasattr(fk.Softmax()(x), "_keras_logits")
+    assert not hasattr(fk.Softmax(axis=[1, 2])(x), "_keras_logits")
+    assert not hasattr(keras.layers.Softmax(axis=[1, 2])(x), "_keras_logits")
+
+
 def test_parameters_checked_for_the_pure_tf_path_too():
     # the pure-TF twin takes the layer's parameters as they are: fastact's checks run at the call, so
     # that XLA refuses what the kernels refuse (a NaN alpha; 1e39, inf in a float32 computation), and
