@@ -54,11 +54,22 @@ def relu_backward(grad, x, negative_slope=0.0, max_value=None, threshold=0.0):
     dt = grad.dtype.type
     slope, thr = dt(negative_slope), dt(threshold)
     x = x.astype(grad.dtype)
+    # Keras's gradient, kinks included: the leaky op where Keras calls it (a slope, no max_value,
+    # threshold 0: a g at 0); else its composite's (parts strict inside, relu6's 0 < x < 6 for
+    # max_value 6 and threshold 0, a clip passing g at both its bounds, no leak at the threshold)
     passes = x > thr
-    if max_value is not None:
-        passes &= (x > 0) & (x < dt(max_value))
+    leaks = x < thr
+    if max_value is None:
+        if slope != 0 and thr == 0:
+            leaks = x <= 0
+    elif thr == 0 and max_value == 6:
+        passes &= x < 6
+    else:
+        # (the bound as the kernels hold it: in float32 for float16, inf beyond the compute dtype)
+        held = np.float32 if np.dtype(dt).itemsize < 4 else dt
+        passes &= (x >= 0) & (x <= (held(max_value) if abs(max_value) <= np.finfo(held).max else np.inf))
     neg = np.zeros_like(grad) if slope == 0 else slope * grad
-    dx = np.where(passes, grad, np.where(x <= thr, neg, dt(0)))
+    dx = np.where(passes, grad, np.where(leaks, neg, dt(0)))
     return np.where(np.isnan(x), x, dx)
 
 
@@ -91,7 +102,8 @@ def prelu_backward(grad, x, alpha):
     grad, x = np.asarray(grad), np.asarray(x).astype(np.asarray(grad).dtype)
     alpha = np.asarray(alpha)
     a = np.broadcast_to(alpha.astype(grad.dtype), x.shape)
-    dx = np.where(np.isnan(x), x, np.where(x > 0, grad, np.where(a == 0, grad.dtype.type(0), a * grad)))
+    # (Keras's PReLU, relu(x) - alpha relu(-x): 0 at x = 0)
+    dx = np.where(np.isnan(x), x, np.where(x > 0, grad, np.where((a == 0) | (x == 0), grad.dtype.type(0), a * grad)))
     contrib = np.where(x > 0, 0, grad.astype(_LD) * x.astype(_LD))
     padded = (1,) * (x.ndim - alpha.ndim) + alpha.shape
     axes = tuple(i for i, p in enumerate(padded) if p == 1)

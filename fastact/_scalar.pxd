@@ -89,8 +89,14 @@ cdef inline floating relu_fwd(floating x, floating a, floating b, floating c) no
     return x if x != x else r
 
 cdef inline floating relu_bwd(floating g, floating x, floating a, floating b, floating c) noexcept nogil:
-    cdef bint passes = (x > c) & ((b != b) | ((x > 0) & (x < b)))
-    cdef floating r = g if passes else ((0 if a == 0 else a * g) if x <= c else 0)
+    # Keras's gradient at the kinks too (its TensorFlow ops'): with a slope, no max_value and threshold 0
+    # Keras calls the leaky op (g where x > 0, a g at 0 and below); otherwise its composite, whose parts
+    # pass g strictly inside (x > c; relu6's 0 < x < 6 for max_value 6 and threshold 0; the leak's
+    # relu(c - x) below c, none at c), and whose clip to [0, b] passes it at both bounds (x = 0, b)
+    cdef bint relu6_op = (c == 0) & (b == 6)
+    cdef bint passes = (x > c) & ((b != b) | (relu6_op & (x < b)) | ((not relu6_op) & (x >= 0) & (x <= b)))
+    cdef bint leaks = (x < c) | ((a != 0) & (b != b) & (c == 0) & (x <= 0))
+    cdef floating r = g if passes else ((0 if a == 0 else a * g) if leaks else 0)
     return x if x != x else r
 
 # its plain form, the defaults (no leak, no clip, threshold 0): the same results in fewer instructions
@@ -110,7 +116,12 @@ cdef inline floating leaky_relu_bwd(floating g, floating x, floating a, floating
     return x if x != x else r
 
 
-# ---- prelu: the forward/backward math is leaky_relu's with a per-element alpha; its alpha gradient: ----
+# ---- prelu: the forward is leaky_relu's with a per-element alpha; the backward Keras's PReLU's, relu(x) -
+# alpha relu(-x), whose gradient is 0 at x = 0 (leaky_relu's op gives alpha g there); its alpha gradient: ----
+cdef inline floating prelu_bwd(floating g, floating x, floating a) noexcept nogil:
+    cdef floating r = g if x > 0 else (0 if (a == 0) | (x == 0) else a * g)
+    return x if x != x else r
+
 cdef inline double prelu_alpha_grad(floating g, floating x) noexcept nogil:
     # d(alpha * x)/d(alpha) = x where the unit is on its negative side; NaN x propagates
     return 0.0 if x > 0 else <double>g * <double>x

@@ -138,8 +138,9 @@ ACTIVATIONS = (
         summary="Rectified linear unit with Keras's options (leak below the threshold, clip above max_value).",
         formula="x > threshold: min(x, max_value), clipped at 0 when max_value is set;"
                 " x <= threshold: negative_slope * (x - threshold)",
-        derivative="g where threshold < x (and 0 < x < max_value when max_value is set);"
-                   " negative_slope * g where x <= threshold; 0 elsewhere",
+        derivative="g where threshold < x (and 0 <= x <= max_value when max_value is set, 0 < x < 6 for"
+                   " max_value 6 at threshold 0); negative_slope * g where x < threshold (x <= 0 with no"
+                   " max_value at threshold 0); 0 elsewhere: Keras's gradient, kinks included",
         saved="x",
         float32_span=True,
         serial_below=32768,

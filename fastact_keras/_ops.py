@@ -73,16 +73,12 @@ def _tapped(fn, tap):
 # ---- elementwise activations ----------------------------------------------------------------------
 
 def _tf_relu(x, negative_slope, max_value, threshold):
-    dt = x.dtype
-    if max_value is None:
-        pos = x
-    elif max_value > dt.max:    # (inf included: Keras's clip to [0, inf]; the kernels' rule too)
-        pos = tf.maximum(x, tf.cast(0, dt))
-    else:
-        pos = tf.clip_by_value(x, tf.cast(0, dt), tf.constant(max_value, dt))
-    t = tf.constant(threshold, dt)
-    neg = tf.zeros_like(x) if negative_slope == 0 else tf.constant(negative_slope, dt) * (x - t)
-    return tf.where(tf.math.is_nan(x), x, tf.where(x > t, pos, neg))
+    # Keras's own ops (its gradients at the kinks are the kernels'), a bound beyond the dtype as inf
+    # (Keras cannot cast it; the clip to [0, inf] is the kernels' rule), and NaN carried through
+    if max_value is not None and max_value > x.dtype.max:
+        max_value = float("inf")
+    y = keras.activations.relu(x, negative_slope=negative_slope, max_value=max_value, threshold=threshold)
+    return tf.where(tf.math.is_nan(x), x, y)
 
 
 def _tf_leaky_relu(x, alpha):
@@ -212,7 +208,9 @@ def _mark_logits(y, logits):
 # ---- PReLU: alpha is an input, so its gradient comes from prelu_backward ----------------------------
 
 def _tf_prelu(x, alpha):
-    return tf.where(x > 0, x, tf.where(alpha == 0, tf.zeros_like(x), alpha * x))
+    # (no gradient at x = 0, to x or alpha, as Keras's relu(x) - alpha relu(-x))
+    neg = tf.where(alpha == 0, tf.zeros_like(x), alpha * x)
+    return tf.where(x > 0, x, tf.where(x < 0, neg, tf.stop_gradient(neg)))
 
 
 def prelu(x, alpha, tap=None):

@@ -352,6 +352,51 @@ def test_softmax_over_several_axes_carries_no_logits():
     assert not hasattr(keras.layers.Softmax(axis=[1, 2])(x), "_keras_logits")
 
 
+RELU_PARAMS = [dict(), dict(negative_slope=0.1), dict(max_value=6.0), dict(max_value=6.0, negative_slope=0.1),
+               dict(max_value=1.0), dict(max_value=1.0, negative_slope=0.1), dict(threshold=0.5),
+               dict(threshold=0.5, negative_slope=0.1), dict(threshold=0.5, max_value=1.0, negative_slope=0.2),
+               dict(threshold=-1.0, max_value=1.0, negative_slope=0.1), dict(threshold=-1.0, negative_slope=0.1),
+               dict(max_value=np.inf, negative_slope=0.1), dict(threshold=6.0, max_value=6.0)]
+
+
+@pytest.mark.parametrize("params", RELU_PARAMS, ids=str)
+def test_relu_gradient_at_the_kinks_is_keras(params):
+    # Keras's gradient at x = 0, threshold, max_value: its leaky op (a g at 0) where it calls it, else
+    # its composite's (a clip passing g at both bounds, no leak at the threshold, relu6 strict at 6);
+    # the kernels, fastact_keras and its pure-TF (XLA) twin all give it
+    x = np.array([-2.0, -1.0, -0.5, 0.0, 0.5, 1.0, 2.0, 6.0, 7.0], np.float32)
+    xt = tf.constant(x)
+    with tf.GradientTape() as tape:
+        tape.watch(xt)
+        y = keras.activations.relu(xt, **params)
+    expected = tape.gradient(y, xt).numpy()
+    np.testing.assert_array_equal(fastact.relu_backward(np.ones_like(x), x, **params), expected)
+    for jit in (False, True):
+        @tf.function(jit_compile=jit)
+        def grad(v):
+            with tf.GradientTape() as tape:
+                tape.watch(v)
+                out = fk.activations.relu(v, **params)
+            return tape.gradient(out, v)
+        np.testing.assert_array_equal(grad(xt).numpy(), expected, err_msg=f"jit_compile={jit}")
+
+
+def test_prelu_gradient_at_zero_is_keras():
+    # Keras's PReLU is relu(x) - alpha relu(-x): no gradient at x = 0, to x or to alpha
+    x = tf.constant([[-2.0, -0.0, 0.0, 3.0]])
+    for layer in (keras.layers.PReLU(alpha_initializer=keras.initializers.Constant(0.25)),
+                  fk.PReLU(alpha_initializer=keras.initializers.Constant(0.25))):
+        with tf.GradientTape(persistent=True) as tape:
+            tape.watch(x)
+            y = layer(x)
+        np.testing.assert_array_equal(tape.gradient(y, x).numpy(), [[0.25, 0.0, 0.0, 1.0]])
+        np.testing.assert_array_equal(tape.gradient(y, layer.trainable_weights[0]).numpy(), [-2.0, 0, 0, 0])
+    layer = fk.PReLU(alpha_initializer=keras.initializers.Constant(0.25))
+    layer.build(x.shape)
+    np.testing.assert_array_equal(tf.function(lambda v: tf.gradients(layer(v), v)[0], jit_compile=True)(x).numpy(),
+                                  [[0.25, 0.0, 0.0, 1.0]])        # (the pure-TF twin, under XLA)
+
+
 def test_parameters_checked_for_the_pure_tf_path_too():
     # the pure-TF twin takes the layer's parameters as they are: fastact's checks run at the call, so
     # that XLA refuses what the kernels refuse (a NaN alpha; 1e39, inf in a float32 computation), and
