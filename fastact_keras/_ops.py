@@ -144,6 +144,21 @@ for _row in ACTIVATIONS:
         PURE_TF[_row.name] = getattr(keras.activations, _row.name)
 
 
+def _lifted(t):
+    """numpy_function cannot pass a 0-d bfloat16 tensor ("object __array__ method not producing an
+    array"; PReLU's alpha on (batch,) inputs is one): such a tensor goes as shape (1,)."""
+    return t.shape.rank == 0 and t.dtype == tf.bfloat16
+
+
+def _lift(tensors):
+    return [tf.reshape(t, [1]) if _lifted(t) else t for t in tensors]
+
+
+def _lifted_shape(t, shape):
+    """The shape of numpy_function's result for ``t`` (of result shape ``shape`` unless lifted)."""
+    return tf.TensorShape([1]) if _lifted(t) else shape
+
+
 def _bridged(name, inputs, tf_impl, forward, backward, out_shape, tap=None, backward_takes_output=False):
     """``tf_impl(*inputs)``, computed by ``forward(*arrays)`` through ``tf.numpy_function``, with the
     gradient ``backward(grad, *saved)`` -> one array per input, where ``saved`` is the inputs, or the
@@ -154,7 +169,9 @@ def _bridged(name, inputs, tf_impl, forward, backward, out_shape, tap=None, back
 
     @tf.custom_gradient
     def op(*ins):
-        y = _numpy(_tapped(forward, tap), list(ins), ins[0].dtype, out_shape, f"fastact_{name}")
+        y = _numpy(_tapped(forward, tap), _lift(ins), ins[0].dtype, _lifted_shape(ins[0], out_shape),
+                   f"fastact_{name}")
+        y = tf.reshape(y, []) if _lifted(ins[0]) else y
 
         def grad(dy):
             if pure_tf():  # differentiated inside an XLA or save trace
@@ -163,11 +180,12 @@ def _bridged(name, inputs, tf_impl, forward, backward, out_shape, tap=None, back
                     ref = tf_impl(*ins)
                 return tape.gradient(ref, list(ins), output_gradients=dy)
             saved = [y] if backward_takes_output else list(ins)
-            grads = tf.numpy_function(backward, [dy] + saved, [t.dtype for t in ins], stateful=False,
+            grads = tf.numpy_function(backward, _lift([dy] + saved), [t.dtype for t in ins], stateful=False,
                                       name=f"fastact_{name}_backward")
             grads = list(grads) if isinstance(grads, (list, tuple)) else [grads]  # one output comes bare
-            for g, t in zip(grads, ins):
-                g.set_shape(t.shape)
+            for k, (g, t) in enumerate(zip(grads, ins)):
+                g.set_shape(_lifted_shape(t, t.shape))
+                grads[k] = tf.reshape(g, []) if _lifted(t) else g
             return grads
         return y, grad
 

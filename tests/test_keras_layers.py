@@ -397,6 +397,28 @@ def test_prelu_gradient_at_zero_is_keras():
                                   [[0.25, 0.0, 0.0, 1.0]])        # (the pure-TF twin, under XLA)
 
 
+@pytest.mark.parametrize("dtype", ["bfloat16", "float16", "float32"])
+def test_zero_d_tensors_of_every_dtype(dtype):
+    # numpy_function cannot pass a 0-d bfloat16 tensor: such an input goes as shape (1,) and comes back
+    # 0-d (PReLU(dtype="bfloat16") on (batch,) inputs, whose alpha is 0-d, raised "object __array__
+    # method not producing an array")
+    x = tf.constant(-1.5, dtype)
+    with tf.GradientTape() as tape:
+        tape.watch(x)
+        y = fk.activations.leaky_relu(x, negative_slope=0.5)
+    assert y.shape == () and float(y) == -0.75 and float(tape.gradient(y, x)) == 0.5
+    v = tf.constant([-1.0, 0.0, 2.0], dtype)
+    for layer in (fk.PReLU(dtype=dtype, alpha_initializer=keras.initializers.Constant(0.25)),
+                  keras.layers.PReLU(dtype=dtype, alpha_initializer=keras.initializers.Constant(0.25))):
+        with tf.GradientTape() as tape:
+            tape.watch(v)
+            y = layer(v)
+        dx, dalpha = tape.gradient(y, [v] + layer.trainable_weights)
+        np.testing.assert_array_equal(np.asarray(y, np.float32), [-0.25, 0.0, 2.0])
+        np.testing.assert_array_equal(np.asarray(dx, np.float32), [0.25, 0.0, 1.0])
+        assert dalpha.shape == () and float(dalpha) == -1.0
+
+
 def test_parameters_checked_for_the_pure_tf_path_too():
     # the pure-TF twin takes the layer's parameters as they are: fastact's checks run at the call, so
     # that XLA refuses what the kernels refuse (a NaN alpha; 1e39, inf in a float32 computation), and
