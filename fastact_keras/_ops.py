@@ -198,9 +198,13 @@ def activation(name, x, params=(), tap=None):
     if name == "glu":
         return glu(x, *params, tap=tap)
     if name in _ELEMENTWISE and params:
+        row = _ELEMENTWISE[name]
+        # a flag by its truth, as Keras takes it (TensorFlow's `if approximate:`; fastact itself asks
+        # for True or False): gelu(x, approximate=1) is the tanh form
+        params = tuple(bool(v) if p.kind == "bool" else v for p, v in zip(row.params, params))
         # fastact's own checks, at the call rather than inside the graph: the pure-TF twin takes the
         # same parameters and would otherwise take a NaN or out-of-range one without a word
-        check_wide(pack_params(_ELEMENTWISE[name], tuple(params))[1], x.dtype.as_numpy_dtype)
+        check_wide(pack_params(row, params)[1], x.dtype.as_numpy_dtype)
     fwd, bwd = getattr(fastact, name), getattr(fastact, name + "_backward")
     y = _bridged(
         name, [x], lambda v: PURE_TF[name](v, *params),

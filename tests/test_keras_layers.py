@@ -419,6 +419,15 @@ def test_zero_d_tensors_of_every_dtype(dtype):
         assert dalpha.shape == () and float(dalpha) == -1.0
 
 
+def test_a_flag_is_taken_by_its_truth_as_keras_takes_it():
+    x = tf.constant([-3.0, -0.5, 0.5, 2.0])
+    for flag in (1, 0, None, "tanh", np.bool_(True)):
+        np.testing.assert_allclose(fk.activations.gelu(x, approximate=flag).numpy(),
+                                   keras.activations.gelu(x, approximate=flag).numpy(), rtol=1e-6, atol=1e-7)
+        np.testing.assert_array_equal(fk.activations.gelu(x, approximate=flag).numpy(),
+                                      fk.activations.gelu(x, approximate=bool(flag)).numpy())
+
+
 def test_parameters_checked_for_the_pure_tf_path_too():
     # the pure-TF twin takes the layer's parameters as they are: fastact's checks run at the call, so
     # that XLA refuses what the kernels refuse (a NaN alpha; 1e39, inf in a float32 computation), and
