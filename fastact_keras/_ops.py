@@ -195,6 +195,8 @@ def _bridged(name, inputs, tf_impl, forward, backward, out_shape, tap=None, back
 def activation(name, x, params=(), tap=None):
     """fastact.NAME on a tensor, with fastact.NAME_backward as its gradient."""
     x = tf.convert_to_tensor(x)
+    if not x.dtype.is_floating:    # (integers and bool: in Keras's float type, not fastact's float64)
+        x = tf.cast(x, keras.config.floatx())
     if name == "glu":
         return glu(x, *params, tap=tap)
     if name in _ELEMENTWISE and params:
@@ -204,7 +206,10 @@ def activation(name, x, params=(), tap=None):
         params = tuple(bool(v) if p.kind == "bool" else v for p, v in zip(row.params, params))
         # fastact's own checks, at the call rather than inside the graph: the pure-TF twin takes the
         # same parameters and would otherwise take a NaN or out-of-range one without a word
-        check_wide(pack_params(row, params)[1], x.dtype.as_numpy_dtype)
+        try:
+            check_wide(pack_params(row, params)[1], x.dtype.as_numpy_dtype)
+        except (TypeError, ValueError) as exc:
+            raise type(exc)(_keras_names(name, str(exc))) from None
     fwd, bwd = getattr(fastact, name), getattr(fastact, name + "_backward")
     y = _bridged(
         name, [x], lambda v: PURE_TF[name](v, *params),
@@ -214,6 +219,14 @@ def activation(name, x, params=(), tap=None):
     if name in ("softmax", "sigmoid"):
         _mark_logits(y, x)
     return y
+
+
+def _keras_names(name, message):
+    """A parameter's message in Keras's name for it (leaky_relu's alpha is Keras's negative_slope)."""
+    if name == "leaky_relu":
+        message = message.replace("alpha of leaky_relu", "negative_slope of leaky_relu")
+        message = message.replace("got alpha=", "got negative_slope=")
+    return message
 
 
 def _mark_logits(y, logits):

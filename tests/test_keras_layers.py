@@ -428,6 +428,22 @@ def test_a_flag_is_taken_by_its_truth_as_keras_takes_it():
                                       fk.activations.gelu(x, approximate=bool(flag)).numpy())
 
 
+def test_integer_tensors_are_computed_in_keras_float_type():
+    # (it raised "out has dtype int32, but the result has dtype float64")
+    x = tf.constant([1, -2, 0], tf.int32)
+    np.testing.assert_array_equal(fk.activations.relu(x).numpy(), [1.0, 0.0, 0.0])
+    np.testing.assert_allclose(fk.activations.leaky_relu(x).numpy(), keras.activations.leaky_relu(x).numpy())
+    assert fk.activations.sigmoid(x).dtype == tf.float32
+    np.testing.assert_array_equal(fk.ReLU()(x).numpy(), keras.layers.ReLU()(x).numpy())
+
+
+def test_messages_use_keras_parameter_names():
+    with pytest.raises(ValueError, match=r"^negative_slope of leaky_relu must be finite, got nan"):
+        fk.activations.leaky_relu(tf.constant([1.0]), negative_slope=float("nan"))
+    with pytest.raises(ValueError, match=r"negative_slope of leaky_relu is beyond float32's range"):
+        fk.LeakyReLU(negative_slope=1e39)(tf.constant([1.0]))
+
+
 def test_parameters_checked_for_the_pure_tf_path_too():
     # the pure-TF twin takes the layer's parameters as they are: fastact's checks run at the call, so
     # that XLA refuses what the kernels refuse (a NaN alpha; 1e39, inf in a float32 computation), and
