@@ -356,9 +356,13 @@ cdef inline double _celu_arg(floating x, floating a, double *v_lo) noexcept nogi
         return -700.0 if v < -700.0 else v
     else:
         # x / alpha as v + v_lo from the reciprocal (hoisted out of the loop): v is a couple of ULP off,
-        # v + v_lo good to ~2^-104 (fa_div_dd_inv's argument), without the two vdivpd per element
+        # v + v_lo good to ~2^-104 (fa_div_dd_inv's argument), without the two vdivpd per element.  v_lo
+        # is 0 where _exp_fix holds v (|v| from 1500 on, as the AVX-512 span's fa_celu_exp_pd): there it
+        # belonged to the v that was held, not to 1500, and e^(1500 + v_lo) took it to first order as
+        # a factor 1 + v_lo, with v_lo up to 2^-53 |v|: the backward gave -inf for +inf (alpha =
+        # -2.8e-38, x = -1.96, g = 1) and 3.1e-267 for 0 (alpha = 0.87, x = -3.2e99, g = 4.1e301)
         v = 0.0 if x > 0 else <double>x * (1.0 / <double>a)
-        v_lo[0] = fma(-v, <double>a, <double>x) * (1.0 / <double>a) if fabs(v) < 1e300 else 0.0  # (a select)
+        v_lo[0] = fma(-v, <double>a, <double>x) * (1.0 / <double>a) if fabs(v) < 1500.0 else 0.0  # (a select)
         return v
 
 cdef inline floating celu_fwd(floating x, floating a, floating b, floating c) noexcept nogil:

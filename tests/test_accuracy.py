@@ -117,6 +117,24 @@ def test_float64_celu_backward_beyond_exps_range(simd_level):
     assert np.all(fastact.celu_backward(np.zeros(3), np.array([-0.8, -1.0, -5.0]), alpha=alpha) == 0)
 
 
+def test_float64_celu_backward_where_x_over_alpha_is_held(simd_level):
+    # e^(x / alpha) with x / alpha held at +-1500: x / alpha's rounding error (v_lo) belonged to the x
+    # that was held and must not reach the exp (the portable kernels kept it while |x / alpha| < 1e300:
+    # -inf for +inf at alpha = -2.8e-38, x = -1.96, g = 1; 3.1e-267 for 0 at alpha = 0.87, x = -3.2e99,
+    # g = 4.1e301)
+    row = ROWS["celu"]
+    cases = [(-2.842718574058592e-38, -np.geomspace(1e-40, 1e10, 4001)),
+             (-3.4028234663852886e38, -np.geomspace(1e38, 1e200, 4001)),
+             (0.8693920841374689, -np.geomspace(1e3, 1e300, 4001)),
+             (1e-5, -np.geomspace(1e-3, 1e10, 4001))]
+    for alpha, x in cases:
+        for g0 in (1.0, -2.5, 1.4e-51, 4.1427970437444116e301):
+            g = np.full(x.shape, g0)
+            with np.errstate(all="ignore"):
+                dx = fastact.celu_backward(g, x, alpha)
+                assert_backward_matches(row, dx, reference("celu_backward", g, x, alpha), g, x, np.float64)
+
+
 def test_float64_softsign_backward_with_huge_g(simd_level):
     # g / (1 + |x|)^2 for |g| from 1e300 (where the double-double quotient's products would overflow) to
     # float64's largest: g / (d d) there was 2.7 ULP off; now g 2^-64 goes through the same quotient
