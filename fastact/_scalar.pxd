@@ -389,7 +389,11 @@ cdef inline floating celu_fwd(floating x, floating a, floating b, floating c) no
         m = fa_expm1_dd(-40.0 if vc < -40.0 else vc, &m_lo)
         m_lo = m_lo + (m + 1.0) * ((v_lo if v < 1460.0 else 0.0) + (0.5 * t * t - t))
         s1 = fa_pow2_halves(n, &s2)
-        e = (fma(<double>a, m, <double>a * m_lo) * s1) * s2
+        # -|.|: for x < 0 celu is negative whatever alpha's sign (alpha and expm1(x / alpha) have opposite
+        # signs), but where alpha m overflows, alpha m_lo can too, with m_lo's sign: the FMA's exact alpha
+        # m plus that inf gave +inf for -inf (alpha = -1e38, x = -6.99e40; -8.99e307, x = -inf).  One
+        # OR per vector (celu forward 3.37 -> 3.41 ms per 1e6 doubles at AVX2, within the noise)
+        e = -fabs((fma(<double>a, m, <double>a * m_lo) * s1) * s2)
         e = x if fabs(v) < 8.673617379884035e-19 else e        # (2^-60)
         return x if not (x <= 0) else e
 

@@ -685,7 +685,10 @@ static inline void fa_celu_f64_span(const double *x, double *out, ptrdiff_t n, d
             r = _mm512_mask_mov_pd(r, big, _mm512_scalef_pd(_mm512_fmadd_pd(av_, pre_.hi,
                                                                             _mm512_mul_pd(av_, _mm512_add_pd(pre_.s, pre_.lo))),
                                                             pre_.k));
-        _mm512_mask_storeu_pd(out + j, m_, _mm512_mask_mov_pd(r, keep, xv_));
+        /* x where `keep`, else -|r| (the sign bit ORed in, merge-masked: the blend's one instruction):
+         * celu is negative for x < 0, but where alpha m overflows, alpha m_lo may too with m_lo's sign,
+         * and the FMA's exact alpha m plus that inf gave +inf (alpha = -1e38, x = -6.99e40) */
+        _mm512_mask_storeu_pd(out + j, m_, _mm512_mask_or_pd(xv_, (__mmask8)~keep, r, _mm512_set1_pd(-0.0)));
     })
 }
 

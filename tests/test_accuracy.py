@@ -117,6 +117,21 @@ def test_float64_celu_backward_beyond_exps_range(simd_level):
     assert np.all(fastact.celu_backward(np.zeros(3), np.array([-0.8, -1.0, -5.0]), alpha=alpha) == 0)
 
 
+def test_float64_celu_forward_keeps_its_sign_beyond_the_range(simd_level):
+    # celu is negative for x < 0 whatever alpha's sign; with alpha from -1e38 down, alpha expm1(x / alpha)
+    # overflows, and alpha times the expm1 pair's low part could overflow with the low part's sign:
+    # +inf for -inf (alpha = -1e38 at x / alpha = 699 at every level, 701 at the portable ones; alpha
+    # = -8.99e307 at x = -inf)
+    v = np.concatenate([np.linspace(600.0, 1600.0, 4001), [699.0, 701.0, 1e10, 1e300]])
+    for alpha in (-1e38, -3e250, -8.988465674311579e307, -1.7976931348623157e308):
+        with np.errstate(all="ignore"):
+            x = np.concatenate([alpha * v, [-np.inf]])
+            x = x[x < 0]
+            y = fastact.celu(x, alpha)
+            assert_matches_reference(y, reference("celu", x, alpha), np.float64, 1.0)
+        assert np.all(y < 0), alpha
+
+
 def test_float64_celu_backward_where_x_over_alpha_is_held(simd_level):
     # e^(x / alpha) with x / alpha held at +-1500: x / alpha's rounding error (v_lo) belonged to the x
     # that was held and must not reach the exp (the portable kernels kept it while |x / alpha| < 1e300:
