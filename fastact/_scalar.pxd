@@ -13,7 +13,8 @@ cdef extern from "_vmath.h" nogil:
     double fa_expm1_lp(double x) noexcept
     double fa_exp_dd(double x, double *lo) noexcept
     double fa_exp_dd_parts(double x, double *lo, double *k) noexcept
-    double fa_exp_dd_fix(double v, double v_lo, double *lo, double *f1, double *f2) noexcept
+    double fa_exp_dd_fix(double v, double v_lo, double sh, double *lo, double *f1, double *f2) noexcept
+    double fa_split_pow2(double a, double *m) noexcept
     double fa_expm1_dd(double x, double *lo) noexcept
     double fa_two_sum(double a, double b, double *err) noexcept
     double fa_fast_two_sum(double a, double b, double *err) noexcept
@@ -184,7 +185,7 @@ cdef inline double _exp_fix(double v, double v_lo, double *lo, double *f1, doubl
     # overflows where g e^v need not (g = 1e-10 at v = 720: 5e302); from 1500 on any nonzero g times it
     # does, and g = 0 gives 0.  No branch or libm call: the loops vectorise.
     cdef double vc = -1500.0 if v < -1500.0 else (1500.0 if v > 1500.0 else v)
-    return fa_exp_dd_fix(vc, v_lo, lo, f1, f2)
+    return fa_exp_dd_fix(vc, v_lo, 0.0, lo, f1, f2)
 
 
 cdef extern from "_vmath.h":            # (selu's constants: _spans_f64.h uses them too)
@@ -303,13 +304,20 @@ cdef inline floating elu_fwd(floating x, floating a, floating b, floating c) noe
 
 cdef inline floating elu_bwd(floating g, floating x, floating a, floating b, floating c) noexcept nogil:
     cdef double v = 0.0 if x > 0 else <double>x
-    cdef double e, lo, f1, f2
+    cdef double e, lo, f1, f2, am, sh
     if floating is double:
         # e normal, f1 f2 <= 1 put on last.  For |alpha| < 1, g e first: alpha e was subnormal where
-        # g alpha e is not (alpha = 1e-20, x = -666, g = -53: 7.3 ULP); for |alpha| >= 1 alpha e is
-        # normal (e <= 1) and g times it underflows only where the result does
-        e = _exp_fix(v, 0.0, &lo, &f1, &f2)      # (e is the pair's sum already)
-        e = (g * e) * a if fabs(a) < 1.0 else g * (a * e)
+        # g alpha e is not (alpha = 1e-20, x = -666, g = -53: 7.3 ULP).  For |alpha| >= 1, alpha = am 2^sh
+        # with am in [1, 2) (loop-invariant) and e = e^v 2^sh, held at 2^-960 as e^v alone was: then g
+        # (am e) underflows or overflows only where the result does (where f1 f2 < 1 it is below 2^66).
+        # alpha e with f1 f2 put on after g overflowed where the result does not (alpha = 1e300, x =
+        # -800, g = 1e300: inf for 3.7e252).  g alpha reaches 2^2048, so v is held at -1500 - sh ln2
+        # rather than -1500 (g alpha e^-1500 is not 0: alpha = 1e200, x = -1e5, g = 1e200 gave 3.6e-252
+        # for 3.6e-43030), where f1 f2 is 2^-1204 still and the product 0 for any g.
+        sh = fa_split_pow2(a, &am)
+        v = -1500.0 - sh * FA_LN2_HI if v < -1500.0 - sh * FA_LN2_HI else v    # (NaN passes)
+        e = fa_exp_dd_fix(v, 0.0, sh, &lo, &f1, &f2)     # (e is the pair's sum already)
+        e = (g * e) * a if fabs(a) < 1.0 else g * (am * e)
         return g if x > 0 else (e * f1) * f2
     return g if x > 0 else <floating>(<double>g * (<double>a * _exp_any(x, v)))
 

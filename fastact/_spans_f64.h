@@ -352,9 +352,33 @@ FA_KERNEL __m512d fa_exp_backward_pd(__m512d g, __m512d x, fa_exp2k e, __m512d w
     return r;
 }
 
-FA_KERNEL __m512d fa_elu_backward_f64_512(__m512d g, __m512d x, fa_exp2k e, double p)
+/* elu's: g alpha e^x.  For alpha = 0 and |alpha| in [2^-960, 2^32] (the plain span) w = alpha: w (hi +
+ * lo) is normal, g w (hi + lo) beyond the range comes back within it from the redo's g 2^-64 or
+ * g 2^128, and g alpha e^-1500 is 0.  Beyond those (the wide span, chosen per call) alpha = w 2^ew with w
+ * in [1, 2) (getmant, getexp: a subnormal alpha normalised too), 2^ew taken into k: w = alpha made w
+ * (hi + lo) round as a subnormal for a subnormal alpha (alpha = 5e-324, x = -0.55, g = 1.8e308: 4.44e-16
+ * for 5.11e-16), and g w (hi + lo) overflow past what the redo recovers (alpha = 1e300, x = -800, g =
+ * 1e300: inf for 3.7e252); and x is held at -2200 (fa_exp_neg_elu_pd), not -1500: g alpha reaches
+ * 2^2048, and g alpha e^-1500 is not 0 (alpha = 1e200, x = -1e5, g = 1e200 gave inf, the exact value
+ * 3.6e-43030).  (The wide kernel for every alpha, its one vaddpd more per block made elu's backward
+ * 4-5% slower: 1e6 doubles, one thread.) */
+FA_KERNEL __m512d fa_elu_plain_backward_f64_512(__m512d g, __m512d x, fa_exp2k e, double p)
 {
     return fa_exp_backward_pd(g, x, e, _mm512_set1_pd(p), _mm512_set1_pd(1.0), 0.0);
+}
+
+FA_KERNEL __m512d fa_elu_wide_backward_f64_512(__m512d g, __m512d x, fa_exp2k e, double p)
+{
+    __m512d a = _mm512_set1_pd(p);
+    e.k = _mm512_add_pd(e.k, _mm512_getexp_pd(a));
+    return fa_exp_backward_pd(g, x, e, _mm512_getmant_pd(a, _MM_MANT_NORM_1_2, _MM_MANT_SIGN_src),
+                              _mm512_set1_pd(1.0), 0.0);
+}
+
+/* e^-|x| for elu's wide backward, |x| held at 2200 (see above; fa_exp_pd's reduction is exact to 2800) */
+FA_KERNEL fa_exp2k fa_exp_neg_elu_pd(__m512d x, const fa_t64 *t)
+{
+    return fa_exp_pd(_mm512_max_pd(_mm512_set1_pd(-2200.0), _mm512_or_pd(x, _mm512_set1_pd(-0.0))), t);
 }
 
 FA_KERNEL __m512d fa_selu_backward_f64_512(__m512d g, __m512d x, fa_exp2k e, double p)
@@ -456,7 +480,18 @@ FA_PD_SPAN2(silu_backward)
 FA_PD_SPAN2(softplus_backward)
 FA_PD_SPAN2(log_sigmoid_backward)
 FA_PD_SPAN2(glu)
-FA_PD_SPAN2(elu_backward)
+FA_PD_SPAN2(elu_plain_backward)
+FA_PD_SPAN2_PRE(elu_wide_backward, fa_exp_neg_elu_pd)
+
+/* elu's backward span: the plain kernel for alpha = 0 and |alpha| in [2^-960, 2^32], the wide one beyond */
+static inline void fa_elu_backward_f64_span(const double *g, const double *x, double *out, ptrdiff_t n,
+                                            double p, int pf)
+{
+    if (p == 0.0 || (fabs(p) >= 0x1p-960 && fabs(p) <= 0x1p32))
+        fa_elu_plain_backward_f64_span(g, x, out, n, p, pf);
+    else
+        fa_elu_wide_backward_f64_span(g, x, out, n, p, pf);
+}
 FA_PD_SPAN2(selu_backward)
 
 /* celu's backward span: fa_celu_exp_pd's e^(x / alpha), alpha = p */

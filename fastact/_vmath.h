@@ -249,26 +249,43 @@ static inline void fa_glu_backward_far_f64(double a, double b, double g, double 
     *db = fa_mul2_exp_neg(g, a, w);
 }
 
-/* e^(v + v_lo) = (e + *lo) *f1 *f2 for the float64 backward kernels whose result is g times about e^v
- * (elu, selu, celu, softplus, log_sigmoid), v in [-1500, 1500] or NaN, v_lo to first order (celu's
- * rounding of x / alpha; 0 for the others): with k = round(v / ln2) clamped to k1 in [-960, 1023],
- * e + *lo = 2^k1 (1 + p) stays normal, low part included, and 2^(k - k1) is two powers of two *f1 *f2
- * (fa_pow2_halves, each normal): both 1 for v in [-665.8, 709.4].  A product with e taken times *f1,
+/* e^(v + v_lo) 2^sh = (e + *lo) *f1 *f2 for the float64 backward kernels whose result is g times about
+ * e^v (elu, selu, celu, softplus, log_sigmoid), v in [-1500, 1500] or NaN, v_lo to first order (celu's
+ * rounding of x / alpha; 0 for the others), sh an integer-valued exponent (elu's alpha's, in [0, 1023]
+ * with v in [-1500 - sh ln2, 0]; 0 for the others): with k = round(v / ln2) + sh clamped to k1 in
+ * [-960, 1023], e + *lo = 2^k1 (1 + p) stays normal, low part included, and 2^(k - k1) is two powers
+ * of two *f1 *f2 (fa_pow2_halves, each normal): both 1 for v in [-665.8, 709.4] and sh = 0.  A product with e taken times *f1,
  * then *f2, last is rounded once more only where it ends subnormal: g e^v is subnormal below v = -708
  * where g itself need not be small.  e is the pair's sum rounded and *lo what it leaves (callers that
  * want the sum take e alone).  Where f1 f2 is 1, e is fa_exp_dd's pair added up.  This replaces a
  * lifting of the argument by 512 or 1024 ln2 below -700, whose selects and correction of the shifted
  * argument made elu's backward 2.5 times as slow as the exp (clamping k1 at -1020 instead, with one
  * power of two, left *lo subnormal: 0.3 ULP more for elu's and softplus' backward there). */
-static inline double fa_exp_dd_fix(double v, double v_lo, double *lo, double *f1, double *f2)
+static inline double fa_exp_dd_fix(double v, double v_lo, double sh, double *lo, double *f1, double *f2)
 {
     double t, k, e, h = fa_exp_dd_parts(v, &t, &k);
+    /* k + sh (sh = 0: k - 0.0 folds to k, where k + 0.0 would not, for -0: no instruction) */
+    k = k - (0.0 - sh);
     double k1 = k < -960.0 ? -960.0 : (k > 1023.0 ? 1023.0 : k);
     double s = fa_pow2(fa_double_to_bits(k1 + FA_SHIFT));
     *f1 = fa_pow2_halves(k - k1, f2);
     double u = fa_fast_two_sum(h, t + h * v_lo, &e);
     *lo = e * s;
     return u * s;
+}
+
+/* a = *m 2^e with *m in [1, 2) (a's sign) for a finite |a| >= 1, e returned (integer-valued); *m = a and
+ * e = 0 below 1.  Branch-free (e from the exponent bits ORed into FA_SHIFT's low mantissa bits, no
+ * integer conversion); for loop-invariant a, hoisted out of the loops. */
+static inline double fa_split_pow2(double a, double *m)
+{
+    double e = fa_bits_to_double(((fa_double_to_bits(a) >> 52) & 0x7ffu) | fa_double_to_bits(FA_SHIFT))
+               - (FA_SHIFT + 1023.0);
+    double s2, s1;
+    e = fabs(a) >= 1.0 ? e : 0.0;
+    s1 = fa_pow2_halves(-e, &s2);
+    *m = (a * s1) * s2;
+    return e;
 }
 
 /* expm1(x) = t_hi + t_lo for the float64 kernels, x in [-40, 700] or NaN (tanh's 2|x|, at most 40; elu's

@@ -150,6 +150,23 @@ def test_float64_celu_backward_where_x_over_alpha_is_held(simd_level):
                 assert_backward_matches(row, dx, reference("celu_backward", g, x, alpha), g, x, np.float64)
 
 
+@pytest.mark.parametrize("alpha", [1e300, 1e200, 1.7976931348623157e308, 3.5, 4e9, 5e9, 2e-289, 1e-290, 5e-324,
+                                   1e-310, -1e250])
+def test_float64_elu_backward_with_an_extreme_alpha(alpha, simd_level):
+    # g alpha e^x with |g alpha| beyond DBL_MAX and e^x small (alpha = 1e300, x = -800, g = 1e300: inf
+    # for 3.7e252), down to where it is 0 only from x = -2165 (alpha = 1e200, x = -1e5, g = 1e200: 3.6e-252
+    # from x held at -1500, inf at AVX-512), and a subnormal alpha (the AVX-512 span rounded alpha e^x
+    # as a subnormal: 4.44e-16 for 5.11e-16 at alpha = 5e-324, x = -0.55, g = 1.8e308); either side of
+    # 2^32 and 2^-960, where the AVX-512 span switches to its wide kernel
+    row = ROWS["elu"]
+    x = np.concatenate([-np.geomspace(1e-3, 3000.0, 6001), [-0.553677010636943, -800.0, -1e5, -np.inf, -0.0, 2.0]])
+    for g0 in (1.0, -3.5, 1e-300, 1e200, 1e300, -1.7976931348623157e308):
+        g = np.full(x.shape, g0)
+        with np.errstate(all="ignore"):
+            dx = fastact.elu_backward(g, x, alpha)
+            assert_backward_matches(row, dx, reference("elu_backward", g, x, alpha), g, x, np.float64)
+
+
 def test_float64_softsign_backward_with_huge_g(simd_level):
     # g / (1 + |x|)^2 for |g| from 1e300 (where the double-double quotient's products would overflow) to
     # float64's largest: g / (d d) there was 2.7 ULP off; now g 2^-64 goes through the same quotient
