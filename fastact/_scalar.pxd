@@ -1097,10 +1097,13 @@ cdef extern from *:
         double d_lo, d = fa_fast_two_sum(0.5 * s, 0.5 * xs, &d_lo);
         /* b f / d rounded first (the residual of a quotient from 1 / d was lost for a subnormal b: 1 ULP),
          * and b f below 2^-510 taken times 2^600 (its residual would be subnormal, the correction lost:
-         * 1.3 ULP for b = 1e-310, x = -1.2e-150), the quotient scaled back */
+         * 1.3 ULP for b = 1e-310, x = -1.2e-150), the quotient scaled back.  The numerator is b (f 2^600),
+         * the powers of two multiplied first (exactly: 1, 2^600 or 2^-600): b f itself is subnormal or 0
+         * for f = 2^-600 and b below 2^-422, and 2^600 could not give its digits back (b = 1e-140, x =
+         * -1e155: 2.1e12 ULP; b = 2e-147, x = -1e160: 0 for 5.1e-308) */
         double n = b * f, up_n = n < 2.983336292480083e-154 ? 4.149515568880993e+180 : 1.0;
         double dn_n = n < 2.983336292480083e-154 ? 2.409919865102884e-181 : 1.0;
-        double q = (fa_div_dd(n * up_n, 0.0, d, d_lo + 0.5 * s_lo) * 0.25) * dn_n;
+        double q = (fa_div_dd(b * (f * up_n), 0.0, d, d_lo + 0.5 * s_lo) * 0.25) * dn_n;
         q = x < -big ? 0.0 : q;
         q = b == 0 ? 0.0 : q;
         return x >= 0 ? r : (x != x ? x : q);

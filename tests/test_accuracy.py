@@ -63,11 +63,13 @@ def test_float64_forward_within_one_ulp(name, params, simd_level):
     assert_matches_reference(getattr(fastact, name)(x, *params), reference(name, x, *params), np.float64, 1.0)
 
 
-@pytest.mark.parametrize("b", [5e-324, 1e-310, 1e-300, 0.3, 4.0, 1e300, 1.7e308])
+@pytest.mark.parametrize("b", [5e-324, 1e-310, 1e-300, 2.033259223984116e-147, 1e-140, 1e-130, 0.3, 4.0, 1e300,
+                               1.7e308])
 def test_float64_squareplus_where_x_squared_plus_b_leaves_the_range(b, simd_level):
     # x^2 + b beyond DBL_MAX (|x| from 2^500 or b from 2^1000: computed scaled by 2^-600) or both below
     # DBL_MIN (|x| below 2^-500 and b below 2^-1000: scaled by 2^600), and around those switches;
-    # the longdouble reference has the range for all of them
+    # the longdouble reference has the range for all of them.  b from 1e-157 to 2^-422 with |x| from
+    # 2^500: b 2^-600 is subnormal where b / 4|x| is not (b = 1e-140, x = -1e155: 2.1e12 ULP)
     rng = np.random.default_rng(7)
     mag = np.concatenate([np.exp(rng.uniform(-745, 709, 20000)), 2.0 ** np.arange(-1074, 1024, 0.5),
                           [2.0 ** 500 * (1 - 2 ** -53), 2.0 ** 500, 2.0 ** -500 * (1 - 2 ** -53), 2.0 ** -500]])
