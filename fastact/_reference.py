@@ -219,7 +219,8 @@ def selu(x):
 
 def selu_backward(grad, x):
     x = _ld(x)
-    return _where_nan(x, _ld(grad) * _SELU_SCALE * np.where(x > 0, 1, _SELU_ALPHA * np.exp(np.minimum(x, 0))))
+    # (g scale from x = 0 on, -0 included: Keras's, TensorFlow's SeluGrad)
+    return _where_nan(x, _ld(grad) * _SELU_SCALE * np.where(x >= 0, 1, _SELU_ALPHA * np.exp(np.minimum(x, 0))))
 
 
 def celu(x, alpha=1.0):

@@ -341,12 +341,13 @@ cdef inline floating selu_fwd(floating x, floating a, floating b, floating c) no
         return fma(FA_SELU_SCALE, x, FA_SELU_SCALE_LO * x) if x > 0 else r
 
 cdef inline floating selu_bwd(floating g, floating x, floating a, floating b, floating c) noexcept nogil:
+    # g scale from x = 0 on (-0 too), as Keras's (TensorFlow's SeluGrad: its output is not below 0 there)
     cdef double v = 0.0 if x > 0 else <double>x
     cdef double e, lo, f1, f2
     if floating is double:
         e = _exp_fix(v, 0.0, &lo, &f1, &f2)
-        return g * FA_SELU_SCALE if x > 0 else ((g * fma(FA_SELU_SA, e, FA_SELU_SA_LO * e)) * f1) * f2
-    return <floating>(<double>g * (FA_SELU_SCALE if x > 0 else _selu_factor(x, _exp_any(x, v))))
+        return g * FA_SELU_SCALE if x >= 0 else ((g * fma(FA_SELU_SA, e, FA_SELU_SA_LO * e)) * f1) * f2
+    return <floating>(<double>g * (FA_SELU_SCALE if x >= 0 else _selu_factor(x, _exp_any(x, v))))
 
 
 # ---- celu: a = alpha (nonzero); x for x > 0, alpha * expm1(x / alpha) otherwise.  float64 carries

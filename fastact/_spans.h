@@ -130,7 +130,7 @@ static inline float fa_selu_backward_1(float g, float x, double p)
     (void)p;
     double v = x > 0 ? 0.0 : (double)x;
     v = fa_exp_arg_held(v);
-    return (float)((double)g * (x > 0 ? 1.0507009873554805 : 1.7580993408473768 * exp(v)));
+    return (float)((double)g * (x >= 0 ? 1.0507009873554805 : 1.7580993408473768 * exp(v)));
 }
 
 static inline float fa_elu_backward_1(float g, float x, double alpha)
@@ -1757,7 +1757,7 @@ static inline __m512 fa_times_exp_512(__m512 x, __m512 c_hi, __m512 c_lo, __m512
     return p;
 }
 
-/* selu's backward g scale (1 for x > 0, alpha e^x otherwise), with scale and scale alpha as hi + lo
+/* selu's backward g scale (1 from x = 0 on, Keras's, alpha e^x below), with scale and scale alpha as hi + lo
  * floats and e^x as a hi + lo pair: the factor is kept as hi + lo (2^-29) and multiplied by g with one
  * rounding.  x NaN or below -176 (where e^x leaves the exponent range of the pair's scaling; g can
  * still make the result a normal float down to x = -175.7) take the portable path's formula, but for
@@ -1765,7 +1765,7 @@ static inline __m512 fa_times_exp_512(__m512 x, __m512 c_hi, __m512 c_lo, __m512
 FA_KERNEL __m512 fa_selu_backward_512(__m512 g, __m512 x, __m512 thi0, __m512 thi1, __m512 tlo0, __m512 tlo1)
 {
     const __m512 sa_hi = _mm512_set1_ps(0x1.c212ccp+0f), sa_lo = _mm512_set1_ps(0x1.903c0cp-26f);
-    __mmask16 pos = _mm512_cmp_ps_mask(x, _mm512_setzero_ps(), _CMP_GT_OQ);
+    __mmask16 pos = _mm512_cmp_ps_mask(x, _mm512_setzero_ps(), _CMP_GE_OQ);
     __m512 p_lo, scale, p = fa_times_exp_512(x, sa_hi, sa_lo, &p_lo, &scale, thi0, thi1, tlo0, tlo1);
     __m512 hi = _mm512_mask_blend_ps(pos, p, _mm512_set1_ps(0x1.0cfabep+0f));
     __m512 lo = _mm512_mask_blend_ps(pos, p_lo, _mm512_set1_ps(-0x1.2adddap-25f));

@@ -892,7 +892,7 @@ static inline __attribute__((always_inline)) fa2_vec fa2_selu_backward_form(fa2_
     FA2_EACH v.v[u_] = fa2_neg_part(xv.v[u_]);
     p = fa2_c_exp(v, NULL, _mm256_set1_ps(0x1.c212ccp+0f), _mm256_set1_ps(0x1.903c0cp-26f), &p_lo, &sc, thi, tlo);
     FA2_EACH {
-        __m256 pos = _mm256_cmp_ps(xv.v[u_], _mm256_setzero_ps(), _CMP_GT_OQ);
+        __m256 pos = _mm256_cmp_ps(xv.v[u_], _mm256_setzero_ps(), _CMP_GE_OQ);     /* (Keras's g scale at 0) */
         __m256 hi = _mm256_blendv_ps(p.v[u_], _mm256_set1_ps(0x1.0cfabep+0f), pos);
         __m256 lo = _mm256_blendv_ps(p_lo.v[u_], _mm256_set1_ps(-0x1.2adddap-25f), pos);
         p.v[u_] = _mm256_mul_ps(fa2_times_pair(gv.v[u_], hi, lo), _mm256_blendv_ps(sc.v[u_], _mm256_set1_ps(1.0f), pos));

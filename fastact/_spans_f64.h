@@ -384,7 +384,10 @@ FA_KERNEL fa_exp2k fa_exp_neg_elu_pd(__m512d x, const fa_t64 *t)
 FA_KERNEL __m512d fa_selu_backward_f64_512(__m512d g, __m512d x, fa_exp2k e, double p)
 {
     (void)p;
-    return fa_exp_backward_pd(g, x, e, _mm512_set1_pd(FA_SELU_SA), _mm512_set1_pd(FA_SELU_SCALE), 0.0);
+    const __m512d scale = _mm512_set1_pd(FA_SELU_SCALE);
+    __m512d r = fa_exp_backward_pd(g, x, e, _mm512_set1_pd(FA_SELU_SA), scale, 0.0);
+    /* (x = 0, -0 too: g scale, Keras's; TensorFlow's SeluGrad takes its output 0 as not below 0) */
+    return _mm512_mask_mul_pd(r, _mm512_cmp_pd_mask(x, _mm512_setzero_pd(), _CMP_EQ_OQ), g, scale);
 }
 
 /* celu's backward, g e^v, v = x / alpha, for x <= 0 (g from 0 on): v from the reciprocal as v + v_lo

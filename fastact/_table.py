@@ -180,7 +180,7 @@ ACTIVATIONS += (
         float32_backward_span=True,
         summary="Scaled ELU with the self-normalising constants (Klambauer et al. 2017).",
         formula="scale * (x if x > 0 else alpha * expm1(x)), scale = 1.0507..., alpha = 1.6732...",
-        derivative="g * scale * (1 if x > 0 else alpha * exp(x))",
+        derivative="g * scale * (1 if x >= 0 else alpha * exp(x))",
         saved="x", serial_below=8192, float32_ulp=1.0, float64_ulp=1.0, backward_ulp=(1.0, 3.0),
     ),
     Activation(

@@ -360,6 +360,21 @@ EXTREME_G = [3.4e38, 2.0**126 * 0.999, 2.0**122 * 1.5, 2.0**118 * 1.5, 2.0**100,
              2.0**32 * 0.999, 2.0**32 * 1.001, 2.0**22 * 0.999, 2.0**45 * 0.999, 2.0**58 * 0.999, 2.0**99 * 0.999]
 
 
+@pytest.mark.parametrize("dtype", [np.float32, np.float64, np.float16])
+def test_kink_gradients_at_zero(dtype, simd_level):
+    # Keras's (TensorFlow's) gradients at x = 0 and -0: selu's g scale (SeluGrad: the output 0 is not
+    # below 0; it was g scale alpha), elu's g alpha (alpha e^0), leaky_relu's g alpha, relu's 0, PReLU's 0
+    x = np.array([0.0, -0.0] * 40_000, dtype)
+    for n in (2, x.size):
+        xs, g = x[:n], np.full(n, 3.0, dtype)
+        scale = np.float64(1.0507009873554805)
+        np.testing.assert_array_equal(fastact.selu_backward(g, xs), (3.0 * scale).astype(dtype))
+        np.testing.assert_array_equal(fastact.elu_backward(g, xs, alpha=0.5), dtype(1.5))
+        np.testing.assert_array_equal(fastact.leaky_relu_backward(g, xs, alpha=0.5), dtype(1.5))
+        np.testing.assert_array_equal(fastact.relu_backward(g, xs), dtype(0))
+        np.testing.assert_array_equal(fastact.prelu_backward(g, xs, np.array(0.5, dtype))[0], dtype(0))
+
+
 @pytest.mark.parametrize("name", NAMES)
 def test_backward_with_g_of_every_size(name, simd_level):
     # x over both far tails, g of every size and sign: the AVX-512 silu and gelu spans once overflowed
