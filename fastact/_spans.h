@@ -2944,8 +2944,9 @@ static __attribute__((noinline, cold)) void fa_softmax_backward_plain_f32(const 
 /* softmax's backward over one row, dx = y (g - S), S = sum of g y (fa_row_sum_pd) held as S_hi + S_lo:
  * g - S_hi exact as d + d_lo (TwoSum), and y (d + (d_lo - S_lo)) rounded once but for terms ~2^-48 of
  * y (|g| + |S|), the scale its accuracy is measured in.  Where y d is below 2^-100 (a subnormal
- * y (d_lo - S_lo) would be rounded to a subnormal's ULP: 0.97 ULP in rows of scale 100), the block
- * takes the double formula of the portable path instead, which converted eight lanes at a time took
+ * y (d_lo - S_lo) would be rounded to a subnormal's ULP: 0.97 ULP in rows of scale 100) or d overflows
+ * (g = -3e38 beside S = 1.7e38: it gave NaN for y (g - S) = -2.9e37), the block takes the double
+ * formula of the portable path instead, which converted eight lanes at a time took
  * 1.4x the time everywhere.  dx may be g or y.  `ahead`: as for fa_softmax_sum_f32_span. */
 FA_KERNEL void fa_softmax_backward_f32_span(const float *g, const float *y, float *dx, ptrdiff_t n,
                                             ptrdiff_t ahead)
@@ -2968,7 +2969,10 @@ FA_KERNEL void fa_softmax_backward_f32_span(const float *g, const float *y, floa
         __m512 gv = _mm512_maskz_loadu_ps(m_, g + j);
         __m512 r;
         __m512 d = _mm512_sub_ps(gv, S_hi);
-        if (_mm512_cmp_ps_mask(_mm512_abs_ps(_mm512_mul_ps(yv, d)), _mm512_set1_ps(0x1p-100f), _CMP_LT_OQ)) {
+        /* (and where g - S_hi overflows float, whose TwoSum low part is NaN: y (g - S) may well be
+         * finite, and the double formula has it) */
+        if (_mm512_cmp_ps_mask(_mm512_abs_ps(_mm512_mul_ps(yv, d)), _mm512_set1_ps(0x1p-100f), _CMP_LT_OQ)
+            | _mm512_fpclass_ps_mask(d, 0x18)) {
             __m256 r_lo = _mm512_cvtpd_ps(_mm512_mul_pd(fa_lo_pd(yv), _mm512_sub_pd(fa_lo_pd(gv), Sd)));
             __m256 r_hi = _mm512_cvtpd_ps(_mm512_mul_pd(fa_hi_pd(yv), _mm512_sub_pd(fa_hi_pd(gv), Sd)));
             r = _mm512_insertf32x8(_mm512_castps256_ps512(r_lo), r_hi, 1);

@@ -854,7 +854,9 @@ FA_KERNEL double fa_softmax_sum_f64_span(const double *x, ptrdiff_t n, double m,
     ptrdiff_t ties = 0;
     FA_PD_LOOP(x, FA_PD_SHIFTED_EXP, 0, {
         __m512d d_lo, e_err, d = fa_two_sum_pd(xv_, minus_m, &d_lo);
-        d_lo = _mm512_mask_mov_pd(d_lo, _mm512_cmp_pd_mask(xv_, _mm512_set1_pd(-INFINITY), _CMP_EQ_OQ),
+        /* (0 where x - m is -inf: x = -inf, or a finite x more than DBL_MAX below m, whose NaN low part
+         * made every element of the row NaN: softmax([1e308, -1e308])) */
+        d_lo = _mm512_mask_mov_pd(d_lo, _mm512_cmp_pd_mask(d, _mm512_set1_pd(-INFINITY), _CMP_EQ_OQ),
                                   _mm512_setzero_pd());
         __mmask8 top = _mm512_mask_cmp_pd_mask(m_, d, _mm512_setzero_pd(), _CMP_EQ_OQ);
         __mmask8 term = m_ & (__mmask8)~top;

@@ -321,6 +321,35 @@ def test_glu_along_a_short_axis_in_many_work_items(shape, dtype, simd_level):
         assert np.array_equal(dx.view(np.uint8), fastact.glu_backward(g, x, n_threads=1).view(np.uint8))
 
 
+@pytest.mark.parametrize("L", [2, 3, 17, 40, 1000])
+def test_float64_rows_spread_beyond_the_range(L, simd_level):
+    # x - max overflowing to -inf (a finite x more than DBL_MAX below the maximum): its term is 0, as
+    # x = -inf's; its TwoSum low part was NaN and made the whole row NaN (softmax([1e308, -1e308]))
+    x = np.resize(np.array([1e308, -1e308, 1.7e308, -1.7e308, 0.0]), (3, L))
+    for name in ("softmax", "log_softmax"):
+        exact = np.asarray(reference(name, x))
+        for axis, xs in ((-1, x), (0, np.ascontiguousarray(x.T))):
+            y = getattr(fastact, name)(xs, axis=axis)
+            y = y if axis == -1 else y.T
+            assert_special_match(y, exact)
+            fin = np.isfinite(exact)
+            np.testing.assert_allclose(y[fin], exact[fin].astype(np.float64), rtol=4e-16)
+
+
+@pytest.mark.parametrize("L", [15, 16, 17, 64, 65, 100])
+def test_softmax_backward_float32_where_g_minus_s_overflows(L, simd_level):
+    # g - S beyond float's range where y (g - S) is finite: the double formula (AVX-512's TwoSum gave NaN
+    # for rows of 16 and more, and along a column)
+    y = np.full((2, L), 1.0 / L, np.float32)
+    g = np.full((2, L), 2e38, np.float32)
+    g[:, 0] = -3e38
+    exact = np.asarray(reference("softmax_backward", g, y))
+    for dx in (fastact.softmax_backward(g, y),
+               fastact.softmax_backward(np.ascontiguousarray(g.T), np.ascontiguousarray(y.T), axis=0).T):
+        assert np.isfinite(dx).all()
+        np.testing.assert_allclose(dx, exact.astype(np.float32), rtol=2e-7)
+
+
 @pytest.mark.parametrize("L", [3, 40, 1000])
 @pytest.mark.parametrize("dtype", [np.float32, np.float64, np.float16])
 def test_log_softmax_backward_of_a_saved_y_that_is_no_log_probability(dtype, L, simd_level):
