@@ -29,6 +29,9 @@ def _layout(shape, num_units, axis):
     ax = axis % nd
     if shape[ax] % num_units:
         raise ValueError(f"x.shape[{axis}] = {shape[ax]} is not a multiple of num_units = {num_units}")
+    if shape[ax] == 0:      # (no group has an element to be its maximum, as np.max of an empty axis)
+        raise ValueError(f"x.shape[{axis}] is 0: maxout needs at least one element in each of the "
+                         f"num_units = {num_units} groups")
     k = shape[ax] // num_units
     P, Q = math.prod(shape[:ax]), math.prod(shape[ax + 1:])
     return ax, P, k, num_units * Q, shape[:ax] + (num_units,) + shape[ax + 1:]

@@ -34,12 +34,15 @@ def _layout(shape, alpha_shape):
 def _plan(xa, alpha, compute_dtype):
     """The kernel's view of alpha: (alpha_vec, vector, rows, L, K, v0, v1, padded, (P, K, Q))."""
     vector, rows, L, K, repeat, v0, v1, padded, span_index, dense, pkq = _layout(xa.shape, alpha.shape)
-    if dense:
-        alpha_k = np.ascontiguousarray(alpha, dtype=compute_dtype).reshape(-1)
-    else:
-        span = alpha.reshape(padded)[span_index]
-        alpha_k = np.ascontiguousarray(np.broadcast_to(span, xa.shape[v0:v1]), dtype=compute_dtype)
-        alpha_k = alpha_k.reshape(-1)
+    # (slopes are data, as x: a float64 slope beyond float32's range is inf in a float32 call, as an
+    # inf slope is, without NumPy's overflow warning)
+    with np.errstate(over="ignore"):
+        if dense:
+            alpha_k = np.ascontiguousarray(alpha, dtype=compute_dtype).reshape(-1)
+        else:
+            span = alpha.reshape(padded)[span_index]
+            alpha_k = np.ascontiguousarray(np.broadcast_to(span, xa.shape[v0:v1]), dtype=compute_dtype)
+            alpha_k = alpha_k.reshape(-1)
     alpha_vec = np.repeat(alpha_k, repeat) if repeat > 1 else alpha_k
     return alpha_vec, vector, rows, L, K, v0, v1, padded, pkq
 

@@ -63,6 +63,14 @@ def test_errors():
         fastact.maxout_backward(np.ones((3, 10)), x, 5)
     with pytest.raises(TypeError, match="x has dtype complex128"):
         fastact.maxout(np.ones(4, complex), 2)
+    # an empty axis: no group has a maximum (it raised "inconsistent maxout layout: n=0, ..." from the
+    # kernels, and the backward returned an empty dx); an empty batch is fine
+    for n in (10, 100_000):
+        with pytest.raises(ValueError, match=r"x.shape\[-1\] is 0: maxout needs at least one element"):
+            fastact.maxout(np.ones((n, 0), np.float32), 2)
+        with pytest.raises(ValueError, match=r"x.shape\[-1\] is 0: maxout needs at least one element"):
+            fastact.maxout_backward(np.ones((n, 2), np.float32), np.ones((n, 0), np.float32), 2)
+    assert fastact.maxout(np.ones((0, 6)), 3).shape == (0, 3)
 
 
 def test_out_overlapping_the_input_is_correct():

@@ -1,4 +1,6 @@
 """PReLU: every alpha layout against the reference, dalpha in float64, determinism, layouts, errors."""
+import warnings
+
 import numpy as np
 import pytest
 
@@ -74,6 +76,14 @@ def test_special_values_and_alpha_dtypes():
     assert isinstance(dalpha, np.ndarray) and dalpha.shape == () and dalpha.dtype == np.float64
     _, da32 = fastact.prelu_backward(np.ones(3), np.array([-1.0, 2, -3]), np.float32(0.1))
     assert da32.dtype == np.float32 and da32 == -4.0
+    # a float64 slope beyond float32's range in a float32 call: inf, as an inf slope, and no warning
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        for n in (3, 100_000):
+            x32 = np.full(n, -1.0, np.float32)
+            np.testing.assert_array_equal(fastact.prelu(x32, 1e300), fastact.prelu(x32, np.inf))
+            np.testing.assert_array_equal(fastact.prelu_backward(np.ones_like(x32), x32, np.array([1e300]))[0],
+                                          np.float32(np.inf))
 
 
 def test_layouts_out_and_in_place():
