@@ -58,7 +58,10 @@ class DeadUnitCounter:
 
     def _unit_shape(self, shape):
         nd = len(shape)
-        axes = sorted({a % nd if -nd <= a < nd else _bad_axis(a, shape) for a in self._axes})
+        named = [a % nd if -nd <= a < nd else _bad_axis(a, shape) for a in self._axes]
+        if len(set(named)) != len(named):     # (as NumPy's reductions: a repeated axis is an error)
+            raise ValueError(f"axis {self.axis} repeats an axis of x (shape {shape})")
+        axes = sorted(named)
         if axes != list(range(axes[0], axes[-1] + 1)):
             raise ValueError(f"axis {self.axis} must name adjacent axes, got {tuple(axes)}")
         return axes, tuple(shape[a] for a in axes)

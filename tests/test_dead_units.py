@@ -56,6 +56,9 @@ def test_errors():
         fastact.DeadUnitCounter(axis=5).update(np.ones((2, 3)))
     with pytest.raises(ValueError, match="must name adjacent axes"):
         fastact.DeadUnitCounter(axis=(0, 2)).update(np.ones((2, 3, 4)))
+    for axis in ((1, 1), (1, -2)):      # (it counted the units of axis 1 as if named once)
+        with pytest.raises(ValueError, match=r"axis \(1, -?[12]\) repeats an axis of x \(shape \(2, 3, 4\)\)"):
+            fastact.DeadUnitCounter(axis=axis).update(np.ones((2, 3, 4)))
     with pytest.raises(ValueError, match="n_threads must be >= 1"):
         fastact.DeadUnitCounter(n_threads=0)
     with pytest.raises(TypeError, match="x has dtype complex"):
