@@ -102,6 +102,9 @@ def _validate_params(row, values):
         if param.allow_none and value == math.inf:     # a bound at inf (Keras's ReLU takes it)
             slots[i] = value
             continue
+        if value == -math.inf and param.minimum is not None:
+            raise ValueError(f"{param.name} of {row.name} cannot be less than {param.minimum}, "
+                             f"got {param.name}={value!r}")
         if not math.isfinite(value):
             raise ValueError(f"{param.name} of {row.name} must be finite, got {value!r}")
         if abs(value) > _FLOAT32_MAX and not param.allow_none and wide is None:

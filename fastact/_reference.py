@@ -67,7 +67,7 @@ def relu_backward(grad, x, negative_slope=0.0, max_value=None, threshold=0.0):
     else:
         # (the bound as the kernels hold it: in float32 for float16, inf beyond the compute dtype)
         held = np.float32 if np.dtype(dt).itemsize < 4 else dt
-        passes &= (x >= 0) & (x <= (held(max_value) if abs(max_value) <= np.finfo(held).max else np.inf))
+        passes &= (x >= 0) & (x <= (held(max_value) if abs(max_value) <= float(np.finfo(held).max) else np.inf))
     neg = np.zeros_like(grad) if slope == 0 else slope * grad
     dx = np.where(passes, grad, np.where(leaks, neg, dt(0)))
     return np.where(np.isnan(x), x, dx)

@@ -829,8 +829,9 @@ FA_KERNEL void fa_log_softmax_backward_f64_span(const double *g, const double *y
         __m512d gv = _mm512_maskz_loadu_pd(m_, g + j);
         __m512d d_lo, d = fa_two_sum_pd(gv, _mm512_sub_pd(_mm512_setzero_pd(), v), &d_lo);
         __m512d r = _mm512_add_pd(d, _mm512_sub_pd(d_lo, v_lo));
-        /* (e^y overflowed, y beyond 709.78, +inf included: g - v, where TwoSum's parts are inf - inf) */
-        r = _mm512_mask_sub_pd(r, _mm512_cmp_pd_mask(p, _mm512_set1_pd(INFINITY), _CMP_EQ_OQ), gv, v);
+        /* (e^y S overflowed, or e^y itself, y beyond 709.78 or +inf: g - v, where TwoSum's parts are
+         * inf - inf) */
+        r = _mm512_mask_sub_pd(r, _mm512_fpclass_pd_mask(v, 0x18), gv, v);
         _mm512_mask_storeu_pd(dx + j, m_, r);
     })
 }

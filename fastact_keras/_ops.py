@@ -18,6 +18,7 @@ from fastact._core import check_wide, pack_params
 from fastact._table import ACTIVATIONS, AXIS_FUNCTIONS
 
 SAVED = {row.name: row.saved for row in ACTIVATIONS + AXIS_FUNCTIONS}
+_FLOAT32_MAX = float(np.finfo(np.float32).max)
 _ELEMENTWISE = {row.name: row for row in ACTIVATIONS}
 
 # Layers that want to watch activations (DeadUnitMonitor) register a callback here; called with the
@@ -75,9 +76,18 @@ def _tapped(fn, tap):
 def _tf_relu(x, negative_slope, max_value, threshold):
     # Keras's own ops (its gradients at the kinks are the kernels'), a bound beyond the dtype as inf
     # (Keras cannot cast it; the clip to [0, inf] is the kernels' rule), and NaN carried through
-    if max_value is not None and max_value > x.dtype.max:
+    if max_value is not None and max_value > float(x.dtype.max):
         max_value = float("inf")
-    y = keras.activations.relu(x, negative_slope=negative_slope, max_value=max_value, threshold=threshold)
+    if max_value is not None and abs(max_value) > _FLOAT32_MAX and max_value != float("inf"):
+        # float64 with a bound beyond float32's range, which Keras would take through float32 (inf):
+        # its composite, with the bound in float64
+        dt = x.dtype
+        pos = tf.where(x > tf.constant(threshold, dt), x, tf.zeros_like(x)) if threshold != 0 else tf.nn.relu(x)
+        y = tf.clip_by_value(pos, tf.constant(0, dt), tf.constant(max_value, dt))
+        if negative_slope != 0:
+            y -= tf.constant(negative_slope, dt) * tf.nn.relu(tf.constant(threshold, dt) - x)
+    else:
+        y = keras.activations.relu(x, negative_slope=negative_slope, max_value=max_value, threshold=threshold)
     return tf.where(tf.math.is_nan(x), x, y)
 
 
@@ -195,8 +205,7 @@ def _bridged(name, inputs, tf_impl, forward, backward, out_shape, tap=None, back
 def activation(name, x, params=(), tap=None):
     """fastact.NAME on a tensor, with fastact.NAME_backward as its gradient."""
     x = tf.convert_to_tensor(x)
-    if not x.dtype.is_floating:    # (integers and bool: in Keras's float type, not fastact's float64)
-        x = tf.cast(x, keras.config.floatx())
+    x = _as_float(x)
     if name == "glu":
         return glu(x, *params, tap=tap)
     if name in _ELEMENTWISE and params:
@@ -219,6 +228,13 @@ def activation(name, x, params=(), tap=None):
     if name in ("softmax", "sigmoid"):
         _mark_logits(y, x)
     return y
+
+
+def _as_float(x):
+    """Integers and bool in Keras's float type (fastact would give float64, not the op's declared
+    dtype); anything else as it is (complex: fastact's TypeError naming it, not a cast dropping the
+    imaginary part)."""
+    return tf.cast(x, keras.config.floatx()) if x.dtype.is_integer or x.dtype == tf.bool else x
 
 
 def _keras_names(name, message):
@@ -277,7 +293,7 @@ def maxout_shape(shape, num_units, axis):
 
 
 def maxout(x, num_units, axis, tap=None):
-    x = tf.convert_to_tensor(x)
+    x = _as_float(tf.convert_to_tensor(x))
     return _bridged(
         "maxout", [x], lambda v: _tf_maxout(v, num_units, axis),
         lambda a: fastact.maxout(a, num_units, axis, out=_empty(maxout_shape(a.shape, num_units, axis), a.dtype)),
@@ -295,7 +311,7 @@ def glu_shape(shape, axis):
 
 
 def glu(x, axis=-1, tap=None):
-    x = tf.convert_to_tensor(x)
+    x = _as_float(tf.convert_to_tensor(x))
     return _bridged(
         "glu", [x], lambda v: PURE_TF["glu"](v, axis),
         lambda a: fastact.glu(a, axis, out=_empty(glu_shape(a.shape, axis), a.dtype)),

@@ -92,6 +92,7 @@ def test_set_num_threads_errors():
 @pytest.mark.parametrize("kwargs, exc, msg", [
     (dict(max_value=-1.0), ValueError, r"max_value of relu cannot be less than 0.0, got max_value=-1.0"),
     (dict(max_value=float("nan")), ValueError, r"max_value of relu must be finite, got nan"),
+    (dict(max_value=-float("inf")), ValueError, r"max_value of relu cannot be less than 0.0, got max_value=-inf"),
     (dict(negative_slope=float("inf")), ValueError, r"negative_slope of relu must be finite, got inf"),
     (dict(threshold="1"), TypeError, r"threshold of relu must be a real number, got '1' \(str\)"),
     (dict(negative_slope=None), TypeError, r"negative_slope of relu must be a real number, got None"),

@@ -429,12 +429,15 @@ def test_a_flag_is_taken_by_its_truth_as_keras_takes_it():
 
 
 def test_integer_tensors_are_computed_in_keras_float_type():
-    # (it raised "out has dtype int32, but the result has dtype float64")
+    # (it raised "out has dtype int32, but the result has dtype float64"); complex stays fastact's error
     x = tf.constant([1, -2, 0], tf.int32)
     np.testing.assert_array_equal(fk.activations.relu(x).numpy(), [1.0, 0.0, 0.0])
     np.testing.assert_allclose(fk.activations.leaky_relu(x).numpy(), keras.activations.leaky_relu(x).numpy())
     assert fk.activations.sigmoid(x).dtype == tf.float32
     np.testing.assert_array_equal(fk.ReLU()(x).numpy(), keras.layers.ReLU()(x).numpy())
+    np.testing.assert_array_equal(fk.Maxout(2)(tf.constant([[1, 2, 3, 4]])).numpy(), [[3.0, 4.0]])
+    with pytest.raises(TypeError, match="has dtype complex64, which fastact does not support"):
+        fk.activations.relu(tf.constant([1 + 2j], tf.complex64))
 
 
 def test_messages_use_keras_parameter_names():
@@ -455,7 +458,10 @@ def test_parameters_checked_for_the_pure_tf_path_too():
             with pytest.raises(ValueError, match=msg):
                 tf.function(lambda v: fk.activations.elu(v, **params), jit_compile=jit)(x)
     x64 = tf.cast(x, tf.float64)
+    big = tf.constant([1e305, -1.0, 2.0], tf.float64)       # (a bound beyond float32's, in float64)
     for jit in (False, True):
+        y = tf.function(lambda v: fk.activations.relu(v, max_value=1e300), jit_compile=jit)(big)
+        np.testing.assert_array_equal(y.numpy(), [1e300, 0.0, 2.0])
         y = tf.function(lambda v: fk.activations.elu(v, alpha=1e39), jit_compile=jit)(x64)
         np.testing.assert_allclose(y.numpy(), fastact.elu(x64.numpy(), alpha=1e39), rtol=1e-12)
         y = tf.function(lambda v: fk.activations.relu(v, max_value=np.inf, threshold=-1.0), jit_compile=jit)(x)
