@@ -1757,8 +1757,8 @@ static inline __m512 fa_times_exp_512(__m512 x, __m512 c_hi, __m512 c_lo, __m512
     return p;
 }
 
-/* selu's backward g scale (1 from x = 0 on, Keras's, alpha e^x below), with scale and scale alpha as hi + lo
- * floats and e^x as a hi + lo pair: the factor is kept as hi + lo (2^-29) and multiplied by g with one
+/* selu's backward g scale (1 from x = 0 on, Keras's, alpha e^x below), with scale and scale alpha as
+ * hi + lo floats and e^x as a hi + lo pair: the factor is kept as hi + lo (2^-29) and multiplied by g with one
  * rounding.  x NaN or below -176 (where e^x leaves the exponent range of the pair's scaling; g can
  * still make the result a normal float down to x = -175.7) take the portable path's formula, but for
  * the lanes whose result rounds to a zero (fa_fix_lanes_below). */

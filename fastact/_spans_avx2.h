@@ -1642,8 +1642,9 @@ static inline int fa2_rows8_f32(const float *x, float *y, ptrdiff_t L, int log_f
  * (g - S as a TwoSum pair, y times it rounded once, the tiny products in double) 0.41, and this 0.27 (C,
  * 100 rows of 1000, one thread, AMD Zen 3, best of 300).  log_softmax': e^y from fa2_exp_core, y held in
  * [-700, 20] (-700 is below 2^-1009 S: nothing at the bottom), and a step with a y above 20 (not a
- * log-probability: +inf, say) taken one by one (fa_log_softmax_backward_each).  dx may be g or y.  Returns 0, having written nothing, where S is not finite (the portable
- * path's formulas as they stand). */
+ * log-probability: +inf, say) taken one by one (fa_log_softmax_backward_each).  dx may be g or y.
+ * Returns 0, having written nothing, where S is not finite (the portable path's formulas as they
+ * stand). */
 static inline __attribute__((always_inline)) int fa2_softmax_backward_row(const float *g, const float *y, float *dx,
                                                                          ptrdiff_t n, const int log_form)
 {
