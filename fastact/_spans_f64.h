@@ -804,16 +804,10 @@ FA_KERNEL void fa_log_softmax_backward_f64_span(const double *g, const double *y
                                                 ptrdiff_t ahead)
 {
     double S_lo_, S_ = fa_row_sum_dd_pd(g, NULL, n, &S_lo_);
-    if (!(fabs(S_) <= 0x1.fffffffffffffp1023)) {
-        /* an infinite g in the row (or NaN): g - e^y S as it stands, as the reference */
-        for (ptrdiff_t i = 0; i < n; i++)
-            dx[i] = g[i] - exp(y[i]) * S_;
-        return;
-    }
-    if (S_ == 0.0) {
-        /* e^y 0 is 0 (S's sign) for every finite y, also where e^y overflows double; +inf and NaN: NaN */
-        for (ptrdiff_t i = 0; i < n; i++)
-            dx[i] = y[i] < INFINITY ? g[i] - S_ : NAN;
+    if (!(fabs(S_) <= 0x1.fffffffffffffp1023) || S_ == 0.0) {
+        /* an infinite g in the row (or NaN): g - e^y S as it stands, as the reference; S = 0: e^y 0 is 0
+         * (S's sign) for every finite y, also where e^y overflows double (fa_log_softmax_backward_1d) */
+        fa_log_softmax_backward_each_f64(g, y, dx, n, S_);
         return;
     }
     const __m512d S = _mm512_set1_pd(S_), S_lo = _mm512_set1_pd(S_lo_);

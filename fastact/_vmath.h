@@ -377,9 +377,14 @@ FA_ROW_MAX(fa_row_max_f64, double, int64_t, uint64_t, 0x7fffffffffffffffLL, 0x7f
  * above 0 is no log-probability, but it gets the formula too: +inf gives -inf (NaN where S = 0), where
  * a y held at 20 gave finite nonsense (-1.46e9 for S = 3), NaN gives NaN, and a finite y whose e^y
  * overflows double times S = 0 is 0 (the product's sign: S's), as the exact product is. */
+static inline double fa_log_softmax_backward_1d(double g, double y, double S)
+{
+    return g - (S == 0.0 && y < INFINITY ? S : exp(y) * S);
+}
+
 static inline float fa_log_softmax_backward_1(float g, float y, double S)
 {
-    return (float)((double)g - (S == 0.0 && y < INFINITY ? S : exp((double)y) * S));
+    return (float)fa_log_softmax_backward_1d(g, y, S);
 }
 
 /* the same over n elements (dx may be g or y: each element is read before it is written) */
@@ -387,6 +392,13 @@ static inline void fa_log_softmax_backward_each(const float *g, const float *y, 
 {
     for (ptrdiff_t k = 0; k < n; k++)
         dx[k] = fa_log_softmax_backward_1(g[k], y[k], S);
+}
+
+static inline void fa_log_softmax_backward_each_f64(const double *g, const double *y, double *dx, ptrdiff_t n,
+                                                    double S)
+{
+    for (ptrdiff_t k = 0; k < n; k++)
+        dx[k] = fa_log_softmax_backward_1d(g[k], y[k], S);
 }
 
 #endif

@@ -14,11 +14,10 @@ import numpy as np
 import tensorflow as tf
 
 import fastact
-from fastact._core import check_wide, pack_params
+from fastact._core import _FLOAT32_MAX, check_wide, pack_params
 from fastact._table import ACTIVATIONS, AXIS_FUNCTIONS
 
 SAVED = {row.name: row.saved for row in ACTIVATIONS + AXIS_FUNCTIONS}
-_FLOAT32_MAX = float(np.finfo(np.float32).max)
 _ELEMENTWISE = {row.name: row for row in ACTIVATIONS}
 
 # Layers that want to watch activations (DeadUnitMonitor) register a callback here; called with the
