@@ -77,7 +77,7 @@ def _make(kid, row):
            f"            return y\n"
            f"    return _forward({kid}, _ROW, x, {args}, out, n_threads)\n"
            f"def {row.name}_backward(grad, {row.saved}{sig}, out=None, n_threads=None):\n"
-           f"    if {plain}:\n"
+           f"    if {plain} and {row.saved} is not None:\n"   # (the plain call reads None as a forward)
            f"        dx = {call.format('grad, ' + row.saved)}\n"
            f"        if dx is not None:\n"
            f"            return dx\n"

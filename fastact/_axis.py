@@ -433,6 +433,8 @@ def glu_backward(grad, x, axis=-1, out=None, n_threads=None):
     >>> fastact.glu_backward(np.array([[1.0]]), np.array([[2.0, 0.0]]))
     array([[0.5, 0.5]])
     """
+    if grad is None:      # (_glu_plain reads None as a forward)
+        raise TypeError("grad of glu_backward must be an array, got None")
     dx = _glu_plain(x, grad, axis, out, n_threads)
     if dx is not None:
         return dx

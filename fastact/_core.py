@@ -207,6 +207,9 @@ def forward(kid, row, x, params, out, n_threads):
 
 def backward(kid, row, grad, saved, params, out, n_threads):
     """dx = row'(grad, saved); the result has grad's dtype, ``saved`` is cast to it."""
+    if grad is None or saved is None:
+        raise TypeError(f"{'grad' if grad is None else row.saved} of {row.name}_backward must be an array, "
+                        f"got None")
     slots, wide = pack_params(row, params) if row.params else _NO_PARAMS
     if n_threads is not None:
         n_threads = _threads.check_n_threads(n_threads)

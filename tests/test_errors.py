@@ -65,6 +65,24 @@ def test_backward_shape_mismatch(name):
 
 
 @pytest.mark.parametrize("name", NAMES)
+@pytest.mark.parametrize("n", [3, 100_000])
+def test_backward_of_none_is_an_error(name, n):
+    # (the plain call reads a missing second array as a forward: sigmoid_backward(g, None) was sigmoid(g))
+    b = getattr(fastact, name + "_backward")
+    g = np.linspace(-2, 2, n)
+    with pytest.raises(TypeError, match=rf"^{SAVED[name]} of {name}_backward must be an array, got None"):
+        b(g, None)
+    with pytest.raises(TypeError, match=rf"^grad of {name}_backward must be an array, got None"):
+        b(None, g)
+
+
+@pytest.mark.parametrize("axis", [-1, 0])
+def test_glu_backward_of_none_is_an_error(axis):
+    with pytest.raises(TypeError, match=r"^grad of glu_backward must be an array, got None"):
+        fastact.glu_backward(None, np.ones((4, 4)), axis=axis)
+
+
+@pytest.mark.parametrize("name", NAMES)
 @pytest.mark.parametrize("bad, exc, msg", [
     (0, ValueError, r"n_threads must be >= 1, got 0"),
     (-2, ValueError, r"n_threads must be >= 1, got -2"),
