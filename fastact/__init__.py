@@ -4,6 +4,15 @@ Every function takes any array-like, ``out=`` and ``n_threads=``; see ``fastact.
 README's API table.
 """
 from fastact._version import __version__
+
+try:
+    from fastact import _openmp_helpers  # noqa: F401  (the first compiled module the others import)
+except ImportError as _exc:
+    import os as _os
+    raise ImportError(
+        f"fastact's compiled modules are missing from {_os.path.dirname(_os.path.abspath(__file__))}: "
+        f"this looks like fastact's source tree, which shadows the installed package when Python starts "
+        f"in the checkout: install it (`pip install .`) and run Python from another directory") from _exc
 from fastact._threads import get_num_threads, set_num_threads
 from fastact._buffers import get_buffer_pool, set_buffer_pool
 from fastact._config import show_config

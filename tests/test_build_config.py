@@ -151,3 +151,31 @@ def test_spans_keep_their_prefetches(tmp_path, level):
     probes = re.findall(r"PROBE\((probe_\w+)", probe)
     counts = {name: prefetches(name, set()) for name in probes}
     assert all(n > 0 for n in counts.values()), counts
+
+
+def test_importing_the_source_tree_says_what_to_do():
+    # Python started in the checkout imports fastact/ from it, without its compiled modules
+    if any(f.endswith(".so") for f in os.listdir(os.path.join(ROOT, "fastact"))):
+        pytest.skip("the source tree holds compiled modules (an in-place build)")
+    r = subprocess.run([sys.executable, "-c", "import fastact"], cwd=ROOT, capture_output=True, text=True,
+                       timeout=120)
+    assert r.returncode != 0
+    assert "fastact's compiled modules are missing from" in r.stderr
+    assert "pip install ." in r.stderr
+
+
+def test_sdist_holds_what_builds_and_tests_need(tmp_path):
+    import tarfile
+    r = subprocess.run([sys.executable, "setup.py", "-q", "sdist", "-d", str(tmp_path)], cwd=ROOT,
+                       capture_output=True, text=True, timeout=300)
+    assert r.returncode == 0, r.stderr
+    (sdist,) = tmp_path.glob("*.tar.gz")
+    with tarfile.open(sdist) as tar:
+        names = {n.split("/", 1)[1] for n in tar.getnames() if "/" in n}
+    for needed in ["LICENSE", "pyproject.toml", "setup.py", "Makefile", "fastact/_kernels.pyx.tp",
+                   "fastact/_scalar.pxd", "fastact/_spans.h", "fastact/_vmath.h", "fastact/_buffers.pyx",
+                   "tests/conftest.py", "tests/test_docs.py", "benchmarks/speed.py", "docs/speed.png"]:
+        assert needed in names, needed
+    # Cython's output is generated at build time (13 MB of it); built modules never ship
+    assert not [n for n in names if n.endswith((".c", ".so", ".pyc"))]
+    assert not [n for n in names if n.startswith("fastact/_kernels_") and n.endswith(".pyx")]
