@@ -15,15 +15,22 @@ from fastact import _core, _dispatch, _threads
 SERIAL_BELOW = 32768
 
 
-def _layout(shape, num_units, axis):
-    """Validate (num_units, axis) for ``shape``; return (ax, P, k, M, out_shape)."""
+def check_args(num_units, axis):
+    """(num_units, axis) as ints, whatever the shape (fastact_keras's Maxout checks them at creation);
+    TypeError or ValueError naming them."""
     if isinstance(num_units, (bool, np.bool_)) or not isinstance(num_units, numbers.Integral):
         raise TypeError(f"num_units must be an integer, got {num_units!r} ({type(num_units).__name__})")
     if isinstance(axis, (bool, np.bool_)) or not isinstance(axis, numbers.Integral):
         raise TypeError(f"axis must be an integer, got {axis!r} ({type(axis).__name__})")
-    num_units, axis, nd = int(num_units), int(axis), len(shape)
     if num_units < 1:
         raise ValueError(f"num_units must be >= 1, got num_units={num_units}")
+    return int(num_units), int(axis)
+
+
+def _layout(shape, num_units, axis):
+    """Validate (num_units, axis) for ``shape``; return (ax, P, k, M, out_shape)."""
+    num_units, axis = check_args(num_units, axis)
+    nd = len(shape)
     if not -nd <= axis < nd:
         raise ValueError(f"axis {axis} is out of bounds for x with {nd} dimension(s) (shape {shape})")
     ax = axis % nd

@@ -9,6 +9,7 @@ import inspect
 
 import keras
 
+from fastact._maxout import check_args as _maxout_args
 from fastact._table import ACTIVATIONS, AXIS_FUNCTIONS
 from fastact_keras import _ops, activations
 
@@ -90,11 +91,13 @@ class Maxout(keras.layers.Layer):
 
     def __init__(self, num_units, axis=-1, **kwargs):
         super().__init__(**kwargs)
-        self.num_units = num_units
-        self.axis = axis
+        self.num_units, self.axis = _maxout_args(num_units, axis)
         self.supports_masking = False
 
     def build(self, input_shape):
+        if not -len(input_shape) <= self.axis < len(input_shape):
+            raise ValueError(f"axis {self.axis} is out of bounds for inputs with {len(input_shape)} "
+                             f"dimension(s) (shape {tuple(input_shape)})")
         channels = input_shape[self.axis]
         if channels is not None and channels % self.num_units:
             raise ValueError(f"number of features({channels}) is not a multiple of "

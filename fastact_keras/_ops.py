@@ -26,7 +26,12 @@ _taps = {}
 
 
 def pure_tf():
-    """True where the graph being built cannot call back into Python (XLA, SavedModel export)."""
+    """True where the graph being built cannot call back into Python (XLA, SavedModel export), or
+    should not: inside tf.vectorized_map (tf.GradientTape.jacobian's too), which runs a
+    numpy_function one element at a time in a while loop and loses its custom gradient there (the
+    gradients were zeros); pfor builds its loop body under the name scope "loop_body"."""
+    if not tf.executing_eagerly() and "loop_body" in tf.get_current_name_scope().split("/"):
+        return True
     try:
         from tensorflow.python.saved_model import save_context
         if save_context.in_save_context():
@@ -91,8 +96,11 @@ def _tf_relu(x, negative_slope, max_value, threshold):
 
 
 def _tf_leaky_relu(x, alpha):
-    neg = tf.zeros_like(x) if alpha == 0 else tf.constant(alpha, x.dtype) * x
-    return tf.where((x >= 0) | tf.math.is_nan(x), x, neg)
+    # x at x = +-0 (its sign kept) with alpha as the gradient there, as Keras's leaky op and the kernels
+    a = tf.constant(alpha, x.dtype)
+    neg = tf.zeros_like(x) if alpha == 0 else a * x
+    at_zero = tf.stop_gradient(x) - (tf.stop_gradient(a * x) - a * x)
+    return tf.where((x > 0) | tf.math.is_nan(x), x, tf.where(x < 0, neg, at_zero))
 
 
 def _last(x, axes):
@@ -168,6 +176,40 @@ def _lifted_shape(t, shape):
     return tf.TensorShape([1]) if _lifted(t) else shape
 
 
+def _tf_gradient(tf_impl, ins, dy):
+    """The gradient of ``tf_impl`` at ``ins`` times ``dy``, by TensorFlow (a zero where unconnected)."""
+    with tf.GradientTape() as tape:
+        tape.watch(ins)
+        ref = tf_impl(*ins)
+    return tape.gradient(ref, list(ins), output_gradients=dy, unconnected_gradients=tf.UnconnectedGradients.ZERO)
+
+
+def _recorded(tensors):
+    """True where a gradient tape records operations on ``tensors``."""
+    try:
+        from tensorflow.python.eager import record
+        return bool(record.should_record_backprop(tensors))
+    except (ImportError, AttributeError):  # pragma: no cover - internal module moved: assume it does
+        return True
+
+
+def _differentiable(fast, tf_impl, dy, ins):
+    """``fast()`` (the kernels' gradient of ``tf_impl`` at ``ins`` times ``dy``), whose own gradient is
+    the twin's second derivative: numpy_function has none, and a nested tape got None (eager, graph)
+    for every variable reached through it."""
+    @tf.custom_gradient
+    def first(dy, *ins):
+        def second(*upstream):
+            upstream = [tf.zeros_like(t) if u is None else u for u, t in zip(upstream, ins)]
+            with tf.GradientTape() as tape:
+                tape.watch([dy, *ins])
+                inner = _tf_gradient(tf_impl, ins, dy)
+            return tape.gradient(inner, [dy, *ins], output_gradients=upstream,
+                                 unconnected_gradients=tf.UnconnectedGradients.ZERO)
+        return fast(), second
+    return first(dy, *ins)
+
+
 def _bridged(name, inputs, tf_impl, forward, backward, out_shape, tap=None, backward_takes_output=False):
     """``tf_impl(*inputs)``, computed by ``forward(*arrays)`` through ``tf.numpy_function``, with the
     gradient ``backward(grad, *saved)`` -> one array per input, where ``saved`` is the inputs, or the
@@ -175,6 +217,10 @@ def _bridged(name, inputs, tf_impl, forward, backward, out_shape, tap=None, back
     ``tf_impl`` itself, and so is its gradient."""
     if pure_tf():
         return tf_impl(*inputs)
+    # (not converted by AutoGraph, which tf.map_fn applies: fastact's generated functions have no
+    # source for it to read, and it warned at every trace)
+    forward = tf.autograph.experimental.do_not_convert(forward)
+    backward = tf.autograph.experimental.do_not_convert(backward)
 
     @tf.custom_gradient
     def op(*ins):
@@ -184,10 +230,14 @@ def _bridged(name, inputs, tf_impl, forward, backward, out_shape, tap=None, back
 
         def grad(dy):
             if pure_tf():  # differentiated inside an XLA or save trace
-                with tf.GradientTape() as tape:
-                    tape.watch(ins)
-                    ref = tf_impl(*ins)
-                return tape.gradient(ref, list(ins), output_gradients=dy)
+                return _tf_gradient(tf_impl, ins, dy)
+            if _recorded([dy, *ins]):
+                # a tape is watching: this gradient will be differentiated in turn (a gradient penalty,
+                # a Hessian-vector product), which the kernels' numpy_function cannot be
+                return _differentiable(lambda: fast_grad(dy), tf_impl, dy, ins)
+            return fast_grad(dy)
+
+        def fast_grad(dy):
             saved = [y] if backward_takes_output else list(ins)
             grads = tf.numpy_function(backward, _lift([dy] + saved), [t.dtype for t in ins], stateful=False,
                                       name=f"fastact_{name}_backward")
@@ -258,13 +308,15 @@ def _mark_logits(y, logits):
 # ---- PReLU: alpha is an input, so its gradient comes from prelu_backward ----------------------------
 
 def _tf_prelu(x, alpha):
-    # (no gradient at x = 0, to x or alpha, as Keras's relu(x) - alpha relu(-x))
-    neg = tf.where(alpha == 0, tf.zeros_like(x), alpha * x)
-    return tf.where(x > 0, x, tf.where(x < 0, neg, tf.stop_gradient(neg)))
+    # mul_no_nan: +0 where alpha is 0, x = -inf too (the kernels' value), and alpha's gradient x
+    # there all the same (a zero alpha, Keras's default initializer, must learn).  No gradient at
+    # x = 0, to x or alpha, as Keras's relu(x) - alpha relu(-x).
+    neg = tf.math.multiply_no_nan(x, alpha)
+    return tf.where((x > 0) | tf.math.is_nan(x), x, tf.where(x < 0, neg, tf.stop_gradient(x)))
 
 
 def prelu(x, alpha, tap=None):
-    x = tf.convert_to_tensor(x)
+    x = _as_float(tf.convert_to_tensor(x))
     alpha = tf.cast(alpha, x.dtype)
     return _bridged(
         "prelu", [x, alpha], _tf_prelu,
@@ -276,13 +328,20 @@ def prelu(x, alpha, tap=None):
 # ---- Maxout ------------------------------------------------------------------------------------------
 
 def _tf_maxout(x, num_units, axis):
-    """tfa.layers.Maxout's formulation: reshape the axis into (k, num_units), reduce_max over k."""
+    """tfa.layers.Maxout's grouping (the axis reshaped into (k, num_units)) with the kernels' choice in
+    each group: its first NaN, else its first maximum, which alone takes the gradient (reduce_max
+    shares it among tied maxima: XLA and exported models trained apart from eager ones)."""
     shape = x.shape.as_list()
     dyn = tf.shape(x)
     shape = [dyn[i] if s is None else s for i, s in enumerate(shape)]
     ax = axis % len(shape)
-    expand = shape[:ax] + [shape[ax] // num_units, num_units] + shape[ax + 1:]
-    return tf.reduce_max(tf.reshape(x, expand), axis=ax)
+    k = shape[ax] // num_units
+    xr = tf.reshape(x, shape[:ax] + [k, num_units] + shape[ax + 1:])
+    nan = tf.math.is_nan(xr)
+    first = tf.where(tf.reduce_any(nan, axis=ax), tf.argmax(tf.cast(nan, tf.int32), axis=ax),
+                     tf.argmax(tf.where(nan, tf.cast(-np.inf, x.dtype), xr), axis=ax))
+    picked = tf.experimental.numpy.take_along_axis(xr, tf.expand_dims(first, ax), axis=ax)
+    return tf.squeeze(picked, axis=ax)
 
 
 def maxout_shape(shape, num_units, axis):

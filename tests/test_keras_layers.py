@@ -15,6 +15,7 @@ from fastact_keras import _ops  # noqa: E402
 
 RNG = np.random.default_rng(0)
 X = (RNG.standard_normal((16, 6, 8)) * 2).astype(np.float32)
+X[0, 0, :2], X[1, :2, 0] = 0.0, -0.0        # the kinks of the ReLU family, where gradients are chosen
 
 
 def tfa_maxout(x, num_units, axis=-1):
@@ -69,12 +70,14 @@ def values_and_grads(layer, x, graph):
         return y, grads
 
     if graph:
-        run = tf.function(run)
+        run = tf.function(run, jit_compile=graph == "xla")
     y, grads = run(xt)
     return y.numpy(), [gr.numpy() for gr in grads]
 
 
-@pytest.mark.parametrize("graph", [False, True], ids=["eager", "tf.function"])
+# (under XLA the layers are their pure-TF twins: PReLU's alpha got no gradient where it was 0, Keras's
+# default, and LeakyReLU's slope at 0 was 1)
+@pytest.mark.parametrize("graph", [False, True, "xla"], ids=["eager", "tf.function", "xla"])
 @pytest.mark.parametrize("make_ours, make_native", PAIRS, ids=IDS)
 def test_matches_native_layer(make_ours, make_native, graph):
     ours, native = make_ours(), make_native()
@@ -140,6 +143,126 @@ def test_same_config_keys_as_keras():
 def test_validation_messages(make, msg):
     with pytest.raises(ValueError, match=msg):
         make()
+
+
+@pytest.mark.parametrize("kwargs, exc, msg", [
+    (dict(num_units=0), ValueError, r"num_units must be >= 1, got num_units=0"),
+    (dict(num_units="a"), TypeError, r"num_units must be an integer, got 'a' \(str\)"),
+    (dict(num_units=2, axis=1.5), TypeError, r"axis must be an integer, got 1.5 \(float\)"),
+])
+def test_maxout_checks_its_arguments_when_made(kwargs, exc, msg):
+    # (ZeroDivisionError, or TypeErrors from Python's operators, at build)
+    with pytest.raises(exc, match=msg):
+        fk.Maxout(**kwargs)
+
+
+def test_maxout_axis_beyond_the_inputs():
+    with pytest.raises(ValueError, match=r"axis 5 is out of bounds for inputs with 2 dimension\(s\)"):
+        fk.Maxout(2, axis=5)(np.ones((2, 4), np.float32))     # (an IndexError)
+
+
+@pytest.mark.parametrize("axis", [-1, 1])
+def test_maxout_pure_tf_path_is_the_kernels_on_ties_and_nan(axis):
+    # the twin (XLA, export) picks each group's first NaN, else its first maximum, which alone takes
+    # the gradient, as the kernels do (tfa's reduce_max shares it among ties)
+    rng = np.random.default_rng(3)
+    x = rng.integers(-2, 3, size=(4, 6, 12)).astype(np.float32)
+    x[0, 0, 3] = x[1, 1, 4] = x[0, 4, 0] = np.nan
+    x[1, 1, 0], x[2, 2, :], x[3, 3, :] = np.inf, -0.0, -np.inf
+    units = 4 if axis == -1 else 3
+    y_ref = fastact.maxout(x, units, axis)
+    g = rng.standard_normal(y_ref.shape).astype(np.float32)
+    dx_ref = fastact.maxout_backward(g, x, units, axis)
+    for jit in (False, True):
+        @tf.function(jit_compile=jit)
+        def run(v):
+            with tf.GradientTape() as tape:
+                tape.watch(v)
+                y = fk.Maxout(units, axis=axis)(v)
+            return y, tape.gradient(y, v, output_gradients=tf.constant(g))
+        y, dx = run(tf.constant(x))
+        np.testing.assert_array_equal(y.numpy(), y_ref, err_msg=f"jit_compile={jit}")
+        np.testing.assert_array_equal(np.signbit(y.numpy()), np.signbit(y_ref))
+        np.testing.assert_array_equal(dx.numpy(), dx_ref, err_msg=f"jit_compile={jit}")
+
+
+SECOND_ORDER = [
+    ("tanh", fk.activations.tanh, keras.activations.tanh),
+    ("sigmoid", fk.activations.sigmoid, keras.activations.sigmoid),
+    ("elu", fk.activations.elu, keras.activations.elu),
+    ("gelu", fk.activations.gelu, keras.activations.gelu),
+    ("softplus", fk.activations.softplus, keras.activations.softplus),
+    ("softmax", fk.activations.softmax, keras.activations.softmax),
+    ("log_softmax", fk.activations.log_softmax, keras.activations.log_softmax),
+    ("glu", fk.activations.glu, keras.activations.glu),
+    ("prelu", lambda v: _ops.prelu(v, tf.fill([6], 0.3)), lambda v: keras.activations.leaky_relu(v, 0.3)),
+]
+
+
+@pytest.mark.parametrize("graph", [False, True], ids=["eager", "tf.function"])
+@pytest.mark.parametrize("name, ours, theirs", SECOND_ORDER, ids=[c[0] for c in SECOND_ORDER])
+def test_second_order_gradients_are_keras(name, ours, theirs, graph):
+    # a gradient differentiated again (gradient penalties, Hessian-vector products): the kernels'
+    # numpy_function has no gradient, and nested tapes got None; now the twin's second derivative
+    x = tf.constant(np.random.default_rng(4).standard_normal((3, 6)).astype(np.float32))
+    w = tf.range(1.0, 7.0) if name != "glu" else tf.range(1.0, 4.0)
+
+    def run(fn, v):
+        with tf.GradientTape() as outer:
+            outer.watch(v)
+            with tf.GradientTape() as inner:
+                inner.watch(v)
+                y = tf.reduce_sum(fn(v) * w)
+            g = inner.gradient(y, v)
+            s = tf.reduce_sum(tf.sin(g))
+        return g, outer.gradient(s, v, unconnected_gradients=tf.UnconnectedGradients.ZERO)
+
+    if graph:
+        run = tf.function(run)
+    g1, h1 = run(ours, x)
+    g2, h2 = run(theirs, x)
+    np.testing.assert_allclose(g1.numpy(), g2.numpy(), rtol=2e-6, atol=1e-6)
+    np.testing.assert_allclose(h1.numpy(), h2.numpy(), rtol=2e-5, atol=2e-6)
+
+
+def test_gradient_penalty_reaches_every_weight():
+    # WGAN-GP's penalty on Dense -> ELU -> Dense: the weights after the activation got None
+    keras.utils.set_random_seed(0)
+    models = [keras.Sequential([keras.Input((4,)), keras.layers.Dense(8), act, keras.layers.Dense(1)])
+              for act in (fk.ELU(), keras.layers.ELU())]
+    models[1].set_weights(models[0].get_weights())
+    x = tf.constant(np.random.default_rng(1).standard_normal((6, 4)).astype(np.float32))
+    grads = []
+    for model in models:
+        with tf.GradientTape() as outer:
+            with tf.GradientTape() as inner:
+                inner.watch(x)
+                out = model(x)
+            penalty = tf.reduce_mean((tf.norm(inner.gradient(out, x), axis=1) - 1.0) ** 2)
+        grads.append(outer.gradient(penalty, model.trainable_variables))
+    for ours, theirs in zip(*grads):
+        if theirs is None:      # (the last bias: the penalty does not depend on it)
+            assert ours is None
+            continue
+        np.testing.assert_allclose(ours.numpy(), theirs.numpy(), rtol=2e-5, atol=1e-6)
+
+
+@pytest.mark.parametrize("name", ["tanh", "relu", "gelu", "softmax", "sparsemax", "glu"])
+def test_vectorized_map_gradients(name):
+    # tf.vectorized_map runs a numpy_function element by element in a while loop, which lost the
+    # custom gradient (zeros): inside it the activations are their pure-TF twins
+    x = tf.constant(np.random.default_rng(5).standard_normal((3, 4)).astype(np.float32))
+    fn = getattr(fk.activations, name)
+    with tf.GradientTape() as tape:
+        tape.watch(x)
+        y = tf.vectorized_map(fn, x)
+    with tf.GradientTape() as tape2:
+        tape2.watch(x)
+        y_ref = tf.stack([fn(x[i]) for i in range(3)])
+    np.testing.assert_allclose(y.numpy(), y_ref.numpy(), rtol=1e-6, atol=1e-7)
+    w = tf.reshape(tf.range(1.0, 1.0 + tf.cast(tf.size(y), tf.float32)), y.shape)
+    np.testing.assert_allclose(tape.gradient(y, x, output_gradients=w).numpy(),
+                               tape2.gradient(y_ref, x, output_gradients=w).numpy(), rtol=1e-5, atol=1e-6)
 
 
 def test_maxout_rejects_bad_channel_count():
@@ -436,6 +559,8 @@ def test_integer_tensors_are_computed_in_keras_float_type():
     assert fk.activations.sigmoid(x).dtype == tf.float32
     np.testing.assert_array_equal(fk.ReLU()(x).numpy(), keras.layers.ReLU()(x).numpy())
     np.testing.assert_array_equal(fk.Maxout(2)(tf.constant([[1, 2, 3, 4]])).numpy(), [[3.0, 4.0]])
+    layer = fk.PReLU(alpha_initializer=keras.initializers.Constant(0.5))   # (it raised about out's dtype)
+    np.testing.assert_array_equal(layer(tf.constant([[-2, 0, 3]])).numpy(), [[-1.0, 0.0, 3.0]])
     with pytest.raises(TypeError, match="has dtype complex64, which fastact does not support"):
         fk.activations.relu(tf.constant([1 + 2j], tf.complex64))
 
