@@ -26,6 +26,34 @@ _CPUS = _cpu_count()
 
 MAX_THREADS = 2**31 - 1     # a C int: the kernels' thread counts
 
+# The most threads a call runs on (a larger n_threads or default runs on this many; results are the
+# same bits for every count): GNU OpenMP allocates and starts every thread asked for, and 2^31 - 1 of
+# them ended the process ("Out of memory allocating 481036338272 bytes"), 32768 too ("Thread creation
+# failed"), 65536 segfaulted.  1 in a child forked after this process ran parallel calls: GNU
+# OpenMP's threads do not survive fork, and the child's first parallel call waited for them forever.
+THREAD_LIMIT = max(64, 4 * _CPUS)
+_limit = THREAD_LIMIT
+_parallel_ran = False
+
+
+def _after_fork_in_child():
+    global _limit
+    if _parallel_ran:
+        _limit = 1
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_after_fork_in_child)
+
+
+def limited(n_threads):
+    """A call's thread count (> 1) as it runs: at most the limit above."""
+    global _parallel_ran
+    n_threads = n_threads if n_threads <= _limit else _limit
+    if n_threads > 1:
+        _parallel_ran = True
+    return n_threads
+
 
 def check_integer(value, name, minimum, maximum=None):
     """Validate an integer argument: >= minimum (and <= maximum), and bool is not one (callers take None
@@ -57,10 +85,11 @@ def set_num_threads(n_threads):
 def get_num_threads():
     """The number of threads a large call uses when it is not given ``n_threads``."""
     if _user_default is not None:
-        return _user_default
+        return _user_default if _user_default <= _limit else _limit
     omp_max = _openmp_helpers.max_threads()     # >= 1
     # (no min()/max() calls: this runs on every call above the serial cut-off)
-    return omp_max if _OMP_ENV_SET or omp_max <= _CPUS else _CPUS
+    n = omp_max if _OMP_ENV_SET or omp_max <= _CPUS else _CPUS
+    return n if n <= _limit else _limit
 
 
 def threads_for(n_threads, n_elements, serial_below):
@@ -69,4 +98,5 @@ def threads_for(n_threads, n_elements, serial_below):
         n_threads = check_n_threads(n_threads)
     if n_elements < serial_below:
         return 1
-    return get_num_threads() if n_threads is None else n_threads
+    n = get_num_threads() if n_threads is None else n_threads
+    return limited(n) if n > 1 else 1

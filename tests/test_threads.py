@@ -111,3 +111,54 @@ def test_gil_is_released():
     # With the GIL held for the whole call the other thread could not count at all; released, it counts
     # freely (hundreds of thousands of increments per 100 ms).
     assert elapsed > 0.02 and during > 1000, (elapsed, during)
+
+
+@pytest.mark.parametrize("n", [_threads.THREAD_LIMIT + 1, 32768, 2**31 - 1])
+def test_thread_counts_beyond_the_limit_run_on_the_limit(n):
+    # GNU OpenMP starts every thread asked for: 2^31 - 1 ended the process (out of memory), 32768
+    # too (thread creation failed); the same bits on THREAD_LIMIT threads
+    x = np.random.default_rng(0).standard_normal((600, 100)).astype(np.float32)
+    assert _threads.threads_for(n, x.size, 1) == _threads.THREAD_LIMIT
+    np.testing.assert_array_equal(fastact.relu(x, n_threads=n), fastact.relu(x, n_threads=1))
+    np.testing.assert_array_equal(fastact.softmax(x, n_threads=n), fastact.softmax(x, n_threads=1))
+    np.testing.assert_array_equal(fastact.softmax(x, axis=0, n_threads=n), fastact.softmax(x, axis=0, n_threads=1))
+    dx, da = fastact.prelu_backward(x, x, np.full(100, 0.2, np.float32), n_threads=n)
+    dx1, da1 = fastact.prelu_backward(x, x, np.full(100, 0.2, np.float32), n_threads=1)
+    np.testing.assert_array_equal(dx, dx1)
+    np.testing.assert_array_equal(da, da1)
+    counter = fastact.DeadUnitCounter(n_threads=n).update(x)
+    np.testing.assert_array_equal(counter.counts, fastact.DeadUnitCounter(n_threads=1).update(x).counts)
+    try:
+        fastact.set_num_threads(n)
+        assert fastact.get_num_threads() == _threads.THREAD_LIMIT
+        np.testing.assert_array_equal(fastact.gelu(x), fastact.gelu(x, n_threads=1))
+    finally:
+        fastact.set_num_threads(None)
+
+
+FORK = """
+import os, sys, numpy as np, fastact
+x = np.ones(200_000, np.float32)
+if {parallel}:
+    fastact.relu(x, n_threads=2)                  # GNU OpenMP's threads start in this process
+pid = os.fork()
+if pid == 0:
+    y = fastact.relu(x, n_threads=2)              # (waited forever for the parent's threads)
+    y = fastact.softmax(x.reshape(200, 1000))
+    os._exit(0 if fastact.get_num_threads() == {child_threads} and float(y.sum()) == 200.0 else 3)
+_, status = os.waitpid(pid, 0)
+print(os.waitstatus_to_exitcode(status), fastact.get_num_threads() >= 1)
+"""
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="no fork")
+@pytest.mark.parametrize("parallel", [True, False])
+def test_a_forked_child_runs_its_calls(parallel):
+    # after parallel calls, a forked child runs on one thread (GNU OpenMP's threads are not in it);
+    # before any, it keeps its threads
+    code = FORK.format(parallel=parallel, child_threads=1 if parallel else "len(os.sched_getaffinity(0))")
+    env = {k: v for k, v in os.environ.items() if k != "OMP_NUM_THREADS"}
+    r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd="/", timeout=120,
+                       env=env)
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.split() == ["0", "True"], (r.stdout, r.stderr)
