@@ -27,6 +27,7 @@ cnp.import_array()
 REUSE_FROM = 32 << 20           # bytes: glibc's largest reused size (its mmap threshold's ceiling)
 GRAIN = 2 << 20                 # buffer sizes are whole 2 MiB (huge) pages, so near sizes share buffers
 DEFAULT_MAX_BYTES = 256 << 20
+MAX_BYTES = 2**63 - 1           # a Py_ssize_t
 ENV = "FASTACT_BUFFER_POOL"
 
 cdef list _held = []            # uint8 buffers nobody uses, oldest first
@@ -126,8 +127,9 @@ def _from_env():
         mib = int(value)
     except ValueError:
         mib = -1
-    if mib < 0:
-        raise ValueError(f"{ENV} must be a whole number of MiB >= 0 (0: no reuse); got {value!r}")
+    if not 0 <= mib <= MAX_BYTES >> 20:
+        raise ValueError(f"{ENV} must be a whole number of MiB from 0 (no reuse) to {MAX_BYTES >> 20}; "
+                         f"got {value!r}")
     return mib << 20
 
 
@@ -137,7 +139,7 @@ def set_buffer_pool(max_bytes):
     0 turns the reuse off and frees what is held; None restores the default (256 MiB, or
     FASTACT_BUFFER_POOL in MiB)."""
     global _max_bytes
-    _max_bytes = _from_env() if max_bytes is None else check_integer(max_bytes, "max_bytes", 0)
+    _max_bytes = _from_env() if max_bytes is None else check_integer(max_bytes, "max_bytes", 0, MAX_BYTES)
     _trim()
 
 

@@ -98,7 +98,10 @@ def _validate_params(row, values):
             raise TypeError(f"{param.name} of {row.name} must be {kinds}, got {value!r} "
                             f"({type(value).__name__})")
         # -0.0 is 0.0: they hash alike, and a cached set must not depend on which of them came first
-        value = float(value) + 0.0
+        try:
+            value = float(value) + 0.0
+        except OverflowError:       # an integer beyond double's range
+            raise ValueError(f"{param.name} of {row.name} must be finite, got {param.name}={value!r}") from None
         if param.allow_none and value == math.inf:     # a bound at inf (Keras's ReLU takes it)
             slots[i] = value
             continue
@@ -163,7 +166,8 @@ def _flat_input(a, compute_dtype, order, work, user_out, alias_ok=True):
     elementwise kernels (``alias_ok``), partial overlap never is."""
     flat = np.ravel(a, order=order)
     if flat.dtype != compute_dtype or not flat.flags.aligned:
-        return flat.astype(compute_dtype)  # always a new (aligned, native) array
+        with np.errstate(over="ignore"):   # (a float64 saved beyond float32's range: inf, as SPEC says)
+            return flat.astype(compute_dtype)  # always a new (aligned, native) array
     if user_out and np.may_share_memory(flat, work) and not (
             alias_ok and flat.__array_interface__["data"][0] == work.__array_interface__["data"][0]):
         return flat.copy()

@@ -66,6 +66,10 @@ class DeadUnitCounter:
             raise ValueError(f"axis {self.axis} must name adjacent axes, got {tuple(axes)}")
         return axes, tuple(shape[a] for a in axes)
 
+    def _other_units(self, unit_shape):
+        raise ValueError(f"x has units of shape {unit_shape} on axis {self.axis}, but earlier batches had "
+                         f"{self.counts.shape}")
+
     def update(self, x):
         """Add one batch of activations; returns self."""
         xa = _core.as_array(x, "x")
@@ -75,8 +79,7 @@ class DeadUnitCounter:
         axes, unit_shape = self._unit_shape(xa.shape)
         with self._lock:
             if self.counts is not None and self.counts.shape != unit_shape:
-                raise ValueError(f"x has units of shape {unit_shape} on axis {self.axis}, but earlier "
-                                 f"batches had {self.counts.shape}")
+                self._other_units(unit_shape)
             if self.counts is None:
                 self.counts = np.zeros(unit_shape, np.int64)
         param_shape = tuple(s if i in axes else 1 for i, s in enumerate(xa.shape))
@@ -92,7 +95,12 @@ class DeadUnitCounter:
                                          red.col_chunk, nt)
         per_unit = red.per_unit().reshape(unit_shape)
         with self._lock:
-            self.counts += per_unit
+            if self.counts is None:     # a reset() since the check above: this batch starts anew
+                self.counts = np.array(per_unit, np.int64)
+            elif self.counts.shape != unit_shape:   # (and another thread's batch of other units after it)
+                self._other_units(unit_shape)
+            else:
+                self.counts += per_unit
             self.n_samples += xa.size // K
         return self
 

@@ -1,9 +1,11 @@
 """``DeadUnitMonitor``: the fraction of dead units of every ReLU-family fastact layer, at each epoch end."""
+import numbers
 import warnings
 
 import keras
 
 import fastact
+from fastact._threads import check_integer
 from fastact_keras import _layers, _ops
 
 RELU_FAMILY_ACTIVATIONS = ("relu", "leaky_relu")
@@ -39,8 +41,16 @@ class DeadUnitMonitor(keras.callbacks.Callback):
 
     def __init__(self, data, warn_above=0.4, axis=-1, batch_size=256):
         super().__init__()
+        if data is None:
+            raise TypeError("data must be model inputs (an array, a list or dict of arrays, or a "
+                            "tf.data.Dataset), got None")
+        if isinstance(warn_above, bool) or not isinstance(warn_above, numbers.Real):
+            raise TypeError(f"warn_above must be a number in [0, 1], got {warn_above!r} "
+                            f"({type(warn_above).__name__})")
         if not 0.0 <= float(warn_above) <= 1.0:
             raise ValueError(f"warn_above must be in [0, 1], got warn_above={warn_above}")
+        batch_size = check_integer(batch_size, "batch_size", 1)
+        fastact.DeadUnitCounter(axis)       # (its checks of axis, here rather than at the epoch's end)
         self.data = data
         self.warn_above = float(warn_above)
         self.axis = axis

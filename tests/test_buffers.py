@@ -172,3 +172,12 @@ def test_environment_variable():
 def test_show_config_states_the_pool(capsys):
     fastact.show_config()
     assert "buffer pool:  up to 256 MiB" in capsys.readouterr().out
+
+
+def test_limits_beyond_a_machine_integer():
+    # (OverflowError from the C conversion, at import too for the variable)
+    with pytest.raises(ValueError, match=r"max_bytes must be <= 9223372036854775807, got 1180591620717411303424"):
+        fastact.set_buffer_pool(2**70)
+    r = run_python("import fastact", FASTACT_BUFFER_POOL="99999999999999")
+    assert r.returncode != 0 and "FASTACT_BUFFER_POOL must be a whole number of MiB" in r.stderr
+    assert "'99999999999999'" in r.stderr and "OverflowError" not in r.stderr

@@ -77,3 +77,30 @@ def test_concurrent_updates_of_one_counter():
         list(pool.map(shared.update, batches))
     np.testing.assert_array_equal(shared.counts, serial.counts)
     assert shared.n_samples == serial.n_samples == 24 * 3000
+
+
+def test_reset_while_other_threads_update():
+    # (an update between its check and its add found counts None after a reset: TypeError)
+    import threading
+    batch = np.random.default_rng(2).standard_normal((64, 8)).astype(np.float32)
+    counter, errors, stop = fastact.DeadUnitCounter(), [], threading.Event()
+
+    def updates():
+        try:
+            while not stop.is_set():
+                counter.update(batch)
+        except Exception as exc:       # pragma: no cover - the failure this test looks for
+            errors.append(exc)
+
+    threads = [threading.Thread(target=updates) for _ in range(3)]
+    for t in threads:
+        t.start()
+    for _ in range(3000):
+        counter.reset()
+    stop.set()
+    for t in threads:
+        t.join()
+    assert not errors, errors[0]
+    if counter.counts is not None:
+        assert counter.n_samples % 64 == 0 and counter.n_samples >= 64
+        np.testing.assert_array_equal(counter.counts, (batch > 0).sum(axis=0) * (counter.n_samples // 64))

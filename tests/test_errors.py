@@ -252,3 +252,21 @@ def test_bool_param_accepts_numpy_bool():
     x = np.linspace(-3, 3, 7)
     np.testing.assert_array_equal(fastact.gelu(x, approximate=np.True_), fastact.gelu(x, approximate=True))
     assert not np.array_equal(fastact.gelu(x, approximate=True), fastact.gelu(x, approximate=False))
+
+
+def test_an_integer_parameter_beyond_double_is_a_value_error():
+    # (OverflowError: int too large to convert to float)
+    with pytest.raises(ValueError, match=r"alpha of elu must be finite, got alpha=1000000000"):
+        fastact.elu(np.ones(3), alpha=10**400)
+    with pytest.raises(ValueError, match=r"max_value of relu must be finite"):
+        fastact.relu(np.ones(3, np.float32), max_value=-10**400)
+
+
+@pytest.mark.parametrize("name", ["relu", "sigmoid", "gelu"])
+def test_a_float64_saved_beyond_float32_gives_no_warning(name):
+    # a float32 grad with a float64 saved: saved is cast to float32 (inf), without NumPy's warning
+    import warnings
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        dx = getattr(fastact, name + "_backward")(np.ones(2, np.float32), np.array([1e300, 1.0]))
+    assert dx.dtype == np.float32

@@ -170,3 +170,17 @@ def test_import_without_tensorflow_says_how_to_install(tmp_path):
                         "import fastact_keras"], capture_output=True, text=True, cwd=tmp_path, timeout=120)
     assert r.returncode != 0
     assert "pip install 'fastact[keras]'" in r.stderr
+
+
+@pytest.mark.parametrize("kwargs, exc, msg", [
+    (dict(data=None), TypeError, r"data must be model inputs .* got None"),
+    (dict(warn_above="a"), TypeError, r"warn_above must be a number in \[0, 1\], got 'a' \(str\)"),
+    (dict(warn_above=1.5), ValueError, r"warn_above must be in \[0, 1\], got warn_above=1.5"),
+    (dict(batch_size=0), ValueError, r"batch_size must be >= 1, got 0"),
+    (dict(axis=1.5), TypeError, r"axis must be an integer or a tuple of integers, got 1.5"),
+])
+def test_dead_unit_monitor_checks_its_arguments(kwargs, exc, msg):
+    # (None failed only at the epoch's end; a string warn_above said "could not convert string")
+    args = {"data": np.ones((4, 3), np.float32), **kwargs}
+    with pytest.raises(exc, match=msg):
+        fk.DeadUnitMonitor(**args)
