@@ -16,6 +16,7 @@ result depends on all of it.  They get ``--axis-elements`` elements (default 1e7
 the longdouble reference: forward in ULP, backward in ULP of the terms (fastact._testing).
 """
 import argparse
+import os
 import sys
 import time
 
@@ -24,6 +25,9 @@ import numpy as np
 import fastact
 from fastact._table import ACTIVATIONS, AXIS_FUNCTIONS
 from fastact._testing import axis_backward_scale, default_params, reference, scaled_errors, ulp_errors
+
+sys.path.append(os.path.dirname(os.path.abspath(__file__)))  # appended: the installed fastact wins
+from speed import _csv, _whole  # noqa: E402
 
 CHUNK = 1 << 24
 
@@ -145,12 +149,18 @@ def sample_axis(name, dtype, elements):
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     transcendental = [r.name for r in ACTIVATIONS if r.float32_ulp > 0]
-    ap.add_argument("--functions", default=",".join(transcendental))
-    ap.add_argument("--step", type=int, default=1, help="sweep every N-th float32 bit pattern")
-    ap.add_argument("--float64-samples", type=float, default=1e8)
-    ap.add_argument("--axis-elements", type=float, default=1e7,
+    ap.add_argument("--functions", type=_csv(known=[r.name for r in ACTIVATIONS], allow_empty=True),
+                    default=",".join(transcendental),
+                    help="elementwise functions to sweep, comma-separated (default: those with a float32 ULP"
+                         " bound)")
+    ap.add_argument("--step", type=_whole(1), default=1, help="sweep every N-th float32 bit pattern")
+    ap.add_argument("--float64-samples", type=_whole(1), default=1e8,
+                    help="random float64 inputs per function (default 1e8)")
+    ap.add_argument("--axis-elements", type=_whole(0), default=1e7,
                     help="elements per dtype for each axis function (0: skip them)")
-    ap.add_argument("--axis-functions", default=",".join(r.name for r in AXIS_FUNCTIONS))
+    ap.add_argument("--axis-functions", type=_csv(known=[r.name for r in AXIS_FUNCTIONS], allow_empty=True),
+                    default=",".join(r.name for r in AXIS_FUNCTIONS),
+                    help="axis functions to sample, comma-separated (default: %(default)s)")
     args = ap.parse_args(argv)
     print(f"fastact {fastact.__version__}, SIMD level {fastact._dispatch.current_level()}, "
           f"{fastact.get_num_threads()} threads\n")
@@ -164,11 +174,11 @@ def main(argv=None):
         print(f"| {r['function']} | {r['dtype']} | {r['inputs']:,} | {r['max_ulp']:.4f} | {at} | {sub} "
               f"| {mism} | {r['seconds']:.0f} |", flush=True)
 
-    for name in filter(None, args.functions.split(",")):
+    for name in args.functions:
         for r in (sweep_float32(name, args.step), sample_float64(name, int(args.float64_samples))):
             report(r)
     if args.axis_elements > 0:
-        for name in filter(None, args.axis_functions.split(",")):
+        for name in args.axis_functions:
             for dtype in (np.float32, np.float64):
                 for r in sample_axis(name, dtype, int(args.axis_elements)):
                     report(r)

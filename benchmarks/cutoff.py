@@ -8,6 +8,8 @@ over sizes around the expected break-even and prints the first size where N thre
     python benchmarks/cutoff.py [--threads N]
 """
 import argparse
+import os
+import sys
 import time
 
 import numpy as np
@@ -15,6 +17,9 @@ import numpy as np
 import fastact
 from fastact import _core
 from fastact._table import ACTIVATIONS
+
+sys.path.append(os.path.dirname(os.path.abspath(__file__)))  # appended: the installed fastact wins
+from speed import _whole  # noqa: E402
 
 SIZES = [1024, 2048, 4096, 8192, 16384, 32768, 65536, 131072]
 
@@ -42,10 +47,11 @@ def measure(kid, row, n, threads, rounds=7):
     return float(np.median(t1)), float(np.median(tn))
 
 
-def main():
+def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--threads", type=int, default=fastact.get_num_threads())
-    args = ap.parse_args()
+    ap.add_argument("--threads", type=_whole(1), default=fastact.get_num_threads(),
+                    help="the thread count timed against one thread (default: %(default)s)")
+    args = ap.parse_args(argv)
     print(f"threads={args.threads}, SIMD level {fastact._dispatch.current_level()}, float32, times in µs")
     print("| kernel | " + " | ".join(str(n) for n in SIZES) + " | break-even | table |")
     print("|---" * (len(SIZES) + 3) + "|")

@@ -7,6 +7,8 @@ grid (2^-35.6 when written).
 
     python benchmarks/fit_erfc.py          # needs mpmath
 """
+import argparse
+
 import mpmath as mp
 import numpy as np
 
@@ -34,4 +36,5 @@ def main():
 
 
 if __name__ == "__main__":
+    argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter).parse_args()
     main()

@@ -85,7 +85,7 @@ printed errors are relative, with the kernel's double Horner evaluation (and one
 
     python benchmarks/fit_tables.py gelu_pd
 """
-import sys
+import argparse
 
 import mpmath as mp
 import numpy as np
@@ -599,5 +599,15 @@ def main(name):
     print("};")
 
 
+NAMES = ("tanh", "tanh_shrink", *ATABS, "gelu_tail", "gelu_q64", "gelu_m64", "gelu_pd")
+
+
+def cli(argv=None):
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("name", nargs="?", default="tanh", choices=NAMES,
+                    help="the table to fit (default: %(default)s)")
+    main(ap.parse_args(argv).name)
+
+
 if __name__ == "__main__":
-    main(sys.argv[1] if len(sys.argv) > 1 else "tanh")
+    cli()

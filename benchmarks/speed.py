@@ -955,8 +955,46 @@ def write_json(path, meta, results=None, scaling=None):
 
 # ---------------------------------------------------------------------------------------------- CLI
 
-def _csv(convert):
-    return lambda text: [convert(item.strip()) for item in text.split(",") if item.strip()]
+# argparse types, shared with the other scripts here (units.py, accuracy.py, cutoff.py import them): on a
+# bad value argparse prints "argument --FLAG: <message>" and the usage, and exits with status 2.
+
+def _whole(minimum=1):
+    """argparse type: a whole number >= ``minimum``, as an integer or in float notation ("1e6", "1.6e7";
+    not "1.5")."""
+    def whole_number(text):
+        try:
+            value = int(text)
+        except ValueError:
+            try:
+                value = float(text)
+            except ValueError:
+                value = math.nan
+            if not (math.isfinite(value) and value == int(value)):
+                raise argparse.ArgumentTypeError(f"expected a whole number; got {text!r}") from None
+            value = int(value)
+        if value < minimum:
+            raise argparse.ArgumentTypeError(f"expected a whole number >= {minimum}; got {text!r}")
+        return value
+    return whole_number
+
+
+def _csv(convert=str, known=None, allow_empty=False):
+    """argparse type: a comma-separated list, each item converted by ``convert`` and, with ``known``, one
+    of those names; an empty list only where ``allow_empty``."""
+    def comma_separated_list(text):
+        items = [item.strip() for item in text.split(",") if item.strip()]
+        if not items and not allow_empty:
+            raise argparse.ArgumentTypeError(f"expected a comma-separated list; got {text!r}")
+        values = []
+        for item in items:
+            if known is not None and item not in known:
+                raise argparse.ArgumentTypeError(f"{item!r} is not one of {', '.join(known)}")
+            try:
+                values.append(convert(item))
+            except ValueError:
+                raise argparse.ArgumentTypeError(f"invalid item {item!r} in {text!r}") from None
+        return values
+    return comma_separated_list
 
 
 def main(argv=None):
@@ -964,7 +1002,7 @@ def main(argv=None):
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--kernels", type=_csv(str), default=None,
                         help="activations to time, comma-separated (default: all); each forward and backward")
-    parser.add_argument("--sizes", type=_csv(lambda s: int(float(s))), default=None,
+    parser.add_argument("--sizes", type=_csv(_whole(1)), default=None,
                         help="element counts, e.g. 1e3,1.6e7 (default: 1e3,1e4,1e5,1e6,1.6e7;"
                              " with --scaling one size, default 1.6e7)")
     parser.add_argument("--dtypes", type=_csv(str), default=["float32"],
@@ -1030,6 +1068,12 @@ def main(argv=None):
                 parser.error(f"--thread-counts must be positive integers; got {args.thread_counts}")
     elif args.max_threads is not None or args.thread_counts is not None:
         parser.error("--max-threads and --thread-counts go with --scaling")
+    # a run with no case would only write an empty JSON over the default file
+    sizes = (args.sizes or [SCALING_SIZE])[:1] if args.scaling else (
+        args.sizes or (QUICK_SIZES if args.quick else DEFAULT_SIZES))
+    if not any(_fits(row, n) for row in _rows(args.kernels) for n in sizes):
+        parser.error(f"--sizes {','.join(map(str, sizes))}: no kernel to time at these sizes (an axis function"
+                     f" needs whole rows, prelu and maxout multiples of {CHANNELS} elements)")
 
     if args.scaling:
         counts = sorted(set(args.thread_counts or range(1, (args.max_threads or os.cpu_count() or 1) + 1)))

@@ -24,7 +24,7 @@ import numpy as np
 import fastact
 
 sys.path.append(os.path.dirname(os.path.abspath(__file__)))  # appended: the installed fastact wins
-from speed import _calls_per_batch, _cpu_model, _time_batch  # noqa: E402
+from speed import _calls_per_batch, _cpu_model, _csv, _time_batch, _whole  # noqa: E402
 
 
 def interleaved(candidates, repeats, target_s=0.02):
@@ -91,11 +91,17 @@ def tf_cases(x, alpha, g, gm, units):
 
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--sizes", default="1e6,1.6e7")
-    ap.add_argument("--channels", type=int, default=64)
-    ap.add_argument("--threads", type=int, default=fastact.get_num_threads())
-    ap.add_argument("--repeats", type=int, default=7)
+    ap.add_argument("--sizes", type=_csv(_whole(1)), default="1e6,1.6e7",
+                    help="element counts, comma-separated (default: %(default)s)")
+    ap.add_argument("--channels", type=_whole(2), default=64, help="C, even (default: %(default)s)")
+    ap.add_argument("--threads", type=_whole(1), default=fastact.get_num_threads())
+    ap.add_argument("--repeats", type=_whole(1), default=7)
     args = ap.parse_args(argv)
+    if args.channels % 2:
+        ap.error(f"--channels must be even (maxout takes C / 2 units); got {args.channels}")
+    for size in args.sizes:
+        if size < args.channels:
+            ap.error(f"--sizes: {size} is fewer elements than one row of --channels {args.channels}")
     c, units, nt = args.channels, args.channels // 2, args.threads
     peers = {}
     try:
@@ -115,7 +121,7 @@ def main(argv=None):
     names = list(peers)
     print("| case | size | fastact µs | fastact Gelem/s | " + " | ".join(f"{p} µs | {p} ratio" for p in names) + " |")
     print("|---|---:|---:|---:|" + "---:|---:|" * len(names))
-    for size in (int(float(s)) for s in args.sizes.split(",")):
+    for size in args.sizes:
         rng = np.random.default_rng(0)
         n = size // c
         x = rng.standard_normal((n, c)).astype(np.float32)

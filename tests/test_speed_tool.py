@@ -1,5 +1,9 @@
-"""benchmarks/speed.py as a tool: the plot it draws and the thread-scaling table (no assertion on timing)."""
+"""benchmarks/speed.py as a tool: the plot it draws and the thread-scaling table (no assertion on timing);
+the benchmark scripts' command-line errors."""
 import importlib.util
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -206,3 +210,50 @@ def test_prelu_and_maxout_are_timed_on_channels_last_arrays(speed):
         for r in results:
             if r["variant"] == "alloc":
                 assert r["candidates"]["torch"]["max_rel_err"] == 0, (r["kernel"], r["direction"])
+
+
+BENCHMARKS = SPEED_PY.parent
+
+
+@pytest.mark.parametrize("script, flags, flag", [
+    ("speed.py", ["--sizes", "-5"], "--sizes"),
+    ("speed.py", ["--sizes", "0"], "--sizes"),
+    ("speed.py", ["--sizes", "1.5"], "--sizes"),
+    ("speed.py", ["--sizes", "abc"], "--sizes"),
+    ("speed.py", ["--kernels", ""], "--kernels"),
+    ("speed.py", ["--kernels", "softmax", "--sizes", "500"], "--sizes"),
+    ("units.py", ["--channels", "0"], "--channels"),
+    ("units.py", ["--repeats", "0"], "--repeats"),
+    ("units.py", ["--threads", "0"], "--threads"),
+    ("units.py", ["--sizes", "abc"], "--sizes"),
+    ("accuracy.py", ["--functions", "nope"], "--functions"),
+    ("accuracy.py", ["--functions", "prelu"], "--functions"),
+    ("accuracy.py", ["--axis-functions", "nope"], "--axis-functions"),
+    ("accuracy.py", ["--step", "0"], "--step"),
+    ("accuracy.py", ["--step", "-1"], "--step"),
+    ("accuracy.py", ["--float64-samples", "-5"], "--float64-samples"),
+    ("cutoff.py", ["--threads", "0"], "--threads"),
+    ("cutoff.py", ["--threads", "-2"], "--threads"),
+    ("fit_tables.py", ["nope"], "nope"),
+])
+def test_scripts_reject_bad_flag_values(tmp_path, script, flags, flag):
+    # argparse's error (status 2, the flag and the value named), before any work: no traceback, no JSON
+    json_path = tmp_path / "speed.json"
+    extra = ["--json", str(json_path), "--no-plot"] if script == "speed.py" else []
+    r = subprocess.run([sys.executable, str(BENCHMARKS / script), *flags, *extra], capture_output=True,
+                       text=True, timeout=60, env=dict(os.environ, OPENBLAS_NUM_THREADS="1"))
+    assert r.returncode == 2, r.stderr[-2000:]
+    assert "Traceback" not in r.stderr and flag in r.stderr.splitlines()[-1], r.stderr[-2000:]
+    assert "<lambda>" not in r.stderr   # the type function's name reads in argparse's "invalid X value"
+    assert flags[-1] in r.stderr and not json_path.exists()
+
+
+@pytest.mark.parametrize("script", ["fit_tables.py", "fit_erfc.py"])
+def test_fit_scripts_print_usage_on_help(script):
+    pytest.importorskip("mpmath")
+    r = subprocess.run([sys.executable, str(BENCHMARKS / script), "--help"], capture_output=True, text=True,
+                       timeout=60)
+    assert r.returncode == 0 and r.stdout.startswith(f"usage: {script}"), r.stderr[-2000:]
+    assert "Traceback" not in r.stderr and "max |P - target|" not in r.stdout
+    if script == "fit_tables.py":
+        assert "tanh_shrink" in r.stdout and "gelu_pd" in r.stdout
