@@ -50,6 +50,24 @@ def maxout(x, num_units, axis=-1, out=None, n_threads=None):
     ``x.shape[axis]`` must be a multiple of ``num_units``; the result has ``num_units`` there.
     NaN propagates.
 
+    Parameters
+    ----------
+    x : array_like
+        The input, at least one dimension.
+    num_units : int
+        Outputs along ``axis``; output j is the maximum of the inputs i * num_units + j.
+    axis : int, default -1
+        The axis pooled.
+    out : ndarray, optional
+        Where to write the result (the result's shape, x's dtype); must not overlap the inputs.
+    n_threads : int, optional
+        OpenMP threads for this call (default ``fastact.get_num_threads()``); small arrays use one.
+
+    Returns
+    -------
+    ndarray
+        x's shape with ``num_units`` along ``axis``.
+
     Examples
     --------
     >>> import numpy as np, fastact
@@ -79,6 +97,26 @@ def maxout(x, num_units, axis=-1, out=None, n_threads=None):
 def maxout_backward(grad, x, num_units, axis=-1, out=None, n_threads=None):
     """Gradient of ``maxout``: dx (x's shape, grad's dtype) holds grad at the first maximum of each
     group and 0 elsewhere.  ``grad`` has maxout's output shape.
+
+    Parameters
+    ----------
+    grad : array_like
+        Gradient with respect to maxout's output.
+    x : array_like
+        The input of ``maxout``.
+    num_units : int
+        Outputs along ``axis``; output j is the maximum of the inputs i * num_units + j.
+    axis : int, default -1
+        The axis pooled.
+    out : ndarray, optional
+        Where to write the result (x's shape, grad's dtype); must not overlap the inputs.
+    n_threads : int, optional
+        OpenMP threads for this call (default ``fastact.get_num_threads()``); small arrays use one.
+
+    Returns
+    -------
+    ndarray
+        dx, x's shape, grad's dtype.
 
     Examples
     --------
