@@ -125,8 +125,9 @@ def _validate_params(row, values):
 
 
 def _check_out(out, shape, dtype):
-    if not isinstance(out, np.ndarray):
-        raise TypeError(f"out must be a numpy.ndarray, got {type(out).__name__}")
+    if not isinstance(out, np.ndarray) or isinstance(out, np.matrix):
+        raise TypeError(f"out must be a numpy.ndarray, got {type(out).__name__}"
+                        + (" (a matrix stays 2-d: pass np.asarray(out))" if isinstance(out, np.matrix) else ""))
     if out.dtype != dtype:
         raise TypeError(f"out has dtype {out.dtype}, but the result has dtype {dtype}")
     if out.shape != shape:

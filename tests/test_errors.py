@@ -270,3 +270,12 @@ def test_a_float64_saved_beyond_float32_gives_no_warning(name):
         warnings.simplefilter("error")
         dx = getattr(fastact, name + "_backward")(np.ones(2, np.float32), np.array([1e300, 1.0]))
     assert dx.dtype == np.float32
+
+
+def test_a_matrix_out_is_refused_by_name():
+    # (a Cython "Buffer has wrong number of dimensions" error, or, along axis 0, accepted)
+    for call in (lambda o: fastact.relu(np.ones((2, 4)), out=o), lambda o: fastact.softmax(np.ones((2, 4)), out=o),
+                 lambda o: fastact.softmax(np.ones((2, 4)), axis=0, out=o),
+                 lambda o: fastact.maxout(np.ones((2, 16)), 4, out=o), lambda o: fastact.prelu(np.ones((2, 4)), 0.1, out=o)):
+        with pytest.raises(TypeError, match=r"out must be a numpy.ndarray, got matrix \(a matrix stays 2-d"):
+            call(np.matrix(np.zeros((2, 4))))
