@@ -231,9 +231,11 @@ def _bridged(name, inputs, tf_impl, forward, backward, out_shape, tap=None, back
         def grad(dy):
             if pure_tf():  # differentiated inside an XLA or save trace
                 return _tf_gradient(tf_impl, ins, dy)
-            if _recorded([dy, *ins]):
-                # a tape is watching: this gradient will be differentiated in turn (a gradient penalty,
-                # a Hessian-vector product), which the kernels' numpy_function cannot be
+            if not tf.executing_eagerly() or _recorded([dy, *ins]):
+                # this gradient may be differentiated in turn (a gradient penalty, a Hessian-vector
+                # product), which the kernels' numpy_function cannot be: in a graph it may always be
+                # (tf.gradients of it: no tape to ask; the wrapper costs nothing at run time), eagerly
+                # where a tape is watching
                 return _differentiable(lambda: fast_grad(dy), tf_impl, dy, ins)
             return fast_grad(dy)
 

@@ -272,6 +272,7 @@ def test_a_float64_saved_beyond_float32_gives_no_warning(name):
     assert dx.dtype == np.float32
 
 
+@pytest.mark.filterwarnings("ignore::PendingDeprecationWarning")   # (NumPy's, on np.matrix)
 def test_a_matrix_out_is_refused_by_name():
     # (a Cython "Buffer has wrong number of dimensions" error, or, along axis 0, accepted)
     for call in (lambda o: fastact.relu(np.ones((2, 4)), out=o), lambda o: fastact.softmax(np.ones((2, 4)), out=o),

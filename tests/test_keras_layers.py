@@ -225,6 +225,23 @@ def test_second_order_gradients_are_keras(name, ours, theirs, graph):
     np.testing.assert_allclose(h1.numpy(), h2.numpy(), rtol=2e-5, atol=2e-6)
 
 
+@pytest.mark.parametrize("name", ["tanh", "elu", "softmax"])
+def test_second_order_through_tf_gradients_in_a_graph(name):
+    # tf.gradients has no tape to ask whether the gradient will be differentiated: in a graph the
+    # kernels' gradient always carries the twin's second derivative (it was None)
+    x = tf.constant(np.random.default_rng(6).standard_normal((2, 5)).astype(np.float32))
+
+    def hessian_diag(fn):
+        @tf.function
+        def run(v):
+            g = tf.gradients(tf.reduce_sum(fn(v) * tf.range(1.0, 6.0)), v)[0]
+            return tf.gradients(tf.reduce_sum(g), v)[0]
+        return run(x).numpy()
+
+    np.testing.assert_allclose(hessian_diag(getattr(fk.activations, name)),
+                               hessian_diag(getattr(keras.activations, name)), rtol=2e-5, atol=2e-6)
+
+
 def test_gradient_penalty_reaches_every_weight():
     # WGAN-GP's penalty on Dense -> ELU -> Dense: the weights after the activation got None
     keras.utils.set_random_seed(0)
