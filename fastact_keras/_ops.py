@@ -176,6 +176,12 @@ def _lifted_shape(t, shape):
     return tf.TensorShape([1]) if _lifted(t) else shape
 
 
+# The ops that make the kernels' callbacks are not converted by AutoGraph (tf.map_fn applies it): it
+# converted the callbacks too, whose calls of fastact's generated functions it could not read (a
+# warning at every run of them)
+_not_converted = tf.autograph.experimental.do_not_convert
+
+
 def _tf_gradient(tf_impl, ins, dy):
     """The gradient of ``tf_impl`` at ``ins`` times ``dy``, by TensorFlow (a zero where unconnected)."""
     with tf.GradientTape() as tape:
@@ -217,11 +223,6 @@ def _bridged(name, inputs, tf_impl, forward, backward, out_shape, tap=None, back
     ``tf_impl`` itself, and so is its gradient."""
     if pure_tf():
         return tf_impl(*inputs)
-    # (not converted by AutoGraph, which tf.map_fn applies: fastact's generated functions have no
-    # source for it to read, and it warned at every trace)
-    forward = tf.autograph.experimental.do_not_convert(forward)
-    backward = tf.autograph.experimental.do_not_convert(backward)
-
     @tf.custom_gradient
     def op(*ins):
         y = _numpy(_tapped(forward, tap), _lift(ins), ins[0].dtype, _lifted_shape(ins[0], out_shape),
@@ -253,6 +254,7 @@ def _bridged(name, inputs, tf_impl, forward, backward, out_shape, tap=None, back
     return op(*inputs)
 
 
+@_not_converted
 def activation(name, x, params=(), tap=None):
     """fastact.NAME on a tensor, with fastact.NAME_backward as its gradient."""
     x = tf.convert_to_tensor(x)
@@ -317,6 +319,7 @@ def _tf_prelu(x, alpha):
     return tf.where((x > 0) | tf.math.is_nan(x), x, tf.where(x < 0, neg, tf.stop_gradient(x)))
 
 
+@_not_converted
 def prelu(x, alpha, tap=None):
     x = _as_float(tf.convert_to_tensor(x))
     alpha = tf.cast(alpha, x.dtype)
@@ -352,6 +355,7 @@ def maxout_shape(shape, num_units, axis):
     return shape
 
 
+@_not_converted
 def maxout(x, num_units, axis, tap=None):
     x = _as_float(tf.convert_to_tensor(x))
     return _bridged(
@@ -370,6 +374,7 @@ def glu_shape(shape, axis):
     return shape
 
 
+@_not_converted
 def glu(x, axis=-1, tap=None):
     x = _as_float(tf.convert_to_tensor(x))
     return _bridged(

@@ -184,3 +184,21 @@ def test_dead_unit_monitor_checks_its_arguments(kwargs, exc, msg):
     args = {"data": np.ones((4, 3), np.float32), **kwargs}
     with pytest.raises(exc, match=msg):
         fk.DeadUnitMonitor(**args)
+
+
+def test_map_fn_converts_no_callback():
+    # tf.map_fn applies AutoGraph, which converted the kernels' callbacks too and warned, at each of
+    # their runs, that it could not read fastact's generated functions
+    code = textwrap.dedent("""
+        import tensorflow as tf, fastact_keras as fk
+        x = tf.constant([[-1.0, 0.5, 2.0], [3.0, -0.2, 0.1]])
+        with tf.GradientTape() as tape:
+            tape.watch(x)
+            y = tf.map_fn(fk.activations.tanh, x)
+        print(float(tf.reduce_sum(tape.gradient(y, x))))
+    """)
+    r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300, cwd="/")
+    assert r.returncode == 0, r.stderr
+    assert "Unable to locate the source code" not in r.stdout + r.stderr
+    x = np.array([-1.0, 0.5, 2.0, 3.0, -0.2, 0.1])
+    assert abs(float(r.stdout.split()[-1]) - np.sum(1 - np.tanh(x) ** 2)) < 1e-5
