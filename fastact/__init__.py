@@ -8,7 +8,11 @@ from fastact._version import __version__
 try:
     from fastact import _openmp_helpers  # noqa: F401  (the first compiled module the others import)
 except ImportError as _exc:
+    import importlib.machinery as _machinery
     import os as _os
+    if any(_os.path.exists(_os.path.join(_os.path.dirname(_os.path.abspath(__file__)), "_openmp_helpers" + _s))
+           for _s in _machinery.EXTENSION_SUFFIXES):
+        raise           # (the module is there but cannot load, e.g. without libgomp: its own error)
     raise ImportError(
         f"fastact's compiled modules are missing from {_os.path.dirname(_os.path.abspath(__file__))}: "
         f"this looks like fastact's source tree, which shadows the installed package when Python starts "

@@ -47,9 +47,11 @@ if hasattr(os, "register_at_fork"):
 
 
 def limited(n_threads):
-    """A call's thread count (> 1) as it runs: at most the limit above."""
+    """A call's thread count as it runs: at most the limit above (every count a kernel runs on passes
+    here: threads_for and the plain calls' _plain_threads)."""
     global _parallel_ran
-    n_threads = n_threads if n_threads <= _limit else _limit
+    if n_threads > _limit:
+        n_threads = _limit
     if n_threads > 1:
         _parallel_ran = True
     return n_threads
@@ -85,10 +87,12 @@ def set_num_threads(n_threads):
 def get_num_threads():
     """The number of threads a large call uses when it is not given ``n_threads``."""
     if _user_default is not None:
-        return _user_default if _user_default <= _limit else _limit
-    omp_max = _openmp_helpers.max_threads()     # >= 1
-    # (no min()/max() calls: this runs on every call above the serial cut-off)
-    n = omp_max if _OMP_ENV_SET or omp_max <= _CPUS else _CPUS
+        n = _user_default
+    else:
+        n = _openmp_helpers.max_threads()     # >= 1
+        # (no min()/max() calls: this runs on every call above the serial cut-off)
+        if not _OMP_ENV_SET and n > _CPUS:
+            n = _CPUS
     return n if n <= _limit else _limit
 
 
@@ -98,5 +102,4 @@ def threads_for(n_threads, n_elements, serial_below):
         n_threads = check_n_threads(n_threads)
     if n_elements < serial_below:
         return 1
-    n = get_num_threads() if n_threads is None else n_threads
-    return limited(n) if n > 1 else 1
+    return limited(get_num_threads() if n_threads is None else n_threads)

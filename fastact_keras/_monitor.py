@@ -36,7 +36,7 @@ class DeadUnitMonitor(keras.callbacks.Callback):
             ``tf.data.Dataset`` yielding inputs or (inputs, targets) pairs.
         warn_above: Float in [0, 1]; warn when a layer's dead fraction exceeds it.  Defaults to 0.4.
         axis: The unit axis of the monitored outputs.  Defaults to -1.
-        batch_size: Batch size for arrays.  Defaults to 256.
+        batch_size: Batch size for arrays (``None``: the default, 256).  Defaults to 256.
     """
 
     def __init__(self, data, warn_above=0.4, axis=-1, batch_size=256):
@@ -49,7 +49,8 @@ class DeadUnitMonitor(keras.callbacks.Callback):
                             f"({type(warn_above).__name__})")
         if not 0.0 <= float(warn_above) <= 1.0:
             raise ValueError(f"warn_above must be in [0, 1], got warn_above={warn_above}")
-        batch_size = check_integer(batch_size, "batch_size", 1)
+        # (None, as Keras takes it: the default; a tf.data.Dataset brings its own batches)
+        batch_size = 256 if batch_size is None else check_integer(batch_size, "batch_size", 1)
         fastact.DeadUnitCounter(axis)       # (its checks of axis, here rather than at the epoch's end)
         self.data = data
         self.warn_above = float(warn_above)

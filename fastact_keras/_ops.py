@@ -9,6 +9,8 @@ wrapped in ``tf.custom_gradient``, with a pure-TF twin for the places Python can
   hold a Python callback: there the ops build the equivalent TF graph instead, so an exported model runs
   where fastact is not installed.  TensorFlow says when it is tracing for either.
 """
+import re
+
 import keras
 import numpy as np
 import tensorflow as tf
@@ -25,12 +27,27 @@ _ELEMENTWISE = {row.name: row for row in ACTIVATIONS}
 _taps = {}
 
 
+def _in_pfor_body():
+    """A graph being built under pfor's "loop_body" scope (a second one in the same graph is
+    "loop_body_1"), or a function traced inside one (tf.vectorized_map(tf.function(f), x))."""
+    from tensorflow.python.framework import ops
+    graph = ops.get_default_graph()
+    while graph is not None:
+        if any(_PFOR_SCOPE.fullmatch(part) for part in graph.get_name_scope().split("/")):
+            return True
+        graph = getattr(graph, "outer_graph", None)
+    return False
+
+
+_PFOR_SCOPE = re.compile(r"loop_body(_\d+)?")
+
+
 def pure_tf():
     """True where the graph being built cannot call back into Python (XLA, SavedModel export), or
     should not: inside tf.vectorized_map (tf.GradientTape.jacobian's too), which runs a
     numpy_function one element at a time in a while loop and loses its custom gradient there (the
     gradients were zeros); pfor builds its loop body under the name scope "loop_body"."""
-    if not tf.executing_eagerly() and "loop_body" in tf.get_current_name_scope().split("/"):
+    if not tf.executing_eagerly() and _in_pfor_body():
         return True
     try:
         from tensorflow.python.saved_model import save_context
@@ -195,7 +212,7 @@ def _recorded(tensors):
     try:
         from tensorflow.python.eager import record
         return bool(record.should_record_backprop(tensors))
-    except (ImportError, AttributeError):  # pragma: no cover - internal module moved: assume it does
+    except Exception:  # pragma: no cover - internal module moved, or an argument it cannot take: assume it does
         return True
 
 
@@ -230,6 +247,7 @@ def _bridged(name, inputs, tf_impl, forward, backward, out_shape, tap=None, back
         y = tf.reshape(y, []) if _lifted(ins[0]) else y
 
         def grad(dy):
+            dy = tf.convert_to_tensor(dy)   # (an IndexedSlices where the output was gathered along axis 0)
             if pure_tf():  # differentiated inside an XLA or save trace
                 return _tf_gradient(tf_impl, ins, dy)
             if not tf.executing_eagerly() or _recorded([dy, *ins]):
@@ -322,7 +340,7 @@ def _tf_prelu(x, alpha):
 @_not_converted
 def prelu(x, alpha, tap=None):
     x = _as_float(tf.convert_to_tensor(x))
-    alpha = tf.cast(alpha, x.dtype)
+    alpha = tf.convert_to_tensor(tf.cast(alpha, x.dtype))   # (cast passes a variable of x's dtype through)
     return _bridged(
         "prelu", [x, alpha], _tf_prelu,
         lambda a, al: fastact.prelu(a, al, out=_empty(a.shape, a.dtype)),

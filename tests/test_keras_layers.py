@@ -242,6 +242,55 @@ def test_second_order_through_tf_gradients_in_a_graph(name):
                                hessian_diag(getattr(keras.activations, name)), rtol=2e-5, atol=2e-6)
 
 
+def test_vectorized_map_twice_in_a_graph_and_over_a_function():
+    # a second pfor in one graph is "loop_body_1"; a tf.function traced inside one starts a graph of
+    # its own (zeros, both)
+    x = tf.constant(np.random.default_rng(8).standard_normal((3, 4)).astype(np.float32))
+    expected = 1 - np.tanh(x.numpy()) ** 2
+
+    @tf.function
+    def twice(v):
+        with tf.GradientTape(persistent=True) as tape:
+            tape.watch(v)
+            a = tf.vectorized_map(fk.activations.tanh, v)
+            b = tf.vectorized_map(tf.function(fk.activations.tanh), v)
+            c = tf.vectorized_map(fk.activations.tanh, v)
+        return [tape.gradient(y, v) for y in (a, b, c)]
+
+    for g in twice(x):
+        np.testing.assert_allclose(g.numpy(), expected, rtol=1e-6, atol=1e-7)
+
+
+@pytest.mark.parametrize("graph", [False, True], ids=["eager", "tf.function"])
+def test_gradient_of_an_output_gathered_along_axis_0(graph):
+    # its gradient comes as IndexedSlices, which custom_gradient (and numpy_function) do not take
+    table = tf.Variable(np.random.default_rng(9).standard_normal((10, 3)).astype(np.float32))
+    ids = tf.constant([1, 4, 4, 7])
+
+    def run(act):
+        with tf.GradientTape() as tape:
+            y = tf.reduce_sum(tf.gather(act(table), ids) * tf.range(1.0, 4.0))
+        return tape.gradient(y, table)
+
+    if graph:
+        run = tf.function(run)
+    np.testing.assert_allclose(tf.convert_to_tensor(run(fk.activations.tanh)).numpy(),
+                               tf.convert_to_tensor(run(keras.activations.tanh)).numpy(), rtol=1e-5, atol=1e-7)
+
+
+def test_prelu_op_with_a_variable_alpha_under_nested_tapes():
+    # tf.cast hands a variable of x's dtype back as it is, which the tape query could not take
+    x = tf.constant([[-2.0, 0.5, 3.0]])
+    alpha = tf.Variable([0.25, 0.25, 0.25])
+    with tf.GradientTape() as outer:
+        with tf.GradientTape() as inner:
+            y = tf.reduce_sum(_ops.prelu(x, alpha) ** 2)
+        g = inner.gradient(y, alpha)
+        s = tf.reduce_sum(g)
+    np.testing.assert_allclose(g.numpy(), [2 * 0.25 * 4, 0.0, 0.0])      # d(alpha x)^2/dalpha = 2 alpha x^2
+    np.testing.assert_allclose(outer.gradient(s, alpha).numpy(), [8.0, 0.0, 0.0])
+
+
 def test_gradient_penalty_reaches_every_weight():
     # WGAN-GP's penalty on Dense -> ELU -> Dense: the weights after the activation got None
     keras.utils.set_random_seed(0)

@@ -177,6 +177,7 @@ def test_import_without_tensorflow_says_how_to_install(tmp_path):
     (dict(warn_above="a"), TypeError, r"warn_above must be a number in \[0, 1\], got 'a' \(str\)"),
     (dict(warn_above=1.5), ValueError, r"warn_above must be in \[0, 1\], got warn_above=1.5"),
     (dict(batch_size=0), ValueError, r"batch_size must be >= 1, got 0"),
+    (dict(batch_size=2.5), TypeError, r"batch_size must be an integer >= 1 or None, got 2.5"),
     (dict(axis=1.5), TypeError, r"axis must be an integer or a tuple of integers, got 1.5"),
 ])
 def test_dead_unit_monitor_checks_its_arguments(kwargs, exc, msg):
@@ -202,3 +203,7 @@ def test_map_fn_converts_no_callback():
     assert "Unable to locate the source code" not in r.stdout + r.stderr
     x = np.array([-1.0, 0.5, 2.0, 3.0, -0.2, 0.1])
     assert abs(float(r.stdout.split()[-1]) - np.sum(1 - np.tanh(x) ** 2)) < 1e-5
+
+
+def test_dead_unit_monitor_batch_size_none_is_the_default():
+    assert fk.DeadUnitMonitor(np.ones((4, 3), np.float32), batch_size=None).batch_size == 256
