@@ -44,6 +44,9 @@ class DeadUnitMonitor(keras.callbacks.Callback):
         if data is None:
             raise TypeError("data must be model inputs (an array, a list or dict of arrays, or a "
                             "tf.data.Dataset), got None")
+        if _ops.is_infinite_dataset(data):      # (each epoch's pass over it never ended)
+            raise ValueError("data is an infinite tf.data.Dataset (repeat() without a count): pass a "
+                             "finite one, e.g. data.take(steps)")
         if isinstance(warn_above, bool) or not isinstance(warn_above, numbers.Real):
             raise TypeError(f"warn_above must be a number in [0, 1], got {warn_above!r} "
                             f"({type(warn_above).__name__})")

@@ -272,9 +272,42 @@ def _bridged(name, inputs, tf_impl, forward, backward, out_shape, tap=None, back
     return op(*inputs)
 
 
+@keras.saving.register_keras_serializable(package="fastact")
+class ActivationOp(keras.Operation):
+    """A fastact activation applied to a symbolic Keras input (``h = fastact_keras.activations.gelu(h)``
+    while building a Functional model), a node of the model as a ``keras.activations`` call makes one:
+    it runs ``activation`` on the model's tensors, and saves by name and parameters."""
+
+    def __init__(self, activation, params=(), **kwargs):
+        super().__init__(**kwargs)
+        self.activation, self.params = activation, tuple(params)
+
+    def call(self, x):
+        return activation(self.activation, x, self.params)
+
+    def compute_output_spec(self, x):
+        shape = list(x.shape)
+        if self.activation == "glu":
+            axis = (self.params or (-1,))[0] % len(shape)
+            shape[axis] = None if shape[axis] is None else shape[axis] // 2
+        dtype = x.dtype if keras.backend.is_float_dtype(x.dtype) else keras.config.floatx()
+        return keras.KerasTensor(tuple(shape), dtype=dtype)
+
+    def get_config(self):
+        return {"activation": self.activation, "params": list(self.params), "name": self.name}
+
+
 @_not_converted
 def activation(name, x, params=(), tap=None):
     """fastact.NAME on a tensor, with fastact.NAME_backward as its gradient."""
+    if isinstance(x, keras.KerasTensor):
+        return ActivationOp(name, params)(x)
+    if isinstance(x, tf.RaggedTensor):
+        if name not in _ELEMENTWISE:
+            raise TypeError(f"x is a RaggedTensor, which fastact's {name} does not take (the elementwise "
+                            f"functions do)")
+        return tf.ragged.map_flat_values(lambda v: activation(name, v, params, tap), x)
+    params = tuple(_number(v) for v in params)
     x = tf.convert_to_tensor(x)
     x = _as_float(x)
     if name == "glu":
@@ -303,9 +336,29 @@ def activation(name, x, params=(), tap=None):
 
 def _as_float(x):
     """Integers and bool in Keras's float type (fastact would give float64, not the op's declared
-    dtype); anything else as it is (complex: fastact's TypeError naming it, not a cast dropping the
-    imaginary part)."""
-    return tf.cast(x, keras.config.floatx()) if x.dtype.is_integer or x.dtype == tf.bool else x
+    dtype); floats as they are; anything else (complex, strings) a TypeError naming it here, at the
+    call, rather than from inside the graph when it runs."""
+    if x.dtype.is_floating:
+        return x
+    if x.dtype.is_integer or x.dtype == tf.bool:
+        return tf.cast(x, keras.config.floatx())
+    raise TypeError(f"x has dtype {x.dtype.name}, which fastact does not support; use a float, integer or "
+                    f"bool tensor")
+
+
+def is_infinite_dataset(data):
+    return isinstance(data, tf.data.Dataset) and int(data.cardinality()) == int(tf.data.INFINITE_CARDINALITY)
+
+
+def _number(value):
+    """A parameter given as a scalar tensor or variable, as Keras takes it, as a Python number (a
+    symbolic one cannot be: fastact's check then names it)."""
+    if isinstance(value, (tf.Tensor, tf.Variable)) and value.shape.rank == 0:
+        try:
+            return value.numpy().item()
+        except (AttributeError, NotImplementedError, TypeError):
+            return value
+    return value
 
 
 def _keras_names(name, message):

@@ -291,6 +291,49 @@ def test_prelu_op_with_a_variable_alpha_under_nested_tapes():
     np.testing.assert_allclose(outer.gradient(s, alpha).numpy(), [8.0, 0.0, 0.0])
 
 
+def test_activations_on_symbolic_inputs_build_a_model_that_saves(tmp_path):
+    # h = fastact_keras.activations.gelu(h) on a KerasTensor, as keras.activations take it (it raised
+    # "A KerasTensor cannot be used as input to a TensorFlow function")
+    def build(acts):
+        inp = keras.Input((None, 8))
+        h = acts.gelu(inp)
+        h = acts.relu(h, max_value=0.5, negative_slope=0.1)
+        h = acts.glu(h)
+        return keras.Model(inp, acts.softmax(h, axis=-1))
+
+    ours, theirs = build(fk.activations), build(keras.activations)
+    assert ours.output.shape == (None, None, 4)
+    x = RNG.standard_normal((2, 3, 8)).astype(np.float32)
+    np.testing.assert_allclose(ours(x).numpy(), theirs(x).numpy(), rtol=1e-6, atol=1e-7)
+    ours.save(tmp_path / "m.keras")
+    np.testing.assert_array_equal(keras.models.load_model(tmp_path / "m.keras")(x).numpy(), ours(x).numpy())
+    assert fk.activations.sigmoid(keras.Input((4,), dtype="int32")).dtype == "float32"
+
+
+def test_ragged_tensors_through_the_elementwise_functions():
+    # (they raised "object of type 'RaggedTensor' has no len()"): elementwise over the flat values
+    rt = tf.ragged.constant([[1.0, -2.0, 3.0], [-4.0]])
+    for ours, theirs in ((fk.ReLU(), keras.layers.ReLU()), (fk.activations.gelu, keras.activations.gelu)):
+        y = ours(rt)
+        assert isinstance(y, tf.RaggedTensor)
+        np.testing.assert_allclose(y.flat_values.numpy(), theirs(rt).flat_values.numpy(), rtol=1e-6)
+    with pytest.raises(TypeError, match="x is a RaggedTensor, which fastact's softmax does not take"):
+        fk.activations.softmax(rt)
+
+
+def test_string_and_complex_tensors_are_refused_at_the_call():
+    with pytest.raises(TypeError, match="x has dtype string, which fastact does not support"):
+        fk.activations.relu(tf.constant(["a"]))
+    with pytest.raises(TypeError, match="x has dtype complex128, which fastact does not support"):
+        fk.PReLU()(tf.constant([[1 + 2j]]))
+
+
+def test_scalar_tensor_parameters_as_keras_takes_them():
+    x = tf.constant([-1.0, 3.0, 9.0])
+    for bound in (tf.constant(6.0), tf.Variable(6.0)):
+        np.testing.assert_array_equal(fk.activations.relu(x, max_value=bound).numpy(), [0.0, 3.0, 6.0])
+
+
 def test_gradient_penalty_reaches_every_weight():
     # WGAN-GP's penalty on Dense -> ELU -> Dense: the weights after the activation got None
     keras.utils.set_random_seed(0)

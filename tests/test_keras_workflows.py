@@ -177,6 +177,8 @@ def test_import_without_tensorflow_says_how_to_install(tmp_path):
     (dict(warn_above="a"), TypeError, r"warn_above must be a number in \[0, 1\], got 'a' \(str\)"),
     (dict(warn_above=1.5), ValueError, r"warn_above must be in \[0, 1\], got warn_above=1.5"),
     (dict(batch_size=0), ValueError, r"batch_size must be >= 1, got 0"),
+    (dict(data=tf.data.Dataset.from_tensor_slices(np.ones((4, 3), np.float32)).batch(2).repeat()), ValueError,
+     r"data is an infinite tf.data.Dataset"),        # (each epoch's end never came)
     (dict(batch_size=2.5), TypeError, r"batch_size must be an integer >= 1 or None, got 2.5"),
     (dict(axis=1.5), TypeError, r"axis must be an integer or a tuple of integers, got 1.5"),
 ])
