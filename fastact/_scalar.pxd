@@ -7,6 +7,7 @@
 # intermediates (hi + lo) into one corrected division: that is where the <= 1 ULP comes from.
 from cython cimport floating
 from libc.math cimport fabs, copysign, INFINITY, exp, expm1, log, log1p, erfc, tanh, sqrt, fma, ldexp, NAN
+from libc.float cimport DBL_MAX
 
 cdef extern from "_vmath.h" nogil:
     double fa_exp_lp(double x) noexcept
@@ -836,7 +837,10 @@ cdef inline double _g_sigmoid_f64(double g, double x) noexcept nogil:
     d = fa_fast_two_sum(1.0, z, &d_lo)
     d_lo = d_lo + z_lo
     q = _sigmoid_quot(x >= 0, z, z_lo, d, d_lo, &q_lo)
-    return (fma(g, z, g * z_lo) * f1) * f2 if x < -660.0 else g * (q + q_lo)
+    # (an infinite g: g itself, the derivative being > 0 however small, as at the AVX-512 level; g z_lo
+    # was inf * 0 or inf - inf, NaN or inf from one x to the next)
+    return (((fma(g, z, g * z_lo) * f1) * f2 if fabs(g) <= DBL_MAX else g) if x < -660.0
+            else g * (q + q_lo))
 
 
 # ---- softplus: max(x, 0) + log1p(exp(-|x|)) ----

@@ -432,6 +432,18 @@ def test_backward_with_infinite_g(name, dtype, simd_level):
                 np.testing.assert_array_equal(dx[finite], exact[finite].astype(dtype))
 
 
+@pytest.mark.parametrize("name", ["softplus", "log_sigmoid"])
+def test_float64_softplus_backward_with_infinite_g_far_out(name, simd_level):
+    # float64 softplus' (log_sigmoid' mirrored) from x = -660 down, where e^x comes as a pair times
+    # powers of two: an infinite g gave NaN or inf from one x to the next below the AVX-512 level (g
+    # times the pair's low part: inf * 0, inf - inf); now +-inf at every level, the derivative being > 0
+    x = -np.concatenate([np.linspace(600, 800, 2001), np.linspace(800, 1400, 601), [1e4, 1e6, 1e300]])
+    x = -x if name == "log_sigmoid" else x
+    for sign in (1.0, -1.0):
+        dx = getattr(fastact, name + "_backward")(np.full(x.shape, sign * np.inf), x)
+        np.testing.assert_array_equal(dx, np.full(x.shape, sign * np.inf))
+
+
 @pytest.mark.parametrize("name", NAMES)
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
 def test_backward_with_zero_and_nan_g(name, dtype, simd_level):
