@@ -240,6 +240,7 @@ def _bridged(name, inputs, tf_impl, forward, backward, out_shape, tap=None, back
     ``tf_impl`` itself, and so is its gradient."""
     if pure_tf():
         return tf_impl(*inputs)
+
     @tf.custom_gradient
     def op(*ins):
         y = _numpy(_tapped(forward, tap), _lift(ins), ins[0].dtype, _lifted_shape(ins[0], out_shape),
