@@ -3,6 +3,7 @@ import numbers
 import warnings
 
 import keras
+import tensorflow as tf
 
 import fastact
 from fastact._threads import check_integer
@@ -44,7 +45,8 @@ class DeadUnitMonitor(keras.callbacks.Callback):
         if data is None:
             raise TypeError("data must be model inputs (an array, a list or dict of arrays, or a "
                             "tf.data.Dataset), got None")
-        if _ops.is_infinite_dataset(data):      # (each epoch's pass over it never ended)
+        if isinstance(data, tf.data.Dataset) and data.cardinality() == tf.data.INFINITE_CARDINALITY:
+            # (each epoch's pass over it never ended)
             raise ValueError("data is an infinite tf.data.Dataset (repeat() without a count): pass a "
                              "finite one, e.g. data.take(steps)")
         if isinstance(warn_above, bool) or not isinstance(warn_above, numbers.Real):
@@ -62,7 +64,6 @@ class DeadUnitMonitor(keras.callbacks.Callback):
         self.history = {}
 
     def _batches(self):
-        import tensorflow as tf
         if isinstance(self.data, tf.data.Dataset):
             for item in self.data:
                 yield item[0] if isinstance(item, tuple) else item

@@ -347,10 +347,6 @@ def _as_float(x):
                     f"bool tensor")
 
 
-def is_infinite_dataset(data):
-    return isinstance(data, tf.data.Dataset) and int(data.cardinality()) == int(tf.data.INFINITE_CARDINALITY)
-
-
 def _number(value):
     """A parameter given as a scalar tensor or variable, as Keras takes it, as a Python number (a
     symbolic one cannot be: fastact's check then names it)."""
