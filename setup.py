@@ -116,7 +116,7 @@ def extensions():
                       define_macros=[("NPY_NO_DEPRECATED_API", "NPY_1_7_API_VERSION")],
                       extra_compile_args=list(SIMD_LEVELS[level]),
                       depends=["fastact/_vmath.h", "fastact/_spans.h", "fastact/_spans_f64.h", "fastact/_spans_avx2.h",
-                               "fastact/_scalar.pxd", "fastact/_buffers.pxd"])
+                               "fastact/_convert.h", "fastact/_scalar.pxd", "fastact/_buffers.pxd"])
             for level in levels]
     exts += [Extension("fastact._buffers", ["fastact/_buffers.pyx"], include_dirs=[numpy.get_include()],
                        define_macros=[("NPY_NO_DEPRECATED_API", "NPY_1_7_API_VERSION")]),

@@ -161,7 +161,7 @@ def _rows_general(name, op, axis, out, n_threads, first, first_name, second, sec
     if new_out or not direct:
         kernels.first_touch(work, nt)
     if work.size:
-        flat = [_core._flat_input(a, compute_dtype, "C", work, user_out) for a in moved]
+        flat = [_core._flat_input(a, compute_dtype, "C", work, user_out, n_threads=nt) for a in moved]
         x, grad = (flat[0], flat[0]) if op < _BACKWARD else (flat[1], flat[0])
         if cols:
             P, M = math.prod(shape[:axes[0]]), math.prod(shape[axes[0] + 1:])
@@ -170,7 +170,7 @@ def _rows_general(name, op, axis, out, n_threads, first, first_name, second, sec
         else:
             kernels.axis_rows(op, x, grad, work, work.size // L, L, nt)
     if not direct:
-        _core.store(out, work.reshape(shape) if cols else np.moveaxis(work.reshape(moved[0].shape), last, axes))
+        _core.store(out, work.reshape(shape) if cols else np.moveaxis(work.reshape(moved[0].shape), last, axes), nt)
     return out
 
 
@@ -453,10 +453,11 @@ def _grouped(xa, ga, out, out_shape, result_dtype, compute_dtype, P, M, n_thread
     user_out = out is not None
     out, work, order, scatter = _core._prepare_out(out, out_shape, result_dtype, compute_dtype, nt, c_order=True)
     if work.size:
-        xin = _core._flat_input(xa, compute_dtype, "C", work, user_out, alias_ok=False)
-        gin = xin if ga is None else _core._flat_input(ga, compute_dtype, "C", work, user_out, alias_ok=False)
+        xin = _core._flat_input(xa, compute_dtype, "C", work, user_out, alias_ok=False, n_threads=nt)
+        gin = xin if ga is None else _core._flat_input(ga, compute_dtype, "C", work, user_out, alias_ok=False,
+                                                       n_threads=nt)
         _dispatch.kernels.glu(xin, gin, work, ga is not None, P, M, nt)
-    return _core._finish(out, work, order, scatter)
+    return _core._finish(out, work, order, scatter, nt)
 
 
 _fill_docs()

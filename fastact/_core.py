@@ -161,30 +161,154 @@ def _prepare_out(out, like, result_dtype, compute_dtype, n_threads, c_order=Fals
     return out, work, order or new_order, True
 
 
-def _flat_input(a, compute_dtype, order, work, user_out, alias_ok=True):
+_half_kinds = {}
+
+
+def _half_kind(dtype):
+    """0 for native float16, 1 for native bfloat16 (the kernels' widen/narrow), None for other dtypes."""
+    try:
+        return _half_kinds[dtype]
+    except KeyError:
+        pass
+    kind = None
+    if dtype.isnative and dtype.itemsize == 2:
+        kind = 0 if dtype.kind == "f" else 1 if dtype.name == "bfloat16" else None
+    _half_kinds[dtype] = kind
+    return kind
+
+
+def _convert(src, dst, n_threads):
+    """dst[...] = src for 1-D contiguous arrays, one of them float32 and the other float16 or bfloat16
+    (the kernels' conversions, _convert.h: NumPy's cast of float16 is 10-100 times slower), else by
+    NumPy, where a float64 beyond float32's range gives inf with no warning (SPEC) and so does a
+    float16 beyond 65504."""
+    if src.dtype == _F32 and dst.flags.aligned and _half_kind(dst.dtype) is not None:
+        _dispatch.kernels.narrow(src, dst.view(np.uint16), _half_kind(dst.dtype), n_threads)
+    elif dst.dtype == _F32 and src.flags.aligned and _half_kind(src.dtype) is not None:
+        _dispatch.kernels.widen(src.view(np.uint16), dst, _half_kind(src.dtype), n_threads)
+    else:
+        with np.errstate(over="ignore"):
+            np.copyto(dst, src, casting="unsafe")
+
+
+def _flat_input(a, compute_dtype, order, work, user_out, alias_ok=True, n_threads=1):
     """A flat C-contiguous compute-dtype view (or copy) of ``a`` in ``order``; when the caller gave
     ``out``, never overlapping it in a way the kernel cannot take: exact aliasing (in place) is fine for
     elementwise kernels (``alias_ok``), partial overlap never is."""
     flat = np.ravel(a, order=order)
     if flat.dtype != compute_dtype or not flat.flags.aligned:
-        with np.errstate(over="ignore"):   # (a float64 saved beyond float32's range: inf, as SPEC says)
-            return flat.astype(compute_dtype)  # always a new (aligned, native) array
+        converted = _buffers.empty(flat.size, compute_dtype)   # (always a new, aligned, native array)
+        _convert(flat, converted, n_threads)
+        return converted
     if user_out and np.may_share_memory(flat, work) and not (
             alias_ok and flat.__array_interface__["data"][0] == work.__array_interface__["data"][0]):
         return flat.copy()
     return flat
 
 
-def store(out, values):
+def store(out, values, n_threads=1):
     """out[...] = values: for a float16 out from float32 values, beyond 65504 is inf, with no overflow
     warning (SPEC)."""
+    for order in "CF":
+        if out.flags[order + "_CONTIGUOUS"] and values.flags[order + "_CONTIGUOUS"]:
+            _convert(values.reshape(-1, order=order), out.reshape(-1, order=order), n_threads)
+            return
     with np.errstate(over="ignore"):
         out[...] = values
 
 
-def _finish(out, work, order, scatter):
+def _finish(out, work, order, scatter, n_threads=1):
     if scatter:
-        store(out, work.reshape(out.shape, order=order))
+        store(out, work.reshape(out.shape, order=order), n_threads)
+    return out
+
+
+# Elements per conversion chunk: an elementwise call whose inputs or result need converting to or from
+# the compute dtype (integers, a float64 saved for a float32 grad, byte-swapped or unaligned arrays, a
+# float16 grad with a float32 saved) converts them this many at a time into small compute-dtype buffers
+# rather than whole arrays at once (a float16 array took five times its own size in temporaries: one of
+# 4 GiB needed 20 GiB more).  Where every array is float16 (or every one bfloat16), the kernels convert
+# block by block themselves (forward_half, backward_half).
+_CHUNK = 1 << 18
+
+
+def _run(kid, slots, inputs, work, n_threads):
+    """The forward (one input) or backward (grad and saved) kernel ``kid`` into ``work``."""
+    if len(inputs) == 1:
+        _dispatch.kernels.forward(kid, inputs[0], work, slots[0], slots[1], slots[2], n_threads)
+    else:
+        _dispatch.kernels.backward(kid, inputs[0], inputs[1], work, slots[0], slots[1], slots[2], n_threads)
+
+
+def _elementwise(kid, slots, arrays, out, result_dtype, compute_dtype, n_threads):
+    """Kernel ``kid`` on the elementwise ``arrays`` (x, or grad and saved) into ``out`` (None: a new array
+    in ``result_dtype``); returns ``out``.  Float16 and bfloat16 calls, and calls of more than _CHUNK
+    elements with anything to convert, go through _converting."""
+    like = arrays[0]
+    if (_half_kind(result_dtype) is not None and all(a.dtype == result_dtype for a in arrays)) or (
+            like.size > _CHUNK and (result_dtype != compute_dtype
+                                    or any(a.dtype != compute_dtype or not a.flags.aligned for a in arrays))):
+        done = _converting(kid, slots, arrays, out, result_dtype, compute_dtype, n_threads)
+        if done is not None:
+            return done
+    user_out = out is not None
+    out, work, order, scatter = _prepare_out(out, like, result_dtype, compute_dtype, n_threads)
+    if work.size:
+        _run(kid, slots, [_flat_input(a, compute_dtype, order, work, user_out, n_threads=n_threads) for a in arrays],
+             work, n_threads)
+    return _finish(out, work, order, scatter, n_threads)
+
+
+def _converting(kid, slots, arrays, out, result_dtype, compute_dtype, n_threads):
+    """_elementwise's form without whole-array conversions, for an ``out`` (new, or the caller's) that is C
+    or Fortran contiguous (None otherwise: the caller goes the whole-array way): all float16 (or all
+    bfloat16) by the kernels' block-by-block conversions, the rest a _CHUNK at a time.  Each block or
+    chunk of the inputs is read before that part of ``out`` is written, so an input that is ``out``
+    itself, element for element, is fine; one that overlaps it otherwise is copied whole first (in its
+    own dtype)."""
+    like = arrays[0]
+    if out is None:
+        order = "F" if like.flags.f_contiguous and not like.flags.c_contiguous else "C"
+        out = _dispatch.kernels.first_touch(_buffers.empty(like.shape, result_dtype, order=order), n_threads)
+    else:
+        _check_out(out, like.shape, result_dtype)
+        order = "C" if out.flags.c_contiguous else "F" if out.flags.f_contiguous else None
+        if order is None:
+            return None
+    flat_out = out.reshape(-1, order=order)
+    flats = []
+    for a in arrays:
+        flat = np.ravel(a, order=order)
+        if np.may_share_memory(flat, flat_out) and not (
+                flat.itemsize == flat_out.itemsize
+                and flat.__array_interface__["data"][0] == flat_out.__array_interface__["data"][0]):
+            flat = flat.copy()
+        flats.append(flat)
+    kind = _half_kind(result_dtype)
+    if kind is not None and flat_out.flags.aligned and all(f.dtype == result_dtype and f.flags.aligned for f in flats):
+        bits = [f.view(np.uint16) for f in flats] + [flat_out.view(np.uint16)]
+        if len(flats) == 1:
+            _dispatch.kernels.forward_half(kid, *bits, kind, slots[0], slots[1], slots[2], n_threads)
+        else:
+            _dispatch.kernels.backward_half(kid, *bits, kind, slots[0], slots[1], slots[2], n_threads)
+        return out
+    n = flat_out.size
+    step = max(1, min(n, _CHUNK))
+    buffers = [None if f.dtype == compute_dtype and f.flags.aligned else _buffers.empty(step, compute_dtype)
+               for f in flats]
+    work = None if result_dtype == compute_dtype and flat_out.flags.aligned else _buffers.empty(step, compute_dtype)
+    for start in range(0, n, step):
+        stop = min(n, start + step)
+        inputs = []
+        for flat, buf in zip(flats, buffers):
+            if buf is not None:
+                _convert(flat[start:stop], buf[:stop - start], n_threads)
+            inputs.append(flat[start:stop] if buf is None else buf[:stop - start])
+        if work is None:
+            _run(kid, slots, inputs, flat_out[start:stop], n_threads)
+        else:
+            _run(kid, slots, inputs, work[:stop - start], n_threads)
+            _convert(work[:stop - start], flat_out[start:stop], n_threads)
     return out
 
 
@@ -202,12 +326,7 @@ def forward(kid, row, x, params, out, n_threads):
     result_dtype, compute_dtype = dtypes_for(xa.dtype, "x")
     check_wide(wide, compute_dtype)
     nt = _threads.threads_for(n_threads, xa.size, row.serial_below)
-    user_out = out is not None
-    out, work, order, scatter = _prepare_out(out, xa, result_dtype, compute_dtype, nt)
-    if work.size:
-        xin = _flat_input(xa, compute_dtype, order, work, user_out)
-        _dispatch.kernels.forward(kid, xin, work, slots[0], slots[1], slots[2], nt)
-    return _finish(out, work, order, scatter)
+    return _elementwise(kid, slots, (xa,), out, result_dtype, compute_dtype, nt)
 
 
 def backward(kid, row, grad, saved, params, out, n_threads):
@@ -232,13 +351,7 @@ def backward(kid, row, grad, saved, params, out, n_threads):
         raise ValueError(f"grad and {row.saved} must have the same shape, got grad.shape={ga.shape} "
                          f"and {row.saved}.shape={sa.shape}")
     nt = _threads.threads_for(n_threads, ga.size, row.serial_below)
-    user_out = out is not None
-    out, work, order, scatter = _prepare_out(out, ga, result_dtype, compute_dtype, nt)
-    if work.size:
-        gin = _flat_input(ga, compute_dtype, order, work, user_out)
-        sin = _flat_input(sa, compute_dtype, order, work, user_out)
-        _dispatch.kernels.backward(kid, gin, sin, work, slots[0], slots[1], slots[2], nt)
-    return _finish(out, work, order, scatter)
+    return _elementwise(kid, slots, (ga, sa), out, result_dtype, compute_dtype, nt)
 
 
 def unit_layout(shape, param_shape, name):

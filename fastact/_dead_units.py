@@ -87,10 +87,8 @@ class DeadUnitCounter:
         if xa.size == 0:
             return self
         red = _core.UnitReduction(P, K, Q, np.int64)
-        xin = np.ravel(xa, order="C")
-        if xin.dtype != compute_dtype or not xin.flags.aligned:
-            xin = xin.astype(compute_dtype)
         nt = _threads.threads_for(self.n_threads, xa.size, SERIAL_BELOW)
+        xin = _core._flat_input(xa, compute_dtype, "C", None, False, n_threads=nt)
         _dispatch.kernels.count_positive(xin, red.partial, red.rows, red.L, red.vector, red.block_rows,
                                          red.col_chunk, nt)
         per_unit = red.per_unit().reshape(unit_shape)

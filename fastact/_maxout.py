@@ -89,9 +89,9 @@ def maxout(x, num_units, axis=-1, out=None, n_threads=None):
     user_out = out is not None
     out, work, order, scatter = _core._prepare_out(out, out_shape, result_dtype, compute_dtype, nt, c_order=True)
     if work.size:
-        xin = _core._flat_input(xa, compute_dtype, "C", work, user_out, alias_ok=False)  # not elementwise
+        xin = _core._flat_input(xa, compute_dtype, "C", work, user_out, alias_ok=False, n_threads=nt)  # not elementwise
         _dispatch.kernels.maxout(xin, xin, work, False, P, k, M, nt)
-    return _core._finish(out, work, order, scatter)
+    return _core._finish(out, work, order, scatter, nt)
 
 
 def maxout_backward(grad, x, num_units, axis=-1, out=None, n_threads=None):
@@ -141,7 +141,7 @@ def maxout_backward(grad, x, num_units, axis=-1, out=None, n_threads=None):
     user_out = out is not None
     out, work, order, scatter = _core._prepare_out(out, xa, result_dtype, compute_dtype, nt, c_order=True)
     if work.size:
-        gin = _core._flat_input(ga, compute_dtype, "C", work, user_out, alias_ok=False)
-        xin = _core._flat_input(xa, compute_dtype, "C", work, user_out, alias_ok=False)
+        gin = _core._flat_input(ga, compute_dtype, "C", work, user_out, alias_ok=False, n_threads=nt)
+        xin = _core._flat_input(xa, compute_dtype, "C", work, user_out, alias_ok=False, n_threads=nt)
         _dispatch.kernels.maxout(xin, gin, work, True, P, k, M, nt)
-    return _core._finish(out, work, order, scatter)
+    return _core._finish(out, work, order, scatter, nt)

@@ -229,3 +229,93 @@ def test_sigmoid_exact_limits_float32():
     np.testing.assert_array_equal(s[5:], 0.0)
     assert 0 < s[4] < np.finfo(np.float32).tiny  # subnormal, not flushed
     assert fastact.tanh(np.float32(9.02)) == 1.0
+
+
+def _half_dtypes():
+    ml_dtypes = pytest.importorskip("ml_dtypes")
+    return [np.dtype(np.float16), np.dtype(ml_dtypes.bfloat16)]
+
+
+@pytest.mark.parametrize("brain", [False, True], ids=["float16", "bfloat16"])
+def test_half_conversions_round_as_numpy_does(simd_level, brain):
+    # the kernels' own float16/bfloat16 <-> float32 conversions (NumPy's float16 casts are scalar code,
+    # 10-100 times slower): every 16-bit pattern widened exactly, and float32 values narrowed as NumPy
+    # (ml_dtypes for bfloat16) rounds them: a sample of all bit patterns, and each 16-bit value, its
+    # float32 neighbours and the midpoints between consecutive values (the ties)
+    from fastact import _dispatch
+    dtype = _half_dtypes()[brain]
+    kernels = _dispatch.kernels
+    bits = np.arange(1 << 16, dtype=np.uint32).astype(np.uint16)
+    wide = np.empty(bits.size, np.float32)
+    kernels.widen(bits, wide, brain, 2)
+    expected = bits.view(dtype).astype(np.float32)
+    nan = np.isnan(expected)
+    np.testing.assert_array_equal(wide[~nan].view(np.uint32), expected[~nan].view(np.uint32))
+    assert np.isnan(wide[nan]).all()
+    finite = np.sort(expected[np.isfinite(expected)]).astype(np.float64)
+    with np.errstate(invalid="ignore", over="ignore"):
+        values = np.concatenate([
+            np.arange(0, 1 << 32, 65537, dtype=np.uint64).astype(np.uint32).view(np.float32),
+            np.random.default_rng(7).integers(0, 1 << 32, 200_000, dtype=np.uint64).astype(np.uint32).view(np.float32),
+            expected, np.nextafter(expected, np.float32(np.inf)), np.nextafter(expected, np.float32(-np.inf)),
+            ((finite[:-1] + finite[1:]) / 2).astype(np.float32)]).astype(np.float32)
+        narrowed = np.empty(values.size, np.uint16)
+        kernels.narrow(values, narrowed, brain, 2)
+        reference = values.astype(dtype)
+    nan = np.isnan(values)
+    np.testing.assert_array_equal(narrowed[~nan], reference[~nan].view(np.uint16))
+    assert np.isnan(narrowed[nan].view(dtype).astype(np.float32)).all()
+
+
+@pytest.mark.parametrize("n_threads", [1, 2])
+def test_conversions_chunk_by_chunk_give_the_whole_arrays_results(monkeypatch, n_threads):
+    # elementwise calls that convert (float16, bfloat16, integers, a float64 saved for a float32 grad,
+    # byte-swapped arrays) go chunk by chunk past _core._CHUNK elements (a float16 array took five times
+    # its size in temporaries): the same results as one whole-array conversion, in every layout, with
+    # out= in place, and with an out= that overlaps the input one element along
+    from fastact import _core
+    rng = np.random.default_rng(3)
+    base = (rng.standard_normal((70, 53)) * 6).astype(np.float32)
+    g = rng.standard_normal(base.shape).astype(np.float32)
+    inputs = {dtype.name: base.astype(dtype) for dtype in _half_dtypes()}
+    inputs.update(int64=np.rint(base).astype(np.int64), swapped=base.astype(">f4"))
+    cases = []
+    for key, x in inputs.items():
+        cases += [(key, lambda x=x: fastact.gelu(x, n_threads=n_threads)),
+                  (key + " F", lambda x=x: fastact.silu(np.asfortranarray(x), n_threads=n_threads)),
+                  (key + " strided", lambda x=x: fastact.elu(x[::2, ::-3], n_threads=n_threads)),
+                  (key + " backward", lambda x=x: fastact.gelu_backward(x, x, n_threads=n_threads))]
+    cases += [("float64 saved", lambda: fastact.tanh_backward(g, base.astype(np.float64) * 1e38, n_threads=n_threads)),
+              ("float32 grad, float16 saved", lambda: fastact.silu_backward(g, base.astype(np.float16),
+                                                                               n_threads=n_threads))]
+    for out_order in "CF":
+        def into_out(order=out_order):
+            out = np.empty(base.shape, np.float16, order=order)
+            assert fastact.softplus(base.astype(np.float16), out=out, n_threads=n_threads) is out
+            return out
+        cases.append(("out " + out_order, into_out))
+
+    def in_place():
+        x = base.astype(np.float16)
+        fastact.sigmoid(x, out=x, n_threads=n_threads)
+        return x
+
+    def overlapping(shift):
+        buf = np.zeros(base.size + 1, np.float16)
+        x, out = (buf[1:], buf[:-1]) if shift > 0 else (buf[:-1], buf[1:])
+        x[...] = base.reshape(-1)
+        fastact.hard_silu(x, out=out, n_threads=n_threads)
+        return out.copy()
+
+    cases += [("in place", in_place), ("out one before x", lambda: overlapping(1)),
+              ("out one after x", lambda: overlapping(-1))]
+    whole = {key: call() for key, call in cases}
+    monkeypatch.setattr(_core, "_CHUNK", 1000)
+    for key, call in cases:
+        chunked = call()
+        assert chunked.dtype == whole[key].dtype and chunked.shape == whole[key].shape, key
+        np.testing.assert_array_equal(chunked.astype(np.float64), whole[key].astype(np.float64), err_msg=key)
+    # and the overlapping ones as from a copy of x
+    np.testing.assert_array_equal(whole["out one before x"], fastact.hard_silu(base.reshape(-1).astype(np.float16)))
+    np.testing.assert_array_equal(whole["out one after x"], fastact.hard_silu(base.reshape(-1).astype(np.float16)))
+    np.testing.assert_array_equal(whole["float16"], fastact.gelu(inputs["float16"].astype(np.float32)).astype(np.float16))
