@@ -43,6 +43,8 @@ def as_array(x, name):
     """``np.asarray(x)``, with conversion failures reported against the argument's name."""
     if type(x) is np.ndarray:
         return x
+    if x is None:
+        raise TypeError(f"{name} must be an array, got None")
     try:
         return np.asarray(x)
     except (TypeError, ValueError) as exc:
@@ -51,6 +53,7 @@ def as_array(x, name):
 
 _packed_cache = {}
 _NONZERO_MIN = float(np.finfo(np.float32).tiny)
+_DOUBLE_MIN = float(np.finfo(np.float64).tiny)
 _FLOAT32_MAX = float(np.finfo(np.float32).max)
 _NO_PARAMS = ((0.0, 0.0, 0.0), None)
 
@@ -114,9 +117,13 @@ def _validate_params(row, values):
             wide = (f"{param.name} of {row.name} is beyond float32's range (magnitude above "
                     f"{_FLOAT32_MAX:g}), where this call computes: got {param.name}={value!r}; "
                     f"pass float64 input for such a parameter")
-        if param.nonzero and abs(value) < _NONZERO_MIN:   # also 0 once rounded to float32
+        if param.nonzero and abs(value) < _DOUBLE_MIN:   # (its reciprocal would be inf)
             raise ValueError(f"{param.name} of {row.name} cannot be 0 or smaller in magnitude than "
-                             f"{_NONZERO_MIN:g} (float32's smallest normal), got {param.name}={value!r}")
+                             f"{_DOUBLE_MIN:g} (float64's smallest normal), got {param.name}={value!r}")
+        if param.nonzero and abs(value) < _NONZERO_MIN and wide is None:   # (0 once rounded to float32)
+            wide = (f"{param.name} of {row.name} cannot be smaller in magnitude than {_NONZERO_MIN:g} "
+                    f"(float32's smallest normal) where this call computes in float32: got "
+                    f"{param.name}={value!r}; pass float64 input for such a parameter")
         if param.minimum is not None and value < param.minimum:
             raise ValueError(f"{param.name} of {row.name} cannot be less than {param.minimum}, "
                              f"got {param.name}={value!r}")

@@ -101,9 +101,9 @@ def prelu(x, alpha, out=None, n_threads=None):
     out, work, order, scatter = _core._prepare_out(out, xa, result_dtype, compute_dtype, nt, c_order=True)
     alpha_vec = _apart_from(alpha_vec, work)
     if work.size:
-        xin = _core._flat_input(xa, compute_dtype, "C", work, user_out)
+        xin = _core._flat_input(xa, compute_dtype, "C", work, user_out, n_threads=nt)
         _dispatch.kernels.prelu_forward(xin, alpha_vec, work, rows, L, K, vector, nt)
-    return _core._finish(out, work, order, scatter)
+    return _core._finish(out, work, order, scatter, nt)
 
 
 def prelu_backward(grad, x, alpha, out=None, n_threads=None):
@@ -141,17 +141,18 @@ def prelu_backward(grad, x, alpha, out=None, n_threads=None):
     out, work, order, scatter = _core._prepare_out(out, ga, result_dtype, compute_dtype, nt, c_order=True)
     alpha_vec = _apart_from(alpha_vec, work)
     if not work.size:
-        return _core._finish(out, work, order, scatter), np.zeros(al.shape, alpha_dtype)
-    gin = _core._flat_input(ga, compute_dtype, "C", work, user_out)
-    xin = _core._flat_input(xa, compute_dtype, "C", work, user_out)
+        return _core._finish(out, work, order, scatter, nt), np.zeros(al.shape, alpha_dtype)
+    gin = _core._flat_input(ga, compute_dtype, "C", work, user_out, n_threads=nt)
+    xin = _core._flat_input(xa, compute_dtype, "C", work, user_out, n_threads=nt)
     red = _core.UnitReduction(*pkq, np.float64)
     _dispatch.kernels.prelu_backward(gin, xin, alpha_vec, work, red.partial, rows, L, K, vector,
                                      red.block_rows, red.col_chunk, nt)
-    dalpha = red.per_unit()
-    # from the span of axes alpha varies along back to alpha's own shape
-    span_shape = xa.shape[v0:v1]
-    broadcast_axes = tuple(i for i in range(v1 - v0) if padded[v0 + i] == 1)
-    dalpha = dalpha.reshape(span_shape).sum(axis=broadcast_axes, keepdims=True)
-    with np.errstate(over="ignore"):    # (a float16 alpha's gradient beyond 65504 is inf, no warning)
+    # the sums per unit, then from the span of axes alpha varies along back to alpha's own shape; an inf or
+    # NaN among them, or one beyond alpha's dtype's range (inf), comes with no NumPy warning (SPEC)
+    with np.errstate(over="ignore", invalid="ignore"):
+        dalpha = red.per_unit()
+        span_shape = xa.shape[v0:v1]
+        broadcast_axes = tuple(i for i in range(v1 - v0) if padded[v0 + i] == 1)
+        dalpha = dalpha.reshape(span_shape).sum(axis=broadcast_axes, keepdims=True)
         dalpha = np.asarray(dalpha, dtype=alpha_dtype).reshape(al.shape)
-    return _core._finish(out, work, order, scatter), dalpha
+    return _core._finish(out, work, order, scatter, nt), dalpha

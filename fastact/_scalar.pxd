@@ -920,12 +920,13 @@ cdef inline floating mish_fwd(floating x, floating a, floating b, floating c) no
         # reached 4.05 ULP).  Below -700 mish(x) = x e^x (1 + O(e^x)) with e^x subnormal: x e^x from
         # e^x 2^64 (e^(x + 64 LN2_HI) e^(64 LN2_LO), normal; x + 64 LN2_HI is exact: both are multiples
         # of 2^-43 and below 1024; e^(64 LN2_LO) - 1 = 1.2e-8 joins z's low part, to second order: 64
-        # LN2_LO alone left 7.5e-17, 1.25 ULP at x = -708) as hi + lo, scaled back; below -746 (and
-        # -inf) -0; from 20 on (tanh(softplus(x)) == 1), +-0 and NaN, x.  (silu's and gelu-tanh's way,
+        # LN2_LO alone left 7.5e-17, 1.25 ULP at x = -708) as hi + lo, scaled back; below -752 (and
+        # -inf), where |x e^x| is below half of the least subnormal, -0 (from -746 on, as it was, x e^x
+        # down to -751.6 came out -0: 154 subnormal steps); from 20 on (tanh(softplus(x)) == 1), +-0 and NaN, x.  (silu's and gelu-tanh's way,
         # e^x's unscaled pair with 2^k put on last, made this loop 1.73 -> 2.25 ns per element: GCC
         # spilled registers in it.)
         tail = xd < -700.0
-        v = -746.0 if xd < -746.0 else xd
+        v = -752.0 if xd < -752.0 else xd
         v = 20.0 if v > 20.0 else v
         z = fa_exp_dd(v + (64.0 * FA_LN2_HI if tail else 0.0), &z_lo)
         z_lo = z_lo + z * (FA_EXP_64LN2LO_M1 if tail else 0.0)
@@ -942,12 +943,12 @@ cdef inline floating mish_fwd(floating x, floating a, floating b, floating c) no
         q_lo = ((fa_residual(n, q, d) + n_lo) - q * d_lo) * inv
         r = xd * q
         r = (t + t_lo) * 5.421010862427522e-20 if tail else r + (fma(xd, q, -r) + xd * q_lo)    # 2^-64
-        r = -0.0 if xd < -746.0 else r
+        r = -0.0 if xd < -752.0 else r
         return xd if (xd != xd) | (xd == 0) | (xd > 20.0) else r
 
 cdef inline floating mish_bwd(floating g, floating x, floating a, floating b, floating c) noexcept nogil:
     # tanh(sp) + x sech^2(sp) sigmoid(x), with tanh(sp) = n/(n+2), sech^2(sp) = 4(n+1)/(n+2)^2
-    cdef double xd = x, z, n, t
+    cdef double xd = x, z, n, t, d, h
     if x != x:
         return x
     if x > 20:
@@ -957,7 +958,17 @@ cdef inline floating mish_bwd(floating g, floating x, floating a, floating b, fl
     z = _exp_acc(xd)                   # the sum nearly cancels near x = -1.19
     n = z * (z + 2.0)
     t = n + 2.0
-    return <floating>(<double>g * (n / t + xd * (z / (1.0 + z)) * (4.0 * (n + 1.0) / (t * t))))
+    d = n / t + xd * (z / (1.0 + z)) * (4.0 * (n + 1.0) / (t * t))
+    if floating is float:
+        # within 1/32 of the derivative's root r = -1.1924312145154952 (a double pair), where the sum
+        # above cancels (1.5 ULP at the float nearest r, x = -1.1924312, at the baseline level; 1.07 at
+        # the others): its Taylor series in h = x - r, degree 6 (truncation 2^-38; coefficients from
+        # mpmath at 200 bits)
+        h = (xd + 1.1924312145154952) + 4.8484829848031044e-17     # (x - r, exact to 2^-53 of itself)
+        t = h * (0.2669479140495345 + h * (0.20473126408010586 + h * (0.04190782104360987 + h * (
+            -0.020271822716684245 + h * (-0.01582112656173338 + h * -0.0033606849270232685)))))
+        d = t if fabs(h) < 0.03125 else d
+    return <floating>(<double>g * d)
 
 
 # ---- exponential: saved y (the derivative is y) ----
@@ -1140,16 +1151,35 @@ cdef inline floating squareplus_fwd(floating x, floating a, floating b, floating
     else:
         return fa_squareplus_f64(xd, a)
 
+cdef inline double _squareplus_d(double xd, double b) noexcept nogil:
+    # the derivative (1 + x/s)/2, as b / (2 s (s - x)) for x < 0, s = sqrt(x^2 + b), b > 0: from x f and
+    # b f^2, which leave both quotients as they are, f = 2^-600 where max(|x|, sqrt(b)) >= 2^500 (x^2 + b
+    # could overflow: s was taken as |x| from |x| = 1e150 on, whatever b, 1e15 ULP off for b = 1e300) and
+    # 2^600 where it is below 2^-500 (b = 5e-324, x = -1e-170: 0 where the derivative is 1/2); +-inf
+    # give 1 and 0
+    cdef double ax = fabs(xd), rb = sqrt(b), m, f, xs, bs, s
+    m = ax if ax > rb else rb
+    f = 2.409919865102884e-181 if m >= 3.273390607896142e+150 else (
+        4.149515568880993e+180 if m < 3.054936363499605e-151 else 1.0)
+    xs = (xd if ax <= DBL_MAX else 0.0) * f
+    bs = (b * f) * f
+    s = sqrt(xs * xs + bs)
+    # x < 0: b f / (2 s (s - x) f^2) f, one division by the scaled denominator, which is normal (s >= 2^-500
+    # where f = 1); b f, not b f^2, which underflows for b = 4 once |x| passes 2^500 (0 where the
+    # derivative is 1.8e-305), and no subnormal b / s or b / 4 first (b = 5e-324: 0 for 2.3e-199 at
+    # x = -2.3e-63, 1.5e7 ULP at x = -5.3e-9)
+    s = (0.5 * (1.0 + xs / s)) if xd >= 0 else ((b * f) / ((s * (s - xs)) * 2.0)) * f
+    return s if ax <= DBL_MAX else (1.0 if xd > 0 else 0.0)
+
 cdef inline floating squareplus_bwd(floating g, floating x, floating a, floating b, floating c) noexcept nogil:
     # (1 + x/s)/2, as b / (2 s (s - x)) for x < 0; b = 0 is relu (slope 1 at x = 0)
-    cdef double xd = x, s, r
+    cdef double xd = x, r
     if x != x:
         return x
     if a == 0:
         r = 1.0 if x >= 0 else 0.0
     else:
-        s = _squareplus_s(xd, a)
-        r = (0.5 * (1.0 + xd / s) if xd < 1e150 else 1.0) if x >= 0 else (0.25 * <double>a / s) / (0.5 * s - 0.5 * xd)
+        r = _squareplus_d(xd, a)
     return <floating>(<double>g * r)
 
 

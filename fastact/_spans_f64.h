@@ -549,13 +549,13 @@ FA_KERNEL void fa_glu_backward_f64_block(__m512d av, __m512d bv, __m512d gv, fa_
         r = _mm512_mask_mov_pd(r, odd, q);
         *da = _mm512_mask_mov_pd(*da, inf_g & _mm512_cmp_pd_mask(bv, _mm512_set1_pd(-INFINITY), _CMP_GT_OQ), gv);
     }
-    /* from |b| = 700 on (finite a, b, g), where e^-|b| is subnormal or 0 but g e^b and g a e^-|b| need
+    /* from |b| = 700 on (finite b and g), where e^-|b| is subnormal or 0 but g e^b and g a e^-|b| need
      * not be: lane by lane (fa_glu_backward_far_f64) */
     __m512d ab = _mm512_abs_pd(bv);
     __mmask8 far = _mm512_cmp_pd_mask(ab, _mm512_set1_pd(FA_PD_FAR), _CMP_GE_OQ);
     if (__builtin_expect(far != 0, 0))
         far &= _mm512_cmp_pd_mask(ab, _mm512_set1_pd(INFINITY), _CMP_LT_OQ)
-               & (__mmask8)~(_mm512_fpclass_pd_mask(gv, 0x99) | _mm512_fpclass_pd_mask(av, 0x99));
+               & (__mmask8)~_mm512_fpclass_pd_mask(gv, 0x99);
     if (__builtin_expect(far != 0, 0)) {
         double al[8], bl[8], gl[8], dal[8], dbl[8];
         _mm512_storeu_pd(al, av);
@@ -771,6 +771,8 @@ FA_KERNEL void fa_softmax_backward_f64_span(const double *g, const double *y, do
                                             ptrdiff_t ahead)
 {
     double S_lo_, S_ = fa_row_sum_dd_pd(g, y, n, &S_lo_);
+    if (fabs(S_) <= 0x1.fffffffffffffp1023)             /* (renormalised, as the portable path's sum) */
+        S_ = fa_two_sum(S_, S_lo_, &S_lo_);
     if (!(fabs(S_) <= 0x1.fffffffffffffp1023)) {
         /* an infinite g in the row (or NaN): y (g - S) as it stands, as the reference */
         for (ptrdiff_t i = 0; i < n; i++)
@@ -804,6 +806,8 @@ FA_KERNEL void fa_log_softmax_backward_f64_span(const double *g, const double *y
                                                 ptrdiff_t ahead)
 {
     double S_lo_, S_ = fa_row_sum_dd_pd(g, NULL, n, &S_lo_);
+    if (fabs(S_) <= 0x1.fffffffffffffp1023)             /* (renormalised: a high part of 0 is a zero sum) */
+        S_ = fa_two_sum(S_, S_lo_, &S_lo_);
     if (!(fabs(S_) <= 0x1.fffffffffffffp1023) || S_ == 0.0) {
         /* an infinite g in the row (or NaN): g - e^y S as it stands, as the reference; S = 0: e^y 0 is 0
          * (S's sign) for every finite y, also where e^y overflows double (fa_log_softmax_backward_1d) */

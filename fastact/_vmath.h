@@ -151,12 +151,17 @@ static inline double fa_residual(double n, double q, double d)
 #ifdef __FMA__
     return __builtin_fma(-q, d, n);
 #else
+    /* Dekker's split overflows from 2^996 (softmax' at the baseline level gave NaN for g = 1.4e300): a
+     * factor beyond 2^995 is taken times 2^-60 first, and the product and its error times the inverse
+     * after, exactly (they are q d's parts, finite where q d is) */
     const double split = 134217729.0;   /* 2^27 + 1 */
-    double p = q * d;
-    double tq = split * q, qh = tq - (tq - q), ql = q - qh;
-    double td = split * d, dh = td - (td - d), dl = d - dh;
-    double perr = ((qh * dh - p) + qh * dl + ql * dh) + ql * dl;   /* q * d - p exactly */
-    return (n - p) - perr;
+    double sq = fabs(q) > 0x1p995 ? 0x1p-60 : 1.0, sd = fabs(d) > 0x1p995 ? 0x1p-60 : 1.0;
+    double qs = q * sq, ds = d * sd, back = 1.0 / (sq * sd);
+    double p = qs * ds;
+    double tq = split * qs, qh = tq - (tq - qs), ql = qs - qh;
+    double td = split * ds, dh = td - (td - ds), dl = ds - dh;
+    double perr = ((qh * dh - p) + qh * dl + ql * dh) + ql * dl;   /* qs * ds - p exactly */
+    return (n - p * back) - perr * back;
 #endif
 }
 
@@ -246,7 +251,9 @@ static inline void fa_glu_backward_far_f64(double a, double b, double g, double 
 {
     double w = fabs(b);
     *da = b > 0 ? g : fa_mul2_exp_neg(g, 1.0, w);
-    *db = fa_mul2_exp_neg(g, a, w);
+    /* (an infinite or NaN a: g a, as nearer 0, where sigmoid(b) sigmoid(-b) > 0 makes it +-inf or NaN;
+     * da does not depend on a: g sigmoid(b) was 0 for a = inf at b = -750, 1.9e-26 for a finite a) */
+    *db = fabs(a) < INFINITY ? fa_mul2_exp_neg(g, a, w) : g * a;
 }
 
 /* e^(v + v_lo) 2^sh = (e + *lo) *f1 *f2 for the float64 backward kernels whose result is g times about

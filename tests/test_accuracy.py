@@ -212,3 +212,40 @@ def test_float32_dense_over_the_interval_tables(name, backward):
         g = np.full(x.shape, gv, np.float32)
         assert_backward_matches(row, getattr(fastact, name + "_backward")(g, x),
                                 reference(name + "_backward", g, x), g, x, np.float32)
+
+
+@pytest.mark.parametrize("b", [5e-324, 1e-310, 1.5e-308, 1e-300, 1e-140, 4.0, 1e284, 1e300, 1.7976931348623157e308])
+def test_float64_squareplus_backward_where_x_squared_plus_b_leaves_the_range(b, simd_level):
+    # the derivative took sqrt(x^2 + b) as |x| from |x| = 1e150 on, whatever b (1e15 ULP off for b = 1e300
+    # at x = -+1e150), overflowed x^2 + b (b = DBL_MAX: 0 for 0.4999963), and lost a subnormal b's
+    # quarter (0 for b = 5e-324 where the derivative is 1/2): computed from x and b scaled now
+    rng = np.random.default_rng(8)
+    mag = np.concatenate([np.exp(rng.uniform(-745, 709, 4000)), 2.0 ** np.arange(-1074, 1024, 1.0),
+                          [1e-170, 1e-160, 1e149, 1e150, 1e154, np.sqrt(b)]])
+    x = np.concatenate([mag, -mag, [np.inf, -np.inf]])
+    g = np.ones_like(x)
+    dx = fastact.squareplus_backward(g, x, b)
+    assert_backward_matches(ROWS["squareplus"], dx, reference("squareplus_backward", g, x, b), g, x, np.float64)
+
+
+def test_float64_mish_forward_down_to_its_last_subnormal(simd_level):
+    # x e^x is a subnormal down to x = -751.4 (half the least subnormal beyond): mish gave -0 from -746 on
+    # (154 subnormal steps off at -746.02); each result within one subnormal step of the exact one now
+    x = -np.linspace(744.0, 753.0, 9001)
+    y = fastact.mish(x)
+    exact = np.asarray(reference("mish", x), np.longdouble)
+    assert np.all(np.abs(y.astype(np.longdouble) - exact) <= 2.0 ** -1074)
+    assert y[x < -752.0].tolist() == [-0.0] * int((x < -752.0).sum()) and np.signbit(y[-1])
+
+
+def test_float32_mish_backward_at_its_derivatives_root(simd_level):
+    # the derivative crosses 0 at x = -1.19243121...: the double sum there cancels (1.5 ULP at the float
+    # nearest the root with g = 1.134033203125 at the baseline level, 1.07 at the others), so within 1/32
+    # of the root it comes from its Taylor series
+    x0 = np.float32(-1.1924312114715576)
+    x = x0 + np.arange(-300, 301, dtype=np.float32) * np.spacing(x0)
+    x = np.concatenate([x, np.float32([-1.1924312114715576 - 1 / 32, -1.1924312114715576 + 1 / 32, -1.16, -1.22])])
+    g = np.random.default_rng(9).uniform(1, 2, x.size).astype(np.float32)
+    for gs in (g, np.roll(g, 1), np.full_like(x, 1.134033203125), np.full_like(x, 1.1171875)):
+        dx = fastact.mish_backward(gs, x)
+        assert_backward_matches(ROWS["mish"], dx, reference("mish_backward", gs, x), gs, x, np.float32)

@@ -264,6 +264,20 @@ def test_glu_backward_infinite_factor(dtype, simd_level):
         assert_special_match(dx, exact)
 
 
+def test_glu_backward_far_tail_with_an_infinite_a(simd_level):
+    # da = g sigmoid(b) does not depend on a: float64 from b = -700 down gave 0 for an infinite or NaN a
+    # (1.9e-26 for a finite one at b = -750, g = 1e300); db is g a there, as nearer 0
+    b = np.array([-750.0, -720.0, -740.0, 710.0])
+    for a in (np.inf, -np.inf, np.nan, 5.0):
+        x = np.stack([np.full_like(b, a), b], axis=1)
+        g = np.full((b.size, 1), 1e300)
+        dx = fastact.glu_backward(g, x)
+        np.testing.assert_array_equal(dx[:, 0], fastact.glu_backward(g, np.stack([np.full_like(b, 5.0), b], 1))[:, 0])
+        assert dx[0, 0] == pytest.approx(1e300 / (1.0 + np.exp(750.0)), rel=1e-15)
+        if not np.isfinite(a):
+            np.testing.assert_array_equal(dx[:, 1], np.full(b.size, 1e300 * a))
+
+
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
 def test_glu_where_sigmoid_is_below_double_range(dtype, simd_level):
     # from |b| = 708 on e^-|b| is subnormal in double (0 from 745), but a e^b and g a e^-|b| need not be
@@ -401,15 +415,31 @@ def test_special_values_anywhere_in_long_rows(name, dtype, simd_level):
         _check_forward(name, x, getattr(fastact, name)(x), -1, dtype)
 
 
-def test_long_rows_keep_accuracy():
-    # a long row of equal values but one: its sum is ~1e6 terms; the small term keeps relative accuracy
-    x = np.zeros(1_000_003, np.float32)
-    x[17] = -30.0
-    for name in ("softmax", "log_softmax"):
-        _check_forward(name, x, getattr(fastact, name)(x), -1, np.float32)
+def test_long_rows_keep_accuracy(simd_level):
+    # a long row of equal values but one: its sum is ~1e6 terms; the small term, or the large one, keeps
+    # relative accuracy (at the AVX2 level the float sum of the exps' low parts, up to 9% of each term,
+    # grew with the row: softmax 50 ULP off at 1e5 elements, 82 at 1e6, log_softmax 8.2)
+    for at, value in ((17, -30.0), (0, 3.0)):
+        x = np.zeros(1_000_003, np.float32)
+        x[at] = value
+        for name in ("softmax", "log_softmax"):
+            _check_forward(name, x, getattr(fastact, name)(x), -1, np.float32)
+            _check_forward(name, x[:100_000], getattr(fastact, name)(x[:100_000]), -1, np.float32)
     # log_softmax of a dominant value: -log1p(tiny) keeps its digits (log of the full sum would give 0)
     y = fastact.log_softmax(np.array([0.0, -60.0, -70.0]))
     np.testing.assert_allclose(y[0], -(np.exp(-60.0) + np.exp(-70.0)), rtol=1e-15)
+
+
+@pytest.mark.parametrize("name", ["softmax", "log_softmax"])
+def test_float64_backward_sum_that_cancels_to_its_low_part(name, simd_level):
+    # the row's sum of g (g y) as a double-double whose high part cancelled to 0 with a low part left
+    # (1 + 1e17 - 1e17): log_softmax took it for a zero sum (dx = g, wrong, and depending on the order)
+    g = np.array([1.0, 1e17, -1e17, 0.0])
+    y = np.log(np.full(4, 0.25)) if name == "log_softmax" else np.full(4, 0.25)
+    expected = g - 0.25 * 1.0 if name == "log_softmax" else 0.25 * (g - 0.25)
+    for order in ([0, 1, 2, 3], [1, 2, 0, 3], [3, 1, 2, 0]):
+        dx = getattr(fastact, name + "_backward")(g[order], y[order])
+        np.testing.assert_allclose(dx, expected[order], rtol=1e-15)
 
 
 def test_sparsemax_is_the_simplex_projection():
@@ -677,3 +707,17 @@ def test_glu_plain_call_gives_the_general_results(shape, dtype, rng):
         fastact.glu(np.ones(shape[:-1] + (3,), dtype))
     with pytest.raises(ValueError, match="grad must have glu's output shape"):
         fastact.glu_backward(np.ones(shape, dtype), x)
+
+
+@pytest.mark.parametrize("name, g, y", [
+    ("softmax", [1.4e300, 0.0], [1.0, 0.0]),
+    ("log_softmax", [1e300, 1e300], list(np.log([0.5, 0.5]))),
+    ("sparsemax", [1.5e300, 1.5e300], [0.5, 0.5]),
+])
+def test_float64_backward_with_a_huge_finite_g(name, g, y, simd_level):
+    # at the baseline level (no FMA) the residuals' Dekker split overflowed from |g| = 1.34e300
+    # (DBL_MAX / (2^27 + 1)): NaN for finite results; factors beyond 2^995 are split scaled now
+    dx = getattr(fastact, name + "_backward")(np.array(g), np.array(y))
+    assert np.isfinite(dx).all()
+    exact = np.asarray(reference(name + "_backward", np.array(g), np.array(y)), np.float64)
+    np.testing.assert_allclose(dx, exact, rtol=0, atol=2e300 * 2.0 ** -52)    # (ULPs of the terms)

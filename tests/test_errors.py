@@ -154,8 +154,11 @@ def test_every_param_rejects_a_string(name, param):
     (lambda x: fastact.gelu(x, approximate=None), TypeError, r"approximate of gelu must be True or False, got None"),
     (lambda x: fastact.gelu_backward(x, x, approximate="yes"), TypeError, r"approximate of gelu must be True or False"),
     (lambda x: fastact.celu(x, alpha=0.0), ValueError, r"alpha of celu cannot be 0 or smaller in magnitude than "
-                                                       r"1\.17549e-38 .*, got alpha=0\.0"),
-    (lambda x: fastact.celu(x, alpha=-1e-40), ValueError, r"alpha of celu cannot be 0 .*got alpha=-1e-40"),
+                                                       r"2\.22507e-308 \(float64's smallest normal\), got alpha=0\.0"),
+    (lambda x: fastact.celu(x, alpha=-5e-324), ValueError, r"alpha of celu cannot be 0 .*got alpha=-5e-324"),
+    (lambda x: fastact.celu(x.astype(np.float32), alpha=-1e-40), ValueError,
+     r"alpha of celu cannot be smaller in magnitude than 1\.17549e-38 \(float32's smallest normal\) where this "
+     r"call computes in float32: got alpha=-1e-40; pass float64 input"),
     (lambda x: fastact.celu_backward(x, x, alpha=0), ValueError, r"alpha of celu cannot be 0"),
     (lambda x: fastact.soft_shrink(x, threshold=-0.1), ValueError,
      r"threshold of soft_shrink cannot be less than 0\.0, got threshold=-0\.1"),
@@ -189,6 +192,24 @@ def test_a_parameter_beyond_float32_where_the_call_computes_in_float32(name, par
     np.testing.assert_allclose(fwd(x, **{param: 1e39}), reference(name, x, **{param: 1e39}), rtol=1e-15)
     fwd(x, **{param: 3e38})   # within float32's range: taken in every dtype
     fwd(x.astype(np.float32), **{param: 3e38})
+
+
+def test_a_tiny_celu_alpha_is_refused_only_where_the_call_computes_in_float32():
+    # celu divides by alpha: below float32's smallest normal it is refused in float32 and float16 calls
+    # (plain and general), but float64 takes it down to float64's smallest normal (it was refused there)
+    from fastact._testing import reference
+    for dtype in (np.float32, np.float16):
+        for x in (np.ones(3, dtype), np.ones(200_001, dtype)[::2]):
+            for call in (lambda: fastact.celu(x, alpha=1e-300), lambda: fastact.celu_backward(x, x, alpha=-1e-40)):
+                with pytest.raises(ValueError, match=r"alpha of celu cannot be smaller in magnitude than"):
+                    call()
+    x = np.array([-1e-290, -3e-300, -1e-310, 0.0, 2.0, -5.0])
+    for alpha in (1e-300, -1e-300, 2.3e-308):
+        np.testing.assert_allclose(fastact.celu(x, alpha=alpha), reference("celu", x, alpha=alpha), rtol=1e-15,
+                                   atol=1e-322)   # (within a few subnormal steps below DBL_MIN)
+        np.testing.assert_allclose(fastact.celu_backward(np.ones_like(x), x, alpha=alpha),
+                                   reference("celu_backward", np.ones_like(x), x, alpha=alpha), rtol=1e-15,
+                                   atol=1e-322)
 
 
 @pytest.mark.parametrize("dtype", [np.float32, np.float16])

@@ -146,3 +146,21 @@ def test_out_over_alpha_reads_the_slopes_as_given(dtype):
     rdx, rdalpha = R.prelu_backward(g, x, given)
     np.testing.assert_array_equal(dx, rdx)
     np.testing.assert_allclose(dalpha, rdalpha, rtol=1e-6)
+
+
+def test_alpha_gradients_beyond_range_or_nan_come_without_warnings():
+    # dalpha's sums, or their cast to alpha's dtype, overflow to inf or are NaN: no NumPy warning (SPEC),
+    # in either layout (the (2, 64) row form warned "overflow encountered in cast", the (64, 2) one not)
+    cases = [
+        (np.full((2, 64), 10, np.float32), np.full((2, 64), -3e38, np.float32), np.full((2, 1), .25, np.float32)),
+        (np.full((64, 2), 10, np.float32), np.full((64, 2), -3e38, np.float32), np.full(2, .25, np.float32)),
+        (np.array([[1.0, -1, 1], [1, 1, 1]]), np.full((2, 3), -np.inf), np.full((2, 1), .25)),
+        (np.full((4, 100), 1e300), np.full((4, 100), -1e300), np.full((4, 1), 0.5)),
+    ]
+    for g, x, alpha in cases:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")
+            _, dalpha = fastact.prelu_backward(g, x, alpha)
+            _, dalpha_general = fastact.prelu_backward(g[:, ::-1], x[:, ::-1], alpha)   # (the Python path)
+        assert dalpha.shape == alpha.shape and not np.isfinite(dalpha).all()
+        np.testing.assert_array_equal(dalpha, dalpha_general)
