@@ -162,6 +162,14 @@ def _tf_rowwise(fn):
     return run
 
 
+def _tf_glu(x, axis=-1):
+    """a sigmoid(b), [a, b] = x's halves along ``axis``: tf.split takes an axis whose size is known only
+    at run time (keras.ops.glu's check of its size failed on None: model.export() of glu on (None, None)
+    inputs)."""
+    a, b = tf.split(x, 2, axis=axis)
+    return a * tf.math.sigmoid(b)
+
+
 PURE_TF = {
     "sigmoid": lambda x: tf.math.sigmoid(x),
     "tanh": lambda x: tf.math.tanh(x),
@@ -170,7 +178,7 @@ PURE_TF = {
     "softmax": _tf_rowwise(keras.ops.softmax),
     "log_softmax": _tf_rowwise(keras.ops.log_softmax),
     "sparsemax": _tf_sparsemax,
-    "glu": lambda x, axis=-1: keras.ops.glu(x, axis=axis),
+    "glu": _tf_glu,
 }
 # The other rows: Keras's own TensorFlow formulation of the same function (its signature matches).
 for _row in ACTIVATIONS:
@@ -207,6 +215,17 @@ def _tf_gradient(tf_impl, ins, dy):
     return tape.gradient(ref, list(ins), output_gradients=dy, unconnected_gradients=tf.UnconnectedGradients.ZERO)
 
 
+def _forward_watched(tensors):
+    """True where a ``tf.autodiff.ForwardAccumulator`` watches any of ``tensors``: forward-mode
+    derivatives do not go through a numpy_function (the JVP was None eagerly, zeros in a graph, also
+    for a Hessian-vector product taken as forward over backward), so the twin computes there."""
+    try:
+        from tensorflow.python import pywrap_tfe
+        return bool(pywrap_tfe.TFE_Py_PackJVPs(list(tensors))[0])
+    except Exception:  # pragma: no cover - internal API moved: assume none watches
+        return False
+
+
 def _recorded(tensors):
     """True where a gradient tape records operations on ``tensors``."""
     try:
@@ -238,7 +257,7 @@ def _bridged(name, inputs, tf_impl, forward, backward, out_shape, tap=None, back
     gradient ``backward(grad, *saved)`` -> one array per input, where ``saved`` is the inputs, or the
     output when ``backward_takes_output``.  Where Python cannot run (XLA, SavedModel tracing) the op is
     ``tf_impl`` itself, and so is its gradient."""
-    if pure_tf():
+    if pure_tf() or _forward_watched(inputs):
         return tf_impl(*inputs)
 
     @tf.custom_gradient
@@ -249,7 +268,7 @@ def _bridged(name, inputs, tf_impl, forward, backward, out_shape, tap=None, back
 
         def grad(dy):
             dy = tf.convert_to_tensor(dy)   # (an IndexedSlices where the output was gathered along axis 0)
-            if pure_tf():  # differentiated inside an XLA or save trace
+            if pure_tf() or _forward_watched([dy, *ins]):  # inside an XLA or save trace, or forward mode
                 return _tf_gradient(tf_impl, ins, dy)
             if not tf.executing_eagerly() or _recorded([dy, *ins]):
                 # this gradient may be differentiated in turn (a gradient penalty, a Hessian-vector

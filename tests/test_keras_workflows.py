@@ -12,6 +12,7 @@ import pytest
 
 tf = pytest.importorskip("tensorflow")
 keras = pytest.importorskip("keras")
+import fastact  # noqa: E402
 import fastact_keras as fk  # noqa: E402
 
 
@@ -72,6 +73,19 @@ def test_export_runs_without_fastact(tmp_path):
         np.testing.assert_allclose(y, np.load("y.npy"), rtol=1e-5, atol=1e-6)
         print("ok")
         """, tmp_path)
+
+
+def test_glu_exports_with_an_axis_of_unknown_size(tmp_path):
+    # the twin splits with tf.split: keras.ops.glu checks the axis' size at trace time, and export of glu
+    # on (None, None) inputs failed (a TypeError on None % 2)
+    inp = keras.Input((None,))
+    model = keras.Model(inp, fk.Activation("glu")(inp))
+    x = np.random.default_rng(2).standard_normal((3, 8)).astype(np.float32)
+    expected = model.predict(x, verbose=0)
+    np.testing.assert_allclose(expected, fastact.glu(x), rtol=1e-6)
+    model.export(str(tmp_path / "exported"), verbose=False)
+    loaded = tf.saved_model.load(str(tmp_path / "exported"))
+    np.testing.assert_allclose(loaded.serve(tf.constant(x)).numpy(), expected, rtol=1e-6, atol=1e-7)
 
 
 def test_jit_compile_true_uses_the_tf_path():
