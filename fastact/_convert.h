@@ -7,7 +7,8 @@
  * AVX-512 level takes float16 through vcvtph2ps / vcvtps2ph.  Both directions are exact or rounded to
  * nearest, ties to even, as NumPy's and ml_dtypes' casts are, subnormals and infinities included
  * (a float32 beyond float16's range gives inf, as in NumPy); a NaN stays NaN with its sign and its
- * leading payload bits, made quiet (vcvtps2ph's rule; NumPy keeps a signalling float16 NaN signalling).
+ * leading payload bits, made quiet, both ways and in every lane (vcvtph2ps's and vcvtps2ph's rule;
+ * NumPy keeps a signalling float16 NaN signalling; bfloat16's widening keeps the bits as they are).
  * Nothing here depends on the floating-point environment beyond round-to-nearest without FTZ/DAZ,
  * which fastact never changes. */
 #ifndef FA_CONVERT_H
@@ -30,6 +31,7 @@ static inline float fa_half_to_float(uint16_t h)
     uint32_t e = em & 0x0f800000u;
     uint32_t u = em + ((uint32_t)(127 - 15) << 23);
     u = e == 0x0f800000u ? u + ((uint32_t)(128 - 16) << 23) : u;    /* inf, NaN: exponent 255 */
+    u = e == 0x0f800000u && (em & 0x007fe000u) ? u | 0x00400000u : u; /* NaN made quiet, as vcvtph2ps */
     float sub = fa_bits_f32(u + (1u << 23)) - fa_bits_f32(113u << 23);
     float r = e == 0 ? sub : fa_bits_f32(u);
     return fa_bits_f32(fa_f32_bits(r) | ((uint32_t)(h & 0x8000u) << 16));

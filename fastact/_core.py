@@ -117,7 +117,7 @@ def _validate_params(row, values):
             wide = (f"{param.name} of {row.name} is beyond float32's range (magnitude above "
                     f"{_FLOAT32_MAX:g}), where this call computes: got {param.name}={value!r}; "
                     f"pass float64 input for such a parameter")
-        if param.nonzero and abs(value) < _DOUBLE_MIN:   # (its reciprocal would be inf)
+        if param.nonzero and abs(value) < _DOUBLE_MIN:   # (celu divides by it)
             raise ValueError(f"{param.name} of {row.name} cannot be 0 or smaller in magnitude than "
                              f"{_DOUBLE_MIN:g} (float64's smallest normal), got {param.name}={value!r}")
         if param.nonzero and abs(value) < _NONZERO_MIN and wide is None:   # (0 once rounded to float32)

@@ -221,7 +221,8 @@ def _forward_watched(tensors):
     for a Hessian-vector product taken as forward over backward), so the twin computes there."""
     try:
         from tensorflow.python import pywrap_tfe
-        return bool(pywrap_tfe.TFE_Py_PackJVPs(list(tensors))[0])
+        # (one entry per active accumulator, empty where it watches none of them)
+        return any(pywrap_tfe.TFE_Py_PackJVPs(list(tensors))[0])
     except Exception:  # pragma: no cover - internal API moved: assume none watches
         return False
 

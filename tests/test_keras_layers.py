@@ -244,6 +244,17 @@ def test_forward_mode_derivatives_are_keras(name, ours, theirs, graph):
     np.testing.assert_allclose(ours_jvp.numpy(), theirs_jvp.numpy(), rtol=2e-5, atol=2e-6)
 
 
+def test_an_accumulator_watching_other_tensors_leaves_the_kernels_on():
+    # the twin computes only where an accumulator watches the op's inputs: TFE_Py_PackJVPs gives one
+    # entry per active accumulator, empty where it watches none of them (any() of them, not bool())
+    u, w = tf.constant([1.0, -2.0]), tf.constant([3.0])
+    assert not _ops._forward_watched([u])
+    with tf.autodiff.ForwardAccumulator(w, tf.ones_like(w)):
+        assert not _ops._forward_watched([u])
+        assert _ops._forward_watched([w])
+        np.testing.assert_array_equal(fk.activations.gelu(u).numpy(), fastact.gelu(u.numpy()))
+
+
 @pytest.mark.parametrize("graph", [False, True], ids=["eager", "tf.function"])
 def test_hessian_vector_product_forward_over_backward(graph):
     # TensorFlow's recommended Hessian-vector product: an accumulator around a tape (None eagerly, zeros

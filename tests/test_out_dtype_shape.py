@@ -252,6 +252,14 @@ def test_half_conversions_round_as_numpy_does(simd_level, brain):
     nan = np.isnan(expected)
     np.testing.assert_array_equal(wide[~nan].view(np.uint32), expected[~nan].view(np.uint32))
     assert np.isnan(wide[nan]).all()
+    # a NaN's bits do not depend on its place (AVX-512's vector body and the scalar tail alike)
+    for at in (0, 16):
+        place = np.zeros((bits[nan].size, 17), np.uint16)
+        place[:, at] = bits[nan]
+        got = np.empty(place.shape, np.float32)
+        for row, out in zip(place, got):
+            kernels.widen(row, out, brain, 1)
+        np.testing.assert_array_equal(got[:, at].view(np.uint32), wide[nan].view(np.uint32))
     finite = np.sort(expected[np.isfinite(expected)]).astype(np.float64)
     with np.errstate(invalid="ignore", over="ignore"):
         values = np.concatenate([
@@ -319,3 +327,26 @@ def test_conversions_chunk_by_chunk_give_the_whole_arrays_results(monkeypatch, n
     np.testing.assert_array_equal(whole["out one before x"], fastact.hard_silu(base.reshape(-1).astype(np.float16)))
     np.testing.assert_array_equal(whole["out one after x"], fastact.hard_silu(base.reshape(-1).astype(np.float16)))
     np.testing.assert_array_equal(whole["float16"], fastact.gelu(inputs["float16"].astype(np.float32)).astype(np.float16))
+
+
+@pytest.mark.parametrize("n_threads", [1, 2])
+def test_half_calls_give_the_float32_results_rounded(n_threads):
+    # forward_half and backward_half (each thread's blocks of 16,384 widened, computed and rounded back):
+    # the float32 call's results rounded, over several blocks and threads, in place and one element off
+    rng = np.random.default_rng(5)
+    for dtype in _half_dtypes():
+        x = (rng.standard_normal(70_001) * 6).astype(dtype)
+        g = rng.standard_normal(x.size).astype(dtype)
+        wide_x, wide_g = x.astype(np.float32), g.astype(np.float32)
+        for name in ("gelu", "softplus", "hard_silu", "elu"):
+            np.testing.assert_array_equal(fwd(name)(x, n_threads=n_threads).astype(np.float32),
+                                          fwd(name)(wide_x).astype(dtype).astype(np.float32), err_msg=name)
+            np.testing.assert_array_equal(bwd(name)(g, x, n_threads=n_threads).astype(np.float32),
+                                          bwd(name)(wide_g, wide_x).astype(dtype).astype(np.float32), err_msg=name)
+        y = x.copy()
+        fastact.silu(y, out=y, n_threads=n_threads)
+        np.testing.assert_array_equal(y.astype(np.float32), fastact.silu(wide_x).astype(dtype).astype(np.float32))
+        buf = np.zeros(x.size + 1, dtype)
+        buf[1:] = x
+        fastact.tanh(buf[1:], out=buf[:-1], n_threads=n_threads)
+        np.testing.assert_array_equal(buf[:-1].astype(np.float32), fastact.tanh(wide_x).astype(dtype).astype(np.float32))
