@@ -922,7 +922,8 @@ cdef inline floating mish_fwd(floating x, floating a, floating b, floating c) no
         # of 2^-43 and below 1024; e^(64 LN2_LO) - 1 = 1.2e-8 joins z's low part, to second order: 64
         # LN2_LO alone left 7.5e-17, 1.25 ULP at x = -708) as hi + lo, scaled back; below -752 (and
         # -inf), where |x e^x| is below half of the least subnormal, -0 (from -746 on, as it was, x e^x
-        # down to -751.6 came out -0: 154 subnormal steps); from 20 on (tanh(softplus(x)) == 1), +-0 and NaN, x.  (silu's and gelu-tanh's way,
+        # down to -751.4 came out -0: 154 subnormal steps); from 20 on (tanh(softplus(x)) == 1), +-0
+        # and NaN, x.  (silu's and gelu-tanh's way,
         # e^x's unscaled pair with 2^k put on last, made this loop 1.73 -> 2.25 ns per element: GCC
         # spilled registers in it.)
         tail = xd < -700.0
