@@ -143,22 +143,27 @@ def _check_out(out, shape, dtype):
         raise ValueError("out is read-only")
 
 
+def _result_array(out, like, result_dtype, c_order=False):
+    """(out, order, new_order): the caller's ``out``, checked, or a new array of ``like``'s shape (or the
+    shape ``like`` is) in ``result_dtype``; ``order`` is the order out can be flattened in as a view ("C",
+    "F"; None for neither, or for F with ``c_order``: the kernel needs C order), ``new_order`` the one a
+    new buffer takes: a Fortran-ordered input's, unless C order is required."""
+    shape = like if isinstance(like, tuple) else like.shape
+    new_order = "F" if (not c_order and like.flags.f_contiguous and not like.flags.c_contiguous) else "C"
+    if out is None:
+        return _buffers.empty(shape, result_dtype, order=new_order), new_order, new_order
+    _check_out(out, shape, result_dtype)
+    order = "C" if out.flags.c_contiguous else None if c_order else "F" if out.flags.f_contiguous else None
+    return out, order, new_order
+
+
 def _prepare_out(out, like, result_dtype, compute_dtype, n_threads, c_order=False):
     """Return (out, work, order, scatter): ``work`` is the flat C-contiguous compute-dtype buffer the
     kernel writes; a view of ``out`` when possible, else a temporary (``scatter``) copied back after.
     New buffers are first-touched for a kernel on ``n_threads`` (kernels.first_touch).
     ``c_order``: the kernel needs C order (row-wise kernels), whatever the layouts."""
-    shape = like if isinstance(like, tuple) else like.shape
-    # the order of a new buffer: keep a Fortran-ordered input's layout, unless C order is required
-    new_order = "F" if (not c_order and like.flags.f_contiguous and not like.flags.c_contiguous) else "C"
-    if out is None:
-        out = _buffers.empty(shape, result_dtype, order=new_order)
-        order = new_order
-        first_touch = True
-    else:
-        _check_out(out, shape, result_dtype)
-        order = "C" if out.flags.c_contiguous else None if c_order else "F" if out.flags.f_contiguous else None
-        first_touch = False
+    first_touch = out is None
+    out, order, new_order = _result_array(out, like, result_dtype, c_order)
     if order is not None and result_dtype == compute_dtype and out.flags.aligned:
         work = out.reshape(-1, order=order)
         if first_touch:
@@ -207,10 +212,18 @@ def _flat_input(a, compute_dtype, order, work, user_out, alias_ok=True, n_thread
         converted = _buffers.empty(flat.size, compute_dtype)   # (always a new, aligned, native array)
         _convert(flat, converted, n_threads)
         return converted
-    if user_out and np.may_share_memory(flat, work) and not (
-            alias_ok and flat.__array_interface__["data"][0] == work.__array_interface__["data"][0]):
+    if user_out and _overlaps(flat, work, alias_ok):
         return flat.copy()
     return flat
+
+
+def _overlaps(flat, target, alias_ok=True):
+    """Whether the flat array ``flat`` shares memory with the flat array ``target`` in a way a kernel
+    cannot take: other than element for element (the same start and element size) where ``alias_ok``,
+    at all otherwise."""
+    return np.may_share_memory(flat, target) and not (
+        alias_ok and flat.itemsize == target.itemsize
+        and flat.__array_interface__["data"][0] == target.__array_interface__["data"][0])
 
 
 def store(out, values, n_threads=1):
@@ -273,24 +286,17 @@ def _converting(kid, slots, arrays, out, result_dtype, compute_dtype, n_threads)
     chunk of the inputs is read before that part of ``out`` is written, so an input that is ``out``
     itself, element for element, is fine; one that overlaps it otherwise is copied whole first (in its
     own dtype)."""
-    like = arrays[0]
-    if out is None:
-        order = "F" if like.flags.f_contiguous and not like.flags.c_contiguous else "C"
-        out = _dispatch.kernels.first_touch(_buffers.empty(like.shape, result_dtype, order=order), n_threads)
-    else:
-        _check_out(out, like.shape, result_dtype)
-        order = "C" if out.flags.c_contiguous else "F" if out.flags.f_contiguous else None
-        if order is None:
-            return None
+    new = out is None
+    out, order, _ = _result_array(out, arrays[0], result_dtype)
+    if order is None:
+        return None
+    if new:
+        _dispatch.kernels.first_touch(out, n_threads)
     flat_out = out.reshape(-1, order=order)
     flats = []
     for a in arrays:
         flat = np.ravel(a, order=order)
-        if np.may_share_memory(flat, flat_out) and not (
-                flat.itemsize == flat_out.itemsize
-                and flat.__array_interface__["data"][0] == flat_out.__array_interface__["data"][0]):
-            flat = flat.copy()
-        flats.append(flat)
+        flats.append(flat.copy() if _overlaps(flat, flat_out) else flat)
     kind = _half_kind(result_dtype)
     if kind is not None and flat_out.flags.aligned and all(f.dtype == result_dtype and f.flags.aligned for f in flats):
         bits = [f.view(np.uint16) for f in flats] + [flat_out.view(np.uint16)]
